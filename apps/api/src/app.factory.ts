@@ -1,0 +1,48 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express from 'express';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Logger } from 'pino';
+import { AppModule, AppOptions } from './app.module';
+import { serveOpenApi } from './common/openapi';
+import { createValidationPipe } from './common/validation';
+import { AppConfig } from './config/config';
+
+/** Where `nx build web` puts the dashboard, next to the built API. */
+const WEB_DIR = path.resolve(__dirname, '..', 'web');
+const API_PATHS = /^\/(api|webhook|healthz|readyz|metrics|\.well-known)(\/|$)/;
+
+/** Serves the built dashboard, and its index.html for client-side routes. */
+function serveDashboard(app: NestExpressApplication): void {
+  if (!existsSync(path.join(WEB_DIR, 'index.html'))) return;
+  app.use(express.static(WEB_DIR, { index: false, maxAge: '1h' }));
+  app.use((request: express.Request, response: express.Response, next: express.NextFunction) => {
+    if ((request.method !== 'GET' && request.method !== 'HEAD') || API_PATHS.test(request.path))
+      return next();
+    response.setHeader('Cache-Control', 'no-cache');
+    response.sendFile(path.join(WEB_DIR, 'index.html'));
+  });
+}
+
+/** Builds the whole application, as `npm start` runs it and as the tests drive it. */
+export async function createApp(
+  config: AppConfig,
+  logger: Logger,
+  options: AppOptions = {},
+): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger, options), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(PinoNestLogger));
+  app.set('trust proxy', config.trustProxy);
+  app.disable('x-powered-by');
+  app.use('/api', express.json({ limit: '1mb' }));
+  app.useGlobalPipes(createValidationPipe());
+  serveOpenApi(app);
+  serveDashboard(app);
+  return app;
+}

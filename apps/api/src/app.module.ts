@@ -1,0 +1,39 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import { ApiKeysModule } from './api-keys/api-keys.module';
+import { AuthModule } from './auth/auth.module';
+import { loggerParams } from './common/logger';
+import { ProblemDetailsFilter } from './common/problem-details.filter';
+import { AppConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { SettingsModule } from './settings/settings.module';
+import { UsersModule } from './users/users.module';
+
+/** `offline`: build every module without connecting to the database (for the OpenAPI document). */
+export interface AppOptions {
+  offline?: boolean;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, logger: Logger, options: AppOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(logger)),
+        DatabaseModule.forRoot(options.offline ?? false),
+        SettingsModule,
+        UsersModule,
+        ApiKeysModule,
+        AuthModule,
+        HealthModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
+    };
+  }
+}

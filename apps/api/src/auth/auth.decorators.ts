@@ -1,0 +1,17 @@
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { AuthenticatedRequest, AuthenticatedUser } from './auth.types';
+
+export const IS_PUBLIC = 'webhooker:isPublic';
+export const ADMIN_ONLY = 'webhooker:adminOnly';
+
+/** The route needs no session or API key. Every other route does. */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+/** The route is for users with the `admin` role; members get 403. */
+export const AdminOnly = () => SetMetadata(ADMIN_ONLY, true);
+
+/** The authenticated caller. */
+export const CurrentUser = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): AuthenticatedUser =>
+    context.switchToHttp().getRequest<AuthenticatedRequest>().user,
+);

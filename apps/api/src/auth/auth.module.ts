@@ -1,0 +1,43 @@
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { SettingsModule } from '../settings/settings.module';
+import { UsersModule } from '../users/users.module';
+import { AuthController } from './auth.controller';
+import { AuthGuard } from './auth.guard';
+import { AuthService } from './auth.service';
+import { LocalAuthGuard, LocalStrategy } from './local.strategy';
+import { LOGIN_THROTTLER, LoginThrottlerGuard } from './login-throttler.guard';
+import { SessionMiddleware } from './session.middleware';
+
+@Module({
+  imports: [
+    PassportModule,
+    UsersModule,
+    ApiKeysModule,
+    SettingsModule,
+    ThrottlerModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        throttlers: [{ name: LOGIN_THROTTLER, ttl: 60_000, limit: config.loginRateLimit }],
+      }),
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [
+    AuthService,
+    LocalStrategy,
+    LocalAuthGuard,
+    LoginThrottlerGuard,
+    SessionMiddleware,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
+})
+export class AuthModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(SessionMiddleware).forRoutes('api/*path');
+  }
+}

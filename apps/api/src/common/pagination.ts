@@ -1,0 +1,88 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+
+/** `?limit=&cursor=` for every list endpoint. */
+export class PageQueryDto {
+  /** How many items to return (1–200). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number = 50;
+
+  /** The `nextCursor` of the previous page. */
+  @IsOptional()
+  @IsString()
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** The base of a page class for `T` (`{ items, nextCursor }`): `class XPageDto extends PageDto(XDto) {}`. */
+export function PageDto<T>(item: new () => T) {
+  abstract class PageOf {
+    @ApiProperty({ type: [item] })
+    items: T[];
+
+    /** Pass as `cursor` to get the next page; null on the last page. */
+    @ApiPropertyOptional({ type: String, nullable: true })
+    nextCursor: string | null;
+  }
+  return PageOf;
+}
+
+interface CursorPosition {
+  createdAt: string;
+  id: string;
+}
+
+function decodeCursor(cursor: string): CursorPosition | undefined {
+  try {
+    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as CursorPosition;
+    if (typeof decoded.createdAt === 'string' && typeof decoded.id === 'string') return decoded;
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Keyset pagination, newest first, over `alias.created_at, alias.id`. A cursor that cannot be
+ * decoded is a 400, raised by the caller through `invalidCursor`.
+ */
+export async function paginate<T extends ObjectLiteral & { id: string; createdAt: Date }>(
+  query: SelectQueryBuilder<T>,
+  page: PageQueryDto,
+  invalidCursor: () => Error,
+): Promise<Page<T>> {
+  const alias = query.alias;
+  const limit = page.limit ?? 50;
+  if (page.cursor) {
+    const position = decodeCursor(page.cursor);
+    if (!position) throw invalidCursor();
+    query.andWhere(`(${alias}.createdAt, ${alias}.id) < (:cursorCreatedAt, :cursorId)`, {
+      cursorCreatedAt: position.createdAt,
+      cursorId: position.id,
+    });
+  }
+  const rows = await query
+    .orderBy(`${alias}.createdAt`, 'DESC')
+    .addOrderBy(`${alias}.id`, 'DESC')
+    .take(limit + 1)
+    .getMany();
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  const nextCursor =
+    rows.length > limit && last
+      ? Buffer.from(JSON.stringify({ createdAt: last.createdAt.toISOString(), id: last.id })).toString(
+          'base64url',
+        )
+      : null;
+  return { items, nextCursor };
+}

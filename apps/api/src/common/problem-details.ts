@@ -1,0 +1,28 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class FieldErrorDto {
+  /** The input field at fault, as a dotted path (`config.url`). */
+  @ApiProperty({ example: 'name' })
+  field: string;
+
+  @ApiProperty({ example: 'name must be shorter than or equal to 100 characters' })
+  message: string;
+}
+
+/** The one error shape of the API (RFC 9457 `application/problem+json`). */
+export class ProblemDetailsDto {
+  @ApiProperty({ example: 'https://webhooker.dev/problems/validation-failed' })
+  type: string;
+
+  @ApiProperty({ example: 'Bad Request' })
+  title: string;
+
+  @ApiProperty({ example: 400 })
+  status: number;
+
+  @ApiProperty({ example: 'name must be shorter than or equal to 100 characters' })
+  detail: string;
+
+  @ApiPropertyOptional({ type: [FieldErrorDto] })
+  errors?: FieldErrorDto[];
+}

@@ -1,0 +1,26 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { dataSourceOptions } from './data-source';
+
+/**
+ * The TypeORM connection; main.ts resolves DATABASE_URL (or the embedded server) before this runs.
+ * `offline` builds the data source without connecting: for writing the OpenAPI document.
+ */
+@Module({})
+export class DatabaseModule {
+  static forRoot(offline: boolean): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => ({
+            ...dataSourceOptions(config.databaseUrl ?? ''),
+            manualInitialization: offline,
+          }),
+        }),
+      ],
+    };
+  }
+}

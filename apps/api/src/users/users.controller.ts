@@ -1,0 +1,64 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { AdminOnly, CurrentUser } from '../auth/auth.decorators';
+import type { AuthenticatedUser } from '../auth/auth.types';
+import { PageQueryDto } from '../common/pagination';
+import {
+  CreateUserDto,
+  GeneratedPasswordDto,
+  ResetPasswordDto,
+  UpdateUserDto,
+  UserDto,
+  UserPageDto,
+  UserWithPasswordDto,
+} from './user.dto';
+import { UsersService } from './users.service';
+
+/** Managing users: admins only. */
+@ApiTags('users')
+@AdminOnly()
+@Controller('api/v1/users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  /** List users, newest first. */
+  @Get()
+  async listUsers(@Query() page: PageQueryDto): Promise<UserPageDto> {
+    const result = await this.users.list(page);
+    return { items: result.items.map(UserDto.from), nextCursor: result.nextCursor };
+  }
+
+  /** Create a user. */
+  @Post()
+  async createUser(@Body() dto: CreateUserDto): Promise<UserWithPasswordDto> {
+    const { user, generatedPassword } = await this.users.create(dto);
+    return { ...UserDto.from(user), password: generatedPassword };
+  }
+
+  /** Get a user. */
+  @Get(':id')
+  async getUser(@Param('id', ParseUUIDPipe) id: string): Promise<UserDto> {
+    return UserDto.from(await this.users.get(id));
+  }
+
+  /** Change a user's role, or disable / enable the account. */
+  @Patch(':id')
+  async updateUser(
+    @CurrentUser() actor: AuthenticatedUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: UpdateUserDto,
+  ): Promise<UserDto> {
+    return UserDto.from(await this.users.update(actor.id, id, dto));
+  }
+
+  /** Set a new password for a user (generated when none is given); the user's sessions end. */
+  @Post(':id/reset-password')
+  @HttpCode(200)
+  async resetUserPassword(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: ResetPasswordDto,
+  ): Promise<GeneratedPasswordDto> {
+    const { generatedPassword } = await this.users.resetPassword(id, dto.password);
+    return { password: generatedPassword };
+  }
+}

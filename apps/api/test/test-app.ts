@@ -1,0 +1,56 @@
+import type { INestApplication } from '@nestjs/common';
+import supertest from 'supertest';
+import { createApp } from '../src/app.factory';
+import { createLogger } from '../src/common/logger';
+import { AppConfig, loadConfig } from '../src/config/config';
+import { createTestDatabase } from './test-database';
+
+export const ADMIN_PASSWORD = 'admin-password-for-tests';
+
+export interface TestApp {
+  app: INestApplication;
+  config: AppConfig;
+  /** Base URL of the real HTTP server on 127.0.0.1. */
+  url: string;
+  databaseUrl: string;
+  request: () => ReturnType<typeof supertest>;
+  close: () => Promise<void>;
+}
+
+/** The whole application on its own fresh database, listening on 127.0.0.1. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config: AppConfig = {
+    ...loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      LOG_FORMAT: 'json',
+      ADMIN_PASSWORD,
+      LOGIN_RATE_LIMIT: '1000',
+      ...env,
+    }),
+    databaseUrl: database.url,
+  };
+  const app = await createApp(config, createLogger(config));
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    app,
+    config,
+    url,
+    databaseUrl: database.url,
+    request: () => supertest(url),
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+/** A supertest agent logged in as the user, with its CSRF token. */
+export async function login(testApp: TestApp, username: string, password: string) {
+  const agent = supertest.agent(testApp.url);
+  const response = await agent.post('/api/v1/auth/login').send({ username, password }).expect(200);
+  return { agent, csrfToken: response.body.csrfToken as string, user: response.body.user };
+}
