@@ -12,7 +12,7 @@ export default tseslint.config(
       'data/**',
       'coverage/**',
       'libs/api-client/src/generated/**',
-      '**/*.config.{js,mjs,ts}',
+      '**/*.config.{js,mjs,ts,mts}',
       '**/jest.config.js',
     ],
   },

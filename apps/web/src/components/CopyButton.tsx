@@ -1,0 +1,28 @@
+import { useEffect, useState } from 'react';
+import { Button } from './Button';
+
+const FEEDBACK_MS = 2000;
+
+/** Copies `text` to the clipboard (available on https and localhost) and says whether it worked. */
+export function CopyButton({ text }: { text: string }) {
+  const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
+
+  useEffect(() => {
+    if (state === 'idle') return;
+    const timer = setTimeout(() => setState('idle'), FEEDBACK_MS);
+    return () => clearTimeout(timer);
+  }, [state]);
+
+  // navigator.clipboard is missing on plain http (other than localhost): that counts as a failure.
+  const copy = () =>
+    Promise.resolve()
+      .then(() => navigator.clipboard.writeText(text))
+      .then(() => setState('copied'))
+      .catch(() => setState('failed'));
+
+  return (
+    <Button size="sm" onClick={copy} aria-live="polite">
+      {state === 'copied' ? 'Copied' : state === 'failed' ? 'Select and copy it' : 'Copy'}
+    </Button>
+  );
+}

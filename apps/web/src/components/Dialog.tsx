@@ -1,0 +1,63 @@
+import { useId, useLayoutEffect, useRef, type ReactNode } from 'react';
+import { createPortal } from 'react-dom';
+
+interface DialogProps {
+  title: string;
+  /** wide: room for a whole API key and a curl command. */
+  size?: 'normal' | 'wide';
+  description?: ReactNode;
+  onClose: () => void;
+  children: ReactNode;
+}
+
+/**
+ * A modal dialog, open while it is rendered: the page behind is inert, Escape closes it, focus
+ * goes to the element marked `data-autofocus` (else the first control) and returns on close.
+ * It is rendered at the end of the body, so it inherits no styles from where it is used.
+ */
+export function Dialog({ title, size = 'normal', description, onClose, children }: DialogProps) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  const descriptionId = useId();
+
+  useLayoutEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    dialog.showModal();
+    dialog.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+    return () => dialog.close();
+  }, []);
+
+  return createPortal(
+    <dialog
+      ref={ref}
+      role="dialog"
+      aria-modal="true"
+      aria-labelledby={titleId}
+      aria-describedby={description ? descriptionId : undefined}
+      onClose={(event) => {
+        // A close() from an effect cleanup (React StrictMode re-runs effects) lands after showModal().
+        if (!event.currentTarget.open) onClose();
+      }}
+      className={`m-auto w-full ${size === 'wide' ? 'max-w-2xl' : 'max-w-lg'} rounded-xl bg-white p-0 text-slate-800 shadow-xl ring-1 ring-slate-900/10 backdrop:bg-slate-900/40`}
+    >
+      <div className="px-6 pt-5 pb-6">
+        <h2 id={titleId} className="text-lg font-semibold text-slate-900">
+          {title}
+        </h2>
+        {description && (
+          <div id={descriptionId} className="mt-1 text-sm text-slate-500">
+            {description}
+          </div>
+        )}
+        <div className="mt-5">{children}</div>
+      </div>
+    </dialog>,
+    document.body,
+  );
+}
+
+/** The buttons row at the bottom of a dialog. */
+export function DialogActions({ children }: { children: ReactNode }) {
+  return <div className="mt-6 flex justify-end gap-2">{children}</div>;
+}

@@ -1,0 +1,12 @@
+import { getHealthcheckOptions } from '@webhooker/api-client';
+import { useQuery } from '@tanstack/react-query';
+
+export function Footer() {
+  const { data } = useQuery({ ...getHealthcheckOptions(), staleTime: Infinity });
+  return (
+    <footer className="mx-auto flex w-full max-w-6xl items-center justify-between px-6 py-6 text-xs text-slate-500">
+      <span>webhooker{data && ` v${data.version}`}</span>
+      <span>MIT License</span>
+    </footer>
+  );
+}

@@ -1,0 +1,29 @@
+import { createBrowserRouter } from 'react-router';
+import { AppLayout } from './layout/AppLayout';
+import { RequireAdmin } from './layout/RequireAdmin';
+import { RequireSession } from './layout/RequireSession';
+import { AccountPage } from './pages/AccountPage';
+import { ApiKeysPage } from './pages/ApiKeysPage';
+import { LoginPage } from './pages/LoginPage';
+import { NotFoundPage } from './pages/NotFoundPage';
+import { OverviewPage } from './pages/OverviewPage';
+import { UsersPage } from './pages/UsersPage';
+
+export const router = createBrowserRouter([
+  { path: '/login', element: <LoginPage /> },
+  {
+    element: <RequireSession />,
+    children: [
+      {
+        element: <AppLayout />,
+        children: [
+          { index: true, element: <OverviewPage /> },
+          { path: 'api-keys', element: <ApiKeysPage /> },
+          { path: 'account', element: <AccountPage /> },
+          { element: <RequireAdmin />, children: [{ path: 'users', element: <UsersPage /> }] },
+          { path: '*', element: <NotFoundPage /> },
+        ],
+      },
+    ],
+  },
+]);

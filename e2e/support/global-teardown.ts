@@ -1,0 +1,5 @@
+import type { RunningServer } from './server';
+
+export default async function globalTeardown(): Promise<void> {
+  await (globalThis as { webhooker?: RunningServer }).webhooker?.stop();
+}
