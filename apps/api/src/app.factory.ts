@@ -4,11 +4,13 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { existsSync } from 'node:fs';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import { AppModule, AppOptions } from './app.module';
 import { serveOpenApi } from './common/openapi';
 import { createValidationPipe } from './common/validation';
+import { IngestHandler } from './ingest/ingest.handler';
 import { AppConfig } from './config/config';
 
 /** Where `nx build web` puts the dashboard, next to the built API. */
@@ -24,6 +26,17 @@ function serveDashboard(app: NestExpressApplication): void {
       return next();
     response.setHeader('Cache-Control', 'no-cache');
     response.sendFile(path.join(WEB_DIR, 'index.html'));
+  });
+}
+
+/** Entrypoint requests go to the ingest handler before Express sees them (the hot path). */
+function mountIngest(app: INestApplication): void {
+  const server: Server = app.getHttpServer();
+  const ingest = app.get(IngestHandler);
+  const [express] = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (!ingest.handle(request, response)) express!(request, response);
   });
 }
 
@@ -44,5 +57,6 @@ export async function createApp(
   app.useGlobalPipes(createValidationPipe());
   serveOpenApi(app);
   serveDashboard(app);
+  if (config.role !== 'worker') mountIngest(app);
   return app;
 }

@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { ApiKeysModule } from './api-keys/api-keys.module';
@@ -9,9 +11,17 @@ import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { EntrypointsModule } from './entrypoints/entrypoints.module';
+import { DeliveryModule } from './delivery/delivery.module';
+import { EventLogModule } from './event-log/event-log.module';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { IngestModule } from './ingest/ingest.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { SettingsModule } from './settings/settings.module';
+import { TargetsModule } from './targets/targets.module';
 import { UsersModule } from './users/users.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** `offline`: build every module without connecting to the database (for the OpenAPI document). */
 export interface AppOptions {
@@ -32,6 +42,16 @@ export class AppModule {
         ApiKeysModule,
         AuthModule,
         HealthModule,
+        ScheduleModule.forRoot(),
+        EventEmitterModule.forRoot(),
+        IdempotencyModule,
+        WebhooksModule,
+        EntrypointsModule,
+        TargetsModule,
+        EventsModule,
+        DeliveryModule,
+        IngestModule,
+        EventLogModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

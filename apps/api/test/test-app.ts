@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import supertest from 'supertest';
 import { createApp } from '../src/app.factory';
 import { createLogger } from '../src/common/logger';
@@ -25,6 +26,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       NODE_ENV: 'test',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       LOG_FORMAT: 'json',
+      INSTANCE_ID: `test-${randomBytes(4).toString('hex')}`,
       ADMIN_PASSWORD,
       LOGIN_RATE_LIMIT: '1000',
       ...env,

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Qu
 import { ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/auth.decorators';
 import type { AuthenticatedUser } from '../auth/auth.types';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import { PageQueryDto } from '../common/pagination';
 import { ApiKeyDto, ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-key.dto';
 import { ApiKeysService } from './api-keys.service';
@@ -14,6 +15,7 @@ export class ApiKeysController {
 
   /** Create an API key. The key is in this response only. */
   @Post()
+  @Idempotent()
   async createApiKey(
     @CurrentUser() user: AuthenticatedUser,
     @Body() dto: CreateApiKeyDto,

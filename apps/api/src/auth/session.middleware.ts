@@ -4,9 +4,9 @@ import connectPgSimple from 'connect-pg-simple';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
 import { randomBytes } from 'node:crypto';
-import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { pgPool } from '../database/pg-pool';
 import { SettingsService } from '../settings/settings.service';
 
 export const SESSION_COOKIE = 'webhooker.sid';
@@ -41,7 +41,7 @@ export class SessionMiddleware implements NestMiddleware, OnModuleDestroy {
     const secret = await this.settings.getOrCreate(SESSION_SECRET_KEY, () => randomBytes(32).toString('hex'));
     const PgStore = connectPgSimple(session);
     this.store = new PgStore({
-      pool: (this.dataSource.driver as unknown as { master: Pool }).master,
+      pool: pgPool(this.dataSource),
       tableName: 'sessions',
       createTableIfMissing: false,
       pruneSessionInterval: 15 * 60,

@@ -1,6 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { SESSION_COOKIE } from '../auth/session.middleware';
+import { addIngestPath } from '../ingest/ingest-openapi';
+import { ProblemDetailsDto } from './problem-details';
 import { APP_VERSION } from '../version';
 
 function sortKeys(value: unknown): unknown {
@@ -13,6 +15,21 @@ function sortKeys(value: unknown): unknown {
     );
   }
   return value;
+}
+
+/** Every operation may answer with the one error shape. */
+function addProblemResponses(document: OpenAPIObject): void {
+  for (const path of Object.values(document.paths)) {
+    for (const operation of Object.values(path)) {
+      if (typeof operation !== 'object' || !operation || !('responses' in operation)) continue;
+      operation.responses.default ??= {
+        description: 'An error, as application/problem+json',
+        content: {
+          'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDetailsDto' } },
+        },
+      };
+    }
+  }
 }
 
 /** The OpenAPI document, with keys sorted so it is byte-for-byte stable. */
@@ -33,7 +50,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controller, method) => method,
+    extraModels: [ProblemDetailsDto],
   });
+  addProblemResponses(document);
+  addIngestPath(document);
   return sortKeys(document) as OpenAPIObject;
 }
 

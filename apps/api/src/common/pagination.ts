@@ -6,6 +6,12 @@ import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 /** `?limit=&cursor=` for every list endpoint. */
 export class PageQueryDto {
   /** How many items to return (1–200). */
+  @ApiPropertyOptional({
+    description: 'How many items to return (1–200).',
+    default: 50,
+    minimum: 1,
+    maximum: 200,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -14,6 +20,7 @@ export class PageQueryDto {
   limit?: number = 50;
 
   /** The `nextCursor` of the previous page. */
+  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.' })
   @IsOptional()
   @IsString()
   cursor?: string;
@@ -37,15 +44,29 @@ export function PageDto<T>(item: new () => T) {
   return PageOf;
 }
 
-interface CursorPosition {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A position in a list ordered by (time, id), newest first. */
+export interface CursorPosition {
   createdAt: string;
   id: string;
 }
 
-function decodeCursor(cursor: string): CursorPosition | undefined {
+export function encodeCursor(time: Date, id: string): string {
+  return Buffer.from(JSON.stringify({ createdAt: time.toISOString(), id })).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): CursorPosition | undefined {
   try {
     const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as CursorPosition;
-    if (typeof decoded.createdAt === 'string' && typeof decoded.id === 'string') return decoded;
+    // Checked here: a cursor is client input, and a bad date or id would otherwise fail in SQL (500).
+    if (
+      typeof decoded?.createdAt === 'string' &&
+      !Number.isNaN(Date.parse(decoded.createdAt)) &&
+      typeof decoded.id === 'string' &&
+      UUID.test(decoded.id)
+    )
+      return decoded;
   } catch {
     return undefined;
   }
@@ -78,11 +99,6 @@ export async function paginate<T extends ObjectLiteral & { id: string; createdAt
     .getMany();
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
-  const nextCursor =
-    rows.length > limit && last
-      ? Buffer.from(JSON.stringify({ createdAt: last.createdAt.toISOString(), id: last.id })).toString(
-          'base64url',
-        )
-      : null;
+  const nextCursor = rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null;
   return { items, nextCursor };
 }

@@ -1,4 +1,5 @@
 import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidateIf, ValidationOptions } from 'class-validator';
 import { FieldErrorDto } from './problem-details';
 
 /** Thrown for invalid input; carries one entry per field at fault. */
@@ -8,18 +9,35 @@ export class ValidationFailedException extends BadRequestException {
   }
 }
 
+/**
+ * Like `@IsOptional()`, but only a missing field is skipped: `null` is validated like any other
+ * value (and so refused), instead of reaching the service and a NOT NULL column.
+ */
+export function IsOptionalNonNull(options?: ValidationOptions): PropertyDecorator {
+  return ValidateIf((_object, value) => value !== undefined, options);
+}
+
 function flatten(errors: ValidationError[], parent = ''): FieldErrorDto[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    const constraints = Object.values(error.constraints ?? {});
-    const own =
-      error.value === undefined && constraints.length > 0 && !error.constraints?.whitelistValidation
-        ? [{ field, message: `${field} is required` }]
-        : constraints.map((message) => ({
-            field,
-            message: message.startsWith(error.property) && parent ? `${parent}.${message}` : message,
-          }));
-    return [...own, ...flatten(error.children ?? [], field)];
+    // class-validator runs a property's decorators bottom-up, so the last failed constraint is the
+    // top-most decorator: by convention the type check (`@IsInt()` above `@Max()`), whose message
+    // says what is most wrong ("must be an integer", not "must not be greater than 3650" for "30").
+    // @ValidateNested's own message comes last but is generic: the property's own check wins.
+    const { nestedValidation, ...own } = error.constraints ?? {};
+    const message = Object.values(own).at(-1) ?? nestedValidation;
+    const fieldErrors =
+      message === undefined
+        ? []
+        : error.value === undefined && !error.constraints?.whitelistValidation
+          ? [{ field, message: `${field} is required` }]
+          : [
+              {
+                field,
+                message: message.startsWith(error.property) && parent ? `${parent}.${message}` : message,
+              },
+            ];
+    return [...fieldErrors, ...flatten(error.children ?? [], field)];
   });
 }
 
@@ -29,7 +47,6 @@ export function createValidationPipe(): ValidationPipe {
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    stopAtFirstError: true,
     exceptionFactory: (errors) => new ValidationFailedException(flatten(errors)),
   });
 }

@@ -16,6 +16,18 @@ describe('loadConfig', () => {
       sessionTtlHours: 168,
       loginRateLimit: 10,
       trustProxy: false,
+      allowPrivateTargets: false,
+      allowedTargetCidrs: [],
+      eventPurgeIntervalMs: 10_000,
+      role: 'all',
+      instanceId: undefined,
+      maxEventBytes: 1_048_576,
+      deliveryConcurrency: 64,
+      maxQueuedTasks: 10_000,
+      leaseMs: 60_000,
+      sweepIntervalMs: 1_000,
+      shutdownGraceMs: 10_000,
+      autoDisableAfterHours: 120,
     });
   });
 
@@ -23,6 +35,13 @@ describe('loadConfig', () => {
     const config = loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://hooks.example.com/' });
     expect(config.logFormat).toBe('json');
     expect(config.publicUrl).toBe('https://hooks.example.com');
+  });
+
+  it('reads a list of allowed target ranges', () => {
+    expect(loadConfig({ ALLOWED_TARGET_CIDRS: '10.1.0.0/16, fd00::/8' }).allowedTargetCidrs).toEqual([
+      '10.1.0.0/16',
+      'fd00::/8',
+    ]);
   });
 
   it.each([
@@ -39,6 +58,17 @@ describe('loadConfig', () => {
       'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
     ],
     [{ TRUST_PROXY: 'yes' }, 'TRUST_PROXY must be true or false (got "yes")'],
+    [
+      { ALLOWED_TARGET_CIDRS: '10.0.0.0/8,nonsense' },
+      'ALLOWED_TARGET_CIDRS must be a comma-separated list of CIDR ranges like 10.0.0.0/8,fd00::/8 (got "10.0.0.0/8,nonsense")',
+    ],
+    [
+      { ALLOWED_TARGET_CIDRS: '10.0.0.0/33' },
+      'ALLOWED_TARGET_CIDRS must be a comma-separated list of CIDR ranges like 10.0.0.0/8,fd00::/8 (got "10.0.0.0/33")',
+    ],
+    [{ ROLE: 'both' }, 'ROLE must be one of all, api, worker (got "both")'],
+    [{ INSTANCE_ID: 'a b' }, 'INSTANCE_ID must be up to 64 letters, digits, ".", "_" or "-" (got "a b")'],
+    [{ DELIVERY_CONCURRENCY: '0' }, 'DELIVERY_CONCURRENCY must be an integer from 1 to 10000 (got "0")'],
     [{ ADMIN_PASSWORD: 'short' }, 'ADMIN_PASSWORD must be at least 8 characters long (got "*****")'],
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));

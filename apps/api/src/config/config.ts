@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import * as path from 'node:path';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -18,6 +19,18 @@ export interface AppConfig {
   sessionTtlHours: number;
   loginRateLimit: number;
   trustProxy: boolean;
+  allowPrivateTargets: boolean;
+  allowedTargetCidrs: string[];
+  eventPurgeIntervalMs: number;
+  role: 'all' | 'api' | 'worker';
+  instanceId: string | undefined;
+  maxEventBytes: number;
+  deliveryConcurrency: number;
+  maxQueuedTasks: number;
+  leaseMs: number;
+  sweepIntervalMs: number;
+  shutdownGraceMs: number;
+  autoDisableAfterHours: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -76,6 +89,29 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
+function instanceId(env: Env): string | undefined {
+  const raw = value(env, 'INSTANCE_ID');
+  if (raw !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(raw)) {
+    fail('INSTANCE_ID', 'up to 64 letters, digits, ".", "_" or "-"', raw);
+  }
+  return raw;
+}
+
+function cidrList(env: Env, name: string): string[] {
+  const raw = value(env, name);
+  if (raw === undefined) return [];
+  const cidrs = raw.split(',').map((part) => part.trim());
+  for (const cidr of cidrs) {
+    const [address, prefix, extra] = cidr.split('/');
+    const family = isIP(address ?? '');
+    const bits = Number(prefix);
+    if (!family || extra !== undefined || !/^\d+$/.test(prefix ?? '') || bits > (family === 4 ? 32 : 128)) {
+      fail(name, 'a comma-separated list of CIDR ranges like 10.0.0.0/8,fd00::/8', raw);
+    }
+  }
+  return cidrs;
+}
+
 /** Reads and validates the configuration; throws ConfigError on the first bad variable. */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
@@ -112,5 +148,17 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 168, 1, 8760),
     loginRateLimit: integer(env, 'LOGIN_RATE_LIMIT', 10, 1, 10000),
     trustProxy: boolean(env, 'TRUST_PROXY', false),
+    allowPrivateTargets: boolean(env, 'ALLOW_PRIVATE_TARGETS', false),
+    allowedTargetCidrs: cidrList(env, 'ALLOWED_TARGET_CIDRS'),
+    eventPurgeIntervalMs: integer(env, 'EVENT_PURGE_INTERVAL_MS', 10_000, 100, 3_600_000),
+    role: oneOf(env, 'ROLE', ['all', 'api', 'worker'] as const, 'all'),
+    instanceId: instanceId(env),
+    maxEventBytes: integer(env, 'MAX_EVENT_BYTES', 1_048_576, 1, 104_857_600),
+    deliveryConcurrency: integer(env, 'DELIVERY_CONCURRENCY', 64, 1, 10_000),
+    maxQueuedTasks: integer(env, 'MAX_QUEUED_TASKS', 10_000, 10, 1_000_000),
+    leaseMs: integer(env, 'LEASE_MS', 60_000, 1_000, 3_600_000),
+    sweepIntervalMs: integer(env, 'SWEEP_INTERVAL_MS', 1_000, 10, 600_000),
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    autoDisableAfterHours: integer(env, 'AUTO_DISABLE_AFTER_HOURS', 120, 1, 87_600),
   };
 }

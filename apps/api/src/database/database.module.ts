@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { ConfigChangeListener } from './config-change.listener';
 import { dataSourceOptions } from './data-source';
 
 /**
@@ -12,6 +13,8 @@ export class DatabaseModule {
   static forRoot(offline: boolean): DynamicModule {
     return {
       module: DatabaseModule,
+      global: true,
+      providers: [ConfigChangeListener],
       imports: [
         TypeOrmModule.forRootAsync({
           inject: [APP_CONFIG],

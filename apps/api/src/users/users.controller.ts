@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Que
 import { ApiTags } from '@nestjs/swagger';
 import { AdminOnly, CurrentUser } from '../auth/auth.decorators';
 import type { AuthenticatedUser } from '../auth/auth.types';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import { PageQueryDto } from '../common/pagination';
 import {
   CreateUserDto,
@@ -30,6 +31,7 @@ export class UsersController {
 
   /** Create a user. */
   @Post()
+  @Idempotent()
   async createUser(@Body() dto: CreateUserDto): Promise<UserWithPasswordDto> {
     const { user, generatedPassword } = await this.users.create(dto);
     return { ...UserDto.from(user), password: generatedPassword };

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ChangeMyPasswordData, ChangeMyPasswordResponses, CreateApiKeyData, CreateApiKeyResponses, CreateUserData, CreateUserResponses, GetHealthcheckData, GetHealthcheckResponses, GetLivenessData, GetLivenessResponses, GetMeData, GetMeResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetUserData, GetUserResponses, ListApiKeysData, ListApiKeysResponses, ListUsersData, ListUsersResponses, LoginData, LoginResponses, LogoutData, LogoutResponses, ResetUserPasswordData, ResetUserPasswordResponses, RevokeApiKeyData, RevokeApiKeyResponses, UpdateUserData, UpdateUserResponses } from './types.gen';
+import type { ActivateTargetData, ActivateTargetErrors, ActivateTargetResponses, ChangeMyPasswordData, ChangeMyPasswordErrors, ChangeMyPasswordResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateEntrypointData, CreateEntrypointErrors, CreateEntrypointResponses, CreateTargetData, CreateTargetErrors, CreateTargetResponses, CreateUserData, CreateUserErrors, CreateUserResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeactivateTargetData, DeactivateTargetErrors, DeactivateTargetResponses, DeleteEntrypointData, DeleteEntrypointErrors, DeleteEntrypointResponses, DeleteTargetData, DeleteTargetErrors, DeleteTargetResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, GetEntrypointData, GetEntrypointErrors, GetEntrypointResponses, GetEventData, GetEventErrors, GetEventResponses, GetHealthcheckData, GetHealthcheckErrors, GetHealthcheckResponses, GetLivenessData, GetLivenessErrors, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetTargetData, GetTargetErrors, GetTargetResponses, GetUserData, GetUserErrors, GetUserResponses, GetWebhookData, GetWebhookErrors, GetWebhookResponses, IngestPatchData, IngestPatchErrors, IngestPatchResponses, IngestPostData, IngestPostErrors, IngestPostResponses, IngestPutData, IngestPutErrors, IngestPutResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListDeliveryAttemptsData, ListDeliveryAttemptsErrors, ListDeliveryAttemptsResponses, ListEntrypointsData, ListEntrypointsErrors, ListEntrypointsResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListSigningSecretsData, ListSigningSecretsErrors, ListSigningSecretsResponses, ListTargetDeliveriesData, ListTargetDeliveriesErrors, ListTargetDeliveriesResponses, ListTargetsData, ListTargetsErrors, ListTargetsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, ReplayDeliveryData, ReplayDeliveryErrors, ReplayDeliveryResponses, ReplayEventData, ReplayEventErrors, ReplayEventResponses, ReplayFailedDeliveriesData, ReplayFailedDeliveriesErrors, ReplayFailedDeliveriesResponses, ResetUserPasswordData, ResetUserPasswordErrors, ResetUserPasswordResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeSigningSecretData, RevokeSigningSecretErrors, RevokeSigningSecretResponses, RotateSigningSecretData, RotateSigningSecretErrors, RotateSigningSecretResponses, UpdateEntrypointData, UpdateEntrypointErrors, UpdateEntrypointResponses, UpdateTargetData, UpdateTargetErrors, UpdateTargetResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UpdateWebhookData, UpdateWebhookErrors, UpdateWebhookResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -21,7 +21,7 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 /**
  * Status, uptime and version.
  */
-export const getHealthcheck = <ThrowOnError extends boolean = false>(options?: Options<GetHealthcheckData, ThrowOnError>) => (options?.client ?? client).get<GetHealthcheckResponses, unknown, ThrowOnError>({
+export const getHealthcheck = <ThrowOnError extends boolean = false>(options?: Options<GetHealthcheckData, ThrowOnError>) => (options?.client ?? client).get<GetHealthcheckResponses, GetHealthcheckErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
             in: 'cookie',
             name: 'webhooker.sid',
@@ -34,7 +34,7 @@ export const getHealthcheck = <ThrowOnError extends boolean = false>(options?: O
 /**
  * List the caller's API keys, newest first.
  */
-export const listApiKeys = <ThrowOnError extends boolean = false>(options?: Options<ListApiKeysData, ThrowOnError>) => (options?.client ?? client).get<ListApiKeysResponses, unknown, ThrowOnError>({
+export const listApiKeys = <ThrowOnError extends boolean = false>(options?: Options<ListApiKeysData, ThrowOnError>) => (options?.client ?? client).get<ListApiKeysResponses, ListApiKeysErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
             in: 'cookie',
             name: 'webhooker.sid',
@@ -47,7 +47,7 @@ export const listApiKeys = <ThrowOnError extends boolean = false>(options?: Opti
 /**
  * Create an API key. The key is in this response only.
  */
-export const createApiKey = <ThrowOnError extends boolean = false>(options: Options<CreateApiKeyData, ThrowOnError>) => (options.client ?? client).post<CreateApiKeyResponses, unknown, ThrowOnError>({
+export const createApiKey = <ThrowOnError extends boolean = false>(options: Options<CreateApiKeyData, ThrowOnError>) => (options.client ?? client).post<CreateApiKeyResponses, CreateApiKeyErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
             in: 'cookie',
             name: 'webhooker.sid',
@@ -64,7 +64,7 @@ export const createApiKey = <ThrowOnError extends boolean = false>(options: Opti
 /**
  * Revoke an API key: it stops working at once.
  */
-export const revokeApiKey = <ThrowOnError extends boolean = false>(options: Options<RevokeApiKeyData, ThrowOnError>) => (options.client ?? client).delete<RevokeApiKeyResponses, unknown, ThrowOnError>({
+export const revokeApiKey = <ThrowOnError extends boolean = false>(options: Options<RevokeApiKeyData, ThrowOnError>) => (options.client ?? client).delete<RevokeApiKeyResponses, RevokeApiKeyErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
             in: 'cookie',
             name: 'webhooker.sid',
@@ -77,7 +77,7 @@ export const revokeApiKey = <ThrowOnError extends boolean = false>(options: Opti
 /**
  * Log in with username and password; sets the session cookie. Rate-limited per address and username.
  */
-export const login = <ThrowOnError extends boolean = false>(options: Options<LoginData, ThrowOnError>) => (options.client ?? client).post<LoginResponses, unknown, ThrowOnError>({
+export const login = <ThrowOnError extends boolean = false>(options: Options<LoginData, ThrowOnError>) => (options.client ?? client).post<LoginResponses, LoginErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
             in: 'cookie',
             name: 'webhooker.sid',
@@ -94,7 +94,7 @@ export const login = <ThrowOnError extends boolean = false>(options: Options<Log
 /**
  * End the current session.
  */
-export const logout = <ThrowOnError extends boolean = false>(options?: Options<LogoutData, ThrowOnError>) => (options?.client ?? client).post<LogoutResponses, unknown, ThrowOnError>({
+export const logout = <ThrowOnError extends boolean = false>(options?: Options<LogoutData, ThrowOnError>) => (options?.client ?? client).post<LogoutResponses, LogoutErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
             in: 'cookie',
             name: 'webhooker.sid',
@@ -107,7 +107,7 @@ export const logout = <ThrowOnError extends boolean = false>(options?: Options<L
 /**
  * Who is calling, how, and (for sessions) the CSRF token to send on changes.
  */
-export const getMe = <ThrowOnError extends boolean = false>(options?: Options<GetMeData, ThrowOnError>) => (options?.client ?? client).get<GetMeResponses, unknown, ThrowOnError>({
+export const getMe = <ThrowOnError extends boolean = false>(options?: Options<GetMeData, ThrowOnError>) => (options?.client ?? client).get<GetMeResponses, GetMeErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
             in: 'cookie',
             name: 'webhooker.sid',
@@ -120,7 +120,7 @@ export const getMe = <ThrowOnError extends boolean = false>(options?: Options<Ge
 /**
  * Change one's own password; every other session of the user ends.
  */
-export const changeMyPassword = <ThrowOnError extends boolean = false>(options: Options<ChangeMyPasswordData, ThrowOnError>) => (options.client ?? client).patch<ChangeMyPasswordResponses, unknown, ThrowOnError>({
+export const changeMyPassword = <ThrowOnError extends boolean = false>(options: Options<ChangeMyPasswordData, ThrowOnError>) => (options.client ?? client).patch<ChangeMyPasswordResponses, ChangeMyPasswordErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
             in: 'cookie',
             name: 'webhooker.sid',
@@ -135,9 +135,243 @@ export const changeMyPassword = <ThrowOnError extends boolean = false>(options: 
 });
 
 /**
+ * The attempts of a delivery, oldest first.
+ */
+export const listDeliveryAttempts = <ThrowOnError extends boolean = false>(options: Options<ListDeliveryAttemptsData, ThrowOnError>) => (options.client ?? client).get<ListDeliveryAttemptsResponses, ListDeliveryAttemptsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/deliveries/{id}/attempts',
+    ...options
+});
+
+/**
+ * Send a finished delivery (delivered, failed or cancelled) again, with a fresh set of retries.
+ */
+export const replayDelivery = <ThrowOnError extends boolean = false>(options: Options<ReplayDeliveryData, ThrowOnError>) => (options.client ?? client).post<ReplayDeliveryResponses, ReplayDeliveryErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/deliveries/{id}/replay',
+    ...options
+});
+
+/**
+ * Delete an entrypoint.
+ */
+export const deleteEntrypoint = <ThrowOnError extends boolean = false>(options: Options<DeleteEntrypointData, ThrowOnError>) => (options.client ?? client).delete<DeleteEntrypointResponses, DeleteEntrypointErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/entrypoints/{id}',
+    ...options
+});
+
+/**
+ * Get an entrypoint.
+ */
+export const getEntrypoint = <ThrowOnError extends boolean = false>(options: Options<GetEntrypointData, ThrowOnError>) => (options.client ?? client).get<GetEntrypointResponses, GetEntrypointErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/entrypoints/{id}',
+    ...options
+});
+
+/**
+ * Change an entrypoint's description, or switch it off (it then answers 410) and on.
+ */
+export const updateEntrypoint = <ThrowOnError extends boolean = false>(options: Options<UpdateEntrypointData, ThrowOnError>) => (options.client ?? client).patch<UpdateEntrypointResponses, UpdateEntrypointErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/entrypoints/{id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Get an event: method, path, query, headers, body (base64 when not text) and its deliveries.
+ */
+export const getEvent = <ThrowOnError extends boolean = false>(options: Options<GetEventData, ThrowOnError>) => (options.client ?? client).get<GetEventResponses, GetEventErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/events/{id}',
+    ...options
+});
+
+/**
+ * Deliver an event again to its webhook's current active targets (new deliveries).
+ */
+export const replayEvent = <ThrowOnError extends boolean = false>(options: Options<ReplayEventData, ThrowOnError>) => (options.client ?? client).post<ReplayEventResponses, ReplayEventErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/events/{id}/replay',
+    ...options
+});
+
+/**
+ * Delete a target; its unfinished deliveries are cancelled.
+ */
+export const deleteTarget = <ThrowOnError extends boolean = false>(options: Options<DeleteTargetData, ThrowOnError>) => (options.client ?? client).delete<DeleteTargetResponses, DeleteTargetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/targets/{id}',
+    ...options
+});
+
+/**
+ * Get a target.
+ */
+export const getTarget = <ThrowOnError extends boolean = false>(options: Options<GetTargetData, ThrowOnError>) => (options.client ?? client).get<GetTargetResponses, GetTargetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/targets/{id}',
+    ...options
+});
+
+/**
+ * Change a target's name, active flag or `http` settings (fields left out keep their value).
+ */
+export const updateTarget = <ThrowOnError extends boolean = false>(options: Options<UpdateTargetData, ThrowOnError>) => (options.client ?? client).patch<UpdateTargetResponses, UpdateTargetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/targets/{id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Activate a target: new events are delivered to it again.
+ */
+export const activateTarget = <ThrowOnError extends boolean = false>(options: Options<ActivateTargetData, ThrowOnError>) => (options.client ?? client).post<ActivateTargetResponses, ActivateTargetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/targets/{id}/activate',
+    ...options
+});
+
+/**
+ * Deactivate a target: new events are not delivered to it.
+ */
+export const deactivateTarget = <ThrowOnError extends boolean = false>(options: Options<DeactivateTargetData, ThrowOnError>) => (options.client ?? client).post<DeactivateTargetResponses, DeactivateTargetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/targets/{id}/deactivate',
+    ...options
+});
+
+/**
+ * A target's deliveries, newest first; `?status=failed` lists its dead letters.
+ */
+export const listTargetDeliveries = <ThrowOnError extends boolean = false>(options: Options<ListTargetDeliveriesData, ThrowOnError>) => (options.client ?? client).get<ListTargetDeliveriesResponses, ListTargetDeliveriesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/targets/{id}/deliveries',
+    ...options
+});
+
+/**
+ * Queue every failed delivery of a target again.
+ */
+export const replayFailedDeliveries = <ThrowOnError extends boolean = false>(options: Options<ReplayFailedDeliveriesData, ThrowOnError>) => (options.client ?? client).post<ReplayFailedDeliveriesResponses, ReplayFailedDeliveriesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/targets/{id}/replay-failed',
+    ...options
+});
+
+/**
+ * List a target's live signing secrets, newest first, without the secrets themselves.
+ */
+export const listSigningSecrets = <ThrowOnError extends boolean = false>(options: Options<ListSigningSecretsData, ThrowOnError>) => (options.client ?? client).get<ListSigningSecretsResponses, ListSigningSecretsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/targets/{id}/signing-secrets',
+    ...options
+});
+
+/**
+ * Generate a new signing secret (rotate): it signs from now on, and the secrets in use keep signing
+ * for the grace period (default 24 h). The secret is in this response only.
+ */
+export const rotateSigningSecret = <ThrowOnError extends boolean = false>(options: Options<RotateSigningSecretData, ThrowOnError>) => (options.client ?? client).post<RotateSigningSecretResponses, RotateSigningSecretErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/targets/{id}/signing-secrets',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Revoke a signing secret at once.
+ */
+export const revokeSigningSecret = <ThrowOnError extends boolean = false>(options: Options<RevokeSigningSecretData, ThrowOnError>) => (options.client ?? client).delete<RevokeSigningSecretResponses, RevokeSigningSecretErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/targets/{id}/signing-secrets/{secretId}',
+    ...options
+});
+
+/**
  * List users, newest first.
  */
-export const listUsers = <ThrowOnError extends boolean = false>(options?: Options<ListUsersData, ThrowOnError>) => (options?.client ?? client).get<ListUsersResponses, unknown, ThrowOnError>({
+export const listUsers = <ThrowOnError extends boolean = false>(options?: Options<ListUsersData, ThrowOnError>) => (options?.client ?? client).get<ListUsersResponses, ListUsersErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
             in: 'cookie',
             name: 'webhooker.sid',
@@ -150,7 +384,7 @@ export const listUsers = <ThrowOnError extends boolean = false>(options?: Option
 /**
  * Create a user.
  */
-export const createUser = <ThrowOnError extends boolean = false>(options: Options<CreateUserData, ThrowOnError>) => (options.client ?? client).post<CreateUserResponses, unknown, ThrowOnError>({
+export const createUser = <ThrowOnError extends boolean = false>(options: Options<CreateUserData, ThrowOnError>) => (options.client ?? client).post<CreateUserResponses, CreateUserErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
             in: 'cookie',
             name: 'webhooker.sid',
@@ -167,7 +401,7 @@ export const createUser = <ThrowOnError extends boolean = false>(options: Option
 /**
  * Get a user.
  */
-export const getUser = <ThrowOnError extends boolean = false>(options: Options<GetUserData, ThrowOnError>) => (options.client ?? client).get<GetUserResponses, unknown, ThrowOnError>({
+export const getUser = <ThrowOnError extends boolean = false>(options: Options<GetUserData, ThrowOnError>) => (options.client ?? client).get<GetUserResponses, GetUserErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
             in: 'cookie',
             name: 'webhooker.sid',
@@ -180,7 +414,7 @@ export const getUser = <ThrowOnError extends boolean = false>(options: Options<G
 /**
  * Change a user's role, or disable / enable the account.
  */
-export const updateUser = <ThrowOnError extends boolean = false>(options: Options<UpdateUserData, ThrowOnError>) => (options.client ?? client).patch<UpdateUserResponses, unknown, ThrowOnError>({
+export const updateUser = <ThrowOnError extends boolean = false>(options: Options<UpdateUserData, ThrowOnError>) => (options.client ?? client).patch<UpdateUserResponses, UpdateUserErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
             in: 'cookie',
             name: 'webhooker.sid',
@@ -197,7 +431,7 @@ export const updateUser = <ThrowOnError extends boolean = false>(options: Option
 /**
  * Set a new password for a user (generated when none is given); the user's sessions end.
  */
-export const resetUserPassword = <ThrowOnError extends boolean = false>(options: Options<ResetUserPasswordData, ThrowOnError>) => (options.client ?? client).post<ResetUserPasswordResponses, unknown, ThrowOnError>({
+export const resetUserPassword = <ThrowOnError extends boolean = false>(options: Options<ResetUserPasswordData, ThrowOnError>) => (options.client ?? client).post<ResetUserPasswordResponses, ResetUserPasswordErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
             in: 'cookie',
             name: 'webhooker.sid',
@@ -212,9 +446,156 @@ export const resetUserPassword = <ThrowOnError extends boolean = false>(options:
 });
 
 /**
+ * List webhooks (yours; admins see all), newest first, with entrypoint, target and event counts.
+ */
+export const listWebhooks = <ThrowOnError extends boolean = false>(options?: Options<ListWebhooksData, ThrowOnError>) => (options?.client ?? client).get<ListWebhooksResponses, ListWebhooksErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/webhooks',
+    ...options
+});
+
+/**
+ * Create a webhook; it comes with one active entrypoint.
+ */
+export const createWebhook = <ThrowOnError extends boolean = false>(options: Options<CreateWebhookData, ThrowOnError>) => (options.client ?? client).post<CreateWebhookResponses, CreateWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/webhooks',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete a webhook: its entrypoints answer 410 at once, unfinished deliveries are cancelled, and
+ * its events are deleted in the background.
+ */
+export const deleteWebhook = <ThrowOnError extends boolean = false>(options: Options<DeleteWebhookData, ThrowOnError>) => (options.client ?? client).delete<DeleteWebhookResponses, DeleteWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/webhooks/{id}',
+    ...options
+});
+
+/**
+ * Get a webhook with its entrypoints and counts.
+ */
+export const getWebhook = <ThrowOnError extends boolean = false>(options: Options<GetWebhookData, ThrowOnError>) => (options.client ?? client).get<GetWebhookResponses, GetWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/webhooks/{id}',
+    ...options
+});
+
+/**
+ * Change a webhook's name, description or retention.
+ */
+export const updateWebhook = <ThrowOnError extends boolean = false>(options: Options<UpdateWebhookData, ThrowOnError>) => (options.client ?? client).patch<UpdateWebhookResponses, UpdateWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/webhooks/{id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List the entrypoints of a webhook, newest first.
+ */
+export const listEntrypoints = <ThrowOnError extends boolean = false>(options: Options<ListEntrypointsData, ThrowOnError>) => (options.client ?? client).get<ListEntrypointsResponses, ListEntrypointsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/webhooks/{webhookId}/entrypoints',
+    ...options
+});
+
+/**
+ * Add an entrypoint to a webhook.
+ */
+export const createEntrypoint = <ThrowOnError extends boolean = false>(options: Options<CreateEntrypointData, ThrowOnError>) => (options.client ?? client).post<CreateEntrypointResponses, CreateEntrypointErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/webhooks/{webhookId}/entrypoints',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List a webhook's events, newest first; filter by delivery status and time.
+ */
+export const listEvents = <ThrowOnError extends boolean = false>(options: Options<ListEventsData, ThrowOnError>) => (options.client ?? client).get<ListEventsResponses, ListEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/webhooks/{webhookId}/events',
+    ...options
+});
+
+/**
+ * List the targets of a webhook, newest first.
+ */
+export const listTargets = <ThrowOnError extends boolean = false>(options: Options<ListTargetsData, ThrowOnError>) => (options.client ?? client).get<ListTargetsResponses, ListTargetsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/webhooks/{webhookId}/targets',
+    ...options
+});
+
+/**
+ * Add a target to a webhook. An `http` target gets a signing secret, shown in this response only.
+ */
+export const createTarget = <ThrowOnError extends boolean = false>(options: Options<CreateTargetData, ThrowOnError>) => (options.client ?? client).post<CreateTargetResponses, CreateTargetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/webhooks/{webhookId}/targets',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Liveness: the process answers.
  */
-export const getLiveness = <ThrowOnError extends boolean = false>(options?: Options<GetLivenessData, ThrowOnError>) => (options?.client ?? client).get<GetLivenessResponses, unknown, ThrowOnError>({
+export const getLiveness = <ThrowOnError extends boolean = false>(options?: Options<GetLivenessData, ThrowOnError>) => (options?.client ?? client).get<GetLivenessResponses, GetLivenessErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
             in: 'cookie',
             name: 'webhooker.sid',
@@ -235,4 +616,49 @@ export const getReadiness = <ThrowOnError extends boolean = false>(options?: Opt
         }],
     url: '/readyz',
     ...options
+});
+
+/**
+ * Send a webhook (PATCH)
+ *
+ * The entrypoint URL given to senders. Any body (JSON, form, XML, binary) up to MAX_EVENT_BYTES is stored byte for byte with the method, path, query, headers, content type and source address; the 200 answer comes only after the event and one delivery per active target are committed. No authentication.
+ */
+export const ingestPatch = <ThrowOnError extends boolean = false>(options: Options<IngestPatchData, ThrowOnError>) => (options.client ?? client).patch<IngestPatchResponses, IngestPatchErrors, ThrowOnError>({
+    bodySerializer: null,
+    url: '/webhook/{entrypointId}',
+    ...options,
+    headers: {
+        'Content-Type': '*/*',
+        ...options.headers
+    }
+});
+
+/**
+ * Send a webhook (POST)
+ *
+ * The entrypoint URL given to senders. Any body (JSON, form, XML, binary) up to MAX_EVENT_BYTES is stored byte for byte with the method, path, query, headers, content type and source address; the 200 answer comes only after the event and one delivery per active target are committed. No authentication.
+ */
+export const ingestPost = <ThrowOnError extends boolean = false>(options: Options<IngestPostData, ThrowOnError>) => (options.client ?? client).post<IngestPostResponses, IngestPostErrors, ThrowOnError>({
+    bodySerializer: null,
+    url: '/webhook/{entrypointId}',
+    ...options,
+    headers: {
+        'Content-Type': '*/*',
+        ...options.headers
+    }
+});
+
+/**
+ * Send a webhook (PUT)
+ *
+ * The entrypoint URL given to senders. Any body (JSON, form, XML, binary) up to MAX_EVENT_BYTES is stored byte for byte with the method, path, query, headers, content type and source address; the 200 answer comes only after the event and one delivery per active target are committed. No authentication.
+ */
+export const ingestPut = <ThrowOnError extends boolean = false>(options: Options<IngestPutData, ThrowOnError>) => (options.client ?? client).put<IngestPutResponses, IngestPutErrors, ThrowOnError>({
+    bodySerializer: null,
+    url: '/webhook/{entrypointId}',
+    ...options,
+    headers: {
+        'Content-Type': '*/*',
+        ...options.headers
+    }
 });

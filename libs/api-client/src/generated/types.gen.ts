@@ -37,6 +37,27 @@ export type CreateApiKeyDto = {
     name: string;
 };
 
+export type CreateEntrypointDto = {
+    active?: boolean;
+    /**
+     * What sends to this entrypoint.
+     */
+    description?: string;
+};
+
+export type CreateTargetDto = {
+    active?: boolean;
+    /**
+     * Required for `http` targets (at least `url`), not allowed for the others.
+     */
+    http?: HttpTargetSettingsDto;
+    name: string;
+    /**
+     * `http` sends the event to a URL; `database` copies it into archived_events; `log` writes it to the log.
+     */
+    type: TargetType;
+};
+
 export type CreateUserDto = {
     /**
      * At least 8 characters. Omit it to have a random password generated and returned once.
@@ -47,6 +68,15 @@ export type CreateUserDto = {
      * Letters, digits, `.`, `_`, `-` and `@`; unique.
      */
     username: string;
+};
+
+export type CreateWebhookDto = {
+    description?: string;
+    name: string;
+    /**
+     * Events are kept this many days (1–3650).
+     */
+    retentionDays?: number;
 };
 
 export type CreatedApiKeyDto = {
@@ -64,6 +94,180 @@ export type CreatedApiKeyDto = {
     prefix: string;
 };
 
+export type CreatedSigningSecretDto = {
+    createdAt: string;
+    /**
+     * When this secret stops signing (set when a newer secret replaced it); null while it is current.
+     */
+    expiresAt?: string | null;
+    id: string;
+    /**
+     * The start of the secret, to tell secrets apart; the rest is never shown again.
+     */
+    prefix: string;
+    /**
+     * The whole secret (Standard Webhooks `whsec_…`), shown this once.
+     */
+    secret: string;
+};
+
+export type CreatedTargetDto = {
+    active: boolean;
+    createdAt: string;
+    /**
+     * Settings of an `http` target; null for other types.
+     */
+    http?: HttpTargetConfigDto | null;
+    id: string;
+    name: string;
+    /**
+     * For `http` targets: the signing secret generated with the target, shown this once.
+     */
+    signingSecret?: string;
+    /**
+     * Newest first; the secrets themselves are not shown.
+     */
+    signingSecrets: Array<SigningSecretDto>;
+    type: TargetType;
+    updatedAt: string;
+    webhookId: string;
+};
+
+export type DeliveryAttemptDto = {
+    /**
+     * 1 for the first try.
+     */
+    attemptNumber: number;
+    deliveryId: string;
+    durationMs: number;
+    error?: string | null;
+    id: string;
+    /**
+     * The first 4 KiB of the response body.
+     */
+    responseExcerpt?: string | null;
+    startedAt: string;
+    statusCode?: number | null;
+};
+
+export type DeliveryCountsDto = {
+    cancelled: number;
+    delivered: number;
+    failed: number;
+    pending: number;
+    retrying: number;
+};
+
+export type DeliveryDto = {
+    attemptCount: number;
+    createdAt: string;
+    eventId: string;
+    id: string;
+    lastError?: string | null;
+    lastStatusCode?: number | null;
+    nextAttemptAt?: string | null;
+    status: DeliveryStatus;
+    targetId: string;
+    updatedAt: string;
+    webhookId: string;
+};
+
+export type DeliveryPageDto = {
+    items: Array<DeliveryDto>;
+    nextCursor?: string | null;
+};
+
+export type DeliveryStatus = 'pending' | 'retrying' | 'delivered' | 'failed' | 'cancelled';
+
+export type EntrypointDto = {
+    /**
+     * Inactive entrypoints answer 410 Gone.
+     */
+    active: boolean;
+    createdAt: string;
+    description: string;
+    id: string;
+    updatedAt: string;
+    /**
+     * Where senders POST (or PUT/PATCH) their webhooks.
+     */
+    url: string;
+    webhookId: string;
+};
+
+export type EntrypointPageDto = {
+    items: Array<EntrypointDto>;
+    nextCursor?: string | null;
+};
+
+export type EventDetailDto = {
+    /**
+     * The body: text when it is valid UTF-8, base64 otherwise (see bodyEncoding).
+     */
+    body: string;
+    bodyEncoding: 'utf8' | 'base64';
+    contentType?: string | null;
+    deliveries: Array<DeliveryDto>;
+    /**
+     * How many of the event's deliveries are in each status.
+     */
+    deliveryCounts: DeliveryCountsDto;
+    entrypointId: string;
+    /**
+     * Header names in lower case, as received.
+     */
+    headers: {
+        [key: string]: string;
+    };
+    id: string;
+    method: string;
+    path: string;
+    /**
+     * The query string without `?`.
+     */
+    query: string;
+    receivedAt: string;
+    /**
+     * Body size in bytes.
+     */
+    size: number;
+    sourceIp?: string | null;
+    webhookId: string;
+};
+
+export type EventPageDto = {
+    items: Array<EventSummaryDto>;
+    nextCursor?: string | null;
+};
+
+export type EventSummaryDto = {
+    contentType?: string | null;
+    /**
+     * How many of the event's deliveries are in each status.
+     */
+    deliveryCounts: DeliveryCountsDto;
+    entrypointId: string;
+    id: string;
+    method: string;
+    path: string;
+    /**
+     * The query string without `?`.
+     */
+    query: string;
+    receivedAt: string;
+    /**
+     * Body size in bytes.
+     */
+    size: number;
+    sourceIp?: string | null;
+    webhookId: string;
+};
+
+export type FieldErrorDto = {
+    field: string;
+    message: string;
+};
+
 export type GeneratedPasswordDto = {
     /**
      * Present only when the password was generated: shown this once.
@@ -77,6 +281,50 @@ export type HealthcheckDto = {
     version: string;
 };
 
+export type HttpMethod = 'POST' | 'PUT' | 'PATCH';
+
+export type HttpTargetConfigDto = {
+    concurrency: number;
+    headers: {
+        [key: string]: string;
+    };
+    maxBackoffMs: number;
+    maxRetries: number;
+    method: HttpMethod;
+    timeoutMs: number;
+    url: string;
+};
+
+export type HttpTargetSettingsDto = {
+    /**
+     * Attempts in flight to this target at most, 1–256; 1 delivers strictly one at a time.
+     */
+    concurrency?: number;
+    /**
+     * Extra headers sent with every request (webhooker sets host, content-type and the webhook-* headers itself).
+     */
+    headers?: {
+        [key: string]: string;
+    };
+    /**
+     * Longest wait between retries, 1 000 ms – 24 h.
+     */
+    maxBackoffMs?: number;
+    /**
+     * Retries after the first attempt, 0–50; 0 is fire-and-forget (one attempt, no circuit breaker).
+     */
+    maxRetries?: number;
+    method?: HttpMethod;
+    /**
+     * Per-attempt timeout, 1 000–120 000 ms.
+     */
+    timeoutMs?: number;
+    /**
+     * Absolute http(s) URL the event is sent to.
+     */
+    url?: string;
+};
+
 export type LoginDto = {
     password: string;
     username: string;
@@ -86,11 +334,33 @@ export type ProbeDto = {
     status: string;
 };
 
+export type ProblemDetailsDto = {
+    detail: string;
+    errors?: Array<FieldErrorDto>;
+    status: number;
+    title: string;
+    type: string;
+};
+
+export type ReplayResultDto = {
+    /**
+     * How many deliveries were (re)queued.
+     */
+    replayed: number;
+};
+
 export type ResetPasswordDto = {
     /**
      * The new password. Omit it to have a random one generated and returned once.
      */
     password?: string;
+};
+
+export type RotateSigningSecretDto = {
+    /**
+     * How long the secrets in use keep signing next to the new one, 0–720 hours.
+     */
+    gracePeriodHours?: number;
 };
 
 export type SessionDto = {
@@ -102,12 +372,79 @@ export type SessionDto = {
     user: UserDto;
 };
 
+export type SigningSecretDto = {
+    createdAt: string;
+    /**
+     * When this secret stops signing (set when a newer secret replaced it); null while it is current.
+     */
+    expiresAt?: string | null;
+    id: string;
+    /**
+     * The start of the secret, to tell secrets apart; the rest is never shown again.
+     */
+    prefix: string;
+};
+
+export type TargetDto = {
+    active: boolean;
+    createdAt: string;
+    /**
+     * Settings of an `http` target; null for other types.
+     */
+    http?: HttpTargetConfigDto | null;
+    id: string;
+    name: string;
+    /**
+     * Newest first; the secrets themselves are not shown.
+     */
+    signingSecrets: Array<SigningSecretDto>;
+    type: TargetType;
+    updatedAt: string;
+    webhookId: string;
+};
+
+export type TargetPageDto = {
+    items: Array<TargetDto>;
+    nextCursor?: string | null;
+};
+
+/**
+ * `http` sends the event to a URL; `database` copies it into archived_events; `log` writes it to the log.
+ */
+export type TargetType = 'http' | 'database' | 'log';
+
+export type UpdateEntrypointDto = {
+    active?: boolean;
+    /**
+     * What sends to this entrypoint.
+     */
+    description?: string;
+};
+
+export type UpdateTargetDto = {
+    active?: boolean;
+    /**
+     * Changes to the settings of an `http` target; fields left out keep their value.
+     */
+    http?: HttpTargetSettingsDto;
+    name?: string;
+};
+
 export type UpdateUserDto = {
     /**
      * true disables the account at once (its sessions end, its API keys stop working).
      */
     disabled?: boolean;
     role?: UserRole;
+};
+
+export type UpdateWebhookDto = {
+    description?: string;
+    name?: string;
+    /**
+     * Events are kept this many days (1–3650).
+     */
+    retentionDays?: number;
 };
 
 export type UserDto = {
@@ -143,12 +480,53 @@ export type UserWithPasswordDto = {
     username: string;
 };
 
+export type WebhookDetailDto = {
+    createdAt: string;
+    description: string;
+    entrypointCount: number;
+    entrypoints: Array<EntrypointDto>;
+    eventCount: number;
+    id: string;
+    name: string;
+    ownerId: string;
+    retentionDays: number;
+    targetCount: number;
+    updatedAt: string;
+};
+
+export type WebhookDto = {
+    createdAt: string;
+    description: string;
+    entrypointCount: number;
+    eventCount: number;
+    id: string;
+    name: string;
+    ownerId: string;
+    retentionDays: number;
+    targetCount: number;
+    updatedAt: string;
+};
+
+export type WebhookPageDto = {
+    items: Array<WebhookDto>;
+    nextCursor?: string | null;
+};
+
 export type GetHealthcheckData = {
     body?: never;
     path?: never;
     query?: never;
     url: '/.well-known/healthcheck';
 };
+
+export type GetHealthcheckErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type GetHealthcheckError = GetHealthcheckErrors[keyof GetHealthcheckErrors];
 
 export type GetHealthcheckResponses = {
     200: HealthcheckDto;
@@ -159,9 +537,27 @@ export type GetHealthcheckResponse = GetHealthcheckResponses[keyof GetHealthchec
 export type ListApiKeysData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * How many items to return (1–200).
+         */
+        limit?: number;
+        /**
+         * The `nextCursor` of the previous page.
+         */
+        cursor?: string;
+    };
     url: '/api/v1/api-keys';
 };
+
+export type ListApiKeysErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ListApiKeysError = ListApiKeysErrors[keyof ListApiKeysErrors];
 
 export type ListApiKeysResponses = {
     200: ApiKeyPageDto;
@@ -171,10 +567,33 @@ export type ListApiKeysResponse = ListApiKeysResponses[keyof ListApiKeysResponse
 
 export type CreateApiKeyData = {
     body: CreateApiKeyDto;
+    headers?: {
+        /**
+         * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response instead of creating again; keys are remembered for 24 hours, per user.
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/api/v1/api-keys';
 };
+
+export type CreateApiKeyErrors = {
+    /**
+     * A request with this Idempotency-Key is still running
+     */
+    409: ProblemDetailsDto;
+    /**
+     * The Idempotency-Key was used with another request
+     */
+    422: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type CreateApiKeyError = CreateApiKeyErrors[keyof CreateApiKeyErrors];
 
 export type CreateApiKeyResponses = {
     201: CreatedApiKeyDto;
@@ -191,6 +610,15 @@ export type RevokeApiKeyData = {
     url: '/api/v1/api-keys/{id}';
 };
 
+export type RevokeApiKeyErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type RevokeApiKeyError = RevokeApiKeyErrors[keyof RevokeApiKeyErrors];
+
 export type RevokeApiKeyResponses = {
     204: void;
 };
@@ -203,6 +631,15 @@ export type LoginData = {
     query?: never;
     url: '/api/v1/auth/login';
 };
+
+export type LoginErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type LoginError = LoginErrors[keyof LoginErrors];
 
 export type LoginResponses = {
     200: SessionDto;
@@ -217,6 +654,15 @@ export type LogoutData = {
     url: '/api/v1/auth/logout';
 };
 
+export type LogoutErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type LogoutError = LogoutErrors[keyof LogoutErrors];
+
 export type LogoutResponses = {
     204: void;
 };
@@ -229,6 +675,15 @@ export type GetMeData = {
     query?: never;
     url: '/api/v1/auth/me';
 };
+
+export type GetMeErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type GetMeError = GetMeErrors[keyof GetMeErrors];
 
 export type GetMeResponses = {
     200: SessionDto;
@@ -243,18 +698,478 @@ export type ChangeMyPasswordData = {
     url: '/api/v1/auth/me/password';
 };
 
+export type ChangeMyPasswordErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ChangeMyPasswordError = ChangeMyPasswordErrors[keyof ChangeMyPasswordErrors];
+
 export type ChangeMyPasswordResponses = {
     204: void;
 };
 
 export type ChangeMyPasswordResponse = ChangeMyPasswordResponses[keyof ChangeMyPasswordResponses];
 
+export type ListDeliveryAttemptsData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/deliveries/{id}/attempts';
+};
+
+export type ListDeliveryAttemptsErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ListDeliveryAttemptsError = ListDeliveryAttemptsErrors[keyof ListDeliveryAttemptsErrors];
+
+export type ListDeliveryAttemptsResponses = {
+    200: Array<DeliveryAttemptDto>;
+};
+
+export type ListDeliveryAttemptsResponse = ListDeliveryAttemptsResponses[keyof ListDeliveryAttemptsResponses];
+
+export type ReplayDeliveryData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/deliveries/{id}/replay';
+};
+
+export type ReplayDeliveryErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ReplayDeliveryError = ReplayDeliveryErrors[keyof ReplayDeliveryErrors];
+
+export type ReplayDeliveryResponses = {
+    200: DeliveryDto;
+};
+
+export type ReplayDeliveryResponse = ReplayDeliveryResponses[keyof ReplayDeliveryResponses];
+
+export type DeleteEntrypointData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/entrypoints/{id}';
+};
+
+export type DeleteEntrypointErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type DeleteEntrypointError = DeleteEntrypointErrors[keyof DeleteEntrypointErrors];
+
+export type DeleteEntrypointResponses = {
+    204: void;
+};
+
+export type DeleteEntrypointResponse = DeleteEntrypointResponses[keyof DeleteEntrypointResponses];
+
+export type GetEntrypointData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/entrypoints/{id}';
+};
+
+export type GetEntrypointErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type GetEntrypointError = GetEntrypointErrors[keyof GetEntrypointErrors];
+
+export type GetEntrypointResponses = {
+    200: EntrypointDto;
+};
+
+export type GetEntrypointResponse = GetEntrypointResponses[keyof GetEntrypointResponses];
+
+export type UpdateEntrypointData = {
+    body: UpdateEntrypointDto;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/entrypoints/{id}';
+};
+
+export type UpdateEntrypointErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type UpdateEntrypointError = UpdateEntrypointErrors[keyof UpdateEntrypointErrors];
+
+export type UpdateEntrypointResponses = {
+    200: EntrypointDto;
+};
+
+export type UpdateEntrypointResponse = UpdateEntrypointResponses[keyof UpdateEntrypointResponses];
+
+export type GetEventData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/events/{id}';
+};
+
+export type GetEventErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type GetEventError = GetEventErrors[keyof GetEventErrors];
+
+export type GetEventResponses = {
+    200: EventDetailDto;
+};
+
+export type GetEventResponse = GetEventResponses[keyof GetEventResponses];
+
+export type ReplayEventData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/events/{id}/replay';
+};
+
+export type ReplayEventErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ReplayEventError = ReplayEventErrors[keyof ReplayEventErrors];
+
+export type ReplayEventResponses = {
+    200: Array<DeliveryDto>;
+};
+
+export type ReplayEventResponse = ReplayEventResponses[keyof ReplayEventResponses];
+
+export type DeleteTargetData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/targets/{id}';
+};
+
+export type DeleteTargetErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type DeleteTargetError = DeleteTargetErrors[keyof DeleteTargetErrors];
+
+export type DeleteTargetResponses = {
+    204: void;
+};
+
+export type DeleteTargetResponse = DeleteTargetResponses[keyof DeleteTargetResponses];
+
+export type GetTargetData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/targets/{id}';
+};
+
+export type GetTargetErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type GetTargetError = GetTargetErrors[keyof GetTargetErrors];
+
+export type GetTargetResponses = {
+    200: TargetDto;
+};
+
+export type GetTargetResponse = GetTargetResponses[keyof GetTargetResponses];
+
+export type UpdateTargetData = {
+    body: UpdateTargetDto;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/targets/{id}';
+};
+
+export type UpdateTargetErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type UpdateTargetError = UpdateTargetErrors[keyof UpdateTargetErrors];
+
+export type UpdateTargetResponses = {
+    200: TargetDto;
+};
+
+export type UpdateTargetResponse = UpdateTargetResponses[keyof UpdateTargetResponses];
+
+export type ActivateTargetData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/targets/{id}/activate';
+};
+
+export type ActivateTargetErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ActivateTargetError = ActivateTargetErrors[keyof ActivateTargetErrors];
+
+export type ActivateTargetResponses = {
+    200: TargetDto;
+};
+
+export type ActivateTargetResponse = ActivateTargetResponses[keyof ActivateTargetResponses];
+
+export type DeactivateTargetData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/targets/{id}/deactivate';
+};
+
+export type DeactivateTargetErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type DeactivateTargetError = DeactivateTargetErrors[keyof DeactivateTargetErrors];
+
+export type DeactivateTargetResponses = {
+    200: TargetDto;
+};
+
+export type DeactivateTargetResponse = DeactivateTargetResponses[keyof DeactivateTargetResponses];
+
+export type ListTargetDeliveriesData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        /**
+         * How many items to return (1–200).
+         */
+        limit?: number;
+        /**
+         * The `nextCursor` of the previous page.
+         */
+        cursor?: string;
+        status?: DeliveryStatus;
+    };
+    url: '/api/v1/targets/{id}/deliveries';
+};
+
+export type ListTargetDeliveriesErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ListTargetDeliveriesError = ListTargetDeliveriesErrors[keyof ListTargetDeliveriesErrors];
+
+export type ListTargetDeliveriesResponses = {
+    200: DeliveryPageDto;
+};
+
+export type ListTargetDeliveriesResponse = ListTargetDeliveriesResponses[keyof ListTargetDeliveriesResponses];
+
+export type ReplayFailedDeliveriesData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/targets/{id}/replay-failed';
+};
+
+export type ReplayFailedDeliveriesErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ReplayFailedDeliveriesError = ReplayFailedDeliveriesErrors[keyof ReplayFailedDeliveriesErrors];
+
+export type ReplayFailedDeliveriesResponses = {
+    200: ReplayResultDto;
+};
+
+export type ReplayFailedDeliveriesResponse = ReplayFailedDeliveriesResponses[keyof ReplayFailedDeliveriesResponses];
+
+export type ListSigningSecretsData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/targets/{id}/signing-secrets';
+};
+
+export type ListSigningSecretsErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ListSigningSecretsError = ListSigningSecretsErrors[keyof ListSigningSecretsErrors];
+
+export type ListSigningSecretsResponses = {
+    200: Array<SigningSecretDto>;
+};
+
+export type ListSigningSecretsResponse = ListSigningSecretsResponses[keyof ListSigningSecretsResponses];
+
+export type RotateSigningSecretData = {
+    body: RotateSigningSecretDto;
+    headers?: {
+        /**
+         * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response instead of creating again; keys are remembered for 24 hours, per user.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/targets/{id}/signing-secrets';
+};
+
+export type RotateSigningSecretErrors = {
+    /**
+     * A request with this Idempotency-Key is still running
+     */
+    409: ProblemDetailsDto;
+    /**
+     * The Idempotency-Key was used with another request
+     */
+    422: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type RotateSigningSecretError = RotateSigningSecretErrors[keyof RotateSigningSecretErrors];
+
+export type RotateSigningSecretResponses = {
+    201: CreatedSigningSecretDto;
+};
+
+export type RotateSigningSecretResponse = RotateSigningSecretResponses[keyof RotateSigningSecretResponses];
+
+export type RevokeSigningSecretData = {
+    body?: never;
+    path: {
+        id: string;
+        secretId: string;
+    };
+    query?: never;
+    url: '/api/v1/targets/{id}/signing-secrets/{secretId}';
+};
+
+export type RevokeSigningSecretErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type RevokeSigningSecretError = RevokeSigningSecretErrors[keyof RevokeSigningSecretErrors];
+
+export type RevokeSigningSecretResponses = {
+    204: void;
+};
+
+export type RevokeSigningSecretResponse = RevokeSigningSecretResponses[keyof RevokeSigningSecretResponses];
+
 export type ListUsersData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * How many items to return (1–200).
+         */
+        limit?: number;
+        /**
+         * The `nextCursor` of the previous page.
+         */
+        cursor?: string;
+    };
     url: '/api/v1/users';
 };
+
+export type ListUsersErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ListUsersError = ListUsersErrors[keyof ListUsersErrors];
 
 export type ListUsersResponses = {
     200: UserPageDto;
@@ -264,10 +1179,33 @@ export type ListUsersResponse = ListUsersResponses[keyof ListUsersResponses];
 
 export type CreateUserData = {
     body: CreateUserDto;
+    headers?: {
+        /**
+         * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response instead of creating again; keys are remembered for 24 hours, per user.
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/api/v1/users';
 };
+
+export type CreateUserErrors = {
+    /**
+     * A request with this Idempotency-Key is still running
+     */
+    409: ProblemDetailsDto;
+    /**
+     * The Idempotency-Key was used with another request
+     */
+    422: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type CreateUserError = CreateUserErrors[keyof CreateUserErrors];
 
 export type CreateUserResponses = {
     201: UserWithPasswordDto;
@@ -284,6 +1222,15 @@ export type GetUserData = {
     url: '/api/v1/users/{id}';
 };
 
+export type GetUserErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type GetUserError = GetUserErrors[keyof GetUserErrors];
+
 export type GetUserResponses = {
     200: UserDto;
 };
@@ -298,6 +1245,15 @@ export type UpdateUserData = {
     query?: never;
     url: '/api/v1/users/{id}';
 };
+
+export type UpdateUserErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type UpdateUserError = UpdateUserErrors[keyof UpdateUserErrors];
 
 export type UpdateUserResponses = {
     200: UserDto;
@@ -314,11 +1270,346 @@ export type ResetUserPasswordData = {
     url: '/api/v1/users/{id}/reset-password';
 };
 
+export type ResetUserPasswordErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ResetUserPasswordError = ResetUserPasswordErrors[keyof ResetUserPasswordErrors];
+
 export type ResetUserPasswordResponses = {
     200: GeneratedPasswordDto;
 };
 
 export type ResetUserPasswordResponse = ResetUserPasswordResponses[keyof ResetUserPasswordResponses];
+
+export type ListWebhooksData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * How many items to return (1–200).
+         */
+        limit?: number;
+        /**
+         * The `nextCursor` of the previous page.
+         */
+        cursor?: string;
+    };
+    url: '/api/v1/webhooks';
+};
+
+export type ListWebhooksErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ListWebhooksError = ListWebhooksErrors[keyof ListWebhooksErrors];
+
+export type ListWebhooksResponses = {
+    200: WebhookPageDto;
+};
+
+export type ListWebhooksResponse = ListWebhooksResponses[keyof ListWebhooksResponses];
+
+export type CreateWebhookData = {
+    body: CreateWebhookDto;
+    headers?: {
+        /**
+         * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response instead of creating again; keys are remembered for 24 hours, per user.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/v1/webhooks';
+};
+
+export type CreateWebhookErrors = {
+    /**
+     * A request with this Idempotency-Key is still running
+     */
+    409: ProblemDetailsDto;
+    /**
+     * The Idempotency-Key was used with another request
+     */
+    422: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type CreateWebhookError = CreateWebhookErrors[keyof CreateWebhookErrors];
+
+export type CreateWebhookResponses = {
+    201: WebhookDetailDto;
+};
+
+export type CreateWebhookResponse = CreateWebhookResponses[keyof CreateWebhookResponses];
+
+export type DeleteWebhookData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/{id}';
+};
+
+export type DeleteWebhookErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type DeleteWebhookError = DeleteWebhookErrors[keyof DeleteWebhookErrors];
+
+export type DeleteWebhookResponses = {
+    204: void;
+};
+
+export type DeleteWebhookResponse = DeleteWebhookResponses[keyof DeleteWebhookResponses];
+
+export type GetWebhookData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/{id}';
+};
+
+export type GetWebhookErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type GetWebhookError = GetWebhookErrors[keyof GetWebhookErrors];
+
+export type GetWebhookResponses = {
+    200: WebhookDetailDto;
+};
+
+export type GetWebhookResponse = GetWebhookResponses[keyof GetWebhookResponses];
+
+export type UpdateWebhookData = {
+    body: UpdateWebhookDto;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/{id}';
+};
+
+export type UpdateWebhookErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type UpdateWebhookError = UpdateWebhookErrors[keyof UpdateWebhookErrors];
+
+export type UpdateWebhookResponses = {
+    200: WebhookDetailDto;
+};
+
+export type UpdateWebhookResponse = UpdateWebhookResponses[keyof UpdateWebhookResponses];
+
+export type ListEntrypointsData = {
+    body?: never;
+    path: {
+        webhookId: string;
+    };
+    query?: {
+        /**
+         * How many items to return (1–200).
+         */
+        limit?: number;
+        /**
+         * The `nextCursor` of the previous page.
+         */
+        cursor?: string;
+    };
+    url: '/api/v1/webhooks/{webhookId}/entrypoints';
+};
+
+export type ListEntrypointsErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ListEntrypointsError = ListEntrypointsErrors[keyof ListEntrypointsErrors];
+
+export type ListEntrypointsResponses = {
+    200: EntrypointPageDto;
+};
+
+export type ListEntrypointsResponse = ListEntrypointsResponses[keyof ListEntrypointsResponses];
+
+export type CreateEntrypointData = {
+    body: CreateEntrypointDto;
+    headers?: {
+        /**
+         * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response instead of creating again; keys are remembered for 24 hours, per user.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        webhookId: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/{webhookId}/entrypoints';
+};
+
+export type CreateEntrypointErrors = {
+    /**
+     * A request with this Idempotency-Key is still running
+     */
+    409: ProblemDetailsDto;
+    /**
+     * The Idempotency-Key was used with another request
+     */
+    422: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type CreateEntrypointError = CreateEntrypointErrors[keyof CreateEntrypointErrors];
+
+export type CreateEntrypointResponses = {
+    201: EntrypointDto;
+};
+
+export type CreateEntrypointResponse = CreateEntrypointResponses[keyof CreateEntrypointResponses];
+
+export type ListEventsData = {
+    body?: never;
+    path: {
+        webhookId: string;
+    };
+    query?: {
+        /**
+         * How many items to return (1–200).
+         */
+        limit?: number;
+        /**
+         * The `nextCursor` of the previous page.
+         */
+        cursor?: string;
+        /**
+         * Only events with at least one delivery in this status.
+         */
+        status?: DeliveryStatus;
+        /**
+         * Only events received at or after this time (ISO 8601).
+         */
+        since?: string;
+        /**
+         * Only events received before this time (ISO 8601).
+         */
+        until?: string;
+    };
+    url: '/api/v1/webhooks/{webhookId}/events';
+};
+
+export type ListEventsErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ListEventsError = ListEventsErrors[keyof ListEventsErrors];
+
+export type ListEventsResponses = {
+    200: EventPageDto;
+};
+
+export type ListEventsResponse = ListEventsResponses[keyof ListEventsResponses];
+
+export type ListTargetsData = {
+    body?: never;
+    path: {
+        webhookId: string;
+    };
+    query?: {
+        /**
+         * How many items to return (1–200).
+         */
+        limit?: number;
+        /**
+         * The `nextCursor` of the previous page.
+         */
+        cursor?: string;
+    };
+    url: '/api/v1/webhooks/{webhookId}/targets';
+};
+
+export type ListTargetsErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ListTargetsError = ListTargetsErrors[keyof ListTargetsErrors];
+
+export type ListTargetsResponses = {
+    200: TargetPageDto;
+};
+
+export type ListTargetsResponse = ListTargetsResponses[keyof ListTargetsResponses];
+
+export type CreateTargetData = {
+    body: CreateTargetDto;
+    headers?: {
+        /**
+         * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response instead of creating again; keys are remembered for 24 hours, per user.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        webhookId: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/{webhookId}/targets';
+};
+
+export type CreateTargetErrors = {
+    /**
+     * A request with this Idempotency-Key is still running
+     */
+    409: ProblemDetailsDto;
+    /**
+     * The Idempotency-Key was used with another request
+     */
+    422: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type CreateTargetError = CreateTargetErrors[keyof CreateTargetErrors];
+
+export type CreateTargetResponses = {
+    201: CreatedTargetDto;
+};
+
+export type CreateTargetResponse = CreateTargetResponses[keyof CreateTargetResponses];
 
 export type GetLivenessData = {
     body?: never;
@@ -326,6 +1617,15 @@ export type GetLivenessData = {
     query?: never;
     url: '/healthz';
 };
+
+export type GetLivenessErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type GetLivenessError = GetLivenessErrors[keyof GetLivenessErrors];
 
 export type GetLivenessResponses = {
     200: ProbeDto;
@@ -345,10 +1645,148 @@ export type GetReadinessErrors = {
      * The database does not answer
      */
     503: unknown;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
 };
+
+export type GetReadinessError = GetReadinessErrors[keyof GetReadinessErrors];
 
 export type GetReadinessResponses = {
     200: ProbeDto;
 };
 
 export type GetReadinessResponse = GetReadinessResponses[keyof GetReadinessResponses];
+
+export type IngestPatchData = {
+    body?: Blob | File;
+    path: {
+        entrypointId: string;
+    };
+    query?: never;
+    url: '/webhook/{entrypointId}';
+};
+
+export type IngestPatchErrors = {
+    /**
+     * No such entrypoint
+     */
+    404: unknown;
+    /**
+     * Only POST, PUT and PATCH are accepted
+     */
+    405: unknown;
+    /**
+     * The entrypoint is inactive, or it or its webhook was deleted
+     */
+    410: unknown;
+    /**
+     * The body is larger than MAX_EVENT_BYTES
+     */
+    413: unknown;
+    /**
+     * The event could not be stored; retry
+     */
+    503: unknown;
+};
+
+export type IngestPatchResponses = {
+    /**
+     * Stored; deliveries start now
+     */
+    200: {
+        eventId: string;
+        status: 'ok';
+    };
+};
+
+export type IngestPatchResponse = IngestPatchResponses[keyof IngestPatchResponses];
+
+export type IngestPostData = {
+    body?: Blob | File;
+    path: {
+        entrypointId: string;
+    };
+    query?: never;
+    url: '/webhook/{entrypointId}';
+};
+
+export type IngestPostErrors = {
+    /**
+     * No such entrypoint
+     */
+    404: unknown;
+    /**
+     * Only POST, PUT and PATCH are accepted
+     */
+    405: unknown;
+    /**
+     * The entrypoint is inactive, or it or its webhook was deleted
+     */
+    410: unknown;
+    /**
+     * The body is larger than MAX_EVENT_BYTES
+     */
+    413: unknown;
+    /**
+     * The event could not be stored; retry
+     */
+    503: unknown;
+};
+
+export type IngestPostResponses = {
+    /**
+     * Stored; deliveries start now
+     */
+    200: {
+        eventId: string;
+        status: 'ok';
+    };
+};
+
+export type IngestPostResponse = IngestPostResponses[keyof IngestPostResponses];
+
+export type IngestPutData = {
+    body?: Blob | File;
+    path: {
+        entrypointId: string;
+    };
+    query?: never;
+    url: '/webhook/{entrypointId}';
+};
+
+export type IngestPutErrors = {
+    /**
+     * No such entrypoint
+     */
+    404: unknown;
+    /**
+     * Only POST, PUT and PATCH are accepted
+     */
+    405: unknown;
+    /**
+     * The entrypoint is inactive, or it or its webhook was deleted
+     */
+    410: unknown;
+    /**
+     * The body is larger than MAX_EVENT_BYTES
+     */
+    413: unknown;
+    /**
+     * The event could not be stored; retry
+     */
+    503: unknown;
+};
+
+export type IngestPutResponses = {
+    /**
+     * Stored; deliveries start now
+     */
+    200: {
+        eventId: string;
+        status: 'ok';
+    };
+};
+
+export type IngestPutResponse = IngestPutResponses[keyof IngestPutResponses];

@@ -1,0 +1,62 @@
+import { Batcher } from './batcher';
+
+describe('Batcher', () => {
+  it('writes items submitted together in one batch, and resolves each after its write', async () => {
+    const writes: number[][] = [];
+    const batcher = new Batcher<number>(async (items) => void writes.push(items), 100, 1);
+    await Promise.all([1, 2, 3].map((n) => batcher.submit(n)));
+    expect(writes).toEqual([[1, 2, 3]]);
+  });
+
+  it('splits at maxBatch and never runs more than maxInFlight writes at once', async () => {
+    let running = 0;
+    let peak = 0;
+    const sizes: number[] = [];
+    const batcher = new Batcher<number>(
+      async (items) => {
+        running++;
+        peak = Math.max(peak, running);
+        sizes.push(items.length);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        running--;
+      },
+      10,
+      2,
+    );
+    await Promise.all(Array.from({ length: 45 }, (_, n) => batcher.submit(n)));
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(45);
+    expect(Math.max(...sizes)).toBe(10);
+    expect(peak).toBe(2);
+  });
+
+  it('rejects every item of a failed write, and keeps working', async () => {
+    let fail = true;
+    const batcher = new Batcher<number>(
+      async () => {
+        if (fail) throw new Error('disk full');
+      },
+      100,
+      1,
+    );
+    const results = await Promise.allSettled([batcher.submit(1), batcher.submit(2)]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    fail = false;
+    await expect(batcher.submit(3)).resolves.toBeUndefined();
+  });
+
+  it('drains: resolves once everything submitted is written', async () => {
+    const written: number[] = [];
+    const batcher = new Batcher<number>(
+      async (items) => {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        written.push(...items);
+      },
+      2,
+      1,
+    );
+    for (let n = 0; n < 5; n++) void batcher.submit(n);
+    await batcher.drain();
+    expect(written).toEqual([0, 1, 2, 3, 4]);
+    expect(batcher.size).toBe(0);
+  });
+});

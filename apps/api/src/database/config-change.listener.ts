@@ -1,0 +1,53 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { Client } from 'pg';
+import { APP_CONFIG, AppConfig } from '../config/config';
+
+/** Emitted (in process) whenever webhooks, entrypoints or targets changed, on any replica. */
+export const CONFIG_CHANGED_EVENT = 'config.changed';
+const CHANNEL = 'webhooker_config';
+const RECONNECT_DELAY_MS = 1_000;
+
+/**
+ * Listens on the `webhooker_config` channel, which triggers on the configuration tables notify
+ * on every change, and turns each notification into a CONFIG_CHANGED_EVENT, so every replica drops
+ * its cached configuration. A lost connection is also reported as a change (notifications may
+ * have been missed) and re-established.
+ */
+@Injectable()
+export class ConfigChangeListener implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ConfigChangeListener.name);
+  private client?: Client;
+  private stopped = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly emitter: EventEmitter2,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.connect();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    await this.client?.end();
+  }
+
+  private async connect(): Promise<void> {
+    const client = new Client({ connectionString: this.config.databaseUrl });
+    client.on('notification', () => this.emitter.emit(CONFIG_CHANGED_EVENT));
+    client.on('error', (error) => this.logger.warn(`Configuration change listener: ${error.message}`));
+    client.on('end', () => {
+      if (this.stopped) return;
+      this.emitter.emit(CONFIG_CHANGED_EVENT);
+      setTimeout(
+        () => this.connect().catch((error) => this.logger.warn(`Reconnecting failed: ${error}`)),
+        RECONNECT_DELAY_MS,
+      );
+    });
+    await client.connect();
+    await client.query(`LISTEN ${CHANNEL}`);
+    this.client = client;
+  }
+}

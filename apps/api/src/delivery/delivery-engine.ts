@@ -1,0 +1,443 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { performance } from 'node:perf_hooks';
+import { DataSource } from 'typeorm';
+import { Batcher } from '../common/batcher';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { CONFIG_CHANGED_EVENT } from '../database/config-change.listener';
+import { pgPool } from '../database/pg-pool';
+import { EventsService } from '../events/events.service';
+import { HTTP_TARGET_DEFAULTS } from '../targets/target.dto';
+import { TargetHealthService } from '../targets/target-health.service';
+import { CircuitBreaker, TargetHealth } from './circuit-breaker';
+import { DELIVERY_TASKS_EVENT, DeliveryTask, EventSnapshot, TargetSnapshot } from './delivery-task';
+import { AttemptOutcome, HttpSender } from './http-sender';
+import { INSTANCE_ID } from './instance-id';
+import { LaneDispatcher } from './lane-dispatcher';
+import { DeliveryUpdate, ResultWriter } from './result-writer';
+import { RetryTimers } from './retry-timers';
+import { applyRetryAfter, backoffDelay } from './retry-policy';
+
+/** Retries due within this are held in memory (a timer); later ones wait in the table. */
+export const LOCAL_RETRY_HORIZON_MS = 60_000;
+/** Rows claimed by one sweep statement at most. */
+const SWEEP_BATCH = 500;
+const SWEEP_JOB = 'delivery-sweep';
+const LEASE_RENEWAL_JOB = 'delivery-lease-renewal';
+
+const CLAIM_DUE = `
+WITH due AS (
+  SELECT id FROM deliveries
+  WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now()
+    AND (lease_expires_at IS NULL OR lease_expires_at < now())
+  ORDER BY next_attempt_at
+  LIMIT $1
+  FOR UPDATE SKIP LOCKED
+)
+UPDATE deliveries d SET lease_expires_at = now() + make_interval(secs => $2::float8 / 1000), leased_by = $3
+FROM due WHERE d.id = due.id
+RETURNING d.id, d.event_id, d.target_id, d.attempt_count, d.replay_base`;
+
+interface ClaimedRow {
+  id: string;
+  event_id: string;
+  target_id: string;
+  attempt_count: number;
+  replay_base: number;
+}
+
+function bodyForLog(body: Buffer): { body: string; bodyEncoding: 'utf8' | 'base64' } {
+  const text = body.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(body)
+    ? { body: text, bodyEncoding: 'utf8' }
+    : { body: body.toString('base64'), bodyEncoding: 'base64' };
+}
+
+/**
+ * The delivery engine (DESIGN.md §4): takes self-contained tasks from ingest, runs them through a
+ * bounded worker pool (global and per-target limits), records every attempt, retries with backoff
+ * (near retries on an in-process timer heap, later ones in the table), obeys a circuit breaker per
+ * target, and sweeps the table for due work (crash recovery, other replicas' expired leases).
+ */
+@Injectable()
+export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(DeliveryEngine.name);
+  private readonly eventLogger = new Logger('LogTarget');
+  private readonly dispatcher: LaneDispatcher;
+  private readonly timers: RetryTimers;
+  private readonly breakers = new Map<string, CircuitBreaker>();
+  /** The newest known snapshot of every target this process has work for. */
+  private readonly targets = new Map<string, TargetSnapshot>();
+  private readonly healthWriter: Batcher<TargetHealth>;
+  private started = false;
+  private stopping = false;
+  private sweeping?: Promise<void>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(INSTANCE_ID) private readonly instanceId: string,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly scheduler: SchedulerRegistry,
+    private readonly writer: ResultWriter,
+    private readonly http: HttpSender,
+    private readonly events: EventsService,
+    private readonly targetHealth: TargetHealthService,
+  ) {
+    this.dispatcher = new LaneDispatcher(
+      config.deliveryConcurrency,
+      (targetId) => this.laneLimit(targetId),
+      (task) => this.attempt(task),
+    );
+    this.timers = new RetryTimers((task) => this.dispatcher.push(task));
+    this.healthWriter = new Batcher(
+      (health) => this.targetHealth.saveHealth(latestPerTarget(health)),
+      500,
+      1,
+    );
+  }
+
+  get enabled(): boolean {
+    return this.config.role !== 'api';
+  }
+
+  /** Tasks held in memory: waiting, running, or on a retry timer. */
+  get tasksInMemory(): number {
+    return this.dispatcher.queued + this.dispatcher.inFlight + this.timers.size;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.enabled) return;
+    this.started = true;
+    await this.query(
+      `UPDATE deliveries SET lease_expires_at = NULL, leased_by = NULL
+       WHERE leased_by = $1 AND status IN ('pending', 'retrying')`,
+      [this.instanceId],
+    );
+    this.scheduler.addInterval(
+      SWEEP_JOB,
+      setInterval(() => this.sweep(), this.config.sweepIntervalMs),
+    );
+    this.scheduler.addInterval(
+      LEASE_RENEWAL_JOB,
+      setInterval(() => this.renewLeases(), Math.floor(this.config.leaseMs / 3)),
+    );
+    this.sweep();
+  }
+
+  /** Stops taking work, lets attempts in flight finish within SHUTDOWN_GRACE_MS, hands the rest back. */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.started || this.stopping) return;
+    this.stopping = true;
+    for (const job of [SWEEP_JOB, LEASE_RENEWAL_JOB]) {
+      if (this.scheduler.doesExist('interval', job)) this.scheduler.deleteInterval(job);
+    }
+    await this.sweeping;
+    const held = this.dispatcher.takeAllWaiting().length + this.timers.takeAll().length;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.dispatcher.whenIdle(),
+      new Promise((resolve) => (timer = setTimeout(resolve, this.config.shutdownGraceMs))),
+    ]);
+    clearTimeout(timer);
+    await this.writer.drain();
+    await this.healthWriter.drain();
+    await this.query(
+      `UPDATE deliveries SET lease_expires_at = NULL, leased_by = NULL
+       WHERE leased_by = $1 AND status IN ('pending', 'retrying')`,
+      [this.instanceId],
+    );
+    this.logger.log(`Stopped; ${held} queued deliveries handed back for any replica to take`);
+  }
+
+  /** Freshly committed work from ingest or replay. */
+  @OnEvent(DELIVERY_TASKS_EVENT)
+  accept(tasks: DeliveryTask[]): void {
+    if (!this.enabled) return;
+    for (const task of tasks) this.enqueue(task);
+  }
+
+  /** Configuration changed somewhere: refresh the targets this process has work for. */
+  @OnEvent(CONFIG_CHANGED_EVENT)
+  async refreshTargets(): Promise<void> {
+    if (!this.enabled || this.targets.size === 0) return;
+    const fresh = await this.targetHealth.snapshots([...this.targets.keys()]);
+    for (const [id, previous] of this.targets) {
+      const snapshot = fresh.get(id) ?? { ...previous, active: false };
+      this.targets.set(id, snapshot);
+      if (!snapshot.active) {
+        for (const task of this.dispatcher.takeWaiting(id))
+          this.cancel(task, 'target is inactive or deleted');
+      }
+    }
+    this.dispatcher.pump();
+  }
+
+  private enqueue(task: DeliveryTask): void {
+    if (this.stopping || this.tasksInMemory >= this.config.maxQueuedTasks) {
+      this.persist(this.writer.handBack(task.deliveryId));
+      return;
+    }
+    if (!this.targets.has(task.target.id)) this.targets.set(task.target.id, task.target);
+    this.dispatcher.push(task);
+  }
+
+  private laneLimit(targetId: string): number {
+    if (this.breakers.get(targetId)?.tripped) return 1;
+    return this.targets.get(targetId)?.http?.concurrency ?? HTTP_TARGET_DEFAULTS.concurrency;
+  }
+
+  private breakerFor(target: TargetSnapshot): CircuitBreaker | undefined {
+    if (target.type !== 'http' || target.http!.maxRetries === 0) return undefined;
+    let breaker = this.breakers.get(target.id);
+    if (!breaker) {
+      breaker = new CircuitBreaker(target);
+      this.breakers.set(target.id, breaker);
+    }
+    return breaker;
+  }
+
+  private async attempt(task: DeliveryTask): Promise<void> {
+    const target = this.targets.get(task.target.id) ?? task.target;
+    if (!target.active) return this.cancel(task, 'target is inactive or deleted');
+    const breaker = this.breakerFor(target);
+    const admission = breaker?.admit();
+    if (admission?.kind === 'open') return this.reschedule(task, admission.until.getTime());
+
+    const body = task.event.body ?? (await this.events.body(task.event.id));
+    if (!body) return this.cancel(task, 'event was deleted');
+    const startedAt = new Date();
+    const start = performance.now();
+    const outcome = await this.send(target, task.event, body);
+    const durationMs = Math.round(performance.now() - start);
+    const attemptNumber = task.attemptCount + 1;
+
+    const update: DeliveryUpdate = {
+      deliveryId: task.deliveryId,
+      status: 'delivered',
+      attemptCount: attemptNumber,
+      nextAttemptAt: null,
+      keepLease: false,
+      recordOutcome: true,
+      lastStatusCode: outcome.statusCode,
+      lastError: outcome.error,
+    };
+    let retryAt: number | undefined;
+    if (outcome.ok) {
+      const health = breaker?.success(target.id);
+      if (health) this.saveHealth(health);
+    } else {
+      if (breaker) this.saveHealth(breaker.failure(target.id));
+      const retriesMade = attemptNumber - task.replayBase - 1;
+      const maxRetries = target.http?.maxRetries ?? HTTP_TARGET_DEFAULTS.maxRetries;
+      if (outcome.gone) {
+        update.status = 'failed';
+        this.disable(target, 'the receiver answered 410 Gone');
+      } else if (retriesMade >= maxRetries) {
+        update.status = 'failed';
+      } else {
+        const delay = applyRetryAfter(
+          backoffDelay(retriesMade + 1, target.http?.maxBackoffMs ?? HTTP_TARGET_DEFAULTS.maxBackoffMs),
+          outcome.retryAfter,
+        );
+        retryAt = Date.now() + delay;
+        update.status = 'retrying';
+        update.nextAttemptAt = new Date(retryAt);
+        update.keepLease = this.canHold(delay);
+      }
+      this.checkAutoDisable(target, breaker);
+    }
+    this.persist(
+      this.writer.recordResult(
+        {
+          deliveryId: task.deliveryId,
+          webhookId: task.event.webhookId,
+          attemptNumber,
+          startedAt,
+          durationMs,
+          statusCode: outcome.statusCode,
+          responseExcerpt: outcome.responseExcerpt,
+          error: outcome.error,
+        },
+        update,
+      ),
+    );
+    if (update.keepLease && retryAt !== undefined) {
+      this.timers.add(retryAt, { ...task, attemptCount: attemptNumber });
+    }
+  }
+
+  private async send(target: TargetSnapshot, event: EventSnapshot, body: Buffer): Promise<AttemptOutcome> {
+    try {
+      switch (target.type) {
+        case 'http':
+          return await this.http.send(target, event, body);
+        case 'database':
+          await this.query(
+            `INSERT INTO archived_events
+               (event_id, webhook_id, target_id, method, path, query, headers, body, content_type, source_ip, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+            [
+              event.id,
+              event.webhookId,
+              target.id,
+              event.method,
+              event.path,
+              event.query,
+              event.headers,
+              body,
+              event.contentType,
+              event.sourceIp,
+              event.receivedAt,
+            ],
+          );
+          return { ok: true, statusCode: null, responseExcerpt: null, error: null };
+        case 'log':
+          this.eventLogger.log({
+            msg: 'webhook event',
+            eventId: event.id,
+            webhookId: event.webhookId,
+            targetId: target.id,
+            method: event.method,
+            path: event.path,
+            query: event.query,
+            headers: event.headers,
+            contentType: event.contentType,
+            receivedAt: event.receivedAt,
+            ...bodyForLog(body),
+          });
+          return { ok: true, statusCode: null, responseExcerpt: null, error: null };
+      }
+    } catch (error) {
+      return { ok: false, statusCode: null, responseExcerpt: null, error: (error as Error).message };
+    }
+  }
+
+  /** A retry may wait in memory when it is due soon and the in-memory budget allows. */
+  private canHold(delayMs: number): boolean {
+    return (
+      !this.stopping && delayMs <= LOCAL_RETRY_HORIZON_MS && this.tasksInMemory < this.config.maxQueuedTasks
+    );
+  }
+
+  /** The circuit is open: no attempt, no retry spent; try again when the cooldown ends. */
+  private reschedule(task: DeliveryTask, at: number): void {
+    const hold = this.canHold(at - Date.now());
+    this.persist(
+      this.writer.update({
+        deliveryId: task.deliveryId,
+        status: task.attemptCount === 0 ? 'pending' : 'retrying',
+        attemptCount: task.attemptCount,
+        nextAttemptAt: new Date(at),
+        keepLease: hold,
+        recordOutcome: false,
+        lastStatusCode: null,
+        lastError: null,
+      }),
+    );
+    if (hold) this.timers.add(at, task);
+  }
+
+  private cancel(task: DeliveryTask, reason: string): void {
+    this.persist(
+      this.writer.update({
+        deliveryId: task.deliveryId,
+        status: 'cancelled',
+        attemptCount: task.attemptCount,
+        nextAttemptAt: null,
+        keepLease: false,
+        recordOutcome: true,
+        lastStatusCode: null,
+        lastError: reason,
+      }),
+    );
+  }
+
+  private saveHealth(health: TargetHealth): void {
+    this.persist(this.healthWriter.submit(health));
+  }
+
+  private checkAutoDisable(target: TargetSnapshot, breaker: CircuitBreaker | undefined): void {
+    const since = breaker?.failingSinceTime;
+    if (since && Date.now() - since.getTime() >= this.config.autoDisableAfterHours * 3_600_000) {
+      this.disable(target, `every attempt failed for ${this.config.autoDisableAfterHours} hours`);
+    }
+  }
+
+  private disable(target: TargetSnapshot, reason: string): void {
+    this.targets.set(target.id, { ...target, active: false });
+    for (const task of this.dispatcher.takeWaiting(target.id))
+      this.cancel(task, `target disabled: ${reason}`);
+    this.persist(this.targetHealth.disable(target.id, reason));
+  }
+
+  /** Claims due deliveries whose lease expired (crash recovery, other replicas, the table's retries). */
+  private sweep(): void {
+    if (this.stopping || this.sweeping) return;
+    this.sweeping = this.claimDue()
+      .catch((error) => this.logger.error(`Sweep failed: ${error}`))
+      .finally(() => (this.sweeping = undefined));
+  }
+
+  private async claimDue(): Promise<void> {
+    for (;;) {
+      const capacity = Math.min(SWEEP_BATCH, this.config.maxQueuedTasks - this.tasksInMemory);
+      if (capacity <= 0 || this.stopping) return;
+      const claimed = await this.query<ClaimedRow>(CLAIM_DUE, [
+        capacity,
+        this.config.leaseMs,
+        this.instanceId,
+      ]);
+      if (claimed.length === 0) return;
+      const [events, targets] = await Promise.all([
+        this.events.snapshots([...new Set(claimed.map((row) => row.event_id))]),
+        this.targetHealth.snapshots([...new Set(claimed.map((row) => row.target_id))]),
+      ]);
+      for (const [id, snapshot] of targets) this.targets.set(id, snapshot);
+      for (const row of claimed) {
+        const event = events.get(row.event_id);
+        const target = this.targets.get(row.target_id);
+        const task: DeliveryTask = {
+          deliveryId: row.id,
+          target: target ?? ({ id: row.target_id, active: false } as TargetSnapshot),
+          event: event ?? ({ id: row.event_id } as EventSnapshot),
+          attemptCount: row.attempt_count,
+          replayBase: row.replay_base,
+        };
+        if (!event) this.cancel(task, 'event was deleted');
+        else if (!target?.active) this.cancel(task, 'target is inactive or deleted');
+        else this.dispatcher.push(task);
+      }
+      if (claimed.length < capacity) return;
+    }
+  }
+
+  private renewLeases(): void {
+    if (this.stopping) return;
+    this.query(
+      `UPDATE deliveries SET lease_expires_at = now() + make_interval(secs => $2::float8 / 1000)
+       WHERE leased_by = $1 AND lease_expires_at IS NOT NULL AND status IN ('pending', 'retrying')`,
+      [this.instanceId, this.config.leaseMs],
+    ).catch((error) => this.logger.error(`Renewing leases failed: ${error}`));
+  }
+
+  private async query<T>(text: string, values: unknown[]): Promise<T[]> {
+    return (await pgPool(this.dataSource).query(text, values)).rows as T[];
+  }
+
+  /** A write that failed is logged; the delivery's lease then runs out and the sweep retries it. */
+  private persist(write: Promise<void>): void {
+    write.catch((error) => this.logger.error(`Writing delivery state failed: ${error}`));
+  }
+}
+
+function latestPerTarget(health: TargetHealth[]): TargetHealth[] {
+  return [...new Map(health.map((h) => [h.targetId, h])).values()];
+}

@@ -1,0 +1,46 @@
+import type { HttpTargetConfig, SigningSecret, TargetType } from '../targets/target.entity';
+
+/** What the engine needs to know of a target to deliver to it. */
+export interface TargetSnapshot {
+  id: string;
+  webhookId: string;
+  type: TargetType;
+  active: boolean;
+  http: HttpTargetConfig | null;
+  signingSecrets: SigningSecret[];
+  consecutiveFailures: number;
+  circuitOpenUntil: Date | null;
+  failingSince: Date | null;
+}
+
+/** The captured request, as a target receives it. */
+export interface EventSnapshot {
+  id: string;
+  webhookId: string;
+  method: string;
+  path: string;
+  query: string;
+  headers: Record<string, string>;
+  contentType: string | null;
+  sourceIp: string | null;
+  receivedAt: Date;
+  /** Inline when ≤ INLINE_BODY_LIMIT; null means "read it by event id when the attempt starts". */
+  body: Buffer | null;
+}
+
+/** Bodies up to this size travel with the task; larger ones are read from the database. */
+export const INLINE_BODY_LIMIT = 16 * 1024;
+
+/** One unit of work: the next attempt of a delivery, self-contained. */
+export interface DeliveryTask {
+  deliveryId: string;
+  target: TargetSnapshot;
+  event: EventSnapshot;
+  /** Attempts made before this one. */
+  attemptCount: number;
+  /** attemptCount at the last replay: retries are counted from there. */
+  replayBase: number;
+}
+
+/** The in-process event carrying freshly committed work from ingest (or replay) to the engine. */
+export const DELIVERY_TASKS_EVENT = 'delivery.tasks';

@@ -1,0 +1,56 @@
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+export const DELIVERY_STATUSES = ['pending', 'retrying', 'delivered', 'failed', 'cancelled'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** One per (event, target): the unit of work of the delivery engine, and its queue row. */
+@Entity('deliveries')
+@Check('deliveries_status_check', `"status" IN ('pending', 'retrying', 'delivered', 'failed', 'cancelled')`)
+@Index('deliveries_due_idx', ['nextAttemptAt'], { where: `status IN ('pending', 'retrying')` })
+@Index('deliveries_target_id_status_idx', ['targetId', 'status', 'createdAt'])
+export class Delivery {
+  @PrimaryColumn({ type: 'uuid' })
+  id: string;
+
+  @Index('deliveries_event_id_idx')
+  @Column({ type: 'uuid' })
+  eventId: string;
+
+  @Index('deliveries_webhook_id_idx')
+  @Column({ type: 'uuid' })
+  webhookId: string;
+
+  @Column({ type: 'uuid' })
+  targetId: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: DeliveryStatus;
+
+  @Column({ type: 'int', default: 0 })
+  attemptCount: number;
+
+  /** attemptCount when the delivery was last replayed: retries are counted from there. */
+  @Column({ type: 'int', default: 0 })
+  replayBase: number;
+
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  nextAttemptAt: Date | null;
+
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  leaseExpiresAt: Date | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  leasedBy: string | null;
+
+  @Column({ type: 'int', nullable: true })
+  lastStatusCode: number | null;
+
+  @Column({ type: 'text', nullable: true })
+  lastError: string | null;
+
+  @CreateDateColumn({ type: 'timestamptz', precision: 3 })
+  createdAt: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz', precision: 3 })
+  updatedAt: Date;
+}

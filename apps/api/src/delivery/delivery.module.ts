@@ -1,0 +1,34 @@
+import { forwardRef, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { EventsModule } from '../events/events.module';
+import { TargetsModule } from '../targets/targets.module';
+import { ArchivedEvent } from './archived-event.entity';
+import { DeliveryAttempt } from './delivery-attempt.entity';
+import { DeliveryEngine } from './delivery-engine';
+import { Delivery } from './delivery.entity';
+import { DeliveryService } from './delivery.service';
+import { HttpSender } from './http-sender';
+import { INSTANCE_ID, resolveInstanceId } from './instance-id';
+import { ResultWriter } from './result-writer';
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([Delivery, DeliveryAttempt, ArchivedEvent]),
+    EventsModule,
+    forwardRef(() => TargetsModule),
+  ],
+  providers: [
+    DeliveryService,
+    DeliveryEngine,
+    ResultWriter,
+    HttpSender,
+    {
+      provide: INSTANCE_ID,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => resolveInstanceId(config),
+    },
+  ],
+  exports: [DeliveryService, INSTANCE_ID],
+})
+export class DeliveryModule {}

@@ -1,0 +1,122 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { EntityManager, In, Repository } from 'typeorm';
+import { Page, PageQueryDto, paginate } from '../common/pagination';
+import { ArchivedEvent } from './archived-event.entity';
+import { DeliveryAttempt } from './delivery-attempt.entity';
+import { Delivery, DeliveryStatus } from './delivery.entity';
+
+@Injectable()
+export class DeliveryService {
+  constructor(@InjectRepository(Delivery) private readonly deliveries: Repository<Delivery>) {}
+
+  /** Deliveries not yet done (pending, retrying) of a target or webhook become `cancelled`. */
+  async cancelUnfinished(
+    scope: { targetId: string } | { webhookId: string },
+    manager: EntityManager,
+  ): Promise<void> {
+    await manager
+      .getRepository(Delivery)
+      .update(
+        { ...scope, status: In(['pending', 'retrying']) },
+        { status: 'cancelled', nextAttemptAt: null, leaseExpiresAt: null, leasedBy: null },
+      );
+  }
+
+  /**
+   * Hard-deletes up to `limit` rows of one of the webhook's delivery tables (attempts first, then
+   * archived events, then deliveries); returns how many rows went, 0 when none are left.
+   */
+  async purgeBatch(webhookId: string, limit: number): Promise<number> {
+    for (const entity of [DeliveryAttempt, ArchivedEvent, Delivery]) {
+      const table = this.deliveries.manager.getRepository(entity).metadata.tableName;
+      const result: [unknown[], number] = await this.deliveries.query(
+        `DELETE FROM ${table} WHERE ctid IN (SELECT ctid FROM ${table} WHERE webhook_id = $1 LIMIT $2)`,
+        [webhookId, limit],
+      );
+      if (result[1] > 0) return result[1];
+    }
+    return 0;
+  }
+
+  async get(id: string): Promise<Delivery | null> {
+    return this.deliveries.findOneBy({ id });
+  }
+
+  async listForEvent(eventId: string): Promise<Delivery[]> {
+    return this.deliveries.find({ where: { eventId }, order: { createdAt: 'ASC' } });
+  }
+
+  async attempts(deliveryId: string): Promise<DeliveryAttempt[]> {
+    return this.deliveries.manager
+      .getRepository(DeliveryAttempt)
+      .find({ where: { deliveryId }, order: { attemptNumber: 'ASC' } });
+  }
+
+  async listForTarget(
+    targetId: string,
+    status: DeliveryStatus | undefined,
+    page: PageQueryDto,
+  ): Promise<Page<Delivery>> {
+    const query = this.deliveries
+      .createQueryBuilder('delivery')
+      .where('delivery.targetId = :targetId', { targetId });
+    if (status) query.andWhere('delivery.status = :status', { status });
+    return paginate(query, page, () => new BadRequestException('cursor is not valid'));
+  }
+
+  /**
+   * Queues a finished delivery (delivered, failed or cancelled) again, leased to `leaseHolder`:
+   * it gets a fresh set of retries. Returns the delivery, or null when it is still in progress.
+   */
+  async replay(id: string, leaseHolder: string, leaseMs: number): Promise<Delivery | null> {
+    const rows: { id: string }[] = await this.deliveries
+      .query(
+        `UPDATE deliveries SET status = 'pending', replay_base = attempt_count, next_attempt_at = now(),
+         lease_expires_at = now() + make_interval(secs => $3::float8 / 1000), leased_by = $2, updated_at = now()
+       WHERE id = $1 AND status IN ('delivered', 'failed', 'cancelled') RETURNING id`,
+        [id, leaseHolder, leaseMs],
+      )
+      .then(([result]: [{ id: string }[]]) => result);
+    return rows.length > 0 ? this.get(id) : null;
+  }
+
+  /** Queues every failed delivery of a target again (the sweep picks them up); returns how many. */
+  async replayFailed(targetId: string): Promise<number> {
+    const [, count]: [unknown, number] = await this.deliveries.query(
+      `UPDATE deliveries SET status = 'pending', replay_base = attempt_count, next_attempt_at = now(),
+         lease_expires_at = NULL, leased_by = NULL, updated_at = now()
+       WHERE target_id = $1 AND status = 'failed'`,
+      [targetId],
+    );
+    return count;
+  }
+
+  /** New deliveries of an event to the given targets, leased to `leaseHolder`. */
+  async createForEvent(
+    event: { id: string; webhookId: string },
+    targetIds: string[],
+    leaseHolder: string,
+    leaseMs: number,
+  ): Promise<Delivery[]> {
+    const leaseExpiresAt = new Date(Date.now() + leaseMs);
+    const deliveries = targetIds.map((targetId) =>
+      this.deliveries.create({
+        id: randomUUID(),
+        eventId: event.id,
+        webhookId: event.webhookId,
+        targetId,
+        status: 'pending',
+        attemptCount: 0,
+        replayBase: 0,
+        nextAttemptAt: new Date(),
+        leaseExpiresAt,
+        leasedBy: leaseHolder,
+        lastStatusCode: null,
+        lastError: null,
+      }),
+    );
+    return this.deliveries.save(deliveries);
+  }
+}

@@ -1,0 +1,176 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { lookup as dnsLookup, LookupAddress } from 'node:dns';
+import { isIP } from 'node:net';
+import { Agent, Dispatcher, errors } from 'undici';
+import { SsrfGuard } from '../targets/ssrf-guard';
+import type { EventSnapshot, TargetSnapshot } from './delivery-task';
+import { signatureHeader } from './signature';
+
+/** Response bodies are kept up to this many bytes in the attempt history. */
+export const RESPONSE_EXCERPT_BYTES = 4096;
+/** A response body up to this size is read to the end so the connection can be reused. */
+const DRAIN_LIMIT_BYTES = 64 * 1024;
+
+/** Headers of the original request that are not forwarded (hop-by-hop, or set by webhooker). */
+const DROPPED_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'content-type',
+  'expect',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+]);
+
+export interface AttemptOutcome {
+  ok: boolean;
+  statusCode: number | null;
+  responseExcerpt: string | null;
+  error: string | null;
+  retryAfter?: string;
+  /** The receiver answered 410 Gone: the target is to be disabled. */
+  gone?: boolean;
+}
+
+class BlockedAddressError extends Error {}
+
+function describe(error: unknown): string {
+  if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError)
+    return 'timed out';
+  if ((error as Error)?.name === 'TimeoutError' || (error as Error)?.name === 'AbortError')
+    return 'timed out';
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const code = (error as { code?: string }).code ?? cause?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+/**
+ * Sends events to `http` targets with undici: no redirects, a timeout per attempt, the original
+ * body and content type, and the Standard Webhooks headers. Every connection goes to an address
+ * the SSRF guard checked after resolving the host.
+ */
+@Injectable()
+export class HttpSender implements OnModuleDestroy {
+  private readonly agent: Agent;
+
+  constructor(private readonly ssrfGuard: SsrfGuard) {
+    this.agent = new Agent({
+      keepAliveTimeout: 10_000,
+      connections: 256,
+      connect: { lookup: this.checkedLookup },
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.agent.close();
+  }
+
+  async send(target: TargetSnapshot, event: EventSnapshot, body: Buffer): Promise<AttemptOutcome> {
+    const config = target.http!;
+    const url = new URL(config.url);
+    const literal = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    if (isIP(literal)) {
+      const check = this.ssrfGuard.checkAddress(literal);
+      if (!check.allowed) return { ok: false, statusCode: null, responseExcerpt: null, error: check.reason };
+    }
+    const timestamp = Math.floor(Date.now() / 1000);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(event.headers)) {
+      if (!DROPPED_HEADERS.has(name)) headers[name] = value;
+    }
+    Object.assign(headers, config.headers);
+    if (event.contentType) headers['content-type'] = event.contentType;
+    headers['webhook-id'] = event.id;
+    headers['webhook-timestamp'] = String(timestamp);
+    const liveSecrets = target.signingSecrets.filter(
+      (s) => s.expiresAt === null || Date.parse(s.expiresAt) > Date.now(),
+    );
+    if (liveSecrets.length > 0)
+      headers['webhook-signature'] = signatureHeader(liveSecrets, event.id, timestamp, body);
+
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.agent.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: config.method,
+        headers,
+        body,
+        headersTimeout: config.timeoutMs,
+        bodyTimeout: config.timeoutMs,
+        signal: AbortSignal.timeout(config.timeoutMs),
+      });
+    } catch (error) {
+      return { ok: false, statusCode: null, responseExcerpt: null, error: describe(error) };
+    }
+    const excerpt = await this.readExcerpt(response.body);
+    const statusCode = response.statusCode;
+    const ok = statusCode >= 200 && statusCode < 300;
+    const retryAfter = response.headers['retry-after'];
+    return {
+      ok,
+      statusCode,
+      responseExcerpt: excerpt,
+      error: ok
+        ? null
+        : statusCode >= 300 && statusCode < 400
+          ? `redirect (${statusCode}) not followed`
+          : `HTTP ${statusCode}`,
+      retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
+      gone: statusCode === 410,
+    };
+  }
+
+  /** The first 4 KiB of the body; the rest is read (up to 64 KiB) or the connection dropped. */
+  private async readExcerpt(body: Dispatcher.ResponseData['body']): Promise<string | null> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of body) {
+        const buffer = chunk as Buffer;
+        if (size < RESPONSE_EXCERPT_BYTES) chunks.push(buffer);
+        size += buffer.length;
+        if (size > DRAIN_LIMIT_BYTES) {
+          body.destroy();
+          break;
+        }
+      }
+    } catch {
+      // the excerpt is best effort: a body cut short still leaves the status code to judge by
+    }
+    if (size === 0) return null;
+    return Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8');
+  }
+
+  /** DNS lookup for outgoing connections that refuses non-public addresses (unless allowed). */
+  private readonly checkedLookup = (
+    hostname: string,
+    options: object,
+    callback: (
+      error: NodeJS.ErrnoException | null,
+      address: string | LookupAddress[],
+      family?: number,
+    ) => void,
+  ): void => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+      if (error) return callback(error, []);
+      for (const { address } of addresses) {
+        const check = this.ssrfGuard.checkAddress(address);
+        if (!check.allowed)
+          return callback(new BlockedAddressError(`${hostname} resolves to ${check.reason}`), []);
+      }
+      if ((options as { all?: boolean }).all) return callback(null, addresses);
+      callback(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  };
+}

@@ -1,0 +1,137 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Batcher } from '../common/batcher';
+import { pgPool } from '../database/pg-pool';
+import type { DeliveryStatus } from './delivery.entity';
+import { INSTANCE_ID } from './instance-id';
+
+/** A row of delivery_attempts. */
+export interface AttemptRecord {
+  deliveryId: string;
+  webhookId: string;
+  attemptNumber: number;
+  startedAt: Date;
+  durationMs: number;
+  statusCode: number | null;
+  responseExcerpt: string | null;
+  error: string | null;
+}
+
+/** The new state of a delivery. */
+export interface DeliveryUpdate {
+  deliveryId: string;
+  status: DeliveryStatus;
+  attemptCount: number;
+  nextAttemptAt: Date | null;
+  /** true: this process keeps the delivery (a retry timer in memory); false: the lease is cleared. */
+  keepLease: boolean;
+  /** true: last_status_code and last_error are set from this update; false: they are kept. */
+  recordOutcome: boolean;
+  lastStatusCode: number | null;
+  lastError: string | null;
+}
+
+type WriteItem =
+  | { kind: 'result'; attempt: AttemptRecord; update: DeliveryUpdate }
+  | { kind: 'update'; update: DeliveryUpdate }
+  | { kind: 'handBack'; deliveryId: string };
+
+const WRITE_RESULTS = `
+WITH attempts AS (
+  INSERT INTO delivery_attempts
+    (delivery_id, webhook_id, attempt_number, started_at, duration_ms, status_code, response_excerpt, error)
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::timestamptz[], $5::int[], $6::int[], $7::text[], $8::text[])
+), updated AS (
+  UPDATE deliveries d SET
+    status = u.status,
+    attempt_count = u.attempt_count,
+    next_attempt_at = u.next_attempt_at,
+    lease_expires_at = CASE WHEN u.keep_lease THEN d.lease_expires_at END,
+    leased_by = CASE WHEN u.keep_lease THEN d.leased_by END,
+    last_status_code = CASE WHEN u.record THEN u.status_code ELSE d.last_status_code END,
+    last_error = CASE WHEN u.record THEN u.error ELSE d.last_error END,
+    updated_at = now()
+  FROM unnest($9::uuid[], $10::varchar[], $11::int[], $12::timestamptz[], $13::bool[], $14::bool[], $15::int[], $16::text[])
+    AS u(id, status, attempt_count, next_attempt_at, keep_lease, record, status_code, error)
+  WHERE d.id = u.id AND d.status IN ('pending', 'retrying')
+)
+UPDATE deliveries SET lease_expires_at = NULL, leased_by = NULL
+WHERE id = ANY($17::uuid[]) AND leased_by = $18 AND status IN ('pending', 'retrying')`;
+
+/**
+ * Writes attempt rows and delivery state changes in batches (one statement per batch): batching
+ * the result writes matters as much as batching the inserts.
+ */
+@Injectable()
+export class ResultWriter {
+  private readonly batcher = new Batcher<WriteItem>((items) => this.write(items), 1000, 2);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(INSTANCE_ID) private readonly instanceId: string,
+  ) {}
+
+  /** An attempt was made: its history row and the delivery's new state. */
+  recordResult(attempt: AttemptRecord, update: DeliveryUpdate): Promise<void> {
+    return this.batcher.submit({ kind: 'result', attempt, update });
+  }
+
+  /** A state change without an attempt (rescheduled while a circuit is open, cancelled). */
+  update(update: DeliveryUpdate): Promise<void> {
+    return this.batcher.submit({ kind: 'update', update });
+  }
+
+  /** This process lets go of the delivery: its lease is cleared so any sweep can take it. */
+  handBack(deliveryId: string): Promise<void> {
+    return this.batcher.submit({ kind: 'handBack', deliveryId });
+  }
+
+  get pending(): number {
+    return this.batcher.size;
+  }
+
+  drain(): Promise<void> {
+    return this.batcher.drain();
+  }
+
+  private async write(items: WriteItem[]): Promise<void> {
+    const attempts: AttemptRecord[] = [];
+    const updates = new Map<string, DeliveryUpdate>();
+    const handBacks = new Set<string>();
+    for (const item of items) {
+      if (item.kind === 'handBack') {
+        handBacks.add(item.deliveryId);
+        continue;
+      }
+      if (item.kind === 'result') attempts.push(item.attempt);
+      updates.set(item.update.deliveryId, item.update);
+    }
+    for (const id of updates.keys()) handBacks.delete(id);
+    const u = [...updates.values()];
+    await pgPool(this.dataSource).query({
+      name: 'webhooker-delivery-results',
+      text: WRITE_RESULTS,
+      values: [
+        attempts.map((a) => a.deliveryId),
+        attempts.map((a) => a.webhookId),
+        attempts.map((a) => a.attemptNumber),
+        attempts.map((a) => a.startedAt),
+        attempts.map((a) => a.durationMs),
+        attempts.map((a) => a.statusCode),
+        attempts.map((a) => a.responseExcerpt),
+        attempts.map((a) => a.error),
+        u.map((x) => x.deliveryId),
+        u.map((x) => x.status),
+        u.map((x) => x.attemptCount),
+        u.map((x) => x.nextAttemptAt),
+        u.map((x) => x.keepLease),
+        u.map((x) => x.recordOutcome),
+        u.map((x) => x.lastStatusCode),
+        u.map((x) => x.lastError),
+        [...handBacks],
+        this.instanceId,
+      ],
+    });
+  }
+}

@@ -1,0 +1,36 @@
+/** The retry policy, in one place. */
+export const RETRY_POLICY = {
+  /** Delay before the first retry. */
+  initialDelayMs: 1_000,
+  /** Each retry waits this many times longer than the one before. */
+  multiplier: 2,
+  /** Every delay is spread by ± this fraction. */
+  jitter: 0.2,
+  /** Failed attempts in a row that open a target's circuit. */
+  circuitFailureThreshold: 5,
+  /** How long an open circuit stays open before one probe is let through. */
+  circuitCooldownMs: 30_000,
+};
+
+/** The delay before retry number `retry` (1 = first retry): exponential, capped, jittered. */
+export function backoffDelay(
+  retry: number,
+  maxBackoffMs: number,
+  random: () => number = Math.random,
+): number {
+  const base = Math.min(maxBackoffMs, RETRY_POLICY.initialDelayMs * RETRY_POLICY.multiplier ** (retry - 1));
+  const spread = 1 + RETRY_POLICY.jitter * (2 * random() - 1);
+  return Math.round(base * spread);
+}
+
+/**
+ * Honours a `Retry-After` header (seconds or an HTTP date) within [delay, 2 × delay]: a receiver
+ * may slow us down, but neither stall a delivery nor make us hammer it.
+ */
+export function applyRetryAfter(delayMs: number, retryAfter: string | undefined, now = Date.now()): number {
+  if (!retryAfter) return delayMs;
+  const seconds = Number(retryAfter);
+  const requested = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - now;
+  if (!Number.isFinite(requested)) return delayMs;
+  return Math.min(2 * delayMs, Math.max(delayMs, requested));
+}

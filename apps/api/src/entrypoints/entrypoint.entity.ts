@@ -1,0 +1,42 @@
+import {
+  Column,
+  CreateDateColumn,
+  DeleteDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { Webhook } from '../webhooks/webhook.entity';
+
+/** An inbound URL, `/webhook/{id}`, of a webhook. */
+@Entity('entrypoints')
+export class Entrypoint {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Index('entrypoints_webhook_id_idx')
+  @Column({ type: 'uuid' })
+  webhookId: string;
+
+  @ManyToOne(() => Webhook)
+  @JoinColumn({ name: 'webhook_id' })
+  webhook?: Webhook;
+
+  @Column({ type: 'varchar', length: 500, default: '' })
+  description: string;
+
+  @Column({ type: 'boolean', default: true })
+  active: boolean;
+
+  @CreateDateColumn({ type: 'timestamptz', precision: 3 })
+  createdAt: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt: Date;
+
+  @DeleteDateColumn({ type: 'timestamptz' })
+  deletedAt: Date | null;
+}

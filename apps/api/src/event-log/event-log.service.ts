@@ -1,0 +1,242 @@
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { AuthenticatedUser } from '../auth/auth.types';
+import { decodeCursor, encodeCursor, Page } from '../common/pagination';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { pgPool } from '../database/pg-pool';
+import { DELIVERY_TASKS_EVENT, DeliveryTask } from '../delivery/delivery-task';
+import type { Delivery } from '../delivery/delivery.entity';
+import { DeliveryService } from '../delivery/delivery.service';
+import { INSTANCE_ID } from '../delivery/instance-id';
+import { EventsService } from '../events/events.service';
+import { TargetHealthService } from '../targets/target-health.service';
+import { TargetsService } from '../targets/targets.service';
+import { WebhooksService } from '../webhooks/webhooks.service';
+import {
+  DeliveryAttemptDto,
+  DeliveryCountsDto,
+  DeliveryDto,
+  DeliveryListQueryDto,
+  EventDetailDto,
+  EventListQueryDto,
+  EventSummaryDto,
+} from './event-log.dto';
+
+interface EventRow {
+  id: string;
+  webhook_id: string;
+  entrypoint_id: string;
+  method: string;
+  path: string;
+  query: string;
+  content_type: string | null;
+  size: number;
+  source_ip: string | null;
+  received_at: Date;
+  counts: Partial<DeliveryCountsDto> | null;
+}
+
+const EVENT_COLUMNS = `e.id, e.webhook_id, e.entrypoint_id, e.method, e.path, e.query, e.content_type,
+  octet_length(e.body)::int AS size, e.source_ip, e.received_at,
+  (SELECT json_object_agg(s.status, s.n) FROM
+     (SELECT d.status, count(*)::int AS n FROM deliveries d WHERE d.event_id = e.id GROUP BY d.status) s) AS counts`;
+
+function toSummary(row: EventRow): EventSummaryDto {
+  return {
+    id: row.id,
+    webhookId: row.webhook_id,
+    entrypointId: row.entrypoint_id,
+    method: row.method,
+    path: row.path,
+    query: row.query,
+    contentType: row.content_type,
+    size: row.size,
+    sourceIp: row.source_ip,
+    receivedAt: row.received_at,
+    deliveryCounts: { pending: 0, retrying: 0, delivered: 0, failed: 0, cancelled: 0, ...row.counts },
+  };
+}
+
+export function toDeliveryDto(delivery: Delivery): DeliveryDto {
+  return {
+    id: delivery.id,
+    eventId: delivery.eventId,
+    webhookId: delivery.webhookId,
+    targetId: delivery.targetId,
+    status: delivery.status,
+    attemptCount: delivery.attemptCount,
+    nextAttemptAt: delivery.nextAttemptAt,
+    lastStatusCode: delivery.lastStatusCode,
+    lastError: delivery.lastError,
+    createdAt: delivery.createdAt,
+    updatedAt: delivery.updatedAt,
+  };
+}
+
+/**
+ * The event log: a read model over events, deliveries and attempts (what the dashboard's event log
+ * and integrators read), and replay.
+ */
+@Injectable()
+export class EventLogService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(INSTANCE_ID) private readonly instanceId: string,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly emitter: EventEmitter2,
+    private readonly webhooks: WebhooksService,
+    private readonly targets: TargetsService,
+    private readonly targetHealth: TargetHealthService,
+    private readonly events: EventsService,
+    private readonly deliveries: DeliveryService,
+  ) {}
+
+  /** A webhook's events, newest first, filtered by delivery status and time. */
+  async listEvents(
+    user: AuthenticatedUser,
+    webhookId: string,
+    query: EventListQueryDto,
+  ): Promise<Page<EventSummaryDto>> {
+    const webhook = await this.webhooks.getAccessible(user, webhookId);
+    const position = query.cursor ? decodeCursor(query.cursor) : undefined;
+    if (query.cursor && !position) throw new BadRequestException('cursor is not valid');
+    const limit = query.limit ?? 50;
+    const { rows } = await pgPool(this.dataSource).query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events e
+       WHERE e.webhook_id = $1
+         AND ($2::varchar IS NULL OR EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = $2))
+         AND ($3::timestamptz IS NULL OR e.received_at >= $3)
+         AND ($4::timestamptz IS NULL OR e.received_at < $4)
+         AND ($5::timestamptz IS NULL OR (e.received_at, e.id) < ($5, $6::uuid))
+       ORDER BY e.received_at DESC, e.id DESC
+       LIMIT $7`,
+      [
+        webhook.id,
+        query.status ?? null,
+        query.since ?? null,
+        query.until ?? null,
+        position?.createdAt ?? null,
+        position?.id ?? null,
+        limit + 1,
+      ],
+    );
+    const items = rows.slice(0, limit).map(toSummary);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.receivedAt, last.id) : null };
+  }
+
+  /** An event with headers, body and its deliveries. */
+  async getEvent(user: AuthenticatedUser, id: string): Promise<EventDetailDto> {
+    const { rows } = await pgPool(this.dataSource).query<
+      EventRow & { headers: Record<string, string>; body: Buffer }
+    >(`SELECT ${EVENT_COLUMNS}, e.headers, e.body FROM events e WHERE e.id = $1`, [id]);
+    const row = rows[0];
+    if (!row) throw new NotFoundException(`Event ${id} not found`);
+    await this.webhooks.getAccessible(user, row.webhook_id).catch(() => {
+      throw new NotFoundException(`Event ${id} not found`);
+    });
+    const text = row.body.toString('utf8');
+    const isText = Buffer.from(text, 'utf8').equals(row.body);
+    const deliveries = await this.deliveries.listForEvent(id);
+    return {
+      ...toSummary(row),
+      headers: row.headers,
+      body: isText ? text : row.body.toString('base64'),
+      bodyEncoding: isText ? 'utf8' : 'base64',
+      deliveries: deliveries.map(toDeliveryDto),
+    };
+  }
+
+  async listAttempts(user: AuthenticatedUser, deliveryId: string): Promise<DeliveryAttemptDto[]> {
+    await this.accessibleDelivery(user, deliveryId);
+    const attempts = await this.deliveries.attempts(deliveryId);
+    return attempts.map((a) => ({
+      id: a.id,
+      deliveryId: a.deliveryId,
+      attemptNumber: a.attemptNumber,
+      startedAt: a.startedAt,
+      durationMs: a.durationMs,
+      statusCode: a.statusCode,
+      responseExcerpt: a.responseExcerpt,
+      error: a.error,
+    }));
+  }
+
+  async listTargetDeliveries(
+    user: AuthenticatedUser,
+    targetId: string,
+    query: DeliveryListQueryDto,
+  ): Promise<Page<DeliveryDto>> {
+    const target = await this.targets.get(user, targetId);
+    const page = await this.deliveries.listForTarget(target.id, query.status, query);
+    return { items: page.items.map(toDeliveryDto), nextCursor: page.nextCursor };
+  }
+
+  /** Sends one finished delivery again, now. */
+  async replayDelivery(user: AuthenticatedUser, deliveryId: string): Promise<DeliveryDto> {
+    const existing = await this.accessibleDelivery(user, deliveryId);
+    const delivery = await this.deliveries.replay(existing.id, this.instanceId, this.config.leaseMs);
+    if (!delivery)
+      throw new ConflictException(`Delivery ${deliveryId} is still in progress (${existing.status})`);
+    await this.handOff([delivery]);
+    return toDeliveryDto(delivery);
+  }
+
+  /** Queues every failed delivery of a target again. */
+  async replayFailed(user: AuthenticatedUser, targetId: string): Promise<number> {
+    const target = await this.targets.get(user, targetId);
+    return this.deliveries.replayFailed(target.id);
+  }
+
+  /** Delivers an event again to the webhook's current active targets (new deliveries). */
+  async replayEvent(user: AuthenticatedUser, eventId: string): Promise<DeliveryDto[]> {
+    const event = (await this.events.snapshots([eventId])).get(eventId);
+    if (!event) throw new NotFoundException(`Event ${eventId} not found`);
+    await this.webhooks.getAccessible(user, event.webhookId).catch(() => {
+      throw new NotFoundException(`Event ${eventId} not found`);
+    });
+    const targets = await this.targetHealth.activeSnapshots(event.webhookId);
+    const deliveries = await this.deliveries.createForEvent(
+      event,
+      targets.map((t) => t.id),
+      this.instanceId,
+      this.config.leaseMs,
+    );
+    await this.handOff(deliveries);
+    return deliveries.map(toDeliveryDto);
+  }
+
+  private async accessibleDelivery(user: AuthenticatedUser, deliveryId: string): Promise<Delivery> {
+    const delivery = await this.deliveries.get(deliveryId);
+    if (!delivery) throw new NotFoundException(`Delivery ${deliveryId} not found`);
+    await this.webhooks.getAccessible(user, delivery.webhookId).catch(() => {
+      throw new NotFoundException(`Delivery ${deliveryId} not found`);
+    });
+    return delivery;
+  }
+
+  /** Gives replayed deliveries (leased to this process) to the engine, like ingest does. */
+  private async handOff(deliveries: Delivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
+    const [events, targets] = await Promise.all([
+      this.events.snapshots([...new Set(deliveries.map((d) => d.eventId))]),
+      this.targetHealth.snapshots([...new Set(deliveries.map((d) => d.targetId))]),
+    ]);
+    const tasks: DeliveryTask[] = deliveries.map((delivery) => ({
+      deliveryId: delivery.id,
+      target: targets.get(delivery.targetId)!,
+      event: events.get(delivery.eventId)!,
+      attemptCount: delivery.attemptCount,
+      replayBase: delivery.replayBase,
+    }));
+    this.emitter.emit(DELIVERY_TASKS_EVENT, tasks);
+  }
+}

@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { pgPool } from '../database/pg-pool';
+import { EventSnapshot, INLINE_BODY_LIMIT } from '../delivery/delivery-task';
+import { Event } from './event.entity';
+
+interface EventRow {
+  id: string;
+  webhook_id: string;
+  method: string;
+  path: string;
+  query: string;
+  headers: Record<string, string>;
+  content_type: string | null;
+  source_ip: string | null;
+  received_at: Date;
+  body: Buffer | null;
+}
+import { countByWebhook } from '../common/count-by-webhook';
+
+@Injectable()
+export class EventsService {
+  constructor(@InjectRepository(Event) private readonly events: Repository<Event>) {}
+
+  async countByWebhook(webhookIds: string[]): Promise<Map<string, number>> {
+    return countByWebhook(this.events, webhookIds);
+  }
+
+  /** Event snapshots by id, bodies inline up to INLINE_BODY_LIMIT; deleted events are absent. */
+  async snapshots(ids: string[]): Promise<Map<string, EventSnapshot>> {
+    if (ids.length === 0) return new Map();
+    const rows: EventRow[] = await pgPool(this.events.manager.connection)
+      .query(
+        `SELECT id, webhook_id, method, path, query, headers, content_type, source_ip, received_at,
+              CASE WHEN octet_length(body) <= $2 THEN body END AS body
+       FROM events WHERE id = ANY($1::uuid[])`,
+        [ids, INLINE_BODY_LIMIT],
+      )
+      .then((result) => result.rows);
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        {
+          id: row.id,
+          webhookId: row.webhook_id,
+          method: row.method,
+          path: row.path,
+          query: row.query,
+          headers: row.headers,
+          contentType: row.content_type,
+          sourceIp: row.source_ip,
+          receivedAt: row.received_at,
+          body: row.body,
+        },
+      ]),
+    );
+  }
+
+  /** The body of an event, or null when the event is gone. */
+  async body(id: string): Promise<Buffer | null> {
+    const result = await pgPool(this.events.manager.connection).query<{ body: Buffer }>(
+      'SELECT body FROM events WHERE id = $1',
+      [id],
+    );
+    return result.rows[0]?.body ?? null;
+  }
+
+  /** Hard-deletes up to `limit` events of the webhook; returns how many went. */
+  async purgeBatch(webhookId: string, limit: number): Promise<number> {
+    const result: [unknown[], number] = await this.events.query(
+      `DELETE FROM events WHERE id IN (SELECT id FROM events WHERE webhook_id = $1 LIMIT $2)`,
+      [webhookId, limit],
+    );
+    return result[1];
+  }
+}

@@ -1,0 +1,137 @@
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { Batcher } from '../common/batcher';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { pgPool } from '../database/pg-pool';
+import {
+  DELIVERY_TASKS_EVENT,
+  DeliveryTask,
+  EventSnapshot,
+  INLINE_BODY_LIMIT,
+} from '../delivery/delivery-task';
+import { INSTANCE_ID } from '../delivery/instance-id';
+import type { Route } from './route-cache';
+
+interface PendingEvent {
+  entrypointId: string;
+  event: EventSnapshot;
+  body: Buffer;
+  deliveries: { id: string; targetId: string }[];
+}
+
+/** Events and their deliveries, written together by one statement per batch (group commit). */
+const INSERT_EVENTS = `
+WITH inserted_events AS (
+  INSERT INTO events (id, webhook_id, entrypoint_id, method, path, query, headers, body, content_type, source_ip, received_at)
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::varchar[], $5::text[], $6::text[], $7::jsonb[],
+                       $8::bytea[], $9::text[], $10::varchar[], $11::timestamptz[])
+)
+INSERT INTO deliveries (id, event_id, webhook_id, target_id, status, next_attempt_at, lease_expires_at, leased_by)
+SELECT d.id, d.event_id, d.webhook_id, d.target_id, 'pending', now(),
+       CASE WHEN $17::text IS NULL THEN NULL ELSE now() + make_interval(secs => $16::float8 / 1000) END, $17::text
+FROM unnest($12::uuid[], $13::uuid[], $14::uuid[], $15::uuid[]) AS d(id, event_id, webhook_id, target_id)`;
+
+/** Events written by one statement at most. */
+const MAX_BATCH = 200;
+/** Batches being written at once (each on its own connection). */
+const MAX_CONCURRENT_WRITES = 4;
+
+export interface CapturedRequest {
+  method: string;
+  path: string;
+  query: string;
+  headers: Record<string, string>;
+  body: Buffer;
+  sourceIp: string | null;
+  receivedAt: Date;
+}
+
+/**
+ * Ingest: stores an event and one delivery per active target in one transaction (batched with
+ * concurrent requests), and only then hands the deliveries to the engine, leased to this process.
+ */
+@Injectable()
+export class IngestService implements BeforeApplicationShutdown {
+  private readonly batcher = new Batcher<PendingEvent>(
+    (events) => this.insert(events),
+    MAX_BATCH,
+    MAX_CONCURRENT_WRITES,
+  );
+  /** The worker role of this process takes the deliveries it ingests; an api-only process leaves them to workers. */
+  private readonly leaseHolder: string | null;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(INSTANCE_ID) instanceId: string,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly emitter: EventEmitter2,
+  ) {
+    this.leaseHolder = config.role === 'api' ? null : instanceId;
+  }
+
+  /** Commits the event; resolves with its id once it is durable. */
+  async ingest(route: Route, request: CapturedRequest): Promise<string> {
+    const event: EventSnapshot = {
+      id: randomUUID(),
+      webhookId: route.webhookId,
+      method: request.method,
+      path: request.path,
+      query: request.query,
+      headers: request.headers,
+      contentType: request.headers['content-type'] ?? null,
+      sourceIp: request.sourceIp,
+      receivedAt: request.receivedAt,
+      body: request.body.length <= INLINE_BODY_LIMIT ? request.body : null,
+    };
+    const deliveries = route.targets.map((target) => ({ id: randomUUID(), targetId: target.id }));
+    await this.batcher.submit({ entrypointId: route.entrypointId, event, body: request.body, deliveries });
+    if (this.leaseHolder && deliveries.length > 0) {
+      const tasks: DeliveryTask[] = deliveries.map((delivery, index) => ({
+        deliveryId: delivery.id,
+        target: route.targets[index]!,
+        event,
+        attemptCount: 0,
+        replayBase: 0,
+      }));
+      this.emitter.emit(DELIVERY_TASKS_EVENT, tasks);
+    }
+    return event.id;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.batcher.drain();
+  }
+
+  private async insert(pending: PendingEvent[]): Promise<void> {
+    const events = pending.map((p) => p.event);
+    const deliveries = pending.flatMap((p) =>
+      p.deliveries.map((d) => ({ ...d, eventId: p.event.id, webhookId: p.event.webhookId })),
+    );
+    await pgPool(this.dataSource).query({
+      name: 'webhooker-ingest',
+      text: INSERT_EVENTS,
+      values: [
+        events.map((e) => e.id),
+        events.map((e) => e.webhookId),
+        pending.map((p) => p.entrypointId),
+        events.map((e) => e.method),
+        events.map((e) => e.path),
+        events.map((e) => e.query),
+        events.map((e) => JSON.stringify(e.headers)),
+        pending.map((p) => p.body),
+        events.map((e) => e.contentType),
+        events.map((e) => e.sourceIp),
+        events.map((e) => e.receivedAt),
+        deliveries.map((d) => d.id),
+        deliveries.map((d) => d.eventId),
+        deliveries.map((d) => d.webhookId),
+        deliveries.map((d) => d.targetId),
+        this.config.leaseMs,
+        this.leaseHolder,
+      ],
+    });
+  }
+}

@@ -1,0 +1,226 @@
+import { IsOptionalNonNull } from '../common/validation';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { PageDto } from '../common/pagination';
+import { HTTP_METHODS, type HttpMethod, TARGET_TYPES, type TargetType } from './target.entity';
+import { IsHeaderMap } from './header-map.validator';
+
+/** Defaults and bounds of an `http` target, in one place. */
+export const HTTP_TARGET_DEFAULTS = {
+  method: 'POST' as HttpMethod,
+  timeoutMs: 15_000,
+  maxRetries: 24,
+  maxBackoffMs: 3_600_000,
+  concurrency: 8,
+};
+
+const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
+
+/** The settings of an `http` target; every field but `url` has a default. */
+export class HttpTargetSettingsDto {
+  /** Absolute http(s) URL the event is sent to. */
+  @ApiPropertyOptional({ example: 'https://billing.example.com/hooks/stripe' })
+  @IsOptionalNonNull()
+  @IsUrl(URL_OPTIONS, { message: 'url must be an absolute http or https URL' })
+  @MaxLength(2048)
+  url?: string;
+
+  @ApiPropertyOptional({ enum: HTTP_METHODS, enumName: 'HttpMethod', default: HTTP_TARGET_DEFAULTS.method })
+  @IsOptionalNonNull()
+  @IsIn(HTTP_METHODS)
+  method?: HttpMethod;
+
+  /** Extra headers sent with every request (webhooker sets host, content-type and the webhook-* headers itself). */
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { 'x-api-token': 's3cr3t' },
+  })
+  @IsOptionalNonNull()
+  @IsHeaderMap()
+  headers?: Record<string, string>;
+
+  /** Per-attempt timeout, 1 000–120 000 ms. */
+  @ApiPropertyOptional({ default: HTTP_TARGET_DEFAULTS.timeoutMs, minimum: 1000, maximum: 120_000 })
+  @IsOptionalNonNull()
+  @IsInt()
+  @Min(1000)
+  @Max(120_000)
+  timeoutMs?: number;
+
+  /** Retries after the first attempt, 0–50; 0 is fire-and-forget (one attempt, no circuit breaker). */
+  @ApiPropertyOptional({ default: HTTP_TARGET_DEFAULTS.maxRetries, minimum: 0, maximum: 50 })
+  @IsOptionalNonNull()
+  @IsInt()
+  @Min(0)
+  @Max(50)
+  maxRetries?: number;
+
+  /** Longest wait between retries, 1 000 ms – 24 h. */
+  @ApiPropertyOptional({ default: HTTP_TARGET_DEFAULTS.maxBackoffMs, minimum: 1000, maximum: 86_400_000 })
+  @IsOptionalNonNull()
+  @IsInt()
+  @Min(1000)
+  @Max(86_400_000)
+  maxBackoffMs?: number;
+
+  /** Attempts in flight to this target at most, 1–256; 1 delivers strictly one at a time. */
+  @ApiPropertyOptional({ default: HTTP_TARGET_DEFAULTS.concurrency, minimum: 1, maximum: 256 })
+  @IsOptionalNonNull()
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  concurrency?: number;
+}
+
+/** The effective settings of an `http` target. */
+export class HttpTargetConfigDto {
+  @ApiProperty({ example: 'https://billing.example.com/hooks/stripe' })
+  url: string;
+
+  @ApiProperty({ enum: HTTP_METHODS, enumName: 'HttpMethod' })
+  method: HttpMethod;
+
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
+  headers: Record<string, string>;
+
+  @ApiProperty({ example: 15000 })
+  timeoutMs: number;
+
+  @ApiProperty({ example: 24 })
+  maxRetries: number;
+
+  @ApiProperty({ example: 3600000 })
+  maxBackoffMs: number;
+
+  @ApiProperty({ example: 8 })
+  concurrency: number;
+}
+
+export class CreateTargetDto {
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name: string;
+
+  /** `http` sends the event to a URL; `database` copies it into archived_events; `log` writes it to the log. */
+  @ApiProperty({ enum: TARGET_TYPES, enumName: 'TargetType' })
+  @IsIn(TARGET_TYPES)
+  type: TargetType;
+
+  @IsOptional()
+  @IsBoolean()
+  active?: boolean;
+
+  /** Required for `http` targets (at least `url`), not allowed for the others. */
+  @ValidateIf((dto: CreateTargetDto) => dto.type === 'http' || dto.http !== undefined)
+  @IsObject({ message: 'http is required for an http target' })
+  @ValidateNested()
+  @Type(() => HttpTargetSettingsDto)
+  http?: HttpTargetSettingsDto;
+}
+
+export class UpdateTargetDto {
+  @IsOptionalNonNull()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name?: string;
+
+  @IsOptionalNonNull()
+  @IsBoolean()
+  active?: boolean;
+
+  /** Changes to the settings of an `http` target; fields left out keep their value. */
+  @IsOptionalNonNull()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => HttpTargetSettingsDto)
+  http?: HttpTargetSettingsDto;
+}
+
+export class SigningSecretDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  /** The start of the secret, to tell secrets apart; the rest is never shown again. */
+  @ApiProperty({ example: 'whsec_MfKQ…' })
+  prefix: string;
+
+  @ApiProperty()
+  createdAt: string;
+
+  /** When this secret stops signing (set when a newer secret replaced it); null while it is current. */
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  expiresAt: string | null;
+}
+
+export class CreatedSigningSecretDto extends SigningSecretDto {
+  /** The whole secret (Standard Webhooks `whsec_…`), shown this once. */
+  @ApiProperty({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' })
+  secret: string;
+}
+
+export class RotateSigningSecretDto {
+  /** How long the secrets in use keep signing next to the new one, 0–720 hours. */
+  @ApiPropertyOptional({ default: 24, minimum: 0, maximum: 720 })
+  @IsOptionalNonNull()
+  @IsInt()
+  @Min(0)
+  @Max(720)
+  gracePeriodHours?: number;
+}
+
+export class TargetDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  webhookId: string;
+
+  @ApiProperty({ example: 'Billing service' })
+  name: string;
+
+  @ApiProperty({ enum: TARGET_TYPES, enumName: 'TargetType' })
+  type: TargetType;
+
+  @ApiProperty()
+  active: boolean;
+
+  /** Settings of an `http` target; null for other types. */
+  @ApiPropertyOptional({ type: HttpTargetConfigDto, nullable: true })
+  http: HttpTargetConfigDto | null;
+
+  /** Newest first; the secrets themselves are not shown. */
+  @ApiProperty({ type: [SigningSecretDto] })
+  signingSecrets: SigningSecretDto[];
+
+  @ApiProperty()
+  createdAt: Date;
+
+  @ApiProperty()
+  updatedAt: Date;
+}
+
+export class CreatedTargetDto extends TargetDto {
+  /** For `http` targets: the signing secret generated with the target, shown this once. */
+  @ApiPropertyOptional({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' })
+  signingSecret?: string;
+}
+
+export class TargetPageDto extends PageDto(TargetDto) {}

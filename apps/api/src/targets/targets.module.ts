@@ -1,0 +1,21 @@
+import { forwardRef, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DeliveryModule } from '../delivery/delivery.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
+import { SsrfGuard } from './ssrf-guard';
+import { TargetHealthService } from './target-health.service';
+import { Target } from './target.entity';
+import { TargetsController } from './targets.controller';
+import { TargetsService } from './targets.service';
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([Target]),
+    forwardRef(() => DeliveryModule),
+    forwardRef(() => WebhooksModule),
+  ],
+  controllers: [TargetsController],
+  providers: [TargetsService, TargetHealthService, SsrfGuard],
+  exports: [TargetsService, TargetHealthService, SsrfGuard],
+})
+export class TargetsModule {}

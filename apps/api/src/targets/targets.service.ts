@@ -1,0 +1,183 @@
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import type { AuthenticatedUser } from '../auth/auth.types';
+import { Page, PageQueryDto, paginate } from '../common/pagination';
+import { ValidationFailedException } from '../common/validation';
+import { DeliveryService } from '../delivery/delivery.service';
+import { canAccessWebhook } from '../webhooks/webhook-access';
+import { DEFAULT_GRACE_PERIOD_HOURS, isLive, newSigningSecret, rotate } from './signing-secrets';
+import { SsrfGuard } from './ssrf-guard';
+import {
+  CreatedTargetDto,
+  CreateTargetDto,
+  HTTP_TARGET_DEFAULTS,
+  HttpTargetSettingsDto,
+  SigningSecretDto,
+  TargetDto,
+  UpdateTargetDto,
+} from './target.dto';
+import { HttpTargetConfig, SigningSecret, Target } from './target.entity';
+import { countByWebhook } from '../common/count-by-webhook';
+
+export function toSigningSecretDto(secret: SigningSecret): SigningSecretDto {
+  return {
+    id: secret.id,
+    prefix: `${secret.secret.slice(0, 10)}…`,
+    createdAt: secret.createdAt,
+    expiresAt: secret.expiresAt,
+  };
+}
+
+export function toTargetDto(target: Target): TargetDto {
+  return {
+    id: target.id,
+    webhookId: target.webhookId,
+    name: target.name,
+    type: target.type,
+    active: target.active,
+    http: target.http,
+    signingSecrets: target.signingSecrets.filter((secret) => isLive(secret)).map(toSigningSecretDto),
+    createdAt: target.createdAt,
+    updatedAt: target.updatedAt,
+  };
+}
+
+@Injectable()
+export class TargetsService {
+  constructor(
+    @InjectRepository(Target) private readonly targets: Repository<Target>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly deliveries: DeliveryService,
+    private readonly ssrfGuard: SsrfGuard,
+  ) {}
+
+  /** Creates a target of a webhook the caller may access (checked by the caller). */
+  async create(webhookId: string, dto: CreateTargetDto): Promise<CreatedTargetDto> {
+    if (dto.type !== 'http' && dto.http !== undefined) {
+      throw new ValidationFailedException([
+        { field: 'http', message: `http is not allowed for a ${dto.type} target` },
+      ]);
+    }
+    const http = dto.type === 'http' ? await this.httpConfig(dto.http!) : null;
+    const signingSecrets = http ? [newSigningSecret()] : [];
+    const target = await this.targets.save(
+      this.targets.create({
+        webhookId,
+        name: dto.name,
+        type: dto.type,
+        active: dto.active ?? true,
+        http,
+        signingSecrets,
+      }),
+    );
+    return { ...toTargetDto(target), signingSecret: signingSecrets[0]?.secret };
+  }
+
+  async list(webhookId: string, page: PageQueryDto): Promise<Page<Target>> {
+    const query = this.targets
+      .createQueryBuilder('target')
+      .where('target.webhookId = :webhookId', { webhookId });
+    return paginate(query, page, () => new BadRequestException('cursor is not valid'));
+  }
+
+  /** A target of a webhook the user may access; 404 otherwise. */
+  async get(user: AuthenticatedUser, id: string): Promise<Target> {
+    const target = await this.targets.findOne({ where: { id }, relations: { webhook: true } });
+    if (!target || !target.webhook || !canAccessWebhook(user, target.webhook)) {
+      throw new NotFoundException(`Target ${id} not found`);
+    }
+    delete target.webhook;
+    return target;
+  }
+
+  async update(user: AuthenticatedUser, id: string, dto: UpdateTargetDto): Promise<Target> {
+    const target = await this.get(user, id);
+    if (dto.http !== undefined) {
+      if (target.type !== 'http') {
+        throw new ValidationFailedException([
+          { field: 'http', message: `http is not allowed for a ${target.type} target` },
+        ]);
+      }
+      // The DTO instance has every settings field as an own property, undefined when left out:
+      // only the fields given may replace the stored ones.
+      const changes = Object.entries(dto.http).filter(([, value]) => value !== undefined);
+      target.http = await this.httpConfig({ ...target.http, ...Object.fromEntries(changes) });
+    }
+    if (dto.name !== undefined) target.name = dto.name;
+    if (dto.active !== undefined) target.active = dto.active;
+    return this.targets.save(target);
+  }
+
+  async setActive(user: AuthenticatedUser, id: string, active: boolean): Promise<Target> {
+    return this.update(user, id, { active });
+  }
+
+  /** Soft-deletes the target; its deliveries not yet done become `cancelled`. */
+  async delete(user: AuthenticatedUser, id: string): Promise<void> {
+    const target = await this.get(user, id);
+    await this.dataSource.transaction(async (manager) => {
+      await manager.getRepository(Target).softDelete({ id: target.id });
+      await this.deliveries.cancelUnfinished({ targetId: target.id }, manager);
+    });
+  }
+
+  async softDeleteForWebhook(webhookId: string, manager: EntityManager): Promise<void> {
+    await manager.getRepository(Target).softDelete({ webhookId });
+  }
+
+  async countByWebhook(webhookIds: string[]): Promise<Map<string, number>> {
+    return countByWebhook(this.targets, webhookIds);
+  }
+
+  /** Generates a new signing secret; the ones in use keep signing for the grace period. */
+  async rotateSigningSecret(
+    user: AuthenticatedUser,
+    id: string,
+    gracePeriodHours = DEFAULT_GRACE_PERIOD_HOURS,
+  ) {
+    const target = await this.get(user, id);
+    if (target.type !== 'http')
+      throw new BadRequestException(`A ${target.type} target does not sign requests`);
+    const { secrets, created } = rotate(target.signingSecrets, gracePeriodHours);
+    target.signingSecrets = secrets;
+    await this.targets.save(target);
+    return { ...toSigningSecretDto(created), secret: created.secret };
+  }
+
+  async listSigningSecrets(user: AuthenticatedUser, id: string): Promise<SigningSecretDto[]> {
+    return toTargetDto(await this.get(user, id)).signingSecrets;
+  }
+
+  /** Removes a secret at once: it stops signing. */
+  async revokeSigningSecret(user: AuthenticatedUser, id: string, secretId: string): Promise<void> {
+    const target = await this.get(user, id);
+    const remaining = target.signingSecrets.filter((secret) => secret.id !== secretId);
+    if (remaining.length === target.signingSecrets.length) {
+      throw new NotFoundException(`Signing secret ${secretId} not found`);
+    }
+    target.signingSecrets = remaining;
+    await this.targets.save(target);
+  }
+
+  /** Applies defaults, requires a URL and refuses non-public addresses (see SsrfGuard). */
+  private async httpConfig(settings: HttpTargetSettingsDto): Promise<HttpTargetConfig> {
+    if (!settings.url)
+      throw new ValidationFailedException([{ field: 'http.url', message: 'http.url is required' }]);
+    const check = await this.ssrfGuard.checkUrl(settings.url);
+    if (!check.allowed) {
+      throw new ValidationFailedException([
+        { field: 'http.url', message: `http.url is not allowed: ${check.reason}` },
+      ]);
+    }
+    return {
+      url: settings.url,
+      method: settings.method ?? HTTP_TARGET_DEFAULTS.method,
+      headers: settings.headers ?? {},
+      timeoutMs: settings.timeoutMs ?? HTTP_TARGET_DEFAULTS.timeoutMs,
+      maxRetries: settings.maxRetries ?? HTTP_TARGET_DEFAULTS.maxRetries,
+      maxBackoffMs: settings.maxBackoffMs ?? HTTP_TARGET_DEFAULTS.maxBackoffMs,
+      concurrency: settings.concurrency ?? HTTP_TARGET_DEFAULTS.concurrency,
+    };
+  }
+}

@@ -1,0 +1,88 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { DeliveryService } from '../delivery/delivery.service';
+import { EventsService } from '../events/events.service';
+
+/** Rows deleted per statement: each batch is its own short transaction. */
+export const PURGE_BATCH_SIZE = 1000;
+const JOB_NAME = 'webhook-purge';
+
+/**
+ * Hard-deletes the event data (events, deliveries, attempts, archived events) of deleted webhooks,
+ * in bounded batches, never in one big transaction. Every EVENT_PURGE_INTERVAL_MS; safe with
+ * several replicas (a webhook is purged by the replica that locks it).
+ */
+@Injectable()
+export class WebhookPurgeJob implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(WebhookPurgeJob.name);
+  private running?: Promise<unknown>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly scheduler: SchedulerRegistry,
+    private readonly events: EventsService,
+    private readonly deliveries: DeliveryService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const interval = setInterval(() => {
+      this.running ??= this.purgeDeletedWebhooks()
+        .catch((error) => this.logger.error(`Purging deleted webhooks failed: ${error}`))
+        .finally(() => (this.running = undefined));
+    }, this.config.eventPurgeIntervalMs);
+    this.scheduler.addInterval(JOB_NAME, interval);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.scheduler.doesExist('interval', JOB_NAME)) this.scheduler.deleteInterval(JOB_NAME);
+    await this.running;
+  }
+
+  /** Purges every deleted webhook that still has event data; returns how many rows went. */
+  async purgeDeletedWebhooks(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const purged = await this.purgeNextWebhook();
+      if (purged === undefined) return total;
+      total += purged;
+    }
+  }
+
+  private async purgeNextWebhook(): Promise<number | undefined> {
+    const queryRunner = this.dataSource.createQueryRunner();
+    await queryRunner.connect();
+    try {
+      await queryRunner.startTransaction();
+      const rows: { id: string }[] = await queryRunner.query(
+        `SELECT id FROM webhooks WHERE deleted_at IS NOT NULL AND event_data_purged_at IS NULL
+         ORDER BY deleted_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      );
+      const webhookId = rows[0]?.id;
+      if (!webhookId) {
+        await queryRunner.commitTransaction();
+        return undefined;
+      }
+      let purged = 0;
+      for (;;) {
+        const batch =
+          (await this.deliveries.purgeBatch(webhookId, PURGE_BATCH_SIZE)) ||
+          (await this.events.purgeBatch(webhookId, PURGE_BATCH_SIZE));
+        if (batch === 0) break;
+        purged += batch;
+      }
+      await queryRunner.query(`UPDATE webhooks SET event_data_purged_at = now() WHERE id = $1`, [webhookId]);
+      await queryRunner.commitTransaction();
+      this.logger.log(`Deleted ${purged} rows of event data of deleted webhook ${webhookId}`);
+      return purged;
+    } catch (error) {
+      if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction();
+      throw error;
+    } finally {
+      await queryRunner.release();
+    }
+  }
+}

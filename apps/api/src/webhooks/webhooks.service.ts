@@ -1,0 +1,117 @@
+import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import type { AuthenticatedUser } from '../auth/auth.types';
+import { Page, PageQueryDto, paginate } from '../common/pagination';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { DeliveryService } from '../delivery/delivery.service';
+import { EntrypointDto } from '../entrypoints/entrypoint.dto';
+import { EntrypointsService } from '../entrypoints/entrypoints.service';
+import { EventsService } from '../events/events.service';
+import { TargetsService } from '../targets/targets.service';
+import { canAccessWebhook } from './webhook-access';
+import {
+  CreateWebhookDto,
+  RETENTION_DAYS,
+  UpdateWebhookDto,
+  WebhookDetailDto,
+  WebhookDto,
+} from './webhook.dto';
+import { Webhook } from './webhook.entity';
+
+@Injectable()
+export class WebhooksService {
+  constructor(
+    @InjectRepository(Webhook) private readonly webhooks: Repository<Webhook>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly entrypoints: EntrypointsService,
+    private readonly targets: TargetsService,
+    private readonly events: EventsService,
+    private readonly deliveries: DeliveryService,
+  ) {}
+
+  /** Creates the webhook and its first, active entrypoint, in one transaction. */
+  async create(user: AuthenticatedUser, dto: CreateWebhookDto): Promise<WebhookDetailDto> {
+    const { webhook, entrypoint } = await this.dataSource.transaction(async (manager) => {
+      const repository = manager.getRepository(Webhook);
+      const webhook = await repository.save(
+        repository.create({
+          ownerId: user.id,
+          name: dto.name,
+          description: dto.description ?? '',
+          retentionDays: dto.retentionDays ?? RETENTION_DAYS.default,
+          eventDataPurgedAt: null,
+        }),
+      );
+      const entrypoint = await this.entrypoints.create(webhook.id, {}, manager);
+      return { webhook, entrypoint };
+    });
+    return {
+      ...WebhookDto.from(webhook, { entrypointCount: 1, targetCount: 0, eventCount: 0 }),
+      entrypoints: [EntrypointDto.from(entrypoint, this.config.publicUrl)],
+    };
+  }
+
+  /** The caller's webhooks (every webhook for admins), newest first, with counts. */
+  async list(user: AuthenticatedUser, page: PageQueryDto): Promise<Page<WebhookDto>> {
+    const query = this.webhooks.createQueryBuilder('webhook');
+    if (user.role !== 'admin') query.where('webhook.ownerId = :ownerId', { ownerId: user.id });
+    const result = await paginate(query, page, () => new BadRequestException('cursor is not valid'));
+    return { items: await this.withCounts(result.items), nextCursor: result.nextCursor };
+  }
+
+  /** A webhook the user may access; 404 otherwise (also for other users' webhooks). */
+  async getAccessible(user: AuthenticatedUser, id: string): Promise<Webhook> {
+    const webhook = await this.webhooks.findOneBy({ id });
+    if (!webhook || !canAccessWebhook(user, webhook)) throw new NotFoundException(`Webhook ${id} not found`);
+    return webhook;
+  }
+
+  async getDetail(user: AuthenticatedUser, id: string): Promise<WebhookDetailDto> {
+    const webhook = await this.getAccessible(user, id);
+    const [dto] = await this.withCounts([webhook]);
+    const entrypoints = await this.entrypoints.listAll(webhook.id);
+    return { ...dto!, entrypoints: entrypoints.map((e) => EntrypointDto.from(e, this.config.publicUrl)) };
+  }
+
+  async update(user: AuthenticatedUser, id: string, dto: UpdateWebhookDto): Promise<WebhookDetailDto> {
+    const webhook = await this.getAccessible(user, id);
+    if (dto.name !== undefined) webhook.name = dto.name;
+    if (dto.description !== undefined) webhook.description = dto.description;
+    if (dto.retentionDays !== undefined) webhook.retentionDays = dto.retentionDays;
+    await this.webhooks.save(webhook);
+    return this.getDetail(user, id);
+  }
+
+  /**
+   * Soft-deletes the webhook with its entrypoints (they answer 410 at once) and targets; its
+   * unfinished deliveries become `cancelled`. The event data is hard-deleted later, in batches,
+   * by WebhookPurgeJob.
+   */
+  async delete(user: AuthenticatedUser, id: string): Promise<void> {
+    const webhook = await this.getAccessible(user, id);
+    await this.dataSource.transaction(async (manager) => {
+      await manager.getRepository(Webhook).softDelete({ id: webhook.id });
+      await this.entrypoints.softDeleteForWebhook(webhook.id, manager);
+      await this.targets.softDeleteForWebhook(webhook.id, manager);
+      await this.deliveries.cancelUnfinished({ webhookId: webhook.id }, manager);
+    });
+  }
+
+  private async withCounts(webhooks: Webhook[]): Promise<WebhookDto[]> {
+    const ids = webhooks.map((webhook) => webhook.id);
+    const [entrypoints, targets, events] = await Promise.all([
+      this.entrypoints.countByWebhook(ids),
+      this.targets.countByWebhook(ids),
+      this.events.countByWebhook(ids),
+    ]);
+    return webhooks.map((webhook) =>
+      WebhookDto.from(webhook, {
+        entrypointCount: entrypoints.get(webhook.id) ?? 0,
+        targetCount: targets.get(webhook.id) ?? 0,
+        eventCount: events.get(webhook.id) ?? 0,
+      }),
+    );
+  }
+}

@@ -1,0 +1,412 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { Sink, waitFor } from './sink';
+import { ADMIN_PASSWORD, startTestApp, TestApp } from './test-app';
+
+describe('ingest and delivery (real PostgreSQL, real HTTP sinks)', () => {
+  let testApp: TestApp;
+  let key: string;
+  let db: Client;
+  const sinks: Sink[] = [];
+
+  const api = () => ({
+    get: (path: string) => testApp.request().get(path).set('Authorization', `Bearer ${key}`),
+    post: (path: string, body: object = {}) =>
+      testApp.request().post(path).set('Authorization', `Bearer ${key}`).send(body),
+    patch: (path: string, body: object) =>
+      testApp.request().patch(path).set('Authorization', `Bearer ${key}`).send(body),
+    delete: (path: string) => testApp.request().delete(path).set('Authorization', `Bearer ${key}`),
+  });
+
+  async function sink(): Promise<Sink> {
+    const started = await Sink.start();
+    sinks.push(started);
+    return started;
+  }
+
+  async function webhookWith(targets: object[]) {
+    const webhook = await api().post('/api/v1/webhooks', { name: 'test' }).expect(201);
+    const created = [];
+    for (const target of targets) {
+      created.push(
+        (await api().post(`/api/v1/webhooks/${webhook.body.id}/targets`, target).expect(201)).body,
+      );
+    }
+    const entrypoint = webhook.body.entrypoints[0];
+    return { webhook: webhook.body, entrypoint, ingestPath: `/webhook/${entrypoint.id}`, targets: created };
+  }
+
+  async function deliveryStatuses(eventId: string): Promise<string[]> {
+    const { rows } = await db.query(`SELECT status FROM deliveries WHERE event_id = $1 ORDER BY created_at`, [
+      eventId,
+    ]);
+    return rows.map((row) => row.status);
+  }
+
+  beforeAll(async () => {
+    testApp = await startTestApp({
+      ALLOW_PRIVATE_TARGETS: 'true',
+      SWEEP_INTERVAL_MS: '200',
+      MAX_EVENT_BYTES: '200000',
+    });
+    const login = await testApp
+      .request()
+      .post('/api/v1/auth/login')
+      .send({ username: 'admin', password: ADMIN_PASSWORD });
+    const created = await testApp
+      .request()
+      .post('/api/v1/api-keys')
+      .set('Cookie', login.headers['set-cookie'])
+      .set('x-csrf-token', login.body.csrfToken)
+      .send({ name: 'tests' })
+      .expect(201);
+    key = created.body.key;
+    db = new Client({ connectionString: testApp.databaseUrl });
+    await db.connect();
+  });
+
+  afterAll(async () => {
+    await db.end();
+    await testApp.close();
+    await Promise.all(sinks.map((s) => s.stop()));
+  });
+
+  describe('ingest', () => {
+    it('answers 200 with the event id only after the event and its deliveries are committed', async () => {
+      const receiver = await sink();
+      const { ingestPath, targets } = await webhookWith([
+        { name: 'a', type: 'http', http: { url: `${receiver.url}/a` } },
+        { name: 'b', type: 'log' },
+      ]);
+      const response = await testApp
+        .request()
+        .post(`${ingestPath}?source=test`)
+        .send({ hello: 'world' })
+        .expect(200);
+      expect(response.body).toEqual({ status: 'ok', eventId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      const { rows } = await db.query(
+        `SELECT method, path, query, content_type, body FROM events WHERE id = $1`,
+        [response.body.eventId],
+      );
+      expect(rows[0]).toMatchObject({
+        method: 'POST',
+        path: ingestPath,
+        query: 'source=test',
+        content_type: 'application/json',
+      });
+      expect(rows[0].body.toString()).toBe('{"hello":"world"}');
+      const deliveries = await db.query(`SELECT target_id FROM deliveries WHERE event_id = $1`, [
+        response.body.eventId,
+      ]);
+      expect(deliveries.rows.map((r) => r.target_id).sort()).toEqual(targets.map((t) => t.id).sort());
+    });
+
+    it('accepts PUT and PATCH, refuses other methods with 405, unknown ids with 404', async () => {
+      const { ingestPath } = await webhookWith([{ name: 'log', type: 'log' }]);
+      await testApp.request().put(ingestPath).send('x').expect(200);
+      await testApp.request().patch(ingestPath).send('x').expect(200);
+      const get = await testApp.request().get(ingestPath).expect(405);
+      expect(get.headers.allow).toBe('POST, PUT, PATCH');
+      expect(get.headers['content-type']).toContain('application/problem+json');
+      await testApp.request().delete(ingestPath).expect(405);
+      const unknown = await testApp
+        .request()
+        .post('/webhook/7b0c2b5e-3f0a-4c1e-9a7e-0d6f1a2b3c4d')
+        .send('x')
+        .expect(404);
+      expect(unknown.body.detail).toBe('No entrypoint 7b0c2b5e-3f0a-4c1e-9a7e-0d6f1a2b3c4d');
+      await testApp.request().post('/webhook/not-a-uuid').send('x').expect(404);
+    });
+
+    it('answers 410 for an inactive entrypoint and for a deleted webhook, at once', async () => {
+      const { ingestPath, entrypoint, webhook } = await webhookWith([{ name: 'log', type: 'log' }]);
+      await testApp.request().post(ingestPath).send('x').expect(200);
+      await api().patch(`/api/v1/entrypoints/${entrypoint.id}`, { active: false }).expect(200);
+      await waitFor(
+        async () => (await testApp.request().post(ingestPath).send('x')).status === 410,
+        2000,
+        '410',
+      );
+      const inactive = await testApp.request().post(ingestPath).send('x').expect(410);
+      expect(inactive.body.detail).toBe(`Entrypoint ${entrypoint.id} is not active`);
+      await api().patch(`/api/v1/entrypoints/${entrypoint.id}`, { active: true }).expect(200);
+      await waitFor(
+        async () => (await testApp.request().post(ingestPath).send('x')).status === 200,
+        2000,
+        '200',
+      );
+      await api().delete(`/api/v1/webhooks/${webhook.id}`).expect(204);
+      await waitFor(
+        async () => (await testApp.request().post(ingestPath).send('x')).status === 410,
+        2000,
+        '410',
+      );
+      const gone = await testApp.request().post(ingestPath).send('x').expect(410);
+      expect(gone.body.detail).toBe(`Entrypoint ${entrypoint.id} has been deleted`);
+    });
+
+    it('refuses a body over MAX_EVENT_BYTES with 413 and stores nothing', async () => {
+      const { ingestPath, webhook } = await webhookWith([{ name: 'log', type: 'log' }]);
+      const response = await testApp
+        .request()
+        .post(ingestPath)
+        .set('content-type', 'application/octet-stream')
+        .send(Buffer.alloc(200_001))
+        .expect(413);
+      expect(response.body.detail).toBe('The body is larger than 200000 bytes (MAX_EVENT_BYTES)');
+      const { rows } = await db.query(`SELECT count(*)::int AS n FROM events WHERE webhook_id = $1`, [
+        webhook.id,
+      ]);
+      expect(rows[0].n).toBe(0);
+    });
+  });
+
+  describe('http delivery', () => {
+    it('delivers JSON, form, binary and 100 KiB bodies byte for byte, signed per Standard Webhooks', async () => {
+      const receiver = await sink();
+      const { ingestPath, targets } = await webhookWith([
+        {
+          name: 'exact',
+          type: 'http',
+          http: { url: `${receiver.url}/hook?x=1`, headers: { 'x-extra': 'yes' } },
+        },
+      ]);
+      const secret: string = targets[0].signingSecret;
+      const bodies: [string, Buffer][] = [
+        ['application/json', Buffer.from('{"amount": 42,  "currency":"EUR"}')],
+        ['application/x-www-form-urlencoded', Buffer.from('a=1&b=%C3%A9t%C3%A9&c=')],
+        ['application/octet-stream', randomBytes(3000)],
+        ['text/plain; charset=utf-8', Buffer.from('é'.repeat(50 * 1024))],
+      ];
+      const eventIds: string[] = [];
+      for (const [contentType, body] of bodies) {
+        // fetch sends the bytes as they are (supertest would JSON-encode a Buffer)
+        const response = await fetch(`${testApp.url}${ingestPath}`, {
+          method: 'POST',
+          headers: { 'content-type': contentType, 'x-sender': 'test-suite' },
+          body: new Uint8Array(body),
+        });
+        expect(response.status).toBe(200);
+        eventIds.push(((await response.json()) as { eventId: string }).eventId);
+      }
+      await waitFor(() => receiver.requests.length === 4, 10_000, 'four deliveries');
+      const verifier = new StandardWebhook(secret);
+      for (const [i, [contentType, body]] of bodies.entries()) {
+        const received = receiver.requests.find((r) => r.headers['webhook-id'] === eventIds[i])!;
+        expect(received.method).toBe('POST');
+        expect(received.url).toBe('/hook?x=1');
+        expect(received.headers['content-type']).toBe(contentType);
+        expect(received.headers['x-sender']).toBe('test-suite');
+        expect(received.headers['x-extra']).toBe('yes');
+        expect(received.body.equals(body)).toBe(true);
+        if (Buffer.from(body.toString('utf8')).equals(body)) {
+          expect(() =>
+            verifier.verify(received.body, received.headers as Record<string, string>, { jsonParse: false }),
+          ).not.toThrow();
+        } else {
+          // standardwebhooks decodes a Buffer as UTF-8, so binary bodies are checked by hand
+          const signed = Buffer.concat([
+            Buffer.from(`${received.headers['webhook-id']}.${received.headers['webhook-timestamp']}.`),
+            received.body,
+          ]);
+          const expected = createHmac('sha256', Buffer.from(secret.slice(6), 'base64'))
+            .update(signed)
+            .digest('base64');
+          expect(received.headers['webhook-signature']).toBe(`v1,${expected}`);
+        }
+      }
+      expect(bodies[3]![1].length).toBeGreaterThanOrEqual(100 * 1024);
+      await waitFor(async () => (await deliveryStatuses(eventIds[3]!))[0] === 'delivered', 5000, 'delivered');
+    });
+
+    it('fans out to http, database and log targets; a slow target does not hold up a fast one', async () => {
+      const slow = await sink();
+      slow.reply = () => ({ status: 200, delayMs: 2000 });
+      const fast = await sink();
+      const { ingestPath, targets } = await webhookWith([
+        { name: 'slow', type: 'http', http: { url: slow.url } },
+        { name: 'fast', type: 'http', http: { url: fast.url } },
+        { name: 'archive', type: 'database' },
+        { name: 'log', type: 'log' },
+      ]);
+      const response = await testApp.request().post(ingestPath).send({ n: 1 }).expect(200);
+      const eventId = response.body.eventId;
+      await waitFor(() => fast.requests.length === 1, 5000, 'the fast target');
+      await waitFor(
+        async () => (await deliveryStatuses(eventId)).filter((s) => s === 'delivered').length === 3,
+        5000,
+        'three delivered',
+      );
+      expect(slow.requests).toHaveLength(1);
+      const slowAnswersAt = slow.requests[0]!.receivedAt + 2000;
+      expect(fast.requests[0]!.receivedAt).toBeLessThan(slowAnswersAt);
+      const statusOf = async () => {
+        const { rows } = await db.query(`SELECT target_id, status FROM deliveries WHERE event_id = $1`, [
+          eventId,
+        ]);
+        return Object.fromEntries(rows.map((r) => [r.target_id, r.status]));
+      };
+      expect((await statusOf())[targets[0].id]).toBe('pending');
+      await waitFor(async () => (await statusOf())[targets[0].id] === 'delivered', 5000, 'the slow target');
+      const archived = await db.query(`SELECT body, target_id FROM archived_events WHERE event_id = $1`, [
+        eventId,
+      ]);
+      expect(archived.rows).toHaveLength(1);
+      expect(archived.rows[0].target_id).toBe(targets[2].id);
+      expect(archived.rows[0].body.toString()).toBe('{"n":1}');
+    });
+
+    it('retries a failing receiver with backoff: 3 failures then success is 4 attempts and delivered', async () => {
+      const flaky = await sink();
+      flaky.reply = (n) => (n <= 3 ? { status: 500, body: `failure ${n}` } : { status: 200, body: 'ok' });
+      const { ingestPath } = await webhookWith([{ name: 'flaky', type: 'http', http: { url: flaky.url } }]);
+      const { eventId } = (await testApp.request().post(ingestPath).send({ n: 2 }).expect(200)).body;
+      await waitFor(async () => (await deliveryStatuses(eventId))[0] === 'delivered', 20_000, 'delivered');
+      const event = await api().get(`/api/v1/events/${eventId}`).expect(200);
+      const delivery = event.body.deliveries[0];
+      expect(delivery).toMatchObject({
+        status: 'delivered',
+        attemptCount: 4,
+        lastStatusCode: 200,
+        lastError: null,
+      });
+      const attempts = (await api().get(`/api/v1/deliveries/${delivery.id}/attempts`).expect(200)).body;
+      expect(attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([500, 500, 500, 200]);
+      expect(attempts.map((a: { attemptNumber: number }) => a.attemptNumber)).toEqual([1, 2, 3, 4]);
+      expect(attempts[0]).toMatchObject({ responseExcerpt: 'failure 1', error: 'HTTP 500' });
+      const gaps = flaky.requests.slice(1).map((r, i) => r.receivedAt - flaky.requests[i]!.receivedAt);
+      gaps.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(0.8 * 1000 * 2 ** i - 50));
+      expect(new Set(flaky.requests.map((r) => r.headers['webhook-id']))).toEqual(new Set([eventId]));
+    });
+
+    it('fire-and-forget (maxRetries 0) fails after one attempt; replay delivers it', async () => {
+      const down = await sink();
+      down.reply = () => ({ status: 503 });
+      const { ingestPath, targets } = await webhookWith([
+        { name: 'once', type: 'http', http: { url: down.url, maxRetries: 0 } },
+      ]);
+      const { eventId } = (await testApp.request().post(ingestPath).send({ n: 3 }).expect(200)).body;
+      await waitFor(async () => (await deliveryStatuses(eventId))[0] === 'failed', 5000, 'failed');
+      expect(down.requests).toHaveLength(1);
+      const failed = await api().get(`/api/v1/targets/${targets[0].id}/deliveries?status=failed`).expect(200);
+      expect(failed.body.items).toHaveLength(1);
+      expect(failed.body.items[0]).toMatchObject({ status: 'failed', attemptCount: 1, lastStatusCode: 503 });
+
+      down.reply = () => ({ status: 204 });
+      const replayed = await api().post(`/api/v1/deliveries/${failed.body.items[0].id}/replay`).expect(200);
+      expect(replayed.body.status).toBe('pending');
+      await waitFor(async () => (await deliveryStatuses(eventId))[0] === 'delivered', 5000, 'delivered');
+      expect(down.requests).toHaveLength(2);
+      const attempts = (await api().get(`/api/v1/deliveries/${failed.body.items[0].id}/attempts`).expect(200))
+        .body;
+      expect(attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([503, 204]);
+      await api().post(`/api/v1/deliveries/${failed.body.items[0].id}/replay`).expect(200);
+      await waitFor(() => down.requests.length === 3, 5000, 'a resend of a delivered delivery');
+    });
+
+    it('replays all failed deliveries of a target, and a whole event to the current targets', async () => {
+      const receiver = await sink();
+      receiver.reply = () => ({ status: 500 });
+      const { ingestPath, targets, webhook } = await webhookWith([
+        { name: 'once', type: 'http', http: { url: receiver.url, maxRetries: 0 } },
+      ]);
+      const ids: string[] = [];
+      for (let n = 0; n < 3; n++)
+        ids.push((await testApp.request().post(ingestPath).send({ n }).expect(200)).body.eventId);
+      await waitFor(
+        async () => {
+          const { rows } = await db.query(
+            `SELECT count(*)::int AS n FROM deliveries WHERE target_id = $1 AND status = 'failed'`,
+            [targets[0].id],
+          );
+          return rows[0].n === 3;
+        },
+        5000,
+        'three failed',
+      );
+      receiver.reply = () => ({ status: 200 });
+      const bulk = await api().post(`/api/v1/targets/${targets[0].id}/replay-failed`).expect(200);
+      expect(bulk.body).toEqual({ replayed: 3 });
+      await waitFor(
+        async () => {
+          const { rows } = await db.query(
+            `SELECT count(*)::int AS n FROM deliveries WHERE target_id = $1 AND status = 'delivered'`,
+            [targets[0].id],
+          );
+          return rows[0].n === 3;
+        },
+        5000,
+        'three delivered',
+      );
+
+      const second = await api()
+        .post(`/api/v1/webhooks/${webhook.id}/targets`, { name: 'log', type: 'log' })
+        .expect(201);
+      const replay = await api().post(`/api/v1/events/${ids[0]}/replay`).expect(200);
+      expect(replay.body.map((d: { targetId: string }) => d.targetId).sort()).toEqual(
+        [targets[0].id, second.body.id].sort(),
+      );
+      await waitFor(
+        async () =>
+          (await deliveryStatuses(ids[0]!)).every((s) => s === 'delivered') &&
+          (await deliveryStatuses(ids[0]!)).length === 3,
+        5000,
+        'replayed event delivered',
+      );
+    });
+
+    it('answers 410 Gone by disabling the target', async () => {
+      const gone = await sink();
+      gone.reply = () => ({ status: 410 });
+      const { ingestPath, targets } = await webhookWith([
+        { name: 'gone', type: 'http', http: { url: gone.url } },
+      ]);
+      const { eventId } = (await testApp.request().post(ingestPath).send({}).expect(200)).body;
+      await waitFor(async () => (await deliveryStatuses(eventId))[0] === 'failed', 5000, 'failed');
+      const target = await api().get(`/api/v1/targets/${targets[0].id}`).expect(200);
+      expect(target.body.active).toBe(false);
+      const { rows } = await db.query(`SELECT disabled_reason FROM targets WHERE id = $1`, [targets[0].id]);
+      expect(rows[0].disabled_reason).toBe('the receiver answered 410 Gone');
+    });
+
+    it('opens the circuit after 5 failures in a row: no attempts while open, no retry spent', async () => {
+      const broken = await sink();
+      broken.reply = () => ({ status: 500 });
+      const { ingestPath, targets } = await webhookWith([
+        { name: 'broken', type: 'http', http: { url: broken.url, maxRetries: 3, concurrency: 1 } },
+      ]);
+      for (let n = 0; n < 6; n++) await testApp.request().post(ingestPath).send({ n }).expect(200);
+      await waitFor(
+        async () => {
+          const { rows } = await db.query(`SELECT circuit_open_until FROM targets WHERE id = $1`, [
+            targets[0].id,
+          ]);
+          return rows[0].circuit_open_until !== null;
+        },
+        10_000,
+        'the circuit to open',
+      );
+      const { rows } = await db.query(
+        `SELECT consecutive_failures, circuit_open_until FROM targets WHERE id = $1`,
+        [targets[0].id],
+      );
+      expect(rows[0].consecutive_failures).toBe(5);
+      const attemptsWhenOpened = broken.requests.length;
+      expect(attemptsWhenOpened).toBe(5);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(broken.requests).toHaveLength(attemptsWhenOpened);
+      const pending = await db.query(
+        `SELECT status, attempt_count, next_attempt_at FROM deliveries WHERE target_id = $1 AND status IN ('pending', 'retrying')`,
+        [targets[0].id],
+      );
+      expect(pending.rows.length).toBeGreaterThan(0);
+      for (const row of pending.rows) {
+        expect(row.next_attempt_at.getTime()).toBeGreaterThanOrEqual(
+          rows[0].circuit_open_until.getTime() - 1,
+        );
+        expect(row.attempt_count).toBeLessThanOrEqual(3);
+      }
+    });
+  });
+});
