@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { BadRequestException, INestApplication, PayloadTooLargeException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
@@ -29,6 +29,19 @@ function serveDashboard(app: NestExpressApplication): void {
   });
 }
 
+/** JSON bodies of API requests (up to 1 MiB), with errors that say what is wrong. */
+function jsonBody(): express.RequestHandler {
+  const parse = express.json({ limit: '1mb' });
+  return (request, response, next) =>
+    parse(request, response, (error?: { type?: string; message?: string }) => {
+      if (error?.type === 'entity.parse.failed')
+        return next(new BadRequestException(`The body is not valid JSON: ${error.message}`));
+      if (error?.type === 'entity.too.large')
+        return next(new PayloadTooLargeException('The body is larger than 1 MiB'));
+      next(error);
+    });
+}
+
 /** Entrypoint requests go to the ingest handler before Express sees them (the hot path). */
 function mountIngest(app: INestApplication): void {
   const server: Server = app.getHttpServer();
@@ -53,7 +66,7 @@ export async function createApp(
   app.useLogger(app.get(PinoNestLogger));
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
-  app.use('/api', express.json({ limit: '1mb' }));
+  app.use('/api', jsonBody());
   app.useGlobalPipes(createValidationPipe());
   serveOpenApi(app);
   serveDashboard(app);

@@ -17,6 +17,7 @@ import { EventLogModule } from './event-log/event-log.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { SettingsModule } from './settings/settings.module';
 import { TargetsModule } from './targets/targets.module';
@@ -42,6 +43,7 @@ export class AppModule {
         ApiKeysModule,
         AuthModule,
         HealthModule,
+        MetricsModule,
         ScheduleModule.forRoot(),
         EventEmitterModule.forRoot(),
         IdempotencyModule,

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import * as dotenv from 'dotenv';
+import type { Server } from 'node:http';
 import { createApp } from './app.factory';
 import { createLogger } from './common/logger';
 import { ConfigError, loadConfig } from './config/config';
@@ -46,6 +47,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal}: shutting down`);
+    const server: Server = app.getHttpServer();
+    server.close();
+    server.closeIdleConnections();
     await app.close();
     await embedded?.stop();
     logger.info('Stopped');

@@ -1,3 +1,4 @@
+import { IdempotencyService } from '../src/idempotency/idempotency.service';
 import { ADMIN_PASSWORD, startTestApp, TestApp } from './test-app';
 import { ApiClient, asUser, createMember, TestUser, withSql } from './fixtures';
 
@@ -187,5 +188,18 @@ describe('Idempotency-Key on create calls (HTTP, real PostgreSQL)', () => {
     // Once it is done, a retry is a replay.
     const retry = await post(alice.apiKey, '/api/v1/webhooks', { name: 'raced' }, key).expect(201);
     expect(retry.body.id).toBe(created[0]!.body.id);
+  });
+
+  it('forgets keys after 24 hours (the hourly cleanup)', async () => {
+    const key = newKey();
+    await post(alice.apiKey, '/api/v1/webhooks', { name: 'old' }, key).expect(201);
+    const fresh = newKey();
+    await post(alice.apiKey, '/api/v1/webhooks', { name: 'fresh' }, fresh).expect(201);
+    await withSql(testApp, (sql) =>
+      sql.query(`UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = $1`, [key]),
+    );
+    expect(await testApp.app.get(IdempotencyService).deleteExpired()).toBe(1);
+    expect(await count(`SELECT count(*)::int FROM idempotency_keys WHERE key = $1`, [key])).toBe(0);
+    expect(await count(`SELECT count(*)::int FROM idempotency_keys WHERE key = $1`, [fresh])).toBe(1);
   });
 });

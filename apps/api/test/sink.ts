@@ -26,13 +26,14 @@ export class Sink {
   private server?: Server;
   url = '';
 
-  static async start(): Promise<Sink> {
+  /** Listens on `port` (a free one by default). */
+  static async start(port = 0): Promise<Sink> {
     const sink = new Sink();
     sink.server = createServer((request, response) => sink.handle(request, response));
     sink.server.keepAliveTimeout = 30_000;
-    await new Promise<void>((resolve) => sink.server!.listen(0, '127.0.0.1', resolve));
-    const { port } = sink.server.address() as { port: number };
-    sink.url = `http://127.0.0.1:${port}`;
+    await new Promise<void>((resolve) => sink.server!.listen(port, '127.0.0.1', resolve));
+    const address = sink.server.address() as { port: number };
+    sink.url = `http://127.0.0.1:${address.port}`;
     return sink;
   }
 

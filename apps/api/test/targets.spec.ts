@@ -13,6 +13,7 @@ import {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SECRET = /^whsec_[A-Za-z0-9+/]{43}=$/;
 const HOUR = 3_600_000;
+const HEALTHY_CIRCUIT = { state: 'closed', consecutiveFailures: 0, openUntil: null, failingSince: null };
 const DEFAULTS = {
   method: 'POST',
   headers: {},
@@ -75,6 +76,8 @@ describe('targets API (HTTP, real PostgreSQL, ALLOW_PRIVATE_TARGETS=true)', () =
             expiresAt: null,
           },
         ],
+        circuit: HEALTHY_CIRCUIT,
+        disabledReason: null,
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });
@@ -137,6 +140,8 @@ describe('targets API (HTTP, real PostgreSQL, ALLOW_PRIVATE_TARGETS=true)', () =
           active: true,
           http: null,
           signingSecrets: [],
+          circuit: HEALTHY_CIRCUIT,
+          disabledReason: null,
           createdAt: expect.any(String),
           updatedAt: expect.any(String),
         });

@@ -163,7 +163,10 @@ describe('webhooks API (HTTP, real PostgreSQL)', () => {
         .send('{"name": ')
         .expect(400);
       expect(notJson.headers['content-type']).toContain('application/problem+json');
-      expect(notJson.body).toMatchObject({ status: 400, detail: 'Unexpected end of JSON input' });
+      expect(notJson.body).toMatchObject({
+        status: 400,
+        detail: 'The body is not valid JSON: Unexpected end of JSON input',
+      });
       await testApp.request().post('/api/v1/webhooks').send({ name: 'anonymous' }).expect(401);
       await testApp.request().get('/api/v1/webhooks').expect(401);
       const { agent } = await login(testApp, 'bob', 'password-123');

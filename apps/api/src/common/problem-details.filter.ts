@@ -44,22 +44,6 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const type = (body as { type?: string }).type ?? slug(title);
       return { type: `${PROBLEM_BASE}${type}`, title, status, detail };
     }
-    if ((exception as { type?: string })?.type === 'entity.too.large') {
-      return {
-        type: `${PROBLEM_BASE}payload-too-large`,
-        title: 'Payload Too Large',
-        status: 413,
-        detail: 'Request body is too large',
-      };
-    }
-    if ((exception as { type?: string })?.type === 'entity.parse.failed') {
-      return {
-        type: `${PROBLEM_BASE}bad-request`,
-        title: 'Bad Request',
-        status: 400,
-        detail: 'Request body is not valid JSON',
-      };
-    }
     this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     return {
       type: `${PROBLEM_BASE}internal-server-error`,

@@ -15,6 +15,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { CONFIG_CHANGED_EVENT } from '../database/config-change.listener';
 import { pgPool } from '../database/pg-pool';
 import { EventsService } from '../events/events.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { HTTP_TARGET_DEFAULTS } from '../targets/target.dto';
 import { TargetHealthService } from '../targets/target-health.service';
 import { CircuitBreaker, TargetHealth } from './circuit-breaker';
@@ -90,7 +91,9 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     private readonly http: HttpSender,
     private readonly events: EventsService,
     private readonly targetHealth: TargetHealthService,
+    private readonly metrics: MetricsService,
   ) {
+    metrics.reportTasksInMemory(() => this.tasksInMemory);
     this.dispatcher = new LaneDispatcher(
       config.deliveryConcurrency,
       (targetId) => this.laneLimit(targetId),
@@ -253,6 +256,14 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
         update.keepLease = this.canHold(delay);
       }
       this.checkAutoDisable(target, breaker);
+    }
+    this.metrics.attempts.inc({ target_type: target.type, outcome: update.status });
+    this.metrics.attemptDuration.observe({ target_type: target.type }, durationMs / 1000);
+    if (outcome.ok) {
+      this.metrics.ingestToDelivery.observe(
+        { target_type: target.type },
+        (Date.now() - task.event.receivedAt.getTime()) / 1000,
+      );
     }
     this.persist(
       this.writer.recordResult(

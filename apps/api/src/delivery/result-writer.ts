@@ -41,7 +41,9 @@ const WRITE_RESULTS = `
 WITH attempts AS (
   INSERT INTO delivery_attempts
     (delivery_id, webhook_id, attempt_number, started_at, duration_ms, status_code, response_excerpt, error)
-  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::timestamptz[], $5::int[], $6::int[], $7::text[], $8::text[])
+  SELECT a.* FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::timestamptz[], $5::int[], $6::int[], $7::text[], $8::text[])
+    AS a(delivery_id, webhook_id, attempt_number, started_at, duration_ms, status_code, response_excerpt, error)
+  WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id)
 ), updated AS (
   UPDATE deliveries d SET
     status = u.status,

@@ -1,7 +1,7 @@
-import { IsOptionalNonNull } from '../common/validation';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsBoolean, IsString, MaxLength } from 'class-validator';
 import { PageDto } from '../common/pagination';
+import { IsOptionalNonNull } from '../common/validation';
 import { Entrypoint } from './entrypoint.entity';
 
 export class EntrypointDto {

@@ -1,4 +1,5 @@
 import { ConflictException, Injectable, UnprocessableEntityException } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { IsNull, LessThan, Repository } from 'typeorm';
@@ -59,6 +60,15 @@ export class IdempotencyService {
     if (!taken.affected)
       throw new ConflictException(`A request with Idempotency-Key "${key}" is still being processed`);
     return { kind: 'claimed' };
+  }
+
+  /** Forgets keys older than IDEMPOTENCY_KEY_TTL_MS, hourly. */
+  @Interval('idempotency-key-cleanup', 3_600_000)
+  async deleteExpired(): Promise<number> {
+    const result = await this.keys.delete({
+      createdAt: LessThan(new Date(Date.now() - IDEMPOTENCY_KEY_TTL_MS)),
+    });
+    return result.affected ?? 0;
   }
 
   async complete(userId: string, key: string, status: number, body: unknown): Promise<void> {

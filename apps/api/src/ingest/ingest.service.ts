@@ -13,6 +13,7 @@ import {
   INLINE_BODY_LIMIT,
 } from '../delivery/delivery-task';
 import { INSTANCE_ID } from '../delivery/instance-id';
+import { MetricsService } from '../metrics/metrics.service';
 import type { Route } from './route-cache';
 
 interface PendingEvent {
@@ -68,6 +69,7 @@ export class IngestService implements BeforeApplicationShutdown {
     @Inject(INSTANCE_ID) instanceId: string,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly emitter: EventEmitter2,
+    private readonly metrics: MetricsService,
   ) {
     this.leaseHolder = config.role === 'api' ? null : instanceId;
   }
@@ -88,6 +90,7 @@ export class IngestService implements BeforeApplicationShutdown {
     };
     const deliveries = route.targets.map((target) => ({ id: randomUUID(), targetId: target.id }));
     await this.batcher.submit({ entrypointId: route.entrypointId, event, body: request.body, deliveries });
+    this.metrics.eventsReceived.inc();
     if (this.leaseHolder && deliveries.length > 0) {
       const tasks: DeliveryTask[] = deliveries.map((delivery, index) => ({
         deliveryId: delivery.id,

@@ -1,4 +1,3 @@
-import { IsOptionalNonNull } from '../common/validation';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -17,6 +16,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PageDto } from '../common/pagination';
+import { IsOptionalNonNull } from '../common/validation';
 import { HTTP_METHODS, type HttpMethod, TARGET_TYPES, type TargetType } from './target.entity';
 import { IsHeaderMap } from './header-map.validator';
 
@@ -186,6 +186,27 @@ export class RotateSigningSecretDto {
   gracePeriodHours?: number;
 }
 
+export const CIRCUIT_STATES = ['closed', 'open', 'half-open'] as const;
+export type CircuitState = (typeof CIRCUIT_STATES)[number];
+
+/** The circuit breaker of an `http` target: open after 5 failures in a row, for 30 s at a time. */
+export class TargetCircuitDto {
+  /** closed: attempts flow; open: none until openUntil; half-open: one probe at a time. */
+  @ApiProperty({ enum: CIRCUIT_STATES, enumName: 'CircuitState' })
+  state: CircuitState;
+
+  /** Failed attempts in a row; a success resets it. */
+  @ApiProperty()
+  consecutiveFailures: number;
+
+  @ApiPropertyOptional({ type: Date, nullable: true })
+  openUntil: Date | null;
+
+  /** When the current run of failures began (the auto-disable clock); null while healthy. */
+  @ApiPropertyOptional({ type: Date, nullable: true })
+  failingSince: Date | null;
+}
+
 export class TargetDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
@@ -209,6 +230,13 @@ export class TargetDto {
   /** Newest first; the secrets themselves are not shown. */
   @ApiProperty({ type: [SigningSecretDto] })
   signingSecrets: SigningSecretDto[];
+
+  @ApiProperty({ type: TargetCircuitDto })
+  circuit: TargetCircuitDto;
+
+  /** Why webhooker deactivated this target (410 Gone, failing too long); null otherwise. */
+  @ApiPropertyOptional({ type: String, nullable: true })
+  disabledReason: string | null;
 
   @ApiProperty()
   createdAt: Date;

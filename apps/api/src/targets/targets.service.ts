@@ -5,10 +5,12 @@ import type { AuthenticatedUser } from '../auth/auth.types';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
 import { ValidationFailedException } from '../common/validation';
 import { DeliveryService } from '../delivery/delivery.service';
+import { RETRY_POLICY } from '../delivery/retry-policy';
 import { canAccessWebhook } from '../webhooks/webhook-access';
 import { DEFAULT_GRACE_PERIOD_HOURS, isLive, newSigningSecret, rotate } from './signing-secrets';
 import { SsrfGuard } from './ssrf-guard';
 import {
+  CircuitState,
   CreatedTargetDto,
   CreateTargetDto,
   HTTP_TARGET_DEFAULTS,
@@ -29,6 +31,11 @@ export function toSigningSecretDto(secret: SigningSecret): SigningSecretDto {
   };
 }
 
+function circuitState(target: Target): CircuitState {
+  if (target.consecutiveFailures < RETRY_POLICY.circuitFailureThreshold) return 'closed';
+  return target.circuitOpenUntil && target.circuitOpenUntil.getTime() > Date.now() ? 'open' : 'half-open';
+}
+
 export function toTargetDto(target: Target): TargetDto {
   return {
     id: target.id,
@@ -38,6 +45,13 @@ export function toTargetDto(target: Target): TargetDto {
     active: target.active,
     http: target.http,
     signingSecrets: target.signingSecrets.filter((secret) => isLive(secret)).map(toSigningSecretDto),
+    circuit: {
+      state: circuitState(target),
+      consecutiveFailures: target.consecutiveFailures,
+      openUntil: target.circuitOpenUntil,
+      failingSince: target.failingSince,
+    },
+    disabledReason: target.disabledReason,
     createdAt: target.createdAt,
     updatedAt: target.updatedAt,
   };

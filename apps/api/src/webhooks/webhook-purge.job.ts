@@ -6,6 +6,12 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { DeliveryService } from '../delivery/delivery.service';
 import { EventsService } from '../events/events.service';
 
+/**
+ * A deleted webhook is purged at once, and once more when this much time has passed: attempts
+ * that were in flight, or events accepted just before every replica heard of the deletion, may
+ * still have written rows after the first purge.
+ */
+const SETTLE_TIME = '5 minutes';
 /** Rows deleted per statement: each batch is its own short transaction. */
 export const PURGE_BATCH_SIZE = 1000;
 const JOB_NAME = 'webhook-purge';
@@ -58,8 +64,12 @@ export class WebhookPurgeJob implements OnApplicationBootstrap, OnModuleDestroy 
     try {
       await queryRunner.startTransaction();
       const rows: { id: string }[] = await queryRunner.query(
-        `SELECT id FROM webhooks WHERE deleted_at IS NOT NULL AND event_data_purged_at IS NULL
+        `SELECT id FROM webhooks
+         WHERE deleted_at IS NOT NULL
+           AND (event_data_purged_at IS NULL
+                OR (event_data_purged_at < deleted_at + $1::interval AND deleted_at < now() - $1::interval))
          ORDER BY deleted_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        [SETTLE_TIME],
       );
       const webhookId = rows[0]?.id;
       if (!webhookId) {

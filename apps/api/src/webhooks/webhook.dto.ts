@@ -1,7 +1,7 @@
-import { IsOptionalNonNull } from '../common/validation';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { PageDto } from '../common/pagination';
+import { IsOptionalNonNull } from '../common/validation';
 import { EntrypointDto } from '../entrypoints/entrypoint.dto';
 import { Webhook } from './webhook.entity';
 

@@ -30,6 +30,11 @@ export type ChangePasswordDto = {
     newPassword: string;
 };
 
+/**
+ * closed: attempts flow; open: none until openUntil; half-open: one probe at a time.
+ */
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
 export type CreateApiKeyDto = {
     /**
      * What the key is for, e.g. the CI pipeline that uses it.
@@ -113,7 +118,12 @@ export type CreatedSigningSecretDto = {
 
 export type CreatedTargetDto = {
     active: boolean;
+    circuit: TargetCircuitDto;
     createdAt: string;
+    /**
+     * Why webhooker deactivated this target (410 Gone, failing too long); null otherwise.
+     */
+    disabledReason?: string | null;
     /**
      * Settings of an `http` target; null for other types.
      */
@@ -385,9 +395,30 @@ export type SigningSecretDto = {
     prefix: string;
 };
 
+export type TargetCircuitDto = {
+    /**
+     * Failed attempts in a row; a success resets it.
+     */
+    consecutiveFailures: number;
+    /**
+     * When the current run of failures began (the auto-disable clock); null while healthy.
+     */
+    failingSince?: string | null;
+    openUntil?: string | null;
+    /**
+     * closed: attempts flow; open: none until openUntil; half-open: one probe at a time.
+     */
+    state: CircuitState;
+};
+
 export type TargetDto = {
     active: boolean;
+    circuit: TargetCircuitDto;
     createdAt: string;
+    /**
+     * Why webhooker deactivated this target (410 Gone, failing too long); null otherwise.
+     */
+    disabledReason?: string | null;
     /**
      * Settings of an `http` target; null for other types.
      */
@@ -1632,6 +1663,28 @@ export type GetLivenessResponses = {
 };
 
 export type GetLivenessResponse = GetLivenessResponses[keyof GetLivenessResponses];
+
+export type GetMetricsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/metrics';
+};
+
+export type GetMetricsErrors = {
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type GetMetricsError = GetMetricsErrors[keyof GetMetricsErrors];
+
+export type GetMetricsResponses = {
+    200: string;
+};
+
+export type GetMetricsResponse = GetMetricsResponses[keyof GetMetricsResponses];
 
 export type GetReadinessData = {
     body?: never;
