@@ -1,11 +1,16 @@
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiExtension } from '@nestjs/swagger';
 import type { AuthenticatedRequest, AuthenticatedUser } from './auth.types';
 
 export const IS_PUBLIC = 'webhooker:isPublic';
 export const ADMIN_ONLY = 'webhooker:adminOnly';
 
+/** Marks public operations in the OpenAPI document (the document builder turns it into `security: []`). */
+export const PUBLIC_EXTENSION = 'x-webhooker-public';
+
 /** The route needs no session or API key. Every other route does. */
-export const Public = () => SetMetadata(IS_PUBLIC, true);
+export const Public = () =>
+  applyDecorators(SetMetadata(IS_PUBLIC, true), ApiExtension(PUBLIC_EXTENSION, true));
 
 /** The route is for users with the `admin` role; members get 403. */
 export const AdminOnly = () => SetMetadata(ADMIN_ONLY, true);

@@ -1,5 +1,10 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type {
+  OperationObject,
+  ParameterObject,
+} from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { PUBLIC_EXTENSION } from '../auth/auth.decorators';
 import { SESSION_COOKIE } from '../auth/session.middleware';
 import { addIngestPath } from '../ingest/ingest-openapi';
 import { ProblemDetailsDto } from './problem-details';
@@ -17,19 +22,42 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-/** Every operation may answer with the one error shape. */
+const PROBLEM = {
+  'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDetailsDto' } },
+};
+
+/**
+ * Every operation answers errors in the one problem shape: 400 when it takes input, 401 when it
+ * needs authentication, 404 when it names a resource, and any other error as `default`. Public
+ * operations (marked by @Public) need no security.
+ */
 function addProblemResponses(document: OpenAPIObject): void {
   for (const path of Object.values(document.paths)) {
-    for (const operation of Object.values(path)) {
-      if (typeof operation !== 'object' || !operation || !('responses' in operation)) continue;
-      operation.responses.default ??= {
-        description: 'An error, as application/problem+json',
-        content: {
-          'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDetailsDto' } },
-        },
-      };
+    for (const operation of Object.values(path) as (OperationObject & Record<string, unknown>)[]) {
+      if (typeof operation !== 'object' || !operation?.responses) continue;
+      if (operation[PUBLIC_EXTENSION]) {
+        delete operation[PUBLIC_EXTENSION];
+        operation.security = [];
+      }
+      const parameters = (operation.parameters ?? []) as ParameterObject[];
+      const add = (status: string, description: string) =>
+        (operation.responses[status] ??= { description, content: PROBLEM });
+      if (parameters.length > 0 || operation.requestBody)
+        add('400', 'The input is not valid; `errors` names each field');
+      if (!operation.security || operation.security.length > 0) add('401', 'No valid session or API key');
+      if (parameters.some((parameter) => parameter.in === 'path')) add('404', 'Not found (or not yours)');
+      add('default', 'An error, as application/problem+json');
     }
   }
+}
+
+/** `allOf` with one schema (what a described enum property becomes) is that schema. */
+function inlineSingleAllOf(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(inlineSingleAllOf);
+  if (!value || typeof value !== 'object') return value;
+  const record = value as Record<string, unknown>;
+  if (Array.isArray(record.allOf) && record.allOf.length === 1) return inlineSingleAllOf(record.allOf[0]);
+  return Object.fromEntries(Object.entries(record).map(([key, child]) => [key, inlineSingleAllOf(child)]));
 }
 
 /** The OpenAPI document, with keys sorted so it is byte-for-byte stable. */
@@ -47,14 +75,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addCookieAuth(SESSION_COOKIE, { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE }, 'session')
     .addSecurityRequirements('apiKey')
     .addSecurityRequirements('session')
+    .addServer('/', 'This webhooker')
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controller, method) => method,
     extraModels: [ProblemDetailsDto],
   });
-  addProblemResponses(document);
   addIngestPath(document);
-  return sortKeys(document) as OpenAPIObject;
+  addProblemResponses(document);
+  return sortKeys(inlineSingleAllOf(document)) as OpenAPIObject;
 }
 
 /** Serves the document at /api/openapi.json and the interactive docs at /api/docs. */

@@ -21,15 +21,7 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 /**
  * Status, uptime and version.
  */
-export const getHealthcheck = <ThrowOnError extends boolean = false>(options?: Options<GetHealthcheckData, ThrowOnError>) => (options?.client ?? client).get<GetHealthcheckResponses, GetHealthcheckErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }, {
-            in: 'cookie',
-            name: 'webhooker.sid',
-            type: 'apiKey'
-        }],
-    url: '/.well-known/healthcheck',
-    ...options
-});
+export const getHealthcheck = <ThrowOnError extends boolean = false>(options?: Options<GetHealthcheckData, ThrowOnError>) => (options?.client ?? client).get<GetHealthcheckResponses, GetHealthcheckErrors, ThrowOnError>({ url: '/.well-known/healthcheck', ...options });
 
 /**
  * List the caller's API keys, newest first.
@@ -78,11 +70,6 @@ export const revokeApiKey = <ThrowOnError extends boolean = false>(options: Opti
  * Log in with username and password; sets the session cookie. Rate-limited per address and username.
  */
 export const login = <ThrowOnError extends boolean = false>(options: Options<LoginData, ThrowOnError>) => (options.client ?? client).post<LoginResponses, LoginErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }, {
-            in: 'cookie',
-            name: 'webhooker.sid',
-            type: 'apiKey'
-        }],
     url: '/api/v1/auth/login',
     ...options,
     headers: {
@@ -595,41 +582,17 @@ export const createTarget = <ThrowOnError extends boolean = false>(options: Opti
 /**
  * Liveness: the process answers.
  */
-export const getLiveness = <ThrowOnError extends boolean = false>(options?: Options<GetLivenessData, ThrowOnError>) => (options?.client ?? client).get<GetLivenessResponses, GetLivenessErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }, {
-            in: 'cookie',
-            name: 'webhooker.sid',
-            type: 'apiKey'
-        }],
-    url: '/healthz',
-    ...options
-});
+export const getLiveness = <ThrowOnError extends boolean = false>(options?: Options<GetLivenessData, ThrowOnError>) => (options?.client ?? client).get<GetLivenessResponses, GetLivenessErrors, ThrowOnError>({ url: '/healthz', ...options });
 
 /**
  * Metrics in the Prometheus text format: events, attempts by outcome, latencies, queue depth, open circuits.
  */
-export const getMetrics = <ThrowOnError extends boolean = false>(options?: Options<GetMetricsData, ThrowOnError>) => (options?.client ?? client).get<GetMetricsResponses, GetMetricsErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }, {
-            in: 'cookie',
-            name: 'webhooker.sid',
-            type: 'apiKey'
-        }],
-    url: '/metrics',
-    ...options
-});
+export const getMetrics = <ThrowOnError extends boolean = false>(options?: Options<GetMetricsData, ThrowOnError>) => (options?.client ?? client).get<GetMetricsResponses, GetMetricsErrors, ThrowOnError>({ url: '/metrics', ...options });
 
 /**
  * Readiness: the database answers; 503 when it does not.
  */
-export const getReadiness = <ThrowOnError extends boolean = false>(options?: Options<GetReadinessData, ThrowOnError>) => (options?.client ?? client).get<GetReadinessResponses, GetReadinessErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }, {
-            in: 'cookie',
-            name: 'webhooker.sid',
-            type: 'apiKey'
-        }],
-    url: '/readyz',
-    ...options
-});
+export const getReadiness = <ThrowOnError extends boolean = false>(options?: Options<GetReadinessData, ThrowOnError>) => (options?.client ?? client).get<GetReadinessResponses, GetReadinessErrors, ThrowOnError>({ url: '/readyz', ...options });
 
 /**
  * Send a webhook (PATCH)
