@@ -146,6 +146,44 @@ describe('ingest and delivery (real PostgreSQL, real HTTP sinks)', () => {
       expect(gone.body.detail).toBe(`Entrypoint ${entrypoint.id} has been deleted`);
     });
 
+    it('drops its cached routes when any replica changes the configuration, also after losing its listener', async () => {
+      const { ingestPath, entrypoint } = await webhookWith([{ name: 'log', type: 'log' }]);
+      await testApp.request().post(ingestPath).send('x').expect(200);
+      // Another replica (here: plain SQL) deactivates the entrypoint; the trigger notifies everyone.
+      await db.query(`UPDATE entrypoints SET active = false WHERE id = $1`, [entrypoint.id]);
+      await waitFor(
+        async () => (await testApp.request().post(ingestPath).send('x')).status === 410,
+        3000,
+        '410',
+      );
+
+      await db.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN webhooker_config' AND datname = current_database()`,
+      );
+      await db.query(`UPDATE entrypoints SET active = true WHERE id = $1`, [entrypoint.id]);
+      await waitFor(
+        async () => (await testApp.request().post(ingestPath).send('x')).status === 200,
+        5000,
+        '200',
+      );
+      await waitFor(
+        async () =>
+          (
+            await db.query(
+              `SELECT 1 FROM pg_stat_activity WHERE query = 'LISTEN webhooker_config' AND datname = current_database()`,
+            )
+          ).rowCount === 1,
+        5000,
+        'the listener to reconnect',
+      );
+      await db.query(`UPDATE entrypoints SET active = false WHERE id = $1`, [entrypoint.id]);
+      await waitFor(
+        async () => (await testApp.request().post(ingestPath).send('x')).status === 410,
+        3000,
+        '410 again',
+      );
+    });
+
     it('refuses a body over MAX_EVENT_BYTES with 413 and stores nothing', async () => {
       const { ingestPath, webhook } = await webhookWith([{ name: 'log', type: 'log' }]);
       const response = await testApp

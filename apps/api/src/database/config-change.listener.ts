@@ -18,6 +18,7 @@ const RECONNECT_DELAY_MS = 1_000;
 export class ConfigChangeListener implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ConfigChangeListener.name);
   private client?: Client;
+  private reconnect?: NodeJS.Timeout;
   private stopped = false;
 
   constructor(
@@ -31,6 +32,7 @@ export class ConfigChangeListener implements OnApplicationBootstrap, OnApplicati
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.reconnect);
     await this.client?.end();
   }
 
@@ -38,16 +40,27 @@ export class ConfigChangeListener implements OnApplicationBootstrap, OnApplicati
     const client = new Client({ connectionString: this.config.databaseUrl });
     client.on('notification', () => this.emitter.emit(CONFIG_CHANGED_EVENT));
     client.on('error', (error) => this.logger.warn(`Configuration change listener: ${error.message}`));
-    client.on('end', () => {
-      if (this.stopped) return;
-      this.emitter.emit(CONFIG_CHANGED_EVENT);
-      setTimeout(
-        () => this.connect().catch((error) => this.logger.warn(`Reconnecting failed: ${error}`)),
-        RECONNECT_DELAY_MS,
-      );
-    });
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    client.on('end', () => this.scheduleReconnect());
     this.client = client;
+  }
+
+  /** The connection was lost: notifications may have been missed, so report a change and reconnect. */
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    this.emitter.emit(CONFIG_CHANGED_EVENT);
+    this.reconnect = setTimeout(() => {
+      if (this.stopped) return;
+      this.connect().catch((error: Error) => {
+        this.logger.warn(`Reconnecting the configuration change listener failed: ${error.message}`);
+        this.scheduleReconnect();
+      });
+    }, RECONNECT_DELAY_MS);
   }
 }
