@@ -394,6 +394,34 @@ describe('ingest and delivery (real PostgreSQL, real HTTP sinks)', () => {
       );
     });
 
+    it('cancels the waiting deliveries of a target that is deactivated', async () => {
+      const slow = await sink();
+      slow.reply = () => ({ status: 200, delayMs: 300 });
+      const { ingestPath, targets } = await webhookWith([
+        { name: 'one at a time', type: 'http', http: { url: slow.url, concurrency: 1 } },
+      ]);
+      const ids: string[] = [];
+      for (let n = 0; n < 5; n++)
+        ids.push((await testApp.request().post(ingestPath).send({ n }).expect(200)).body.eventId);
+      await waitFor(() => slow.requests.length === 1, 5000, 'the first attempt');
+      await api().post(`/api/v1/targets/${targets[0].id}/deactivate`).expect(200);
+      const statuses = async () => (await Promise.all(ids.map(deliveryStatuses))).map((s) => s[0]);
+      await waitFor(
+        async () => (await statuses()).every((s) => s === 'delivered' || s === 'cancelled'),
+        5000,
+        'all settled',
+      );
+      const settled = await statuses();
+      expect(settled[0]).toBe('delivered');
+      expect(settled.filter((s) => s === 'cancelled').length).toBeGreaterThanOrEqual(3);
+      expect(slow.requests.length).toBeLessThanOrEqual(2);
+      const cancelled = await db.query(
+        `SELECT DISTINCT last_error FROM deliveries WHERE target_id = $1 AND status = 'cancelled'`,
+        [targets[0].id],
+      );
+      expect(cancelled.rows).toEqual([{ last_error: 'target is inactive or deleted' }]);
+    });
+
     it('answers 410 Gone by disabling the target', async () => {
       const gone = await sink();
       gone.reply = () => ({ status: 410 });

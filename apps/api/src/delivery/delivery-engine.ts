@@ -171,13 +171,18 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   @OnEvent(CONFIG_CHANGED_EVENT)
   async refreshTargets(): Promise<void> {
     if (!this.enabled || this.targets.size === 0) return;
-    const fresh = await this.targetHealth.snapshots([...this.targets.keys()]);
+    let fresh: Map<string, TargetSnapshot>;
+    try {
+      fresh = await this.targetHealth.snapshots([...this.targets.keys()]);
+    } catch (error) {
+      this.logger.error(`Refreshing targets failed: ${error}`);
+      return;
+    }
     for (const [id, previous] of this.targets) {
       const snapshot = fresh.get(id) ?? { ...previous, active: false };
       this.targets.set(id, snapshot);
       if (!snapshot.active) {
-        for (const task of this.dispatcher.takeWaiting(id))
-          this.cancel(task, 'target is inactive or deleted');
+        for (const task of this.dispatcher.takeWaiting(id)) this.cancel(task, 'target is inactive or deleted');
       }
     }
     this.dispatcher.pump();
