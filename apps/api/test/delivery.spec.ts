@@ -123,25 +123,11 @@ describe('ingest and delivery (real PostgreSQL, real HTTP sinks)', () => {
       const { ingestPath, entrypoint, webhook } = await webhookWith([{ name: 'log', type: 'log' }]);
       await testApp.request().post(ingestPath).send('x').expect(200);
       await api().patch(`/api/v1/entrypoints/${entrypoint.id}`, { active: false }).expect(200);
-      await waitFor(
-        async () => (await testApp.request().post(ingestPath).send('x')).status === 410,
-        2000,
-        '410',
-      );
       const inactive = await testApp.request().post(ingestPath).send('x').expect(410);
       expect(inactive.body.detail).toBe(`Entrypoint ${entrypoint.id} is not active`);
       await api().patch(`/api/v1/entrypoints/${entrypoint.id}`, { active: true }).expect(200);
-      await waitFor(
-        async () => (await testApp.request().post(ingestPath).send('x')).status === 200,
-        2000,
-        '200',
-      );
+      await testApp.request().post(ingestPath).send('x').expect(200);
       await api().delete(`/api/v1/webhooks/${webhook.id}`).expect(204);
-      await waitFor(
-        async () => (await testApp.request().post(ingestPath).send('x')).status === 410,
-        2000,
-        '410',
-      );
       const gone = await testApp.request().post(ingestPath).send('x').expect(410);
       expect(gone.body.detail).toBe(`Entrypoint ${entrypoint.id} has been deleted`);
     });

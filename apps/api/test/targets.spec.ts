@@ -71,7 +71,7 @@ describe('targets API (HTTP, real PostgreSQL, ALLOW_PRIVATE_TARGETS=true)', () =
         signingSecrets: [
           {
             id: expect.stringMatching(UUID),
-            prefix: `${target.signingSecret.slice(0, 10)}…`,
+            prefix: target.signingSecret.slice(0, 10),
             createdAt: expect.any(String),
             expiresAt: null,
           },
@@ -569,7 +569,7 @@ describe('targets API (HTTP, real PostgreSQL, ALLOW_PRIVATE_TARGETS=true)', () =
       const after = Date.now();
       expect(rotated.body).toEqual({
         id: expect.stringMatching(UUID),
-        prefix: `${rotated.body.secret.slice(0, 10)}…`,
+        prefix: rotated.body.secret.slice(0, 10),
         secret: expect.stringMatching(SECRET),
         createdAt: expect.any(String),
         expiresAt: null,

@@ -182,7 +182,8 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       const snapshot = fresh.get(id) ?? { ...previous, active: false };
       this.targets.set(id, snapshot);
       if (!snapshot.active) {
-        for (const task of this.dispatcher.takeWaiting(id)) this.cancel(task, 'target is inactive or deleted');
+        for (const task of this.dispatcher.takeWaiting(id))
+          this.cancel(task, 'target is inactive or deleted');
       }
     }
     this.dispatcher.pump();

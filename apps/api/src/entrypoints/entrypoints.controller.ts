@@ -10,9 +10,11 @@ import {
   Patch,
   Post,
   Query,
+  UseInterceptors,
 } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/auth.decorators';
+import { ConfigChangesInterceptor } from '../common/config-changes.interceptor';
 import type { AuthenticatedUser } from '../auth/auth.types';
 import { PageQueryDto } from '../common/pagination';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -23,6 +25,7 @@ import { EntrypointsService } from './entrypoints.service';
 
 /** Entrypoints: the inbound URLs of a webhook. */
 @ApiTags('entrypoints')
+@UseInterceptors(ConfigChangesInterceptor)
 @Controller('api/v1')
 export class EntrypointsController {
   constructor(

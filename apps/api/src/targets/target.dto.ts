@@ -159,7 +159,7 @@ export class SigningSecretDto {
   id: string;
 
   /** The start of the secret, to tell secrets apart; the rest is never shown again. */
-  @ApiProperty({ example: 'whsec_MfKQ…' })
+  @ApiProperty({ example: 'whsec_MfKQ' })
   prefix: string;
 
   @ApiProperty()

@@ -9,9 +9,11 @@ import {
   Patch,
   Post,
   Query,
+  UseInterceptors,
 } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/auth.decorators';
+import { ConfigChangesInterceptor } from '../common/config-changes.interceptor';
 import type { AuthenticatedUser } from '../auth/auth.types';
 import { PageQueryDto } from '../common/pagination';
 import { Idempotent } from '../idempotency/idempotent.decorator';
@@ -30,6 +32,7 @@ import { TargetsService, toTargetDto } from './targets.service';
 
 /** Targets: where a webhook's events are delivered. */
 @ApiTags('targets')
+@UseInterceptors(ConfigChangesInterceptor)
 @Controller('api/v1')
 export class TargetsController {
   constructor(

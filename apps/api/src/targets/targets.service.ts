@@ -25,7 +25,7 @@ import { countByWebhook } from '../common/count-by-webhook';
 export function toSigningSecretDto(secret: SigningSecret): SigningSecretDto {
   return {
     id: secret.id,
-    prefix: `${secret.secret.slice(0, 10)}…`,
+    prefix: secret.secret.slice(0, 10),
     createdAt: secret.createdAt,
     expiresAt: secret.expiresAt,
   };

@@ -9,9 +9,11 @@ import {
   Patch,
   Post,
   Query,
+  UseInterceptors,
 } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/auth.decorators';
+import { ConfigChangesInterceptor } from '../common/config-changes.interceptor';
 import type { AuthenticatedUser } from '../auth/auth.types';
 import { PageQueryDto } from '../common/pagination';
 import { Idempotent } from '../idempotency/idempotent.decorator';
@@ -20,6 +22,7 @@ import { WebhooksService } from './webhooks.service';
 
 /** Webhooks: the groups of entrypoints (inbound URLs) and targets (destinations). */
 @ApiTags('webhooks')
+@UseInterceptors(ConfigChangesInterceptor)
 @Controller('api/v1/webhooks')
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
