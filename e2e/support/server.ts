@@ -66,6 +66,9 @@ export async function startServer(): Promise<RunningServer> {
       DATA_DIR: dataDir,
       EMBEDDED_POSTGRES_PORT: String(await freePort()),
       ADMIN_PASSWORD,
+      // Entrypoint URLs as the tests reach the server; targets on 127.0.0.1 (the tests' sinks).
+      PUBLIC_URL: baseUrl,
+      ALLOW_PRIVATE_TARGETS: 'true',
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
     },

@@ -43,7 +43,11 @@ describe('users', () => {
     await logIn(page, MEMBER, memberPassword);
 
     await mainNav(page).getByRole('link', { name: 'API keys' }).waitFor();
-    expect(await mainNav(page).getByRole('link').allTextContents()).toEqual(['Overview', 'API keys']);
+    expect(await mainNav(page).getByRole('link').allTextContents()).toEqual([
+      'Overview',
+      'Webhooks',
+      'API keys',
+    ]);
 
     await page.goto('/users');
     await page.getByRole('heading', { name: 'Not allowed' }).waitFor();

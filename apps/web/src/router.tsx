@@ -4,10 +4,15 @@ import { RequireAdmin } from './layout/RequireAdmin';
 import { RequireSession } from './layout/RequireSession';
 import { AccountPage } from './pages/AccountPage';
 import { ApiKeysPage } from './pages/ApiKeysPage';
+import { EventLogPage } from './pages/EventLogPage';
+import { EventPage } from './pages/EventPage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { OverviewPage } from './pages/OverviewPage';
 import { UsersPage } from './pages/UsersPage';
+import { WebhookPage } from './pages/WebhookPage';
+import { WebhooksPage } from './pages/WebhooksPage';
+import { WebhookLayout } from './pages/webhooks/WebhookLayout';
 
 export const router = createBrowserRouter([
   { path: '/login', element: <LoginPage /> },
@@ -18,6 +23,16 @@ export const router = createBrowserRouter([
         element: <AppLayout />,
         children: [
           { index: true, element: <OverviewPage /> },
+          { path: 'webhooks', element: <WebhooksPage /> },
+          {
+            path: 'webhooks/:webhookId',
+            element: <WebhookLayout />,
+            children: [
+              { index: true, element: <WebhookPage /> },
+              { path: 'events', element: <EventLogPage /> },
+            ],
+          },
+          { path: 'events/:eventId', element: <EventPage /> },
           { path: 'api-keys', element: <ApiKeysPage /> },
           { path: 'account', element: <AccountPage /> },
           { element: <RequireAdmin />, children: [{ path: 'users', element: <UsersPage /> }] },

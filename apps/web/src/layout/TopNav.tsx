@@ -22,6 +22,9 @@ export function TopNav() {
           <NavLink to="/" end className={navLinkClass}>
             Overview
           </NavLink>
+          <NavLink to="/webhooks" className={navLinkClass}>
+            Webhooks
+          </NavLink>
           <NavLink to="/api-keys" className={navLinkClass}>
             API keys
           </NavLink>

@@ -2,6 +2,7 @@ import { Link } from 'react-router';
 import { Card } from '../components/Card';
 import { PageHeader } from '../components/PageHeader';
 import { useSession } from '../lib/session';
+import { YourWebhooksCard } from './overview/YourWebhooksCard';
 
 const STEPS = [
   {
@@ -42,8 +43,15 @@ export function OverviewPage() {
             ))}
           </ol>
         </Card>
+        <YourWebhooksCard />
         <Card title="Get started">
-          <div className="grid gap-4 sm:grid-cols-2">
+          <div className="grid gap-4 sm:grid-cols-3">
+            <Link to="/webhooks" className={LINK}>
+              <span className="text-sm font-semibold text-primary-700">Webhooks →</span>
+              <span className="mt-1 block text-sm text-slate-600">
+                Create a webhook, give its entrypoint URL to a sender and add targets.
+              </span>
+            </Link>
             <Link to="/api-keys" className={LINK}>
               <span className="text-sm font-semibold text-primary-700">API keys →</span>
               <span className="mt-1 block text-sm text-slate-600">

@@ -1,0 +1,42 @@
+import type { DeliveryCountsDto, DeliveryStatus } from '@webhooker/api-client';
+import { Badge, type BadgeTone } from './Badge';
+
+export const DELIVERY_STATUSES: DeliveryStatus[] = [
+  'pending',
+  'retrying',
+  'delivered',
+  'failed',
+  'cancelled',
+];
+
+const TONES: Record<DeliveryStatus, BadgeTone> = {
+  pending: 'grey',
+  retrying: 'amber',
+  delivered: 'green',
+  failed: 'red',
+  cancelled: 'grey',
+};
+
+/** Whether a delivery is done: replayable, and nothing more will happen to it on its own. */
+export function isFinished(status: DeliveryStatus): boolean {
+  return status === 'delivered' || status === 'failed' || status === 'cancelled';
+}
+
+export function DeliveryStatusBadge({ status }: { status: DeliveryStatus }) {
+  return <Badge tone={TONES[status]}>{status}</Badge>;
+}
+
+/** "2 delivered" "1 failed": one pill per status an event's deliveries are in. */
+export function DeliveryCounts({ counts }: { counts: DeliveryCountsDto }) {
+  const present = DELIVERY_STATUSES.filter((status) => counts[status] > 0);
+  if (present.length === 0) return <span className="text-xs text-slate-400">No targets</span>;
+  return (
+    <span className="inline-flex flex-wrap justify-end gap-1">
+      {present.map((status) => (
+        <Badge key={status} tone={TONES[status]}>
+          {counts[status]} {status}
+        </Badge>
+      ))}
+    </span>
+  );
+}

@@ -1,0 +1,183 @@
+import {
+  createEntrypointMutation,
+  deleteEntrypointMutation,
+  updateEntrypointMutation,
+  type EntrypointDto,
+  type WebhookDetailDto,
+} from '@webhooker/api-client';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { Badge } from '../../components/Badge';
+import { Button } from '../../components/Button';
+import { Card } from '../../components/Card';
+import { CodeBlock } from '../../components/CodeBlock';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { CopyButton } from '../../components/CopyButton';
+import { Dialog, DialogActions } from '../../components/Dialog';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { TextField } from '../../components/Field';
+import { RelativeTime } from '../../components/RelativeTime';
+import { Switch } from '../../components/Switch';
+import { errorMessage, fieldError, formError } from '../../lib/problem';
+import { invalidateEntrypoints } from '../../lib/queries';
+
+/** The curl command that sends a test event to an entrypoint. */
+export function curlExample(url: string): string {
+  return `curl -X POST ${url} -H 'content-type: application/json' -d '{"hello":"world"}'`;
+}
+
+/** The webhook's entrypoint URLs, to give to senders, with a curl example. */
+export function EntrypointsCard({ webhook }: { webhook: WebhookDetailDto }) {
+  const [adding, setAdding] = useState(false);
+  const [deleting, setDeleting] = useState<EntrypointDto>();
+  const firstActive = webhook.entrypoints.find((entrypoint) => entrypoint.active);
+
+  return (
+    <Card
+      title="Entrypoints"
+      description="Senders POST (or PUT, PATCH) their webhooks to these URLs. An inactive entrypoint answers 410 Gone."
+      action={<Button onClick={() => setAdding(true)}>Add entrypoint</Button>}
+      flush
+    >
+      <ul className="divide-y divide-slate-100">
+        {webhook.entrypoints.length === 0 && (
+          <li className="px-6 py-8 text-center text-sm text-slate-500">
+            No entrypoints: this webhook receives nothing. Add one to get a URL.
+          </li>
+        )}
+        {webhook.entrypoints.map((entrypoint) => (
+          <EntrypointItem
+            key={entrypoint.id}
+            entrypoint={entrypoint}
+            onDelete={() => setDeleting(entrypoint)}
+          />
+        ))}
+      </ul>
+      {firstActive && (
+        <div className="border-t border-slate-100 bg-slate-50/60 px-6 py-5">
+          <CodeBlock label="Send a test event" code={curlExample(firstActive.url)} />
+        </div>
+      )}
+      {adding && <AddEntrypointDialog webhookId={webhook.id} onClose={() => setAdding(false)} />}
+      {deleting && <DeleteEntrypointDialog entrypoint={deleting} onClose={() => setDeleting(undefined)} />}
+    </Card>
+  );
+}
+
+function EntrypointItem({ entrypoint, onDelete }: { entrypoint: EntrypointDto; onDelete: () => void }) {
+  const queryClient = useQueryClient();
+  const toggle = useMutation({
+    ...updateEntrypointMutation(),
+    onSuccess: () => invalidateEntrypoints(queryClient, entrypoint.webhookId),
+  });
+  const { active } = entrypoint;
+  const name = entrypoint.description || entrypoint.url;
+
+  return (
+    <li className="flex flex-wrap items-center gap-x-6 gap-y-3 px-6 py-4">
+      <div className="min-w-0 flex-1">
+        <div className="flex items-center gap-2">
+          <code
+            aria-label="Entrypoint URL"
+            className={`min-w-0 rounded-md bg-slate-50 px-2 py-1 font-mono text-sm break-all ring-1 ring-slate-200 ring-inset ${active ? 'text-slate-900' : 'text-slate-400 line-through'}`}
+          >
+            {entrypoint.url}
+          </code>
+          <CopyButton text={entrypoint.url} />
+        </div>
+        <p className="mt-2 flex flex-wrap items-center gap-2 text-xs text-slate-500">
+          {active ? <Badge tone="green">active</Badge> : <Badge tone="grey">inactive</Badge>}
+          <span className={entrypoint.description ? 'text-slate-700' : ''}>
+            {entrypoint.description || 'No description'}
+          </span>
+          <span aria-hidden="true">·</span>
+          <span>
+            added <RelativeTime value={entrypoint.createdAt} />
+          </span>
+        </p>
+        {toggle.isError && <p className="mt-2 text-xs text-red-600">{errorMessage(toggle.error)}</p>}
+      </div>
+      <div className="flex items-center gap-3">
+        <Switch
+          checked={active}
+          label={`Receive on ${name}`}
+          disabled={toggle.isPending}
+          onChange={(checked) => toggle.mutate({ path: { id: entrypoint.id }, body: { active: checked } })}
+        />
+        <Button size="sm" variant="ghost-danger" aria-label={`Delete entrypoint ${name}`} onClick={onDelete}>
+          Delete
+        </Button>
+      </div>
+    </li>
+  );
+}
+
+function AddEntrypointDialog({ webhookId, onClose }: { webhookId: string; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const [description, setDescription] = useState('');
+  const create = useMutation({
+    ...createEntrypointMutation(),
+    onSuccess: async () => {
+      await invalidateEntrypoints(queryClient, webhookId);
+      onClose();
+    },
+  });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    create.mutate({ path: { webhookId }, body: { description } });
+  };
+  return (
+    <Dialog
+      title="Add entrypoint"
+      description="A new URL for the same webhook: give each sender its own, to turn one off without the others."
+      onClose={onClose}
+    >
+      <form onSubmit={submit} className="space-y-4">
+        <TextField
+          label="Description"
+          hint="Optional: what sends to it, e.g. “GitHub org”."
+          data-autofocus
+          maxLength={500}
+          value={description}
+          onChange={(event) => setDescription(event.target.value)}
+          error={fieldError(create.error, 'description')}
+        />
+        <ErrorAlert message={formError(create.error)} />
+        <DialogActions>
+          <Button onClick={onClose}>Cancel</Button>
+          <Button type="submit" variant="primary" disabled={create.isPending}>
+            {create.isPending ? 'Adding…' : 'Add entrypoint'}
+          </Button>
+        </DialogActions>
+      </form>
+    </Dialog>
+  );
+}
+
+function DeleteEntrypointDialog({ entrypoint, onClose }: { entrypoint: EntrypointDto; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const remove = useMutation({
+    ...deleteEntrypointMutation(),
+    onSuccess: async () => {
+      await invalidateEntrypoints(queryClient, entrypoint.webhookId);
+      onClose();
+    },
+  });
+  return (
+    <ConfirmDialog
+      title="Delete entrypoint?"
+      confirmLabel="Delete entrypoint"
+      destructive
+      pending={remove.isPending}
+      error={remove.isError ? errorMessage(remove.error) : undefined}
+      onConfirm={() => remove.mutate({ path: { id: entrypoint.id } })}
+      onClose={onClose}
+    >
+      <p className="font-mono text-xs break-all text-slate-900">{entrypoint.url}</p>
+      <p>
+        It answers <strong className="font-medium text-slate-900">410 Gone</strong> from now on. Events it
+        already received stay in the event log. This cannot be undone: to pause it, deactivate it instead.
+      </p>
+    </ConfirmDialog>
+  );
+}

@@ -1,0 +1,252 @@
+import {
+  createTargetMutation,
+  updateTargetMutation,
+  type CreatedTargetDto,
+  type HttpMethod,
+  type HttpTargetSettingsDto,
+  type TargetDto,
+  type TargetType,
+} from '@webhooker/api-client';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { Button } from '../../components/Button';
+import { Dialog, DialogActions } from '../../components/Dialog';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { Field, SelectField, TextField } from '../../components/Field';
+import { SecretValue } from '../../components/SecretValue';
+import { fieldError, formError, problemOf } from '../../lib/problem';
+import { invalidateTargets } from '../../lib/queries';
+import { SigningSecretHelp } from './SigningSecretHelp';
+
+const TYPES: { value: TargetType; label: string }[] = [
+  { value: 'http', label: 'http: send each event to a URL' },
+  { value: 'log', label: 'log: write each event to the server log' },
+  { value: 'database', label: 'database: archive each event in PostgreSQL' },
+];
+const METHODS: HttpMethod[] = ['POST', 'PUT', 'PATCH'];
+
+/** The http settings that have defaults, as typed in the form: empty means the default. */
+const NUMBER_SETTINGS = [
+  { key: 'timeoutMs', label: 'Timeout (ms)', placeholder: '15000', hint: 'Per attempt, 1 000–120 000.' },
+  { key: 'maxRetries', label: 'Max retries', placeholder: '24', hint: '0–50; 0 is fire-and-forget.' },
+  {
+    key: 'maxBackoffMs',
+    label: 'Max backoff (ms)',
+    placeholder: '3600000',
+    hint: 'Longest wait between retries.',
+  },
+  { key: 'concurrency', label: 'Concurrency', placeholder: '8', hint: 'Attempts in flight, 1–256.' },
+] as const;
+type NumberSetting = (typeof NUMBER_SETTINGS)[number]['key'];
+
+interface TargetFormDialogProps {
+  webhookId: string;
+  /** The target to edit; without it, the dialog creates one. */
+  target?: TargetDto;
+  onClose: () => void;
+}
+
+/** "Name: value" lines to a header map; a line without a colon is an error. */
+function parseHeaders(text: string): Record<string, string> | string {
+  const headers: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const colon = line.indexOf(':');
+    if (colon < 1) return `“${line.trim()}” is not a “Name: value” line`;
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+function formatHeaders(headers: Record<string, string> = {}): string {
+  return Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}`)
+    .join('\n');
+}
+
+/** Adds a target (showing an http target's signing secret once), or edits one. */
+export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialogProps) {
+  const queryClient = useQueryClient();
+  const [name, setName] = useState(target?.name ?? '');
+  const [type, setType] = useState<TargetType>(target?.type ?? 'http');
+  const [url, setUrl] = useState(target?.http?.url ?? '');
+  const [method, setMethod] = useState<HttpMethod>(target?.http?.method ?? 'POST');
+  const [headers, setHeaders] = useState(formatHeaders(target?.http?.headers));
+  const [numbers, setNumbers] = useState<Record<NumberSetting, string>>(() => ({
+    timeoutMs: String(target?.http?.timeoutMs ?? ''),
+    maxRetries: String(target?.http?.maxRetries ?? ''),
+    maxBackoffMs: String(target?.http?.maxBackoffMs ?? ''),
+    concurrency: String(target?.http?.concurrency ?? ''),
+  }));
+  const [headersError, setHeadersError] = useState<string>();
+  const [advancedOpen, setAdvancedOpen] = useState(Boolean(target));
+
+  const onSuccess = async (saved: TargetDto | CreatedTargetDto) => {
+    await invalidateTargets(queryClient, webhookId, saved.id);
+    if (!('signingSecret' in saved && saved.signingSecret)) onClose();
+  };
+  const create = useMutation({ ...createTargetMutation(), onSuccess });
+  const update = useMutation({ ...updateTargetMutation(), onSuccess });
+  const save = target ? update : create;
+  const error = (field: string) => fieldError(save.error, field);
+  const advancedError =
+    headersError ||
+    problemOf(save.error)?.errors?.some(
+      (entry) => entry.field.startsWith('http.') && entry.field !== 'http.url',
+    );
+
+  if (create.data?.signingSecret) {
+    return (
+      <Dialog
+        key="created"
+        size="wide"
+        title="Target created"
+        description={`Events now go to “${create.data.name}”, signed with this secret.`}
+        onClose={onClose}
+      >
+        <div className="space-y-5">
+          <SecretValue label="Signing secret" value={create.data.signingSecret} />
+          <SigningSecretHelp />
+        </div>
+        <DialogActions>
+          <Button variant="primary" data-autofocus onClick={onClose}>
+            Done
+          </Button>
+        </DialogActions>
+      </Dialog>
+    );
+  }
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    let http: HttpTargetSettingsDto | undefined;
+    if (type === 'http') {
+      const parsed = parseHeaders(headers);
+      setHeadersError(typeof parsed === 'string' ? parsed : undefined);
+      if (typeof parsed === 'string') {
+        setAdvancedOpen(true);
+        return;
+      }
+      http = { url, method, headers: parsed };
+      for (const { key } of NUMBER_SETTINGS) {
+        if (numbers[key].trim() !== '') http[key] = Number(numbers[key]);
+      }
+    }
+    if (target) update.mutate({ path: { id: target.id }, body: { name, http } });
+    else create.mutate({ path: { webhookId }, body: { name, type, http } });
+  };
+
+  return (
+    <Dialog key="form" size="wide" title={target ? `Edit ${target.name}` : 'Add target'} onClose={onClose}>
+      <form onSubmit={submit} className="space-y-4">
+        <div className="grid gap-4 sm:grid-cols-2">
+          <TextField
+            label="Name"
+            hint="E.g. the service that receives the events."
+            data-autofocus
+            required
+            maxLength={100}
+            value={name}
+            onChange={(event) => setName(event.target.value)}
+            error={error('name')}
+          />
+          <SelectField
+            label="Type"
+            hint={target ? 'The type of a target cannot change.' : undefined}
+            disabled={Boolean(target)}
+            value={type}
+            onChange={(event) => setType(event.target.value as TargetType)}
+            error={error('type')}
+          >
+            {TYPES.map((option) => (
+              <option key={option.value} value={option.value}>
+                {option.label}
+              </option>
+            ))}
+          </SelectField>
+        </div>
+        {type === 'http' && (
+          <>
+            <TextField
+              label="URL"
+              hint="Where each event is sent, http or https."
+              type="url"
+              required
+              placeholder="https://example.com/webhooks"
+              value={url}
+              onChange={(event) => setUrl(event.target.value)}
+              error={error('http.url') ?? error('http')}
+            />
+            <details
+              open={advancedOpen || Boolean(advancedError)}
+              onToggle={(event) => setAdvancedOpen(event.currentTarget.open)}
+              className="group rounded-lg ring-1 ring-slate-200"
+            >
+              <summary className="cursor-pointer rounded-lg px-4 py-2.5 text-sm font-medium text-slate-700 select-none hover:bg-slate-50">
+                Advanced settings
+                <span className="ml-2 text-xs font-normal text-slate-500">
+                  method, headers, timeout, retries, concurrency
+                </span>
+              </summary>
+              <div className="space-y-4 border-t border-slate-200 px-4 py-4">
+                <div className="grid gap-4 sm:grid-cols-3">
+                  <SelectField
+                    label="Method"
+                    value={method}
+                    onChange={(event) => setMethod(event.target.value as HttpMethod)}
+                    error={error('http.method')}
+                  >
+                    {METHODS.map((value) => (
+                      <option key={value}>{value}</option>
+                    ))}
+                  </SelectField>
+                  {NUMBER_SETTINGS.map((setting) => (
+                    <TextField
+                      key={setting.key}
+                      label={setting.label}
+                      hint={setting.hint}
+                      type="number"
+                      inputMode="numeric"
+                      step={1}
+                      placeholder={setting.placeholder}
+                      value={numbers[setting.key]}
+                      onChange={(event) => setNumbers({ ...numbers, [setting.key]: event.target.value })}
+                      error={error(`http.${setting.key}`)}
+                    />
+                  ))}
+                </div>
+                <Field
+                  label="Extra headers"
+                  hint="One “Name: value” per line, sent with every request."
+                  error={headersError ?? error('http.headers')}
+                >
+                  {(control) => (
+                    <textarea
+                      {...control}
+                      rows={3}
+                      spellCheck={false}
+                      placeholder="x-api-token: s3cr3t"
+                      value={headers}
+                      onChange={(event) => {
+                        setHeaders(event.target.value);
+                        setHeadersError(undefined);
+                      }}
+                      className={`${control.className} font-mono`}
+                    />
+                  )}
+                </Field>
+              </div>
+            </details>
+          </>
+        )}
+        <ErrorAlert message={formError(save.error)} />
+        <DialogActions>
+          <Button onClick={onClose}>Cancel</Button>
+          <Button type="submit" variant="primary" disabled={save.isPending}>
+            {target ? (update.isPending ? 'Saving…' : 'Save') : create.isPending ? 'Adding…' : 'Add target'}
+          </Button>
+        </DialogActions>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,192 @@
+import {
+  activateTargetMutation,
+  deactivateTargetMutation,
+  deleteTargetMutation,
+  type TargetDto,
+  type WebhookDetailDto,
+} from '@webhooker/api-client';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Button } from '../../components/Button';
+import { Card } from '../../components/Card';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { formatDuration, plural } from '../../lib/format';
+import { errorMessage } from '../../lib/problem';
+import {
+  invalidateDeliveries,
+  invalidateTargets,
+  TARGET_HEALTH_REFRESH_MS,
+  targetsOptions,
+} from '../../lib/queries';
+import { FailedDeliveriesDialog } from './FailedDeliveriesDialog';
+import { SigningSecretsDialog } from './SigningSecretsDialog';
+import { TargetFormDialog } from './TargetFormDialog';
+import { ActiveBadge, CircuitBadge, TargetTypeBadge } from './TargetHealth';
+
+type OpenDialog = { kind: 'edit' | 'delete' | 'secrets' | 'failed'; target: TargetDto };
+
+/** Where the webhook's events go, with each target's health and actions. */
+export function TargetsCard({ webhook }: { webhook: WebhookDetailDto }) {
+  const targets = useQuery({ ...targetsOptions(webhook.id), refetchInterval: TARGET_HEALTH_REFRESH_MS });
+  const [adding, setAdding] = useState(false);
+  const [dialog, setDialog] = useState<OpenDialog>();
+  const close = () => setDialog(undefined);
+
+  return (
+    <Card
+      title="Targets"
+      description="Every event is delivered to each active target, in parallel, with retries."
+      action={<Button onClick={() => setAdding(true)}>Add target</Button>}
+      flush
+    >
+      <ul className="divide-y divide-slate-100">
+        {targets.isPending && <li className="px-6 py-8 text-center text-sm text-slate-500">Loading…</li>}
+        {targets.isError && (
+          <li className="px-6 py-8 text-center text-sm text-slate-500">{errorMessage(targets.error)}</li>
+        )}
+        {targets.data?.items.length === 0 && (
+          <li className="px-6 py-8 text-center text-sm text-slate-500">
+            No targets yet: events are stored but go nowhere. Add one to deliver them.
+          </li>
+        )}
+        {targets.data?.items.map((target) => (
+          <TargetItem key={target.id} target={target} onOpen={(kind) => setDialog({ kind, target })} />
+        ))}
+      </ul>
+      {adding && <TargetFormDialog webhookId={webhook.id} onClose={() => setAdding(false)} />}
+      {dialog?.kind === 'edit' && (
+        <TargetFormDialog webhookId={webhook.id} target={dialog.target} onClose={close} />
+      )}
+      {dialog?.kind === 'delete' && <DeleteTargetDialog target={dialog.target} onClose={close} />}
+      {dialog?.kind === 'secrets' && <SigningSecretsDialog target={dialog.target} onClose={close} />}
+      {dialog?.kind === 'failed' && <FailedDeliveriesDialog target={dialog.target} onClose={close} />}
+    </Card>
+  );
+}
+
+function TargetItem({ target, onOpen }: { target: TargetDto; onOpen: (kind: OpenDialog['kind']) => void }) {
+  const queryClient = useQueryClient();
+  const onSuccess = () => invalidateTargets(queryClient, target.webhookId, target.id);
+  const activate = useMutation({ ...activateTargetMutation(), onSuccess });
+  const deactivate = useMutation({ ...deactivateTargetMutation(), onSuccess });
+  const toggling = activate.isPending || deactivate.isPending;
+  const toggleError = activate.error ?? deactivate.error;
+
+  return (
+    <li className="flex flex-wrap items-start gap-x-6 gap-y-3 px-6 py-4" aria-label={`Target ${target.name}`}>
+      <div className="min-w-0 flex-1">
+        <p className="flex flex-wrap items-center gap-2">
+          <span className="font-medium text-slate-900">{target.name}</span>
+          <TargetTypeBadge target={target} />
+          <ActiveBadge active={target.active} />
+          <CircuitBadge target={target} />
+        </p>
+        <TargetSummary target={target} />
+        {target.disabledReason && (
+          <p className="mt-2 rounded-lg bg-red-50 px-3 py-2 text-xs text-red-700 ring-1 ring-red-600/15 ring-inset">
+            Deactivated by webhooker: {target.disabledReason}
+          </p>
+        )}
+        {toggleError && <p className="mt-2 text-xs text-red-600">{errorMessage(toggleError)}</p>}
+      </div>
+      <div className="flex flex-wrap items-center justify-end gap-1">
+        <Button size="sm" variant="ghost" onClick={() => onOpen('failed')}>
+          Failed deliveries
+        </Button>
+        {target.type === 'http' && (
+          <Button size="sm" variant="ghost" onClick={() => onOpen('secrets')}>
+            Signing secrets
+          </Button>
+        )}
+        <Button size="sm" variant="ghost" onClick={() => onOpen('edit')}>
+          Edit
+        </Button>
+        {target.active ? (
+          <Button
+            size="sm"
+            variant="ghost"
+            disabled={toggling}
+            onClick={() => deactivate.mutate({ path: { id: target.id } })}
+          >
+            Deactivate
+          </Button>
+        ) : (
+          <Button
+            size="sm"
+            variant="ghost"
+            disabled={toggling}
+            onClick={() => activate.mutate({ path: { id: target.id } })}
+          >
+            Activate
+          </Button>
+        )}
+        <Button size="sm" variant="ghost-danger" onClick={() => onOpen('delete')}>
+          Delete
+        </Button>
+      </div>
+    </li>
+  );
+}
+
+/** What the target does, in a line or two. */
+function TargetSummary({ target }: { target: TargetDto }) {
+  if (!target.http) {
+    return (
+      <p className="mt-1 text-sm text-slate-500">
+        {target.type === 'log'
+          ? 'Writes each event to the server log, as one structured line.'
+          : 'Copies each event into the archived_events table, where retention does not delete it.'}
+      </p>
+    );
+  }
+  const { url, method, timeoutMs, maxRetries, maxBackoffMs, concurrency, headers } = target.http;
+  const headerCount = Object.keys(headers).length;
+  const details = [
+    `timeout ${formatDuration(timeoutMs)}`,
+    maxRetries === 0
+      ? 'no retries (fire-and-forget)'
+      : `${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'}, backoff up to ${formatDuration(maxBackoffMs)}`,
+    `${concurrency} in flight`,
+    headerCount > 0 && plural(headerCount, 'extra header'),
+  ].filter(Boolean);
+  return (
+    <>
+      <p className="mt-1 flex min-w-0 items-center gap-2 text-sm">
+        <span className="font-mono text-xs font-semibold text-slate-500">{method}</span>
+        <span className="min-w-0 font-mono text-xs break-all text-slate-700">{url}</span>
+      </p>
+      <p className="mt-1 text-xs text-slate-500">{details.join(' · ')}</p>
+    </>
+  );
+}
+
+function DeleteTargetDialog({ target, onClose }: { target: TargetDto; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const remove = useMutation({
+    ...deleteTargetMutation(),
+    onSuccess: async () => {
+      await Promise.all([
+        invalidateTargets(queryClient, target.webhookId),
+        invalidateDeliveries(queryClient, { webhookId: target.webhookId, targetId: target.id }),
+      ]);
+      onClose();
+    },
+  });
+  return (
+    <ConfirmDialog
+      title="Delete target?"
+      confirmLabel="Delete target"
+      destructive
+      pending={remove.isPending}
+      error={remove.isError ? errorMessage(remove.error) : undefined}
+      onConfirm={() => remove.mutate({ path: { id: target.id } })}
+      onClose={onClose}
+    >
+      <p>
+        <strong className="font-medium text-slate-900">{target.name}</strong> gets no more events. Its
+        deliveries not yet done are cancelled; the ones done stay in the event log. This cannot be undone: to
+        pause it, deactivate it instead.
+      </p>
+    </ConfirmDialog>
+  );
+}
