@@ -1,0 +1,216 @@
+// The results table (markdown, to paste into the README) and the machine facts.
+import { execFileSync } from 'node:child_process';
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Buffer } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
+import process from 'node:process';
+import { summarize } from './stats.mjs';
+import { REPO_ROOT } from './webhooker.mjs';
+
+export const TARGETS = {
+  ingestShare: 0.5,
+  ingestShareAim: 0.7,
+  latencyP50Ms: 5,
+  latencyP99Ms: 50,
+  fanoutRate: 8000,
+};
+
+function git(...args) {
+  try {
+    return execFileSync('git', args, {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Latency of an 8 KiB write + fdatasync in the temporary folder (where the databases live). */
+function fsyncLatency() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'webhooker-bench-fsync-'));
+  const fd = openSync(path.join(dir, 'probe'), 'w');
+  const block = Buffer.alloc(8192, 1);
+  const times = [];
+  try {
+    for (let i = 0; i < 200; i++) {
+      const start = performance.now();
+      writeSync(fd, block, 0, block.length, (i % 16) * block.length);
+      fdatasyncSync(fd);
+      times.push(performance.now() - start);
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const { p50, p99 } = summarize(times);
+  return { p50Ms: Math.round(p50 * 1000) / 1000, p99Ms: Math.round(p99 * 1000) / 1000 };
+}
+
+export function machineFacts() {
+  const cpus = os.cpus();
+  const version = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version;
+  const commit = git('rev-parse', '--short', 'HEAD');
+  const dirty = git('status', '--porcelain', '--untracked-files=no');
+  return {
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    ramBytes: os.totalmem(),
+    node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    loadAverageAtStart: os.loadavg().map((n) => Math.round(n * 100) / 100),
+    fsync: fsyncLatency(),
+    webhooker: `${version}${commit ? ` @ ${commit}${dirty ? '+changes' : ''}` : ''}`,
+  };
+}
+
+export function describeMachine(machine, postgresVersion) {
+  return (
+    `${machine.cpuModel}, ${machine.cores} cores, ${(machine.ramBytes / 2 ** 30).toFixed(1)} GiB RAM, ` +
+    `${machine.os}, Node ${machine.node}, PostgreSQL ${postgresVersion ?? '?'} (embedded, durable; ` +
+    `8 KiB write + fdatasync p50 ${machine.fsync.p50Ms} ms), webhooker ${machine.webhooker}`
+  );
+}
+
+const integer = (n) => Math.round(n).toLocaleString('en-US').replace(/,/g, ' ');
+const ms = (n) => `${n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : Math.round(n)} ms`;
+const mb = (bytes) => `${Math.round(bytes / 2 ** 20)} MB`;
+const pct = (n) => `${Math.round(n * 100)} %`;
+
+function verdict(value, ok) {
+  if (value === undefined) return 'VOID';
+  return ok ? 'PASS' : 'MISS';
+}
+
+function runsCell(runs) {
+  const valid = runs.filter((r) => r.valid);
+  const disturbed = valid.filter((r) => r.disturbed).length;
+  return `${valid.length}/${runs.length}${disturbed ? ` (${disturbed} disturbed)` : ''}`;
+}
+
+/** Rows of the table from the per-scenario medians. */
+export function tableRows(scenarios, settings) {
+  const rows = [];
+  const add = (scenario, measure, value, format, target = '—', result = '') => {
+    const entry = scenarios[scenario];
+    if (!entry) return;
+    rows.push({
+      scenario,
+      measure,
+      value: value === undefined ? 'VOID' : format(value),
+      runs: runsCell(entry.runs),
+      target,
+      result,
+    });
+  };
+  const m = (name) => scenarios[name]?.median ?? {};
+  const seconds = `${settings.durationMs / 1000} s`;
+
+  const ref = m('reference');
+  const refName = `Reference: bare node:http, 1 KiB JSON POST, 100 connections, ${seconds}`;
+  add('reference', 'requests/s', ref.rate, (n) => `${integer(n)} /s`);
+  add('reference', 'latency p50', ref.p50, ms);
+  add('reference', 'latency p99', ref.p99, ms);
+
+  const ing = m('ingest');
+  add('ingest', 'events/s', ing.rate, (n) => `${integer(n)} /s`);
+  if (ing.rate !== undefined && ref.rate !== undefined) {
+    const share = ing.rate / ref.rate;
+    add(
+      'ingest',
+      'share of reference',
+      share,
+      pct,
+      `≥ ${pct(TARGETS.ingestShare)} (aim ${pct(TARGETS.ingestShareAim)})`,
+      `${verdict(share, share >= TARGETS.ingestShare)} (aim: ${verdict(share, share >= TARGETS.ingestShareAim)})`,
+    );
+  }
+  add('ingest', 'latency p50', ing.p50, ms);
+  add('ingest', 'latency p99', ing.p99, ms);
+
+  const lat = m('latency');
+  add(
+    'latency',
+    'ingest → sink p50',
+    lat.p50,
+    ms,
+    `≤ ${TARGETS.latencyP50Ms} ms`,
+    verdict(lat.p50, lat.p50 <= 5),
+  );
+  add(
+    'latency',
+    'ingest → sink p99',
+    lat.p99,
+    ms,
+    `≤ ${TARGETS.latencyP99Ms} ms`,
+    verdict(lat.p99, lat.p99 <= 50),
+  );
+
+  const fan = m('fanout');
+  add(
+    'fanout',
+    'deliveries/s',
+    fan.rate,
+    (n) => `${integer(n)} /s`,
+    `≥ ${integer(TARGETS.fanoutRate)} /s`,
+    verdict(fan.rate, fan.rate >= TARGETS.fanoutRate),
+  );
+
+  const dr = m('drain');
+  add('drain', 'deliveries/s', dr.rate, (n) => `${integer(n)} /s`);
+
+  for (const name of ['ingest', 'latency', 'fanout', 'drain']) {
+    add(name, 'peak RSS (VmHWM)', m(name).peakRssBytes, mb);
+  }
+
+  const titles = {
+    reference: refName,
+    ingest: `Ingest: 1 \`http\` target, same load`,
+    latency: `Latency: 1 \`http\` target, ${integer(settings.latencyRate ?? 0)} events/s paced (½ ingest)`,
+    fanout: `Fan-out: 10 \`http\` targets, ${integer(settings.fanoutEvents)} events`,
+    drain: `Drain: backlog of ${integer(settings.backlogEvents * 10)} deliveries after a restart`,
+  };
+  return rows.map((row) => ({ ...row, scenario: titles[row.scenario] }));
+}
+
+export function markdownTable(rows, runs) {
+  const header = ['Scenario', 'Measure', `Median of ${runs}`, 'Valid runs', 'Target', 'Result'];
+  const lines = [
+    `| ${header.join(' | ')} |`,
+    `|${header.map((_, i) => (i === 2 ? '---:' : '---')).join('|')}|`,
+  ];
+  let previous;
+  for (const row of rows) {
+    const scenario = row.scenario === previous ? '' : row.scenario;
+    previous = row.scenario;
+    lines.push(`| ${[scenario, row.measure, row.value, row.runs, row.target, row.result].join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** One line per run while the bench goes. */
+export function runLine(name, index, runs, run) {
+  const m = run.metrics ?? {};
+  const parts = [];
+  if (m.rate !== undefined) parts.push(`${integer(m.rate)} /s`);
+  if (m.p50 !== undefined) parts.push(`p50 ${ms(m.p50)}`);
+  if (m.p99 !== undefined) parts.push(`p99 ${ms(m.p99)}`);
+  if (m.peakRssBytes !== undefined) parts.push(`peak RSS ${mb(m.peakRssBytes)}`);
+  const cpu = run.details?.cpuCores;
+  if (cpu) {
+    parts.push(
+      `CPU cores: ${Object.entries(cpu)
+        .map(([name, cores]) => `${name} ${cores.toFixed(2)}`)
+        .join(', ')}`,
+    );
+  }
+  const status = run.valid
+    ? run.disturbed
+      ? 'ok (disturbed by other work)'
+      : 'ok'
+    : `VOID: ${run.reasons.join('; ')}`;
+  return `  [${name} ${index}/${runs}] ${parts.join('  ')}  ${status}`;
+}

@@ -1,0 +1,364 @@
+// The bench scenarios. Each run returns { valid, reasons, metrics, details }: `valid` is false
+// (the run is VOID) when the counts do not add up: requests answered 2xx = events stored =
+// deliveries done (in the database and at the sink).
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+import { now } from './clock.mjs';
+import { closedLoad, pacedLoad } from './load.mjs';
+import { cpuMeter, forkServer, freePort, onCleanup, peakRss, waitFor } from './procs.mjs';
+import { connectDatabase, countRows, provision, startWebhooker, waitForDelivered } from './webhooker.mjs';
+
+const REFERENCE_JS = path.join(import.meta.dirname, '..', 'servers', 'reference.mjs');
+
+/** Waits (bounded) until the sink has `expected` distinct deliveries; returns its stats either way. */
+async function waitForSink(sink, expected, timeoutMs, latency = false) {
+  let stats;
+  let best = -1;
+  let bestAt = Date.now();
+  try {
+    await waitFor(
+      `${expected} deliveries at the sink`,
+      async () => {
+        stats = await sink.call('stats');
+        if (stats.unique > best) {
+          best = stats.unique;
+          bestAt = Date.now();
+        }
+        // no progress for 20 s: the rest is not coming (failed, or waiting for a far retry)
+        if (Date.now() - bestAt > 20_000) return true;
+        return stats.unique >= expected;
+      },
+      { timeoutMs, intervalMs: 50 },
+    );
+  } catch {
+    // reported by the checks below
+  }
+  return sink.call('stats', { latency });
+}
+
+/** Problems with a load run itself: transport errors, timeouts, non-2xx answers. */
+function loadProblems(name, load) {
+  const reasons = [];
+  if (load.errors) reasons.push(`${name}: ${load.errors} request errors (${load.timeouts} timeouts)`);
+  const other = Object.entries(load.statuses).filter(([status]) => status < 200 || status >= 300);
+  if (other.length) {
+    reasons.push(`${name}: non-2xx answers ${other.map(([s, n]) => `${n}× ${s}`).join(', ')}`);
+  }
+  return reasons;
+}
+
+/** accepted (2xx) = events stored = deliveries done (database and sink). */
+function checkCounts({ accepted, targets, counts, sinkUnique, sinkExpected }) {
+  const reasons = [];
+  const expectedDeliveries = accepted * targets;
+  if (counts.events !== accepted) {
+    reasons.push(`events stored ${counts.events} ≠ events accepted (2xx) ${accepted}`);
+  }
+  if (counts.deliveries !== expectedDeliveries) {
+    reasons.push(`delivery rows ${counts.deliveries} ≠ ${accepted} events × ${targets} targets`);
+  }
+  if (counts.delivered !== expectedDeliveries) {
+    reasons.push(
+      `deliveries done ${counts.delivered} ≠ ${expectedDeliveries} (failed ${counts.failed}, ` +
+        `unfinished ${counts.deliveries - counts.delivered - counts.failed})`,
+    );
+  }
+  if (sinkExpected !== undefined && sinkUnique !== sinkExpected) {
+    reasons.push(`the sink received ${sinkUnique} distinct deliveries, expected ${sinkExpected}`);
+  }
+  return reasons;
+}
+
+function result(reasons, metrics, details) {
+  return { valid: reasons.length === 0, reasons, metrics, details };
+}
+
+/** A fresh temporary folder and ports for one webhooker database; removed afterwards. */
+async function workspace(ctx, name) {
+  const workDir = mkdtempSync(path.join(os.tmpdir(), `webhooker-bench-${name}-`));
+  // run as root, the embedded PostgreSQL runs as the `postgres` user: it must reach DATA_DIR
+  chmodSync(workDir, 0o755);
+  const unregister = onCleanup(() => ctx.keep || rmSync(workDir, { recursive: true, force: true }));
+  return {
+    workDir,
+    port: await freePort(),
+    pgPort: await freePort(),
+    cpuProfileDir: ctx.cpuProfileDir ? path.join(ctx.cpuProfileDir, `${name}-${ctx.run}`) : undefined,
+    remove: () => {
+      unregister();
+      if (!ctx.keep) rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** CPU meter over webhooker, its PostgreSQL, the sink and this process (the load generator). */
+function meterAll(ctx, app) {
+  return cpuMeter({
+    webhooker: app.pid,
+    postgres: { below: app.pid },
+    sink: ctx.sink.pid,
+    loadGenerator: process.pid,
+  });
+}
+
+/**
+ * Starts webhooker (ROLE=all) on a fresh database with one webhook of `targets` http targets to the
+ * sink, runs `body({ app, db, url, meter })`, and always stops it and removes its data.
+ */
+
+async function withWebhooker(ctx, name, targets, body) {
+  const space = await workspace(ctx, name);
+  let app;
+  let db;
+  try {
+    app = await startWebhooker({ ...space });
+    const { entrypointUrl } = await provision(app.baseUrl, { sinkUrl: ctx.sink.url, targets });
+    db = await connectDatabase(app.dataDir, space.pgPort);
+    if (!ctx.postgresVersion) {
+      ctx.postgresVersion = (await db.query('SHOW server_version')).rows[0].server_version;
+    }
+    await ctx.sink.call('reset');
+    const outcome = await body({ app, db, url: entrypointUrl, meter: () => meterAll(ctx, app) });
+    outcome.metrics.peakRssBytes = app.peakRss();
+    outcome.details.startupMs = app.startupMs;
+    outcome.details.webhookerWarnings = app.warnings;
+    if (app.warnings) outcome.details.webhookerLogTail = app.logTail();
+    return outcome;
+  } finally {
+    await db?.end().catch(() => {});
+    await app?.stop();
+    space.remove();
+  }
+}
+
+/** Warm-up: `events` events through webhooker, all delivered, then the sink is reset. */
+async function warmUp(ctx, url, events, targets) {
+  const warm = await closedLoad({ url, amount: events });
+  const stats = await waitForSink(ctx.sink, warm.ok * targets, 60_000);
+  await ctx.sink.call('reset');
+  const reasons = loadProblems('warm-up', warm);
+  if (stats.unique !== warm.ok * targets) {
+    reasons.push(`warm-up: the sink received ${stats.unique} of ${warm.ok * targets} deliveries`);
+  }
+  return { warm, reasons };
+}
+
+/** 1. The reference: a bare node:http server under the same load as the ingest. */
+export async function reference(ctx) {
+  const server = await forkServer(REFERENCE_JS);
+  try {
+    await closedLoad({ url: server.url, amount: ctx.warmupEvents });
+    const before = await server.call('stats');
+    const meter = cpuMeter({ server: server.pid, loadGenerator: process.pid });
+    const load = await closedLoad({ url: server.url, durationMs: ctx.durationMs });
+    const cpuCores = meter.stop();
+    const after = await server.call('stats');
+    const served = after.requests - before.requests;
+    const reasons = loadProblems('load', load);
+    if (served !== load.ok)
+      reasons.push(`the server answered ${served} requests, the client counted ${load.ok}`);
+    return result(
+      reasons,
+      {
+        rate: load.rate,
+        p50: load.latency.p50,
+        p99: load.latency.p99,
+        peakRssBytes: peakRss(server.pid),
+      },
+      { requests: load.ok, elapsedMs: load.elapsedMs, cpuCores },
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
+/** 2. Ingest: the same closed-loop load against an entrypoint with one http target. */
+export async function ingest(ctx) {
+  return withWebhooker(ctx, 'ingest', 1, async ({ db, url, meter }) => {
+    const { warm, reasons } = await warmUp(ctx, url, ctx.warmupEvents, 1);
+    const cpu = meter();
+    const load = await closedLoad({ url, durationMs: ctx.durationMs });
+    const cpuCores = cpu.stop();
+    const loadEndedAt = now();
+    const sink = await waitForSink(ctx.sink, load.ok, 120_000);
+    const counts = await waitForDelivered(db, warm.ok + load.ok, 30_000);
+    reasons.push(
+      ...loadProblems('load', load),
+      ...checkCounts({
+        accepted: warm.ok + load.ok,
+        targets: 1,
+        counts,
+        sinkUnique: sink.unique,
+        sinkExpected: load.ok,
+      }),
+    );
+    return result(
+      reasons,
+      { rate: load.rate, p50: load.latency.p50, p99: load.latency.p99 },
+      {
+        events: load.ok,
+        warmUpEvents: warm.ok,
+        elapsedMs: load.elapsedMs,
+        deliveriesCaughtUpMsAfterLoad: Math.max(0, sink.lastAt - loadEndedAt),
+        cpuCores,
+        attempts: counts.attempts,
+        duplicatesAtSink: sink.duplicates,
+      },
+    );
+  });
+}
+
+/** 3. Ingest-to-sink latency at a fixed rate (half the ingest rate), one http target. */
+export async function latency(ctx) {
+  return withWebhooker(ctx, 'latency', 1, async ({ db, url, meter }) => {
+    const { warm, reasons } = await warmUp(ctx, url, ctx.warmupEvents, 1);
+    const cpu = meter();
+    const load = await pacedLoad({ url, rate: ctx.latencyRate, durationMs: ctx.durationMs });
+    const cpuCores = cpu.stop();
+    const sink = await waitForSink(ctx.sink, load.ok, 120_000, true);
+    const counts = await waitForDelivered(db, warm.ok + load.ok, 30_000);
+    reasons.push(
+      ...loadProblems('load', load),
+      ...checkCounts({
+        accepted: warm.ok + load.ok,
+        targets: 1,
+        counts,
+        sinkUnique: sink.unique,
+        sinkExpected: load.ok,
+      }),
+    );
+    if (sink.latency.count !== sink.count) {
+      reasons.push(`${sink.count - sink.latency.count} deliveries arrived without x-sent-at`);
+    }
+    return result(
+      reasons,
+      { rate: load.rate, p50: sink.latency.p50, p99: sink.latency.p99 },
+      {
+        events: load.ok,
+        sinkLatencyMs: sink.latency,
+        ingestResponseMs: load.latency,
+        senderMaxInFlight: load.maxInFlight,
+        senderMaxLagMs: load.maxLagMs,
+        cpuCores,
+        attempts: counts.attempts,
+        duplicatesAtSink: sink.duplicates,
+      },
+    );
+  });
+}
+
+/** 4. Deliveries/s with 10 http targets per event: first ingest to last delivery at the sink. */
+export async function fanout(ctx) {
+  const targets = 10;
+  return withWebhooker(ctx, 'fanout', targets, async ({ db, url, meter }) => {
+    const { warm, reasons } = await warmUp(ctx, url, ctx.fanoutWarmupEvents, targets);
+    const cpu = meter();
+    const load = await closedLoad({ url, amount: ctx.fanoutEvents });
+    const expected = load.ok * targets;
+    const sink = await waitForSink(ctx.sink, expected, 120_000);
+    const cpuCores = cpu.stop();
+    const counts = await waitForDelivered(db, (warm.ok + load.ok) * targets, 30_000);
+    reasons.push(
+      ...loadProblems('load', load),
+      ...checkCounts({
+        accepted: warm.ok + load.ok,
+        targets,
+        counts,
+        sinkUnique: sink.unique,
+        sinkExpected: expected,
+      }),
+    );
+    const elapsedMs = sink.lastAt - load.startedAt;
+    return result(
+      reasons,
+      { rate: (sink.unique * 1000) / elapsedMs },
+      {
+        events: load.ok,
+        deliveries: sink.unique,
+        elapsedMs,
+        ingestMs: load.elapsedMs,
+        ingestRate: load.rate,
+        cpuCores,
+        attempts: counts.attempts,
+        duplicatesAtSink: sink.duplicates,
+      },
+    );
+  });
+}
+
+/**
+ * 5. Drain: webhooker with ROLE=api ingests events for 10 targets (nothing is delivered), stops;
+ * started again with ROLE=all on the same database, it delivers the backlog.
+ */
+export async function drain(ctx) {
+  const targets = 10;
+  const space = await workspace(ctx, 'drain');
+  let app;
+  let db;
+  try {
+    // Phase 1: build the backlog with an ingest-only process.
+    app = await startWebhooker({ ...space, role: 'api' });
+    const { entrypointUrl } = await provision(app.baseUrl, { sinkUrl: ctx.sink.url, targets });
+    await ctx.sink.call('reset');
+    const load = await closedLoad({ url: entrypointUrl, amount: ctx.backlogEvents });
+    db = await connectDatabase(app.dataDir, space.pgPort);
+    const backlog = await countRows(db);
+    await db.end();
+    db = undefined;
+    const apiPeakRssBytes = app.peakRss();
+    await app.stop();
+    app = undefined;
+    const reasons = loadProblems('ingest', load);
+    const expected = load.ok * targets;
+    if (backlog.events !== load.ok || backlog.deliveries !== expected || backlog.delivered !== 0) {
+      reasons.push(
+        `backlog: ${backlog.events} events, ${backlog.deliveries} deliveries (${backlog.delivered} delivered) ` +
+          `after ${load.ok} events accepted by ROLE=api`,
+      );
+    }
+    const early = await ctx.sink.call('reset');
+    if (early.count) reasons.push(`ROLE=api delivered ${early.count} requests`);
+
+    // Phase 2: a full process on the same database drains it.
+    const spawnedAt = now();
+    app = await startWebhooker({ ...space, role: 'all' });
+    const cpu = meterAll(ctx, app);
+    const sink = await waitForSink(ctx.sink, expected, 180_000);
+    const cpuCores = cpu.stop();
+    db = await connectDatabase(app.dataDir, space.pgPort);
+    const counts = await waitForDelivered(db, expected, 30_000);
+    reasons.push(
+      ...checkCounts({
+        accepted: load.ok,
+        targets,
+        counts,
+        sinkUnique: sink.unique,
+        sinkExpected: expected,
+      }),
+    );
+    const elapsedMs = sink.lastAt - sink.firstAt;
+    return result(
+      reasons,
+      { rate: (sink.unique * 1000) / elapsedMs, peakRssBytes: app.peakRss() },
+      {
+        backlogEvents: load.ok,
+        deliveries: sink.unique,
+        elapsedMs,
+        fromSpawnMs: sink.lastAt - spawnedAt,
+        startupMs: app.startupMs,
+        apiPeakRssBytes,
+        cpuCores,
+        attempts: counts.attempts,
+        duplicatesAtSink: sink.duplicates,
+        webhookerWarnings: app.warnings,
+        ...(app.warnings ? { webhookerLogTail: app.logTail() } : {}),
+      },
+    );
+  } finally {
+    await db?.end().catch(() => {});
+    await app?.stop();
+    space.remove();
+  }
+}

@@ -1,0 +1,246 @@
+// Runs webhooker (dist/apps/api/main.js) as a child process on its own embedded PostgreSQL,
+// provisions it through the REST API, and counts rows in its database.
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+import { clearTimeout, setTimeout } from 'node:timers';
+import pg from 'pg';
+import { fetch } from 'undici';
+import { onCleanup, peakRss, sleep, waitFor } from './procs.mjs';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+const BUILD_DIR = path.join(REPO_ROOT, 'dist', 'apps', 'api');
+let mainJs;
+
+/**
+ * Copies the build (dist/apps/api) to a temporary folder once, so a rebuild in the workspace while
+ * the bench runs (tests build it too) cannot change or remove what is measured. The copy sees the
+ * workspace's node_modules through a symlink. Returns a function that removes the copy.
+ */
+export function snapshotBuild() {
+  if (!existsSync(path.join(BUILD_DIR, 'main.js'))) {
+    throw new Error(`${BUILD_DIR}/main.js is missing: run npx nx run api:build first`);
+  }
+  const root = mkdtempSync(path.join(os.tmpdir(), 'webhooker-bench-build-'));
+  cpSync(BUILD_DIR, path.join(root, 'dist', 'apps', 'api'), { recursive: true });
+  cpSync(path.join(REPO_ROOT, 'package.json'), path.join(root, 'package.json'));
+  symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+  mainJs = path.join(root, 'dist', 'apps', 'api', 'main.js');
+  return () => rmSync(root, { recursive: true, force: true });
+}
+const ADMIN_PASSWORD = 'bench-admin-password';
+const LOG_TAIL_LINES = 40;
+const STOP_TIMEOUT_MS = 60_000;
+
+/**
+ * Starts webhooker and waits for GET /readyz = 200. `workDir` is the scenario's fresh temporary
+ * folder (its working directory, so no `.env` of the repository is read); the database lives in
+ * `<workDir>/data`. Same workDir and ports = same database (a restart).
+ */
+export async function startWebhooker({ workDir, port, pgPort, role = 'all', cpuProfileDir }) {
+  const dataDir = path.join(workDir, 'data');
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATABASE_URL: '',
+    DATA_DIR: dataDir,
+    EMBEDDED_POSTGRES_PORT: String(pgPort),
+    ADMIN_PASSWORD,
+    ALLOW_PRIVATE_TARGETS: 'true',
+    INSTANCE_ID: 'bench',
+    ROLE: role,
+  };
+  if (!mainJs) throw new Error('snapshotBuild() first');
+  const args = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, mainJs] : [mainJs];
+  const spawnedAt = Date.now();
+  const child = spawn(process.execPath, args, { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const logTail = [];
+  let warnings = 0;
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.setEncoding('utf8');
+    let partial = '';
+    stream.on('data', (chunk) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop();
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        warnings++;
+        logTail.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
+        if (logTail.length > LOG_TAIL_LINES) logTail.shift();
+      }
+    });
+  }
+
+  const baseUrl = `http://127.0.0.1:${port}`;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return exited;
+    stopped = true;
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    let timer;
+    const result = await Promise.race([
+      exited,
+      new Promise((resolve) => (timer = setTimeout(() => resolve(null), STOP_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (result) return result;
+    child.kill('SIGKILL');
+    killOrphanPostgres(dataDir);
+    return exited;
+  };
+  const unregister = onCleanup(stop);
+
+  const handle = {
+    pid: child.pid,
+    port,
+    baseUrl,
+    dataDir,
+    role,
+    /** Lines webhooker printed (LOG_LEVEL=warn: warnings and errors only). */
+    get warnings() {
+      return warnings;
+    },
+    logTail: () => logTail.join('\n'),
+    peakRss: () => peakRss(child.pid),
+    startupMs: undefined,
+    async stop() {
+      unregister();
+      const result = await stop();
+      if (result.code !== 0) throw new Error(`webhooker exited with ${result.code ?? result.signal}`);
+    },
+  };
+  try {
+    await waitFor(
+      'webhooker /readyz',
+      async () => {
+        if (child.exitCode !== null) throw new Error(`webhooker exited with ${child.exitCode}`);
+        try {
+          const response = await fetch(`${baseUrl}/readyz`);
+          await response.body?.cancel();
+          return response.status === 200;
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: 90_000, intervalMs: 50 },
+    );
+  } catch (error) {
+    unregister();
+    await stop();
+    error.message += `\n--- webhooker output ---\n${logTail.join('\n')}`;
+    throw error;
+  }
+  handle.startupMs = Date.now() - spawnedAt;
+  return handle;
+}
+
+/** After a SIGKILL, the embedded PostgreSQL would be left running: stop it too. */
+function killOrphanPostgres(dataDir) {
+  const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (Number.isInteger(pid) && pid > 0) {
+    try {
+      process.kill(pid, 'SIGQUIT');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+async function request(baseUrl, method, route, { body, headers = {} } = {}) {
+  const response = await fetch(`${baseUrl}${route}`, {
+    method,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${route} answered ${response.status}: ${text}`);
+  return { response, json: text ? JSON.parse(text) : undefined };
+}
+
+/**
+ * Creates one webhook with `targets` `http` targets pointing at `${sinkUrl}/t/<n>` (concurrency 64,
+ * 3 retries), the way an integrator would: log in, create an API key, then use it.
+ * Returns the entrypoint's URL.
+ */
+export async function provision(baseUrl, { sinkUrl, targets }) {
+  const login = await request(baseUrl, 'POST', '/api/v1/auth/login', {
+    body: { username: 'admin', password: ADMIN_PASSWORD },
+  });
+  const cookie = login.response.headers
+    .getSetCookie()
+    .map((header) => header.split(';')[0])
+    .join('; ');
+  const { json: apiKey } = await request(baseUrl, 'POST', '/api/v1/api-keys', {
+    body: { name: 'bench' },
+    headers: { cookie, 'x-csrf-token': login.json.csrfToken },
+  });
+  const auth = { authorization: `Bearer ${apiKey.key}` };
+  const { json: webhook } = await request(baseUrl, 'POST', '/api/v1/webhooks', {
+    body: { name: 'bench' },
+    headers: auth,
+  });
+  for (let n = 0; n < targets; n++) {
+    await request(baseUrl, 'POST', `/api/v1/webhooks/${webhook.id}/targets`, {
+      body: {
+        name: `sink ${n}`,
+        type: 'http',
+        http: { url: `${sinkUrl}/t/${n}`, concurrency: 64, maxRetries: 3 },
+      },
+      headers: auth,
+    });
+  }
+  const entrypoint = webhook.entrypoints[0];
+  if (!entrypoint) throw new Error('the new webhook has no entrypoint');
+  return { webhookId: webhook.id, entrypointUrl: entrypoint.url };
+}
+
+/** A client of webhooker's embedded PostgreSQL (password from `<DATA_DIR>/postgres.password`). */
+export async function connectDatabase(dataDir, pgPort) {
+  const password = readFileSync(path.join(dataDir, 'postgres.password'), 'utf8').trim();
+  const client = new pg.Client({
+    connectionString: `postgres://webhooker:${password}@127.0.0.1:${pgPort}/webhooker`,
+  });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
+/** Rows that say what happened: events stored, deliveries by status, attempts made. */
+export async function countRows(db) {
+  const { rows } = await db.query(`
+    SELECT (SELECT count(*) FROM events)::int AS events,
+           (SELECT count(*) FROM deliveries)::int AS deliveries,
+           (SELECT count(*) FROM deliveries WHERE status = 'delivered')::int AS delivered,
+           (SELECT count(*) FROM deliveries WHERE status = 'failed')::int AS failed,
+           (SELECT count(*) FROM delivery_attempts)::int AS attempts`);
+  return rows[0];
+}
+
+/** Waits (bounded) until the database shows `delivered` deliveries, then returns the counts. */
+export async function waitForDelivered(db, delivered, timeoutMs) {
+  let counts;
+  try {
+    await waitFor(
+      `${delivered} delivered rows`,
+      async () => {
+        counts = await countRows(db);
+        return counts.delivered >= delivered;
+      },
+      { timeoutMs, intervalMs: 250 },
+    );
+  } catch {
+    // the caller compares and reports the counts
+  }
+  await sleep(300);
+  return countRows(db);
+}

@@ -1,0 +1,218 @@
+// webhooker benchmark (`npm run bench`, after `nx run api:build`): see bench/README.md.
+//
+//   node bench/run.mjs [--quick] [--runs=N] [--duration=SECONDS] [--only=reference,ingest,...]
+//                      [--rate=EVENTS_PER_S] [--cpu-prof] [--keep]
+import console from 'node:console';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+import { parseArgs } from 'node:util';
+import { cleanupAll, forkServer, onCleanup, waitForQuiet } from './lib/procs.mjs';
+import { describeMachine, machineFacts, markdownTable, runLine, tableRows, TARGETS } from './lib/report.mjs';
+import * as scenarios from './lib/scenarios.mjs';
+import { median } from './lib/stats.mjs';
+import { snapshotBuild } from './lib/webhooker.mjs';
+
+const BENCH_DIR = import.meta.dirname;
+const SCENARIOS = ['reference', 'ingest', 'latency', 'fanout', 'drain'];
+const USAGE = `Usage: node bench/run.mjs [options]   (build first: npx nx run api:build)
+
+  --quick              1 run of each scenario, shorter loads (to try it out)
+  --runs=N             runs per scenario (default 3; the table shows medians)
+  --duration=SECONDS   length of the fixed-duration loads (default 10, quick 3)
+  --only=LIST          scenarios to run, comma-separated: ${SCENARIOS.join(', ')}
+  --rate=N             events/s for the latency scenario (default: half the measured ingest rate)
+  --cpu-prof           write V8 CPU profiles of webhooker to bench/results/profiles/
+  --keep               keep the temporary data folders of webhooker
+  --help               this text`;
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      runs: { type: 'string' },
+      duration: { type: 'string' },
+      only: { type: 'string' },
+      rate: { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const only = values.only ? values.only.split(',').map((s) => s.trim()) : SCENARIOS;
+  const unknown = only.filter((name) => !SCENARIOS.includes(name));
+  if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; choose from ${SCENARIOS}`);
+  const number = (name, value) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number`);
+    return n;
+  };
+  const quick = values.quick;
+  // The latency scenario runs at half the ingest rate: it needs the ingest runs unless --rate is given.
+  const selected = new Set(only);
+  if (selected.has('latency') && !values.rate) selected.add('ingest');
+  return {
+    quick,
+    runs: values.runs ? Math.round(number('runs', values.runs)) : quick ? 1 : 3,
+    durationMs: (values.duration ? number('duration', values.duration) : quick ? 3 : 10) * 1000,
+    scenarios: SCENARIOS.filter((name) => selected.has(name)),
+    latencyRate: values.rate ? number('rate', values.rate) : undefined,
+    warmupEvents: quick ? 500 : 2000,
+    fanoutWarmupEvents: quick ? 100 : 300,
+    fanoutEvents: quick ? 1000 : 3000,
+    backlogEvents: quick ? 1000 : 2000,
+    cpuProfileDir: values['cpu-prof'] ? path.join(BENCH_DIR, 'results', 'profiles') : undefined,
+    keep: values.keep,
+    // waiting for a quiet machine: at most this long before a run, and this long in all
+    quietWaitMs: quick ? 10_000 : 30_000,
+    quietBudgetMs: quick ? 20_000 : 60_000,
+  };
+}
+
+const METRICS = ['rate', 'p50', 'p99', 'peakRssBytes'];
+/** Other work above this many cores before or during a run makes it "disturbed" (reported). */
+const QUIET_CORES = 0.25;
+/** Disturbed runs are run again only this long into the bench, and this many times in all. */
+const RETRY_BUDGET_MS = 4 * 60_000;
+const MAX_RETRIES = 5;
+
+function medians(runs) {
+  const valid = runs.filter((run) => run.valid);
+  const result = {};
+  for (const key of METRICS) {
+    const value = median(valid.map((run) => run.metrics[key]));
+    if (value !== undefined) result[key] = value;
+  }
+  return result;
+}
+
+/** One run of a scenario, after waiting (bounded) for the machine to be quiet. */
+async function measure(name, ctx) {
+  const waitStartedAt = Date.now();
+  const busyBefore = await waitForQuiet({
+    maxBusyCores: QUIET_CORES,
+    maxMs: Math.min(ctx.quietWaitMs, ctx.quietBudgetMs),
+  });
+  ctx.quietBudgetMs = Math.max(0, ctx.quietBudgetMs - (Date.now() - waitStartedAt));
+  if (busyBefore > QUIET_CORES) {
+    console.log(`  (the machine is busy with ${busyBefore.toFixed(2)} cores of other work; running anyway)`);
+  }
+  let outcome;
+  const loadBefore = os.loadavg()[0];
+  try {
+    outcome = await scenarios[name](ctx);
+  } catch (error) {
+    outcome = { valid: false, reasons: [`failed: ${error.message}`], metrics: {}, details: {} };
+  }
+  outcome.details.loadAverage = [loadBefore, os.loadavg()[0]].map((n) => Math.round(n * 100) / 100);
+  outcome.details.otherCoresBefore = Math.round(busyBefore * 100) / 100;
+  outcome.disturbed = busyBefore > QUIET_CORES || (outcome.details.cpuCores?.other ?? 0) > QUIET_CORES;
+  return outcome;
+}
+
+async function main() {
+  const settings = options();
+  onCleanup(snapshotBuild());
+  const machine = machineFacts();
+  const startedAt = new Date();
+  console.log(`webhooker bench${settings.quick ? ' (quick)' : ''}: ${settings.scenarios.join(', ')}`);
+  console.log(
+    `  ${settings.runs} run(s) each; loads of ${settings.durationMs / 1000} s, 100 connections, 1 KiB JSON POST`,
+  );
+
+  const sink = await forkServer(path.join(BENCH_DIR, 'servers', 'sink.mjs'));
+  const ctx = { ...settings, sink, postgresVersion: undefined, run: 0 };
+  const results = {};
+  let retries = 0;
+  for (const name of settings.scenarios) {
+    if (name === 'latency' && !ctx.latencyRate) {
+      const ingestRate = results.ingest?.median.rate;
+      if (!ingestRate) {
+        console.log('  [latency] skipped: no valid ingest rate to halve (give one with --rate)');
+        continue;
+      }
+      ctx.latencyRate = Math.round(ingestRate / 2);
+    }
+    const runs = [];
+    const discarded = [];
+    for (let run = 1; run <= settings.runs; run++) {
+      ctx.run = run;
+      let outcome = await measure(name, ctx);
+      // A valid run skewed by other work on the machine is run again, while the budget lasts; the
+      // skewed one is kept in the JSON (discarded). VOID runs are never run again.
+      while (
+        outcome.valid &&
+        outcome.disturbed &&
+        retries < MAX_RETRIES &&
+        Date.now() - startedAt.getTime() < RETRY_BUDGET_MS
+      ) {
+        retries++;
+        console.log(`${runLine(name, run, settings.runs, outcome)}: run again`);
+        discarded.push(outcome);
+        outcome = await measure(name, ctx);
+      }
+      console.log(runLine(name, run, settings.runs, outcome));
+      runs.push(outcome);
+    }
+    results[name] = { runs, median: medians(runs), ...(discarded.length ? { discarded } : {}) };
+  }
+  await sink.stop();
+
+  const table = markdownTable(tableRows(results, ctx), settings.runs);
+  const machineLine = describeMachine(machine, ctx.postgresVersion);
+  console.log(`\nMachine: ${machineLine}`);
+  console.log(`Date: ${startedAt.toISOString()}\n`);
+  console.log(table);
+  const voids = Object.entries(results).flatMap(([name, { runs }]) =>
+    runs.flatMap((run, i) => (run.valid ? [] : [`${name} run ${i + 1}: ${run.reasons.join('; ')}`])),
+  );
+  if (voids.length) console.log(`\nVOID runs (left out of the medians):\n  ${voids.join('\n  ')}`);
+
+  const resultsDir = path.join(BENCH_DIR, 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, 'latest.json');
+  const json = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine: { ...machine, postgres: ctx.postgresVersion, summary: machineLine },
+    settings: { ...settings, latencyRate: ctx.latencyRate, connections: 100, bodyBytes: 1024 },
+    targets: TARGETS,
+    scenarios: results,
+    table,
+  };
+  writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+  console.log(`\nWritten to ${path.relative(process.cwd(), file)}`);
+  return voids.length ? 1 : 0;
+}
+
+// output piped into `head` and closed early must not kill the bench before it cleans up
+process.stdout.on('error', () => {});
+
+let exiting = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (exiting) return;
+    exiting = true;
+    console.error(`\n${signal}: stopping the servers started by the bench…`);
+    cleanupAll().finally(() => process.exit(130));
+  });
+}
+
+main().then(
+  async (code) => {
+    if (exiting) return;
+    await cleanupAll();
+    process.exit(code);
+  },
+  async (error) => {
+    if (exiting) return;
+    console.error(`bench failed: ${error.stack ?? error}`);
+    await cleanupAll();
+    process.exit(1);
+  },
+);
