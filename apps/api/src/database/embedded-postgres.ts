@@ -146,7 +146,11 @@ export class EmbeddedPostgres {
       );
     } catch (error) {
       const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
-      throw new Error(`initdb failed for ${clusterDir}: ${stderr || (error as Error).message}`);
+      const hint =
+        owner && stderr.includes('Permission denied')
+          ? ' (running as root, PostgreSQL runs as the "postgres" user, which must be able to enter every folder above DATA_DIR)'
+          : '';
+      throw new Error(`initdb failed for ${clusterDir}: ${stderr.trim() || (error as Error).message}${hint}`);
     } finally {
       fs.rmSync(pwfile, { force: true });
     }

@@ -43,7 +43,7 @@ WITH attempts AS (
     (delivery_id, webhook_id, attempt_number, started_at, duration_ms, status_code, response_excerpt, error)
   SELECT a.* FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::timestamptz[], $5::int[], $6::int[], $7::text[], $8::text[])
     AS a(delivery_id, webhook_id, attempt_number, started_at, duration_ms, status_code, response_excerpt, error)
-  WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id)
+  WHERE a.delivery_id IN (SELECT id FROM deliveries WHERE id = ANY($1::uuid[]))
 ), updated AS (
   UPDATE deliveries d SET
     status = u.status,
@@ -56,14 +56,16 @@ WITH attempts AS (
     updated_at = now()
   FROM unnest($9::uuid[], $10::varchar[], $11::int[], $12::timestamptz[], $13::bool[], $14::bool[], $15::int[], $16::text[])
     AS u(id, status, attempt_count, next_attempt_at, keep_lease, record, status_code, error)
-  WHERE d.id = u.id AND d.status IN ('pending', 'retrying')
+  WHERE d.id = ANY($9::uuid[]) AND d.id = u.id AND d.status NOT IN ('delivered', 'failed', 'cancelled')
 )
 UPDATE deliveries SET lease_expires_at = NULL, leased_by = NULL
-WHERE id = ANY($17::uuid[]) AND leased_by = $18 AND status IN ('pending', 'retrying')`;
+WHERE id = ANY($17::uuid[]) AND leased_by = $18 AND status NOT IN ('delivered', 'failed', 'cancelled')`;
 
 /**
  * Writes attempt rows and delivery state changes in batches (one statement per batch): batching
- * the result writes matters as much as batching the inserts.
+ * the result writes matters as much as batching the inserts. Rows are found by primary key
+ * (`id = ANY(...)`); a filter on `status IN ('pending', 'retrying')` would lead the planner to the
+ * partial due-index, whose not-yet-vacuumed entries make every batch slower as history grows.
  */
 @Injectable()
 export class ResultWriter {

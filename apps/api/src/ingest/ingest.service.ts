@@ -27,8 +27,11 @@ interface PendingEvent {
 const INSERT_EVENTS = `
 WITH inserted_events AS (
   INSERT INTO events (id, webhook_id, entrypoint_id, method, path, query, headers, body, content_type, source_ip, received_at)
-  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::varchar[], $5::text[], $6::text[], $7::jsonb[],
-                       $8::bytea[], $9::text[], $10::varchar[], $11::timestamptz[])
+  SELECT e.id, e.webhook_id, e.entrypoint_id, e.method, e.path, e.query, e.headers,
+         substring($8::bytea FROM e.body_start FOR e.body_length), e.content_type, e.source_ip, e.received_at
+  FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::varchar[], $5::text[], $6::text[], $7::jsonb[],
+              $18::int[], $19::int[], $9::text[], $10::varchar[], $11::timestamptz[])
+    AS e(id, webhook_id, entrypoint_id, method, path, query, headers, body_start, body_length, content_type, source_ip, received_at)
 )
 INSERT INTO deliveries (id, event_id, webhook_id, target_id, status, next_attempt_at, lease_expires_at, leased_by)
 SELECT d.id, d.event_id, d.webhook_id, d.target_id, 'pending', now(),
@@ -110,6 +113,14 @@ export class IngestService implements BeforeApplicationShutdown {
 
   private async insert(pending: PendingEvent[]): Promise<void> {
     const events = pending.map((p) => p.event);
+    // The bodies travel as one binary parameter (node-postgres sends a Buffer as binary; a bytea[]
+    // would go as hex text, twice the size) and are cut apart by offset in SQL.
+    const bodyStarts: number[] = [];
+    let offset = 1;
+    for (const p of pending) {
+      bodyStarts.push(offset);
+      offset += p.body.length;
+    }
     const deliveries = pending.flatMap((p) =>
       p.deliveries.map((d) => ({ ...d, eventId: p.event.id, webhookId: p.event.webhookId })),
     );
@@ -124,7 +135,7 @@ export class IngestService implements BeforeApplicationShutdown {
         events.map((e) => e.path),
         events.map((e) => e.query),
         events.map((e) => JSON.stringify(e.headers)),
-        pending.map((p) => p.body),
+        Buffer.concat(pending.map((p) => p.body)),
         events.map((e) => e.contentType),
         events.map((e) => e.sourceIp),
         events.map((e) => e.receivedAt),
@@ -134,6 +145,8 @@ export class IngestService implements BeforeApplicationShutdown {
         deliveries.map((d) => d.targetId),
         this.config.leaseMs,
         this.leaseHolder,
+        bodyStarts,
+        pending.map((p) => p.body.length),
       ],
     });
   }
