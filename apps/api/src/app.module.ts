@@ -19,6 +19,7 @@ import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
+import { RetentionModule } from './retention/retention.module';
 import { SettingsModule } from './settings/settings.module';
 import { TargetsModule } from './targets/targets.module';
 import { UsersModule } from './users/users.module';
@@ -54,6 +55,7 @@ export class AppModule {
         DeliveryModule,
         IngestModule,
         EventLogModule,
+        RetentionModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       allowPrivateTargets: false,
       allowedTargetCidrs: [],
       eventPurgeIntervalMs: 10_000,
+      retentionIntervalMs: 3_600_000,
       role: 'all',
       instanceId: undefined,
       maxEventBytes: 1_048_576,

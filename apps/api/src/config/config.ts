@@ -22,6 +22,7 @@ export interface AppConfig {
   allowPrivateTargets: boolean;
   allowedTargetCidrs: string[];
   eventPurgeIntervalMs: number;
+  retentionIntervalMs: number;
   role: 'all' | 'api' | 'worker';
   instanceId: string | undefined;
   maxEventBytes: number;
@@ -151,6 +152,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     allowPrivateTargets: boolean(env, 'ALLOW_PRIVATE_TARGETS', false),
     allowedTargetCidrs: cidrList(env, 'ALLOWED_TARGET_CIDRS'),
     eventPurgeIntervalMs: integer(env, 'EVENT_PURGE_INTERVAL_MS', 10_000, 100, 3_600_000),
+    retentionIntervalMs: integer(env, 'RETENTION_INTERVAL_MS', 3_600_000, 1_000, 86_400_000),
     role: oneOf(env, 'ROLE', ['all', 'api', 'worker'] as const, 'all'),
     instanceId: instanceId(env),
     maxEventBytes: integer(env, 'MAX_EVENT_BYTES', 1_048_576, 1, 104_857_600),
