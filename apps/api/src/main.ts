@@ -50,10 +50,16 @@ async function main(): Promise<void> {
     const server: Server = app.getHttpServer();
     server.close();
     server.closeIdleConnections();
-    await app.close();
+    let exitCode = 0;
+    try {
+      await app.close();
+    } catch (error) {
+      logger.error(`Shutting down failed: ${error instanceof Error ? error.message : error}`);
+      exitCode = 1;
+    }
     await embedded?.stop();
     logger.info('Stopped');
-    process.exit(0);
+    process.exit(exitCode);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -188,8 +188,12 @@ export class EmbeddedPostgres {
     return new Promise((resolve, reject) => {
       let output = '';
       let ready = false;
+      // Its own process group: a Ctrl-C in the terminal reaches webhooker only, which shuts down
+      // gracefully and then stops the server (stop()); a server left behind by a killed process
+      // is stopped by the next start (stopOrphan()).
       const server = spawn(path.join(binDir(), 'postgres'), flags, {
         ...owner,
+        detached: true,
         stdio: ['ignore', 'ignore', 'pipe'],
         env: { ...process.env, LC_MESSAGES: 'C' },
       });
