@@ -170,6 +170,63 @@ describe('ingest and delivery (real PostgreSQL, real HTTP sinks)', () => {
       );
     });
 
+    it('refuses a target that points back at one of its own entrypoints', async () => {
+      const { webhook, entrypoint } = await webhookWith([]);
+      const loop = await api()
+        .post(`/api/v1/webhooks/${webhook.id}/targets`, {
+          name: 'loop',
+          type: 'http',
+          http: { url: `${testApp.config.publicUrl}/webhook/${entrypoint.id}` },
+        })
+        .expect(400);
+      expect(loop.body.errors).toEqual([
+        {
+          field: 'http.url',
+          message: 'http.url must not be an entrypoint of this webhooker (events would loop)',
+        },
+      ]);
+    });
+
+    it('takes the source address from X-Forwarded-For only behind a trusted proxy, and only when it is an address', async () => {
+      const proxied = await startTestApp({ TRUST_PROXY: 'true' });
+      try {
+        const login = await proxied
+          .request()
+          .post('/api/v1/auth/login')
+          .send({ username: 'admin', password: ADMIN_PASSWORD });
+        const session = (path: string) =>
+          proxied
+            .request()
+            .post(path)
+            .set('Cookie', login.headers['set-cookie'])
+            .set('x-csrf-token', login.body.csrfToken);
+        const webhook = (await session('/api/v1/webhooks').send({ name: 'proxied' }).expect(201)).body;
+        const path = `/webhook/${webhook.entrypoints[0].id}`;
+        const forwarded = (
+          await proxied
+            .request()
+            .post(path)
+            .set('x-forwarded-for', '203.0.113.7, 10.0.0.1')
+            .send('x')
+            .expect(200)
+        ).body;
+        const bogus = (
+          await proxied.request().post(path).set('x-forwarded-for', 'x'.repeat(100)).send('x').expect(200)
+        ).body;
+        const sql = new Client({ connectionString: proxied.databaseUrl });
+        await sql.connect();
+        const { rows } = await sql.query(`SELECT id, source_ip FROM events WHERE id = ANY($1::uuid[])`, [
+          [forwarded.eventId, bogus.eventId],
+        ]);
+        await sql.end();
+        const byId = Object.fromEntries(rows.map((row) => [row.id, row.source_ip]));
+        expect(byId[forwarded.eventId]).toBe('203.0.113.7');
+        expect(byId[bogus.eventId]).toMatch(/127\.0\.0\.1/);
+      } finally {
+        await proxied.close();
+      }
+    });
+
     it('refuses a body over MAX_EVENT_BYTES with 413 and stores nothing', async () => {
       const { ingestPath, webhook } = await webhookWith([{ name: 'log', type: 'log' }]);
       const response = await testApp
@@ -418,6 +475,14 @@ describe('ingest and delivery (real PostgreSQL, real HTTP sinks)', () => {
       await waitFor(async () => (await deliveryStatuses(eventId))[0] === 'failed', 5000, 'failed');
       const target = await api().get(`/api/v1/targets/${targets[0].id}`).expect(200);
       expect(target.body).toMatchObject({ active: false, disabledReason: 'the receiver answered 410 Gone' });
+      const replayWhileOff = await api().post(`/api/v1/targets/${targets[0].id}/replay-failed`).expect(409);
+      expect(replayWhileOff.body.detail).toMatch(/is not active/);
+      const activated = await api().post(`/api/v1/targets/${targets[0].id}/activate`).expect(200);
+      expect(activated.body).toMatchObject({
+        active: true,
+        disabledReason: null,
+        circuit: { state: 'closed', consecutiveFailures: 0, failingSince: null },
+      });
     });
 
     it('opens the circuit after 5 failures in a row: no attempts while open, no retry spent', async () => {

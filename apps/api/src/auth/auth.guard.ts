@@ -11,8 +11,8 @@ import { ApiKeysService } from '../api-keys/api-keys.service';
 import { UsersService } from '../users/users.service';
 import { ADMIN_ONLY, IS_PUBLIC } from './auth.decorators';
 import type { AuthenticatedRequest } from './auth.types';
+import { SAFE_METHODS } from '../common/http';
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const CSRF_HEADER = 'x-csrf-token';
 
 function sameToken(a: string, b: string): boolean {

@@ -3,8 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Request } from 'express';
 import { Observable, tap } from 'rxjs';
 import { CONFIG_CHANGED_EVENT } from '../database/config-change.listener';
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+import { SAFE_METHODS } from './http';
 
 /**
  * After a successful change through a configuration controller, drops this process's cached

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { UUID_PATTERN } from './http';
 
 /** `?limit=&cursor=` for every list endpoint. */
 export class PageQueryDto {
@@ -44,8 +45,6 @@ export function PageDto<T>(item: new () => T) {
   return PageOf;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** A position in a list ordered by (time, id), newest first. */
 export interface CursorPosition {
   createdAt: string;
@@ -64,7 +63,7 @@ export function decodeCursor(cursor: string): CursorPosition | undefined {
       typeof decoded?.createdAt === 'string' &&
       !Number.isNaN(Date.parse(decoded.createdAt)) &&
       typeof decoded.id === 'string' &&
-      UUID.test(decoded.id)
+      UUID_PATTERN.test(decoded.id)
     )
       return decoded;
   } catch {

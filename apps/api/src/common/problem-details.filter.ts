@@ -3,8 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
 import { ProblemDetailsDto } from './problem-details';
 import { ValidationFailedException } from './validation';
-
-const PROBLEM_BASE = 'https://webhooker.dev/problems/';
+import { PROBLEM_TYPE_BASE } from './http';
 
 function slug(title: string): string {
   return title
@@ -28,7 +27,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   private toProblem(exception: unknown): ProblemDetailsDto {
     if (exception instanceof ValidationFailedException) {
       return {
-        type: `${PROBLEM_BASE}validation-failed`,
+        type: `${PROBLEM_TYPE_BASE}validation-failed`,
         title: 'Bad Request',
         status: 400,
         detail: exception.message,
@@ -42,11 +41,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const message = typeof body === 'string' ? body : (body as { message?: string | string[] }).message;
       const detail = Array.isArray(message) ? message.join('; ') : (message ?? title);
       const type = (body as { type?: string }).type ?? slug(title);
-      return { type: `${PROBLEM_BASE}${type}`, title, status, detail };
+      return { type: `${PROBLEM_TYPE_BASE}${type}`, title, status, detail };
     }
     this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     return {
-      type: `${PROBLEM_BASE}internal-server-error`,
+      type: `${PROBLEM_TYPE_BASE}internal-server-error`,
       title: 'Internal Server Error',
       status: HttpStatus.INTERNAL_SERVER_ERROR,
       detail: 'An unexpected error occurred; it has been logged',

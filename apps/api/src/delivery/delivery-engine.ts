@@ -11,6 +11,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { Batcher } from '../common/batcher';
+import { CREDENTIAL_HEADERS } from '../common/http';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { CONFIG_CHANGED_EVENT } from '../database/config-change.listener';
 import { pgPool } from '../database/pg-pool';
@@ -55,6 +56,15 @@ interface ClaimedRow {
   replay_base: number;
 }
 
+function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [
+      name,
+      CREDENTIAL_HEADERS.has(name) ? '[redacted]' : value,
+    ]),
+  );
+}
+
 function bodyForLog(body: Buffer): { body: string; bodyEncoding: 'utf8' | 'base64' } {
   const text = body.toString('utf8');
   return Buffer.from(text, 'utf8').equals(body)
@@ -75,6 +85,8 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   private readonly dispatcher: LaneDispatcher;
   private readonly timers: RetryTimers;
   private readonly breakers = new Map<string, CircuitBreaker>();
+  /** Deliveries this process holds (waiting, running, on a retry timer): the only leases it renews. */
+  private readonly held = new Set<string>();
   /** The newest known snapshot of every target this process has work for. */
   private readonly targets = new Map<string, TargetSnapshot>();
   private readonly healthWriter: Batcher<TargetHealth>;
@@ -119,11 +131,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   async onApplicationBootstrap(): Promise<void> {
     if (!this.enabled) return;
     this.started = true;
-    await this.query(
-      `UPDATE deliveries SET lease_expires_at = NULL, leased_by = NULL
-       WHERE leased_by = $1 AND status IN ('pending', 'retrying')`,
-      [this.instanceId],
-    );
+    await this.releaseOwnLeases();
     this.scheduler.addInterval(
       SWEEP_JOB,
       setInterval(() => this.sweep(), this.config.sweepIntervalMs),
@@ -152,11 +160,8 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     clearTimeout(timer);
     await this.writer.drain();
     await this.healthWriter.drain();
-    await this.query(
-      `UPDATE deliveries SET lease_expires_at = NULL, leased_by = NULL
-       WHERE leased_by = $1 AND status IN ('pending', 'retrying')`,
-      [this.instanceId],
-    );
+    await this.releaseOwnLeases();
+    this.held.clear();
     this.logger.log(`Stopped; ${held} queued deliveries handed back for any replica to take`);
   }
 
@@ -181,6 +186,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     for (const [id, previous] of this.targets) {
       const snapshot = fresh.get(id) ?? { ...previous, active: false };
       this.targets.set(id, snapshot);
+      if (snapshot.active && !previous.active) this.breakers.delete(id);
       if (!snapshot.active) {
         for (const task of this.dispatcher.takeWaiting(id))
           this.cancel(task, 'target is inactive or deleted');
@@ -195,6 +201,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       return;
     }
     if (!this.targets.has(task.target.id)) this.targets.set(task.target.id, task.target);
+    this.held.add(task.deliveryId);
     this.dispatcher.push(task);
   }
 
@@ -213,7 +220,23 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     return breaker;
   }
 
+  /**
+   * Runs one attempt; never rejects. Anything unexpected is logged and the delivery handed back to
+   * the table (its lease cleared) for the sweep to try again.
+   */
   private async attempt(task: DeliveryTask): Promise<void> {
+    try {
+      await this.tryDelivery(task);
+    } catch (error) {
+      this.logger.error(
+        `Delivery ${task.deliveryId} failed unexpectedly: ${error instanceof Error ? error.stack : error}`,
+      );
+      this.held.delete(task.deliveryId);
+      this.persist(this.writer.handBack(task.deliveryId));
+    }
+  }
+
+  private async tryDelivery(task: DeliveryTask): Promise<void> {
     const target = this.targets.get(task.target.id) ?? task.target;
     if (!target.active) return this.cancel(task, 'target is inactive or deleted');
     const breaker = this.breakerFor(target);
@@ -288,6 +311,8 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     );
     if (update.keepLease && retryAt !== undefined) {
       this.timers.add(retryAt, { ...task, attemptCount: attemptNumber });
+    } else {
+      this.held.delete(task.deliveryId);
     }
   }
 
@@ -325,7 +350,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
             method: event.method,
             path: event.path,
             query: event.query,
-            headers: event.headers,
+            headers: withoutCredentials(event.headers),
             contentType: event.contentType,
             receivedAt: event.receivedAt,
             ...bodyForLog(body),
@@ -360,9 +385,11 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       }),
     );
     if (hold) this.timers.add(at, task);
+    else this.held.delete(task.deliveryId);
   }
 
   private cancel(task: DeliveryTask, reason: string): void {
+    this.held.delete(task.deliveryId);
     this.persist(
       this.writer.update({
         deliveryId: task.deliveryId,
@@ -430,18 +457,31 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
         };
         if (!event) this.cancel(task, 'event was deleted');
         else if (!target?.active) this.cancel(task, 'target is inactive or deleted');
-        else this.dispatcher.push(task);
+        else {
+          this.held.add(task.deliveryId);
+          this.dispatcher.push(task);
+        }
       }
       if (claimed.length < capacity) return;
     }
   }
 
+  /** Clears every lease this instance holds, so any sweep (ours included) can take the work at once. */
+  private async releaseOwnLeases(): Promise<void> {
+    await this.query(
+      `UPDATE deliveries SET lease_expires_at = NULL, leased_by = NULL
+       WHERE leased_by = $1 AND status IN ('pending', 'retrying')`,
+      [this.instanceId],
+    );
+  }
+
   private renewLeases(): void {
     if (this.stopping) return;
+    if (this.held.size === 0) return;
     this.query(
       `UPDATE deliveries SET lease_expires_at = now() + make_interval(secs => $2::float8 / 1000)
-       WHERE leased_by = $1 AND lease_expires_at IS NOT NULL AND status IN ('pending', 'retrying')`,
-      [this.instanceId, this.config.leaseMs],
+       WHERE id = ANY($3::uuid[]) AND leased_by = $1 AND status IN ('pending', 'retrying')`,
+      [this.instanceId, this.config.leaseMs, [...this.held]],
     ).catch((error) => this.logger.error(`Renewing leases failed: ${error}`));
   }
 
@@ -449,7 +489,10 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     return (await pgPool(this.dataSource).query(text, values)).rows as T[];
   }
 
-  /** A write that failed is logged; the delivery's lease then runs out and the sweep retries it. */
+  /**
+   * A write that failed is logged. The delivery is no longer held, so its lease is not renewed:
+   * it runs out and the sweep takes the delivery again.
+   */
   private persist(write: Promise<void>): void {
     write.catch((error) => this.logger.error(`Writing delivery state failed: ${error}`));
   }

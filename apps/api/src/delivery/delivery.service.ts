@@ -67,14 +67,16 @@ export class DeliveryService {
   }
 
   /**
-   * Queues a finished delivery (delivered, failed or cancelled) again, leased to `leaseHolder`:
+   * Queues a finished delivery (delivered, failed or cancelled) again, leased to `leaseHolder`
+   * (null: left to any replica's sweep):
    * it gets a fresh set of retries. Returns the delivery, or null when it is still in progress.
    */
-  async replay(id: string, leaseHolder: string, leaseMs: number): Promise<Delivery | null> {
+  async replay(id: string, leaseHolder: string | null, leaseMs: number): Promise<Delivery | null> {
     const rows: { id: string }[] = await this.deliveries
       .query(
         `UPDATE deliveries SET status = 'pending', replay_base = attempt_count, next_attempt_at = now(),
-         lease_expires_at = now() + make_interval(secs => $3::float8 / 1000), leased_by = $2, updated_at = now()
+         lease_expires_at = CASE WHEN $2::text IS NULL THEN NULL ELSE now() + make_interval(secs => $3::float8 / 1000) END,
+         leased_by = $2, updated_at = now()
        WHERE id = $1 AND status IN ('delivered', 'failed', 'cancelled') RETURNING id`,
         [id, leaseHolder, leaseMs],
       )
@@ -97,10 +99,10 @@ export class DeliveryService {
   async createForEvent(
     event: { id: string; webhookId: string },
     targetIds: string[],
-    leaseHolder: string,
+    leaseHolder: string | null,
     leaseMs: number,
   ): Promise<Delivery[]> {
-    const leaseExpiresAt = new Date(Date.now() + leaseMs);
+    const leaseExpiresAt = leaseHolder ? new Date(Date.now() + leaseMs) : null;
     const deliveries = targetIds.map((targetId) =>
       this.deliveries.create({
         id: randomUUID(),

@@ -1,7 +1,8 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { lookup as dnsLookup, LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent, Dispatcher, errors } from 'undici';
+import { isLive } from '../targets/signing-secrets';
 import { SsrfGuard } from '../targets/ssrf-guard';
 import type { EventSnapshot, TargetSnapshot } from './delivery-task';
 import { signatureHeader } from './signature';
@@ -60,7 +61,7 @@ function describe(error: unknown): string {
  * the SSRF guard checked after resolving the host.
  */
 @Injectable()
-export class HttpSender implements OnModuleDestroy {
+export class HttpSender implements OnApplicationShutdown {
   private readonly agent: Agent;
 
   constructor(private readonly ssrfGuard: SsrfGuard) {
@@ -71,7 +72,8 @@ export class HttpSender implements OnModuleDestroy {
     });
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After the engine's graceful shutdown (beforeApplicationShutdown) let attempts finish. */
+  async onApplicationShutdown(): Promise<void> {
     await this.agent.close();
   }
 
@@ -92,9 +94,7 @@ export class HttpSender implements OnModuleDestroy {
     if (event.contentType) headers['content-type'] = event.contentType;
     headers['webhook-id'] = event.id;
     headers['webhook-timestamp'] = String(timestamp);
-    const liveSecrets = target.signingSecrets.filter(
-      (s) => s.expiresAt === null || Date.parse(s.expiresAt) > Date.now(),
-    );
+    const liveSecrets = target.signingSecrets.filter((secret) => isLive(secret));
     if (liveSecrets.length > 0)
       headers['webhook-signature'] = signatureHeader(liveSecrets, event.id, timestamp, body);
 

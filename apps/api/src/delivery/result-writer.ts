@@ -57,6 +57,7 @@ WITH attempts AS (
   FROM unnest($9::uuid[], $10::varchar[], $11::int[], $12::timestamptz[], $13::bool[], $14::bool[], $15::int[], $16::text[])
     AS u(id, status, attempt_count, next_attempt_at, keep_lease, record, status_code, error)
   WHERE d.id = ANY($9::uuid[]) AND d.id = u.id AND d.status NOT IN ('delivered', 'failed', 'cancelled')
+    AND (d.leased_by = $18 OR d.leased_by IS NULL)
 )
 UPDATE deliveries SET lease_expires_at = NULL, leased_by = NULL
 WHERE id = ANY($17::uuid[]) AND leased_by = $18 AND status NOT IN ('delivered', 'failed', 'cancelled')`;
@@ -89,10 +90,6 @@ export class ResultWriter {
   /** This process lets go of the delivery: its lease is cleared so any sweep can take it. */
   handBack(deliveryId: string): Promise<void> {
     return this.batcher.submit({ kind: 'handBack', deliveryId });
-  }
-
-  get pending(): number {
-    return this.batcher.size;
   }
 
   drain(): Promise<void> {

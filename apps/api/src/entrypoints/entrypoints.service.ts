@@ -50,7 +50,7 @@ export class EntrypointsService {
     return this.entrypoints.save(entrypoint);
   }
 
-  /** Soft-deletes the entrypoint: it answers 404 from now on. */
+  /** Soft-deletes the entrypoint: it answers 410 Gone from now on. */
   async delete(user: AuthenticatedUser, id: string): Promise<void> {
     const entrypoint = await this.get(user, id);
     await this.entrypoints.softDelete({ id: entrypoint.id });

@@ -87,9 +87,12 @@ export function toDeliveryDto(delivery: Delivery): DeliveryDto {
  */
 @Injectable()
 export class EventLogService {
+  /** Replays are taken by this process's engine, unless it runs no engine (ROLE=api). */
+  private readonly leaseHolder: string | null;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(INSTANCE_ID) private readonly instanceId: string,
+    @Inject(INSTANCE_ID) instanceId: string,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly emitter: EventEmitter2,
     private readonly webhooks: WebhooksService,
@@ -97,7 +100,9 @@ export class EventLogService {
     private readonly targetHealth: TargetHealthService,
     private readonly events: EventsService,
     private readonly deliveries: DeliveryService,
-  ) {}
+  ) {
+    this.leaseHolder = config.role === 'api' ? null : instanceId;
+  }
 
   /** A webhook's events, newest first, filtered by delivery status and time. */
   async listEvents(
@@ -183,7 +188,7 @@ export class EventLogService {
   /** Sends one finished delivery again, now. */
   async replayDelivery(user: AuthenticatedUser, deliveryId: string): Promise<DeliveryDto> {
     const existing = await this.accessibleDelivery(user, deliveryId);
-    const delivery = await this.deliveries.replay(existing.id, this.instanceId, this.config.leaseMs);
+    const delivery = await this.deliveries.replay(existing.id, this.leaseHolder, this.config.leaseMs);
     if (!delivery)
       throw new ConflictException(`Delivery ${deliveryId} is still in progress (${existing.status})`);
     await this.handOff([delivery]);
@@ -193,6 +198,11 @@ export class EventLogService {
   /** Queues every failed delivery of a target again. */
   async replayFailed(user: AuthenticatedUser, targetId: string): Promise<number> {
     const target = await this.targets.get(user, targetId);
+    if (!target.active) {
+      throw new ConflictException(
+        `Target ${targetId} is not active: activate it before replaying its failed deliveries`,
+      );
+    }
     return this.deliveries.replayFailed(target.id);
   }
 
@@ -207,7 +217,7 @@ export class EventLogService {
     const deliveries = await this.deliveries.createForEvent(
       event,
       targets.map((t) => t.id),
-      this.instanceId,
+      this.leaseHolder,
       this.config.leaseMs,
     );
     await this.handOff(deliveries);
@@ -225,18 +235,27 @@ export class EventLogService {
 
   /** Gives replayed deliveries (leased to this process) to the engine, like ingest does. */
   private async handOff(deliveries: Delivery[]): Promise<void> {
-    if (deliveries.length === 0) return;
+    if (deliveries.length === 0 || !this.leaseHolder) return;
     const [events, targets] = await Promise.all([
       this.events.snapshots([...new Set(deliveries.map((d) => d.eventId))]),
       this.targetHealth.snapshots([...new Set(deliveries.map((d) => d.targetId))]),
     ]);
-    const tasks: DeliveryTask[] = deliveries.map((delivery) => ({
-      deliveryId: delivery.id,
-      target: targets.get(delivery.targetId)!,
-      event: events.get(delivery.eventId)!,
-      attemptCount: delivery.attemptCount,
-      replayBase: delivery.replayBase,
-    }));
+    // A delivery whose event or target vanished meanwhile stays in the table: its lease runs out
+    // and the sweep settles it.
+    const tasks: DeliveryTask[] = deliveries.flatMap((delivery) => {
+      const target = targets.get(delivery.targetId);
+      const event = events.get(delivery.eventId);
+      if (!target || !event) return [];
+      return [
+        {
+          deliveryId: delivery.id,
+          target,
+          event,
+          attemptCount: delivery.attemptCount,
+          replayBase: delivery.replayBase,
+        },
+      ];
+    });
     this.emitter.emit(DELIVERY_TASKS_EVENT, tasks);
   }
 }

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { CapturedRequest, IngestService } from './ingest.service';
 import { RouteCache } from './route-cache';
+import { PROBLEM_TYPE_BASE, UUID_PATTERN } from '../common/http';
 
 const INGEST_PATH = /^\/webhook\/([^/?]+)\/?(?:\?|$)/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ACCEPTED_METHODS = new Set(['POST', 'PUT', 'PATCH']);
-const PROBLEM_BASE = 'https://webhooker.dev/problems/';
 
 function problem(
   response: ServerResponse,
@@ -17,7 +17,7 @@ function problem(
   close = false,
 ): void {
   const body = JSON.stringify({
-    type: `${PROBLEM_BASE}${title.toLowerCase().replace(/ /g, '-')}`,
+    type: `${PROBLEM_TYPE_BASE}${title.toLowerCase().replace(/ /g, '-')}`,
     title,
     status,
     detail,
@@ -74,7 +74,7 @@ export class IngestHandler {
         `${method} is not accepted; send POST, PUT or PATCH`,
       );
     }
-    const route = UUID.test(entrypointId) ? await this.routes.get(entrypointId.toLowerCase()) : null;
+    const route = UUID_PATTERN.test(entrypointId) ? await this.routes.get(entrypointId.toLowerCase()) : null;
     if (!route) {
       request.resume();
       return problem(response, 404, 'Not Found', `No entrypoint ${entrypointId}`);
@@ -149,7 +149,8 @@ export class IngestHandler {
 
   private sourceIp(request: IncomingMessage): string | null {
     const forwarded = request.headers['x-forwarded-for'];
-    if (this.config.trustProxy && typeof forwarded === 'string') return forwarded.split(',')[0]!.trim();
+    const client = typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : '';
+    if (this.config.trustProxy && isIP(client)) return client;
     return request.socket.remoteAddress ?? null;
   }
 }

@@ -19,6 +19,7 @@ import { PageDto } from '../common/pagination';
 import { IsOptionalNonNull } from '../common/validation';
 import { HTTP_METHODS, type HttpMethod, TARGET_TYPES, type TargetType } from './target.entity';
 import { IsHeaderMap } from './header-map.validator';
+import { DEFAULT_GRACE_PERIOD_HOURS } from './signing-secrets';
 
 /** Defaults and bounds of an `http` target, in one place. */
 export const HTTP_TARGET_DEFAULTS = {
@@ -178,7 +179,7 @@ export class CreatedSigningSecretDto extends SigningSecretDto {
 
 export class RotateSigningSecretDto {
   /** How long the secrets in use keep signing next to the new one, 0–720 hours. */
-  @ApiPropertyOptional({ default: 24, minimum: 0, maximum: 720 })
+  @ApiPropertyOptional({ default: DEFAULT_GRACE_PERIOD_HOURS, minimum: 0, maximum: 720 })
   @IsOptionalNonNull()
   @IsInt()
   @Min(0)

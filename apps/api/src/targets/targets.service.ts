@@ -1,9 +1,10 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/auth.types';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
 import { ValidationFailedException } from '../common/validation';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { DeliveryService } from '../delivery/delivery.service';
 import { RETRY_POLICY } from '../delivery/retry-policy';
 import { canAccessWebhook } from '../webhooks/webhook-access';
@@ -64,6 +65,7 @@ export class TargetsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly deliveries: DeliveryService,
     private readonly ssrfGuard: SsrfGuard,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Creates a target of a webhook the caller may access (checked by the caller). */
@@ -119,6 +121,15 @@ export class TargetsService {
       target.http = await this.httpConfig({ ...target.http, ...Object.fromEntries(changes) });
     }
     if (dto.name !== undefined) target.name = dto.name;
+    if (dto.active === true && !target.active) {
+      // Switched on again: a fresh start for its circuit breaker and auto-disable clock.
+      Object.assign(target, {
+        consecutiveFailures: 0,
+        circuitOpenUntil: null,
+        failingSince: null,
+        disabledReason: null,
+      });
+    }
     if (dto.active !== undefined) target.active = dto.active;
     return this.targets.save(target);
   }
@@ -178,6 +189,15 @@ export class TargetsService {
   private async httpConfig(settings: HttpTargetSettingsDto): Promise<HttpTargetConfig> {
     if (!settings.url)
       throw new ValidationFailedException([{ field: 'http.url', message: 'http.url is required' }]);
+    const url = new URL(settings.url);
+    if (url.origin === new URL(this.config.publicUrl).origin && url.pathname.startsWith('/webhook/')) {
+      throw new ValidationFailedException([
+        {
+          field: 'http.url',
+          message: 'http.url must not be an entrypoint of this webhooker (events would loop)',
+        },
+      ]);
+    }
     const check = await this.ssrfGuard.checkUrl(settings.url);
     if (!check.allowed) {
       throw new ValidationFailedException([
