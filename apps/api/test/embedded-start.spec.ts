@@ -2,19 +2,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { processIsAlive } from '../src/database/embedded-postgres';
 import { freePort } from './global-setup';
 import { waitFor } from './sink';
 
 const MAIN = path.resolve(__dirname, '../../../dist/apps/api/main.js');
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Starts the built API with no DATABASE_URL (so on its embedded PostgreSQL) in its own process group. */
 async function start(dataDir: string) {

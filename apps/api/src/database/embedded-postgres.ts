@@ -26,7 +26,8 @@ function binDir(): string {
   return path.join(path.dirname(main), '..', 'native', 'bin');
 }
 
-function processIsAlive(pid: number): boolean {
+/** Whether a process with this id exists. */
+export function processIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
