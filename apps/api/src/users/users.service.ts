@@ -47,15 +47,19 @@ export class UsersService {
     if (result.identifiers.length === 0) return;
     this.logger.log('Created the first user, "admin"');
     if (!adminPassword) {
+      const lines = [
+        'webhooker created the first user.',
+        '  username: admin',
+        `  password: ${password}`,
+        'This password is shown once; change it after logging in.',
+      ];
+      const width = Math.max(...lines.map((line) => line.length)) + 2;
       print(
         [
           '',
-          '  ┌──────────────────────────────────────────────────────────┐',
-          '  │ webhooker created the first user.                        │',
-          `  │   username: admin                                        │`,
-          `  │   password: ${password.padEnd(45)}│`,
-          '  │ This password is shown once; change it after logging in. │',
-          '  └──────────────────────────────────────────────────────────┘',
+          `  ┌${'─'.repeat(width)}┐`,
+          ...lines.map((line) => `  │ ${line.padEnd(width - 2)} │`),
+          `  └${'─'.repeat(width)}┘`,
           '',
           '',
         ].join('\n'),
