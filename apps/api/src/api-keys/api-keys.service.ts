@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
 import { Repository } from 'typeorm';
@@ -35,7 +35,7 @@ export class ApiKeysService {
 
   async list(userId: string, page: PageQueryDto): Promise<Page<ApiKey>> {
     const query = this.keys.createQueryBuilder('key').where('key.userId = :userId', { userId });
-    return paginate(query, page, () => new BadRequestException('cursor is not valid'));
+    return paginate(query, page);
   }
 
   /** Revokes a key of the user at once; another user's key answers 404. */

@@ -1,3 +1,4 @@
+import { BadRequestException } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
@@ -55,7 +56,7 @@ export function encodeCursor(time: Date, id: string): string {
   return Buffer.from(JSON.stringify({ createdAt: time.toISOString(), id })).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): CursorPosition | undefined {
+function decodeCursor(cursor: string): CursorPosition | undefined {
   try {
     const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as CursorPosition;
     // Checked here: a cursor is client input, and a bad date or id would otherwise fail in SQL (500).
@@ -72,20 +73,23 @@ export function decodeCursor(cursor: string): CursorPosition | undefined {
   return undefined;
 }
 
-/**
- * Keyset pagination, newest first, over `alias.created_at, alias.id`. A cursor that cannot be
- * decoded is a 400, raised by the caller through `invalidCursor`.
- */
+/** The position a `cursor` query parameter names; a cursor that cannot be decoded is a 400. */
+export function cursorPosition(cursor: string | undefined): CursorPosition | undefined {
+  if (cursor === undefined) return undefined;
+  const position = decodeCursor(cursor);
+  if (!position) throw new BadRequestException('cursor is not valid');
+  return position;
+}
+
+/** Keyset pagination, newest first, over `alias.created_at, alias.id`. */
 export async function paginate<T extends ObjectLiteral & { id: string; createdAt: Date }>(
   query: SelectQueryBuilder<T>,
   page: PageQueryDto,
-  invalidCursor: () => Error,
 ): Promise<Page<T>> {
   const alias = query.alias;
   const limit = page.limit ?? 50;
-  if (page.cursor) {
-    const position = decodeCursor(page.cursor);
-    if (!position) throw invalidCursor();
+  const position = cursorPosition(page.cursor);
+  if (position) {
     query.andWhere(`(${alias}.createdAt, ${alias}.id) < (:cursorCreatedAt, :cursorId)`, {
       cursorCreatedAt: position.createdAt,
       cursorId: position.id,

@@ -11,6 +11,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { Batcher } from '../common/batcher';
+import { encodeBody } from '../common/body-encoding';
 import { CREDENTIAL_HEADERS } from '../common/http';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { CONFIG_CHANGED_EVENT } from '../database/config-change.listener';
@@ -63,13 +64,6 @@ function withoutCredentials(headers: Record<string, string>): Record<string, str
       CREDENTIAL_HEADERS.has(name) ? '[redacted]' : value,
     ]),
   );
-}
-
-function bodyForLog(body: Buffer): { body: string; bodyEncoding: 'utf8' | 'base64' } {
-  const text = body.toString('utf8');
-  return Buffer.from(text, 'utf8').equals(body)
-    ? { body: text, bodyEncoding: 'utf8' }
-    : { body: body.toString('base64'), bodyEncoding: 'base64' };
 }
 
 /**
@@ -353,7 +347,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
             headers: withoutCredentials(event.headers),
             contentType: event.contentType,
             receivedAt: event.receivedAt,
-            ...bodyForLog(body),
+            ...encodeBody(body),
           });
           return { ok: true, statusCode: null, responseExcerpt: null, error: null };
       }

@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, In, Repository } from 'typeorm';
@@ -63,7 +63,7 @@ export class DeliveryService {
       .createQueryBuilder('delivery')
       .where('delivery.targetId = :targetId', { targetId });
     if (status) query.andWhere('delivery.status = :status', { status });
-    return paginate(query, page, () => new BadRequestException('cursor is not valid'));
+    return paginate(query, page);
   }
 
   /**

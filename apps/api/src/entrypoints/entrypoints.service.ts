@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/auth.types';
@@ -26,7 +26,7 @@ export class EntrypointsService {
       .where('entrypoint.webhookId = :webhookId', {
         webhookId,
       });
-    return paginate(query, page, () => new BadRequestException('cursor is not valid'));
+    return paginate(query, page);
   }
 
   async listAll(webhookId: string): Promise<Entrypoint[]> {

@@ -1,15 +1,10 @@
-import {
-  BadRequestException,
-  ConflictException,
-  Inject,
-  Injectable,
-  NotFoundException,
-} from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/auth.types';
-import { decodeCursor, encodeCursor, Page } from '../common/pagination';
+import { encodeBody } from '../common/body-encoding';
+import { cursorPosition, encodeCursor, Page } from '../common/pagination';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { pgPool } from '../database/pg-pool';
 import { DELIVERY_TASKS_EVENT, DeliveryTask } from '../delivery/delivery-task';
@@ -111,8 +106,7 @@ export class EventLogService {
     query: EventListQueryDto,
   ): Promise<Page<EventSummaryDto>> {
     const webhook = await this.webhooks.getAccessible(user, webhookId);
-    const position = query.cursor ? decodeCursor(query.cursor) : undefined;
-    if (query.cursor && !position) throw new BadRequestException('cursor is not valid');
+    const position = cursorPosition(query.cursor);
     const limit = query.limit ?? 50;
     const { rows } = await pgPool(this.dataSource).query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM events e
@@ -148,14 +142,11 @@ export class EventLogService {
     await this.webhooks.getAccessible(user, row.webhook_id).catch(() => {
       throw new NotFoundException(`Event ${id} not found`);
     });
-    const text = row.body.toString('utf8');
-    const isText = Buffer.from(text, 'utf8').equals(row.body);
     const deliveries = await this.deliveries.listForEvent(id);
     return {
       ...toSummary(row),
       headers: row.headers,
-      body: isText ? text : row.body.toString('base64'),
-      bodyEncoding: isText ? 'utf8' : 'base64',
+      ...encodeBody(row.body),
       deliveries: deliveries.map(toDeliveryDto),
     };
   }

@@ -94,7 +94,7 @@ export class TargetsService {
     const query = this.targets
       .createQueryBuilder('target')
       .where('target.webhookId = :webhookId', { webhookId });
-    return paginate(query, page, () => new BadRequestException('cursor is not valid'));
+    return paginate(query, page);
   }
 
   /** A target of a webhook the user may access; 404 otherwise. */

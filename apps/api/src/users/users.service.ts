@@ -68,11 +68,7 @@ export class UsersService {
   }
 
   async list(page: PageQueryDto): Promise<Page<User>> {
-    return paginate(
-      this.users.createQueryBuilder('user'),
-      page,
-      () => new BadRequestException('cursor is not valid'),
-    );
+    return paginate(this.users.createQueryBuilder('user'), page);
   }
 
   async get(id: string): Promise<User> {

@@ -1,4 +1,4 @@
-import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/auth.types';
@@ -57,7 +57,7 @@ export class WebhooksService {
   async list(user: AuthenticatedUser, page: PageQueryDto): Promise<Page<WebhookDto>> {
     const query = this.webhooks.createQueryBuilder('webhook');
     if (user.role !== 'admin') query.where('webhook.ownerId = :ownerId', { ownerId: user.id });
-    const result = await paginate(query, page, () => new BadRequestException('cursor is not valid'));
+    const result = await paginate(query, page);
     return { items: await this.withCounts(result.items), nextCursor: result.nextCursor };
   }
 
