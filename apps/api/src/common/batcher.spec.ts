@@ -44,6 +44,41 @@ describe('Batcher', () => {
     await expect(batcher.submit(3)).resolves.toBeUndefined();
   });
 
+  it('writes a batch with a bad row again in halves, rejecting only the bad item', async () => {
+    const writes: number[][] = [];
+    const batcher = new Batcher<number>(
+      async (items) => {
+        writes.push(items);
+        if (items.includes(13)) throw Object.assign(new Error('invalid byte sequence'), { code: '22021' });
+      },
+      100,
+      1,
+    );
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, n) => batcher.submit(n)));
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    expect(results[13]).toMatchObject({ status: 'rejected', reason: { code: '22021' } });
+    const written = writes.filter((items) => !items.includes(13)).flat();
+    expect(written.sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 20 }, (_, n) => n).filter((n) => n !== 13),
+    );
+    expect(writes.length).toBeLessThanOrEqual(1 + 2 * Math.ceil(Math.log2(20)));
+  });
+
+  it('does not split a batch that failed for another reason (the database is down)', async () => {
+    let calls = 0;
+    const batcher = new Batcher<number>(
+      async () => {
+        calls++;
+        throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      },
+      100,
+      1,
+    );
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, n) => batcher.submit(n)));
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    expect(calls).toBe(1);
+  });
+
   it('drains: resolves once everything submitted is written', async () => {
     const written: number[] = [];
     const batcher = new Batcher<number>(

@@ -5,9 +5,23 @@ interface Waiting<T> {
 }
 
 /**
+ * Whether a failed write was refused because of what one of its rows holds (PostgreSQL SQLSTATE
+ * classes 22 data exception, 23 integrity constraint, 54 program limit), rather than because the
+ * database is unreachable: only then is splitting the batch worth it.
+ */
+export function isRowError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && /^(22|23|54)/.test(code);
+}
+
+/**
  * Group commit: items submitted while the event loop is busy, or while earlier batches are being
  * written, are written together by one call of `write`. At most `maxInFlight` writes run at once,
  * each with at most `maxBatch` items; `submit` resolves once its item's batch is written.
+ *
+ * A bad item never sinks its batch: when a write fails with a row error (`isRowError`), the batch
+ * is written again in halves, down to single items, so only the bad item is rejected. Any other
+ * failure (the database is down) rejects the whole batch at once.
  */
 export class Batcher<T> {
   private waiting: Waiting<T>[] = [];
@@ -51,17 +65,29 @@ export class Batcher<T> {
     while (this.inFlight < this.maxInFlight && this.waiting.length > 0) {
       const batch = this.waiting.splice(0, this.maxBatch);
       this.inFlight++;
-      this.write(batch.map((waiting) => waiting.item))
-        .then(
-          () => batch.forEach((waiting) => waiting.resolve()),
-          (error) => batch.forEach((waiting) => waiting.reject(error)),
-        )
-        .finally(() => {
-          this.inFlight--;
-          this.flush();
-          if (this.inFlight === 0 && this.waiting.length === 0)
-            this.idle.splice(0).forEach((resolve) => resolve());
-        });
+      this.writeSplitting(batch).finally(() => {
+        this.inFlight--;
+        this.flush();
+        if (this.inFlight === 0 && this.waiting.length === 0)
+          this.idle.splice(0).forEach((resolve) => resolve());
+      });
     }
+  }
+
+  /** Writes the batch; on a row error, its halves one after the other. Never rejects. */
+  private async writeSplitting(batch: Waiting<T>[]): Promise<void> {
+    try {
+      await this.write(batch.map((waiting) => waiting.item));
+    } catch (error) {
+      if (batch.length === 1 || !isRowError(error)) {
+        batch.forEach((waiting) => waiting.reject(error));
+        return;
+      }
+      const middle = Math.ceil(batch.length / 2);
+      await this.writeSplitting(batch.slice(0, middle));
+      await this.writeSplitting(batch.slice(middle));
+      return;
+    }
+    batch.forEach((waiting) => waiting.resolve());
   }
 }

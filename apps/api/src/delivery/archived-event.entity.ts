@@ -3,11 +3,11 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 /** A copy of an event written by a `database` target; not subject to retention. */
 @Entity('archived_events')
 @Index('archived_events_target_id_idx', ['targetId', 'archivedAt'])
+@Index('archived_events_event_id_target_id_key', ['eventId', 'targetId'], { unique: true })
 export class ArchivedEvent {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  @Index('archived_events_event_id_idx')
   @Column({ type: 'uuid' })
   eventId: string;
 

@@ -36,17 +36,55 @@ const SWEEP_BATCH = 500;
 const SWEEP_JOB = 'delivery-sweep';
 const LEASE_RENEWAL_JOB = 'delivery-lease-renewal';
 
+/**
+ * A target holds at most this many tasks in memory per unit of its concurrency (and never more
+ * than its fair share of MAX_QUEUED_TASKS), so one target's backlog cannot fill the budget of all.
+ */
+export const TASKS_PER_CONCURRENCY = 32;
+
+/**
+ * Claims due deliveries whose lease expired, round-robin across targets: the targets with waiting
+ * work are found by a skip scan of the per-target due index, each offers its oldest due rows up to
+ * its free room in this process, and the claim takes them turn by turn (every target's oldest
+ * first), so a target with a huge backlog gets one turn like any other.
+ * $1 rows at most, $2 lease ms, $3 instance, $4/$5 tasks held per target, $6 tasks per unit of
+ * concurrency, $7 fair share, $8 default concurrency.
+ */
 const CLAIM_DUE = `
-WITH due AS (
-  SELECT id FROM deliveries
-  WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now()
-    AND (lease_expires_at IS NULL OR lease_expires_at < now())
-  ORDER BY next_attempt_at
+WITH RECURSIVE waiting_targets AS (
+  (SELECT target_id FROM deliveries WHERE status IN ('pending', 'retrying') ORDER BY target_id LIMIT 1)
+  UNION ALL
+  SELECT (SELECT d.target_id FROM deliveries d
+          WHERE d.status IN ('pending', 'retrying') AND d.target_id > w.target_id
+          ORDER BY d.target_id LIMIT 1)
+  FROM waiting_targets w WHERE w.target_id IS NOT NULL
+), room AS (
+  SELECT w.target_id,
+         greatest(0, least($6::int * c.concurrency, greatest(c.concurrency, $7::int)) - coalesce(h.held, 0)) AS room
+  FROM waiting_targets w
+  LEFT JOIN targets t ON t.id = w.target_id
+  CROSS JOIN LATERAL (SELECT coalesce((t.http ->> 'concurrency')::int, $8::int) AS concurrency) c
+  LEFT JOIN unnest($4::uuid[], $5::int[]) AS h(target_id, held) ON h.target_id = w.target_id
+  WHERE w.target_id IS NOT NULL
+), due AS (
+  SELECT d.id, d.target_id, d.next_attempt_at FROM room r CROSS JOIN LATERAL (
+    SELECT id, target_id, next_attempt_at FROM deliveries
+    WHERE target_id = r.target_id AND status IN ('pending', 'retrying') AND next_attempt_at <= now()
+      AND (lease_expires_at IS NULL OR lease_expires_at < now())
+    ORDER BY next_attempt_at
+    LIMIT r.room
+    FOR UPDATE SKIP LOCKED
+  ) d
+), picked AS (
+  SELECT id FROM (
+    SELECT id, next_attempt_at, row_number() OVER (PARTITION BY target_id ORDER BY next_attempt_at) AS turn
+    FROM due
+  ) ranked
+  ORDER BY turn, next_attempt_at
   LIMIT $1
-  FOR UPDATE SKIP LOCKED
 )
 UPDATE deliveries d SET lease_expires_at = now() + make_interval(secs => $2::float8 / 1000), leased_by = $3
-FROM due WHERE d.id = due.id
+FROM picked WHERE d.id = picked.id
 RETURNING d.id, d.event_id, d.target_id, d.attempt_count, d.replay_base`;
 
 interface ClaimedRow {
@@ -79,14 +117,19 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   private readonly dispatcher: LaneDispatcher;
   private readonly timers: RetryTimers;
   private readonly breakers = new Map<string, CircuitBreaker>();
-  /** Deliveries this process holds (waiting, running, on a retry timer): the only leases it renews. */
-  private readonly held = new Set<string>();
+  /** Deliveries this process holds (waiting, running, on a retry timer), by id: the only leases it renews. */
+  private readonly held = new Map<string, string>();
+  /** How many deliveries this process holds per target. */
+  private readonly heldPerTarget = new Map<string, number>();
+  /** Targets with due work left in the table for want of room here: a sweep refills them when they drain. */
+  private readonly backlogged = new Set<string>();
   /** The newest known snapshot of every target this process has work for. */
   private readonly targets = new Map<string, TargetSnapshot>();
   private readonly healthWriter: Batcher<TargetHealth>;
   private started = false;
   private stopping = false;
   private sweeping?: Promise<void>;
+  private sweepAgain = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -156,6 +199,8 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     await this.healthWriter.drain();
     await this.releaseOwnLeases();
     this.held.clear();
+    this.heldPerTarget.clear();
+    this.backlogged.clear();
     this.logger.log(`Stopped; ${held} queued deliveries handed back for any replica to take`);
   }
 
@@ -189,19 +234,68 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     this.dispatcher.pump();
   }
 
+  /** Takes a fresh task into memory when its target has room; otherwise leaves it to the table. */
   private enqueue(task: DeliveryTask): void {
-    if (this.stopping || this.tasksInMemory >= this.config.maxQueuedTasks) {
+    if (this.stopping || !this.hasRoomFor(task.target)) {
+      this.backlogged.add(task.target.id);
       this.persist(this.writer.handBack(task.deliveryId));
       return;
     }
     if (!this.targets.has(task.target.id)) this.targets.set(task.target.id, task.target);
-    this.held.add(task.deliveryId);
+    this.hold(task);
     this.dispatcher.push(task);
+  }
+
+  /**
+   * A target may always fill its own concurrency; beyond that it needs room in the global budget
+   * and below its own cap (TASKS_PER_CONCURRENCY per unit of concurrency, at most its fair share).
+   */
+  private hasRoomFor(target: TargetSnapshot): boolean {
+    const held = this.heldPerTarget.get(target.id) ?? 0;
+    const concurrency = this.concurrencyOf(target);
+    if (held < concurrency) return true;
+    if (this.tasksInMemory >= this.config.maxQueuedTasks) return false;
+    return held < this.capOf(target);
+  }
+
+  private capOf(target: TargetSnapshot): number {
+    const concurrency = this.concurrencyOf(target);
+    return Math.min(TASKS_PER_CONCURRENCY * concurrency, Math.max(concurrency, this.fairShare()));
+  }
+
+  /** MAX_QUEUED_TASKS shared equally by the targets this process holds work for (and one more). */
+  private fairShare(): number {
+    return Math.floor(this.config.maxQueuedTasks / (this.heldPerTarget.size + 1));
+  }
+
+  private concurrencyOf(target: TargetSnapshot): number {
+    return target.http?.concurrency ?? HTTP_TARGET_DEFAULTS.concurrency;
+  }
+
+  private hold(task: DeliveryTask): void {
+    if (this.held.has(task.deliveryId)) return;
+    this.held.set(task.deliveryId, task.target.id);
+    this.heldPerTarget.set(task.target.id, (this.heldPerTarget.get(task.target.id) ?? 0) + 1);
+  }
+
+  private release(deliveryId: string): void {
+    const targetId = this.held.get(deliveryId);
+    if (targetId === undefined) return;
+    this.held.delete(deliveryId);
+    const remaining = (this.heldPerTarget.get(targetId) ?? 1) - 1;
+    if (remaining > 0) this.heldPerTarget.set(targetId, remaining);
+    else this.heldPerTarget.delete(targetId);
+    const target = this.targets.get(targetId);
+    if (this.backlogged.has(targetId) && (!target || remaining <= this.capOf(target) / 2)) {
+      this.backlogged.delete(targetId);
+      this.sweep();
+    }
   }
 
   private laneLimit(targetId: string): number {
     if (this.breakers.get(targetId)?.tripped) return 1;
-    return this.targets.get(targetId)?.http?.concurrency ?? HTTP_TARGET_DEFAULTS.concurrency;
+    const target = this.targets.get(targetId);
+    return target ? this.concurrencyOf(target) : HTTP_TARGET_DEFAULTS.concurrency;
   }
 
   private breakerFor(target: TargetSnapshot): CircuitBreaker | undefined {
@@ -225,7 +319,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       this.logger.error(
         `Delivery ${task.deliveryId} failed unexpectedly: ${error instanceof Error ? error.stack : error}`,
       );
-      this.held.delete(task.deliveryId);
+      this.release(task.deliveryId);
       this.persist(this.writer.handBack(task.deliveryId));
     }
   }
@@ -306,7 +400,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     if (update.keepLease && retryAt !== undefined) {
       this.timers.add(retryAt, { ...task, attemptCount: attemptNumber });
     } else {
-      this.held.delete(task.deliveryId);
+      this.release(task.deliveryId);
     }
   }
 
@@ -319,7 +413,8 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
           await this.query(
             `INSERT INTO archived_events
                (event_id, webhook_id, target_id, method, path, query, headers, body, content_type, source_ip, received_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (event_id, target_id) DO NOTHING`,
             [
               event.id,
               event.webhookId,
@@ -379,11 +474,11 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       }),
     );
     if (hold) this.timers.add(at, task);
-    else this.held.delete(task.deliveryId);
+    else this.release(task.deliveryId);
   }
 
   private cancel(task: DeliveryTask, reason: string): void {
-    this.held.delete(task.deliveryId);
+    this.release(task.deliveryId);
     this.persist(
       this.writer.update({
         deliveryId: task.deliveryId,
@@ -416,22 +511,41 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     this.persist(this.targetHealth.disable(target.id, reason));
   }
 
-  /** Claims due deliveries whose lease expired (crash recovery, other replicas, the table's retries). */
+  /**
+   * Claims due deliveries whose lease expired (crash recovery, other replicas, the table's retries,
+   * backlogged targets that drained). A sweep asked for while one runs follows it.
+   */
   private sweep(): void {
-    if (this.stopping || this.sweeping) return;
+    if (this.stopping) return;
+    if (this.sweeping) {
+      this.sweepAgain = true;
+      return;
+    }
     this.sweeping = this.claimDue()
       .catch((error) => this.logger.error(`Sweep failed: ${error}`))
-      .finally(() => (this.sweeping = undefined));
+      .finally(() => {
+        this.sweeping = undefined;
+        if (this.sweepAgain) {
+          this.sweepAgain = false;
+          this.sweep();
+        }
+      });
   }
 
   private async claimDue(): Promise<void> {
     for (;;) {
       const capacity = Math.min(SWEEP_BATCH, this.config.maxQueuedTasks - this.tasksInMemory);
       if (capacity <= 0 || this.stopping) return;
+      const held = [...this.heldPerTarget];
       const claimed = await this.query<ClaimedRow>(CLAIM_DUE, [
         capacity,
         this.config.leaseMs,
         this.instanceId,
+        held.map(([targetId]) => targetId),
+        held.map(([, count]) => count),
+        TASKS_PER_CONCURRENCY,
+        this.fairShare(),
+        HTTP_TARGET_DEFAULTS.concurrency,
       ]);
       if (claimed.length === 0) return;
       const [events, targets] = await Promise.all([
@@ -452,8 +566,9 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
         if (!event) this.cancel(task, 'event was deleted');
         else if (!target?.active) this.cancel(task, 'target is inactive or deleted');
         else {
-          this.held.add(task.deliveryId);
+          this.hold(task);
           this.dispatcher.push(task);
+          if (!this.hasRoomFor(task.target)) this.backlogged.add(task.target.id);
         }
       }
       if (claimed.length < capacity) return;
@@ -475,7 +590,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     this.query(
       `UPDATE deliveries SET lease_expires_at = now() + make_interval(secs => $2::float8 / 1000)
        WHERE id = ANY($3::uuid[]) AND leased_by = $1 AND status IN ('pending', 'retrying')`,
-      [this.instanceId, this.config.leaseMs, [...this.held]],
+      [this.instanceId, this.config.leaseMs, [...this.held.keys()]],
     ).catch((error) => this.logger.error(`Renewing leases failed: ${error}`));
   }
 

@@ -6,7 +6,9 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 /** One per (event, target): the unit of work of the delivery engine, and its queue row. */
 @Entity('deliveries')
 @Check('deliveries_status_check', `"status" IN ('pending', 'retrying', 'delivered', 'failed', 'cancelled')`)
-@Index('deliveries_due_idx', ['nextAttemptAt'], { where: `status IN ('pending', 'retrying')` })
+@Index('deliveries_due_by_target_idx', ['targetId', 'nextAttemptAt'], {
+  where: `status IN ('pending', 'retrying')`,
+})
 @Index('deliveries_target_id_status_idx', ['targetId', 'status', 'createdAt'])
 export class Delivery {
   @PrimaryColumn({ type: 'uuid' })

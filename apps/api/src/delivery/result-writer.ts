@@ -1,10 +1,15 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Batcher } from '../common/batcher';
+import { Batcher, isRowError } from '../common/batcher';
+import { MAX_ERROR_CHARS, storableText } from '../common/storable-text';
 import { pgPool } from '../database/pg-pool';
 import type { DeliveryStatus } from './delivery.entity';
+import { RESPONSE_EXCERPT_BYTES } from './http-sender';
 import { INSTANCE_ID } from './instance-id';
+
+/** What an attempt records when its result, as it came, could not be written. */
+export const UNRECORDABLE_RESULT = 'the result could not be recorded as it came';
 
 /** A row of delivery_attempts. */
 export interface AttemptRecord {
@@ -70,6 +75,7 @@ WHERE id = ANY($17::uuid[]) AND leased_by = $18 AND status NOT IN ('delivered', 
  */
 @Injectable()
 export class ResultWriter {
+  private readonly logger = new Logger(ResultWriter.name);
   private readonly batcher = new Batcher<WriteItem>((items) => this.write(items), 1000, 2);
 
   constructor(
@@ -77,14 +83,39 @@ export class ResultWriter {
     @Inject(INSTANCE_ID) private readonly instanceId: string,
   ) {}
 
-  /** An attempt was made: its history row and the delivery's new state. */
-  recordResult(attempt: AttemptRecord, update: DeliveryUpdate): Promise<void> {
-    return this.batcher.submit({ kind: 'result', attempt, update });
+  /**
+   * An attempt was made: its history row and the delivery's new state. Text from outside is made
+   * storable first; should the row still be refused, the attempt is recorded without the
+   * receiver's answer, so the delivery moves on (its attempt count grows) instead of being sent
+   * again and again.
+   */
+  async recordResult(attempt: AttemptRecord, update: DeliveryUpdate): Promise<void> {
+    try {
+      await this.batcher.submit({
+        kind: 'result',
+        attempt: {
+          ...attempt,
+          responseExcerpt: storableText(attempt.responseExcerpt, RESPONSE_EXCERPT_BYTES),
+          error: storableText(attempt.error, MAX_ERROR_CHARS),
+        },
+        update: storableUpdate(update),
+      });
+    } catch (error) {
+      if (!isRowError(error)) throw error;
+      this.logger.error(
+        `Delivery ${attempt.deliveryId}: attempt ${attempt.attemptNumber} could not be recorded (${(error as Error).message}); recording it without the receiver's answer`,
+      );
+      await this.batcher.submit({
+        kind: 'result',
+        attempt: { ...attempt, responseExcerpt: null, error: UNRECORDABLE_RESULT },
+        update: { ...update, lastError: UNRECORDABLE_RESULT },
+      });
+    }
   }
 
   /** A state change without an attempt (rescheduled while a circuit is open, cancelled). */
   update(update: DeliveryUpdate): Promise<void> {
-    return this.batcher.submit({ kind: 'update', update });
+    return this.batcher.submit({ kind: 'update', update: storableUpdate(update) });
   }
 
   /** This process lets go of the delivery: its lease is cleared so any sweep can take it. */
@@ -135,4 +166,8 @@ export class ResultWriter {
       ],
     });
   }
+}
+
+function storableUpdate(update: DeliveryUpdate): DeliveryUpdate {
+  return { ...update, lastError: storableText(update.lastError, MAX_ERROR_CHARS) };
 }

@@ -1,6 +1,12 @@
 import { Foundation1763900000000 } from './1763900000000-foundation';
 import { Configuration1763910000000 } from './1763910000000-configuration';
 import { DeliveryEngine1763920000000 } from './1763920000000-delivery-engine';
+import { FaultIsolation1764000000000 } from './1764000000000-fault-isolation';
 
 /** Every migration in order; new ones are appended here. */
-export const MIGRATIONS = [Foundation1763900000000, Configuration1763910000000, DeliveryEngine1763920000000];
+export const MIGRATIONS = [
+  Foundation1763900000000,
+  Configuration1763910000000,
+  DeliveryEngine1763920000000,
+  FaultIsolation1764000000000,
+];
