@@ -1,3 +1,4 @@
+import { createServer, Server } from 'node:http';
 import { Client } from 'pg';
 import { adminApiKey, ApiProcess, call, ingest } from './api-process';
 import { Sink, waitFor } from './sink';
@@ -64,6 +65,70 @@ describe('two replicas on one database', () => {
       await db.end();
       await Promise.all(replicas.map((replica) => replica.stop()));
       await sink.stop();
+      await database.drop();
+    }
+  }, 120_000);
+
+  // A rolling restart: replica A is stopped (SIGTERM) while its attempts to a slow receiver are in
+  // flight. The receiver counts, per webhook-id, requests open at the same time: A must interrupt
+  // (and record) its attempts before handing their leases back, or B would send them meanwhile.
+  it('never sends one delivery from two replicas at once when one is stopped with attempts in flight', async () => {
+    const database = await createTestDatabase();
+    const open = new Map<string, number>();
+    const received = new Set<string>();
+    let concurrentDuplicates = 0;
+    const receiver: Server = createServer((request, response) => {
+      const id = request.headers['webhook-id'] as string;
+      received.add(id);
+      open.set(id, (open.get(id) ?? 0) + 1);
+      if (open.get(id)! > 1) concurrentDuplicates++;
+      response.on('close', () => open.set(id, open.get(id)! - 1));
+      request.resume();
+      setTimeout(() => response.end('ok'), 1500);
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
+    const env = { SWEEP_INTERVAL_MS: '100', SHUTDOWN_GRACE_MS: '200' };
+    const a = await ApiProcess.start(database.url, { ...env, INSTANCE_ID: 'rolling-a' });
+    const b = await ApiProcess.start(database.url, { ...env, INSTANCE_ID: 'rolling-b' });
+    const db = new Client({ connectionString: database.url });
+    await db.connect();
+    try {
+      const key = await adminApiKey(a.url);
+      const webhook = await call<Webhook>(a.url, key, 'POST', '/api/v1/webhooks', { name: 'rolling' });
+      await call(a.url, key, 'POST', `/api/v1/webhooks/${webhook.id}/targets`, {
+        name: 'slow',
+        type: 'http',
+        http: { url: receiverUrl, concurrency: 8, timeoutMs: 10_000 },
+      });
+      const path = new URL(webhook.entrypoints[0]!.url).pathname;
+      const accepted = await ingest(`${a.url}${path}`, 40);
+      await waitFor(() => open.size >= 8, 10_000, 'attempts in flight at replica A');
+      expect(await a.stop()).toBe(0);
+      await waitFor(
+        async () => {
+          const { rows } = await db.query(
+            `SELECT count(*)::int AS n FROM deliveries WHERE status = 'delivered'`,
+          );
+          return rows[0].n === accepted.length;
+        },
+        60_000,
+        'every delivery',
+      );
+      const { rows: interrupted } = await db.query(
+        `SELECT count(*)::int AS n FROM delivery_attempts WHERE error LIKE 'interrupted%'`,
+      );
+      process.stdout.write(
+        `rolling restart: ${accepted.length} delivered, ${interrupted[0].n} attempts interrupted at A's shutdown, ${concurrentDuplicates} sent twice at once\n`,
+      );
+      expect(interrupted[0].n).toBeGreaterThan(0);
+      expect(concurrentDuplicates).toBe(0);
+      expect(received).toEqual(new Set(accepted));
+    } finally {
+      await db.end();
+      await Promise.all([a.stop(), b.stop()]);
+      receiver.closeAllConnections();
+      await new Promise((resolve) => receiver.close(resolve));
       await database.drop();
     }
   }, 120_000);

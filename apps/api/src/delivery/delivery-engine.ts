@@ -31,6 +31,10 @@ import { applyRetryAfter, backoffDelay } from './retry-policy';
 
 /** Retries due within this are held in memory (a timer); later ones wait in the table. */
 export const LOCAL_RETRY_HORIZON_MS = 60_000;
+/** After interrupting attempts at shutdown, how long they may take to end (their leases are kept otherwise). */
+const INTERRUPT_GRACE_MS = 2_000;
+/** The error recorded for an attempt interrupted by a shutdown. */
+export const INTERRUPTED_BY_SHUTDOWN = 'interrupted: webhooker was shutting down';
 /** Rows claimed by one sweep statement at most. */
 const SWEEP_BATCH = 500;
 const SWEEP_JOB = 'delivery-sweep';
@@ -130,6 +134,10 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   private stopping = false;
   private sweeping?: Promise<void>;
   private sweepAgain = false;
+  /** Deliveries whose attempt is running now. */
+  private readonly running = new Set<string>();
+  /** Aborted at shutdown, after the grace period: interrupts the attempts still in flight. */
+  private readonly shutdown = new AbortController();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -180,7 +188,11 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     this.sweep();
   }
 
-  /** Stops taking work, lets attempts in flight finish within SHUTDOWN_GRACE_MS, hands the rest back. */
+  /**
+   * Stops taking work, lets attempts in flight finish within SHUTDOWN_GRACE_MS, then interrupts
+   * the rest and records them, and only then hands every lease back: no delivery is ever being
+   * sent here while another replica may take it.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.started || this.stopping) return;
     this.stopping = true;
@@ -189,19 +201,29 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     }
     await this.sweeping;
     const held = this.dispatcher.takeAllWaiting().length + this.timers.takeAll().length;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.dispatcher.whenIdle(),
-      new Promise((resolve) => (timer = setTimeout(resolve, this.config.shutdownGraceMs))),
-    ]);
-    clearTimeout(timer);
+    if (!(await this.idleWithin(this.config.shutdownGraceMs))) {
+      this.logger.warn(`Interrupting ${this.running.size} attempts still in flight`);
+      this.shutdown.abort();
+      await this.idleWithin(INTERRUPT_GRACE_MS);
+    }
     await this.writer.drain();
     await this.healthWriter.drain();
-    await this.releaseOwnLeases();
+    await this.releaseOwnLeases([...this.running]);
     this.held.clear();
     this.heldPerTarget.clear();
     this.backlogged.clear();
     this.logger.log(`Stopped; ${held} queued deliveries handed back for any replica to take`);
+  }
+
+  /** Whether every attempt in flight ended within `ms`. */
+  private async idleWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const idle = await Promise.race([
+      this.dispatcher.whenIdle().then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+    ]);
+    clearTimeout(timer);
+    return idle;
   }
 
   /** Freshly committed work from ingest or replay. */
@@ -313,6 +335,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
    * the table (its lease cleared) for the sweep to try again.
    */
   private async attempt(task: DeliveryTask): Promise<void> {
+    this.running.add(task.deliveryId);
     try {
       await this.tryDelivery(task);
     } catch (error) {
@@ -321,6 +344,8 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       );
       this.release(task.deliveryId);
       this.persist(this.writer.handBack(task.deliveryId));
+    } finally {
+      this.running.delete(task.deliveryId);
     }
   }
 
@@ -335,7 +360,9 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     if (!body) return this.cancel(task, 'event was deleted');
     const startedAt = new Date();
     const start = performance.now();
-    const outcome = await this.send(target, task.event, body);
+    const sent = await this.send(target, task.event, body);
+    const interrupted = !sent.ok && this.shutdown.signal.aborted;
+    const outcome = interrupted ? { ...sent, error: INTERRUPTED_BY_SHUTDOWN } : sent;
     const durationMs = Math.round(performance.now() - start);
     const attemptNumber = task.attemptCount + 1;
 
@@ -354,7 +381,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       const health = breaker?.success(target.id);
       if (health) this.saveHealth(health);
     } else {
-      if (breaker) this.saveHealth(breaker.failure(target.id));
+      if (breaker && !interrupted) this.saveHealth(breaker.failure(target.id));
       const retriesMade = attemptNumber - task.replayBase - 1;
       const maxRetries = target.http?.maxRetries ?? HTTP_TARGET_DEFAULTS.maxRetries;
       if (outcome.gone) {
@@ -363,10 +390,12 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       } else if (retriesMade >= maxRetries) {
         update.status = 'failed';
       } else {
-        const delay = applyRetryAfter(
-          backoffDelay(retriesMade + 1, target.http?.maxBackoffMs ?? HTTP_TARGET_DEFAULTS.maxBackoffMs),
-          outcome.retryAfter,
-        );
+        const delay = interrupted
+          ? 0
+          : applyRetryAfter(
+              backoffDelay(retriesMade + 1, target.http?.maxBackoffMs ?? HTTP_TARGET_DEFAULTS.maxBackoffMs),
+              outcome.retryAfter,
+            );
         retryAt = Date.now() + delay;
         update.status = 'retrying';
         update.nextAttemptAt = new Date(retryAt);
@@ -408,7 +437,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     try {
       switch (target.type) {
         case 'http':
-          return await this.http.send(target, event, body);
+          return await this.http.send(target, event, body, this.shutdown.signal);
         case 'database':
           await this.query(
             `INSERT INTO archived_events
@@ -575,12 +604,12 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
-  /** Clears every lease this instance holds, so any sweep (ours included) can take the work at once. */
-  private async releaseOwnLeases(): Promise<void> {
+  /** Clears the leases this instance holds (but those of `except`, attempts that would not end), so any sweep can take the work at once. */
+  private async releaseOwnLeases(except: string[] = []): Promise<void> {
     await this.query(
       `UPDATE deliveries SET lease_expires_at = NULL, leased_by = NULL
-       WHERE leased_by = $1 AND status IN ('pending', 'retrying')`,
-      [this.instanceId],
+       WHERE leased_by = $1 AND status IN ('pending', 'retrying') AND NOT id = ANY($2::uuid[])`,
+      [this.instanceId, except],
     );
   }
 

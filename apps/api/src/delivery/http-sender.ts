@@ -77,7 +77,13 @@ export class HttpSender implements OnApplicationShutdown {
     await this.agent.close();
   }
 
-  async send(target: TargetSnapshot, event: EventSnapshot, body: Buffer): Promise<AttemptOutcome> {
+  /** One attempt; `interrupt` aborts it (at shutdown). */
+  async send(
+    target: TargetSnapshot,
+    event: EventSnapshot,
+    body: Buffer,
+    interrupt: AbortSignal,
+  ): Promise<AttemptOutcome> {
     const config = target.http!;
     const url = new URL(config.url);
     const literal = url.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -108,7 +114,7 @@ export class HttpSender implements OnApplicationShutdown {
         body,
         headersTimeout: config.timeoutMs,
         bodyTimeout: config.timeoutMs,
-        signal: AbortSignal.timeout(config.timeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(config.timeoutMs), interrupt]),
       });
     } catch (error) {
       return { ok: false, statusCode: null, responseExcerpt: null, error: describe(error) };
