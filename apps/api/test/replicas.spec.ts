@@ -132,4 +132,46 @@ describe('two replicas on one database', () => {
       await database.drop();
     }
   }, 120_000);
+
+  // The circuit breaker is shared: both replicas count their failures on the target row, and after
+  // each cooldown exactly one of them claims the probe. Two independent breakers would each probe
+  // once per cooldown, so some probes would come less than half a cooldown apart.
+  it('opens one circuit for both replicas and lets one probe through per cooldown, cluster-wide', async () => {
+    const cooldownMs = 1500;
+    const database = await createTestDatabase();
+    const sink = await Sink.start();
+    sink.reply = () => ({ status: 500 });
+    const env = { SWEEP_INTERVAL_MS: '100', CIRCUIT_COOLDOWN_MS: String(cooldownMs) };
+    const replicas = await Promise.all([
+      ApiProcess.start(database.url, { ...env, INSTANCE_ID: 'breaker-a' }),
+      ApiProcess.start(database.url, { ...env, INSTANCE_ID: 'breaker-b' }),
+    ]);
+    try {
+      const [a, b] = replicas as [ApiProcess, ApiProcess];
+      const key = await adminApiKey(a.url);
+      const webhook = await call<Webhook>(a.url, key, 'POST', '/api/v1/webhooks', { name: 'breaker' });
+      await call(a.url, key, 'POST', `/api/v1/webhooks/${webhook.id}/targets`, {
+        name: 'failing',
+        type: 'http',
+        http: { url: sink.url, concurrency: 1, maxRetries: 50, maxBackoffMs: 1000 },
+      });
+      const path = new URL(webhook.entrypoints[0]!.url).pathname;
+      await Promise.all([ingest(`${a.url}${path}`, 10), ingest(`${b.url}${path}`, 10)]);
+      await new Promise((resolve) => setTimeout(resolve, 6 * cooldownMs));
+      const times = sink.requests.map((r) => r.receivedAt);
+      const gaps = times.slice(1).map((t, i) => t - times[i]!);
+      const opened = gaps.findIndex((gap) => gap >= cooldownMs * 0.7);
+      const probeGaps = gaps.slice(opened);
+      process.stdout.write(
+        `shared breaker: ${opened + 1} attempts before the circuit opened, then probes ${probeGaps.join(', ')} ms apart\n`,
+      );
+      expect(opened).toBeGreaterThanOrEqual(4);
+      expect(probeGaps.length).toBeGreaterThanOrEqual(3);
+      expect(Math.min(...probeGaps)).toBeGreaterThanOrEqual(cooldownMs * 0.7);
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.stop()));
+      await sink.stop();
+      await database.drop();
+    }
+  }, 120_000);
 });

@@ -32,6 +32,7 @@ export interface AppConfig {
   sweepIntervalMs: number;
   shutdownGraceMs: number;
   autoDisableAfterHours: number;
+  circuitCooldownMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -162,5 +163,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     sweepIntervalMs: integer(env, 'SWEEP_INTERVAL_MS', 1_000, 10, 600_000),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     autoDisableAfterHours: integer(env, 'AUTO_DISABLE_AFTER_HOURS', 120, 1, 87_600),
+    circuitCooldownMs: integer(env, 'CIRCUIT_COOLDOWN_MS', 30_000, 100, 3_600_000),
   };
 }

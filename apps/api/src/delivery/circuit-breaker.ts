@@ -9,19 +9,36 @@ export interface TargetHealth {
   failingSince: Date | null;
 }
 
-export type Admission = { kind: 'attempt' } | { kind: 'open'; until: Date };
+/** The result of one attempt, as the breaker counts it. */
+export interface TargetOutcome {
+  targetId: string;
+  ok: boolean;
+  at: Date;
+}
 
 /**
- * The circuit breaker of one `http` target with retries: 5 failures in a row open it; while open
- * no attempt is made; after the 30 s cooldown it is half-open and lets one probe through at a
- * time (the target's lane limit drops to 1); a success closes it.
+ * `attempt`: closed, go ahead. `open`: no attempt until `until`. `probe`: the cooldown is over and
+ * one probe may go, but only by the replica that claims it on the target row (one per cooldown,
+ * cluster-wide).
+ */
+export type Admission = { kind: 'attempt' } | { kind: 'probe' } | { kind: 'open'; until: Date };
+
+/**
+ * This replica's view of the circuit breaker of one `http` target with retries. The state of
+ * record is the target row (every replica's outcomes are counted there, see TargetHealthService);
+ * this view follows it after each write (`sync`) and reacts to local outcomes at once in between.
+ * 5 failures in a row open the circuit for the cooldown; then one probe is let through; a success
+ * closes it.
  */
 export class CircuitBreaker {
   private consecutiveFailures: number;
   private openUntil: Date | null;
   private failingSince: Date | null;
 
-  constructor(target: TargetSnapshot) {
+  constructor(
+    target: TargetSnapshot,
+    private readonly cooldownMs: number,
+  ) {
     this.consecutiveFailures = target.consecutiveFailures;
     this.openUntil = target.circuitOpenUntil;
     this.failingSince = target.failingSince;
@@ -37,36 +54,59 @@ export class CircuitBreaker {
   }
 
   admit(now = Date.now()): Admission {
-    if (this.tripped && this.openUntil && this.openUntil.getTime() > now) {
-      return { kind: 'open', until: this.openUntil };
-    }
-    return { kind: 'attempt' };
+    if (!this.tripped) return { kind: 'attempt' };
+    if (this.openUntil && this.openUntil.getTime() > now) return { kind: 'open', until: this.openUntil };
+    return { kind: 'probe' };
   }
 
-  /** Records a success; returns the new health when it changed. */
-  success(targetId: string): TargetHealth | undefined {
-    if (this.consecutiveFailures === 0 && this.openUntil === null && this.failingSince === null)
-      return undefined;
+  success(): void {
     this.consecutiveFailures = 0;
     this.openUntil = null;
     this.failingSince = null;
-    return this.health(targetId);
   }
 
-  /** Records a failure; opens the circuit at the threshold (and again after a failed probe). */
-  failure(targetId: string, now = Date.now()): TargetHealth {
+  /** Counts a failure; opens the circuit at the threshold (and again after a failed probe). */
+  failure(now = Date.now()): void {
     this.consecutiveFailures++;
     this.failingSince ??= new Date(now);
-    if (this.tripped) this.openUntil = new Date(now + RETRY_POLICY.circuitCooldownMs);
-    return this.health(targetId);
+    if (this.tripped) this.openUntil = new Date(now + this.cooldownMs);
   }
 
-  private health(targetId: string): TargetHealth {
-    return {
-      targetId,
-      consecutiveFailures: this.consecutiveFailures,
-      circuitOpenUntil: this.openUntil,
-      failingSince: this.failingSince,
-    };
+  /** Takes the state of record, as the target row holds it. */
+  sync(health: TargetHealth): void {
+    this.consecutiveFailures = health.consecutiveFailures;
+    this.openUntil = health.circuitOpenUntil;
+    this.failingSince = health.failingSince;
   }
+}
+
+/**
+ * Outcomes of a batch folded per target, in order: `reset` when a success came (the failures
+ * before it no longer count), then the failures after the last success and when the first was.
+ */
+export interface OutcomeSummary {
+  targetId: string;
+  reset: boolean;
+  failures: number;
+  firstFailureAt: Date | null;
+}
+
+export function summarizeOutcomes(outcomes: TargetOutcome[]): OutcomeSummary[] {
+  const summaries = new Map<string, OutcomeSummary>();
+  for (const outcome of outcomes) {
+    let summary = summaries.get(outcome.targetId);
+    if (!summary) {
+      summary = { targetId: outcome.targetId, reset: false, failures: 0, firstFailureAt: null };
+      summaries.set(outcome.targetId, summary);
+    }
+    if (outcome.ok) {
+      summary.reset = true;
+      summary.failures = 0;
+      summary.firstFailureAt = null;
+    } else {
+      summary.failures++;
+      summary.firstFailureAt ??= outcome.at;
+    }
+  }
+  return [...summaries.values()].sort((a, b) => a.targetId.localeCompare(b.targetId));
 }

@@ -20,14 +20,14 @@ import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { HTTP_TARGET_DEFAULTS } from '../targets/target.dto';
 import { TargetHealthService } from '../targets/target-health.service';
-import { CircuitBreaker, TargetHealth } from './circuit-breaker';
+import { Admission, CircuitBreaker, summarizeOutcomes, TargetOutcome } from './circuit-breaker';
 import { DELIVERY_TASKS_EVENT, DeliveryTask, EventSnapshot, TargetSnapshot } from './delivery-task';
 import { AttemptOutcome, HttpSender } from './http-sender';
 import { INSTANCE_ID } from './instance-id';
 import { LaneDispatcher } from './lane-dispatcher';
 import { DeliveryUpdate, ResultWriter } from './result-writer';
 import { RetryTimers } from './retry-timers';
-import { applyRetryAfter, backoffDelay } from './retry-policy';
+import { applyRetryAfter, backoffDelay, RETRY_POLICY } from './retry-policy';
 
 /** Retries due within this are held in memory (a timer); later ones wait in the table. */
 export const LOCAL_RETRY_HORIZON_MS = 60_000;
@@ -129,7 +129,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   private readonly backlogged = new Set<string>();
   /** The newest known snapshot of every target this process has work for. */
   private readonly targets = new Map<string, TargetSnapshot>();
-  private readonly healthWriter: Batcher<TargetHealth>;
+  private readonly healthWriter: Batcher<TargetOutcome>;
   private started = false;
   private stopping = false;
   private sweeping?: Promise<void>;
@@ -157,11 +157,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       (task) => this.attempt(task),
     );
     this.timers = new RetryTimers((task) => this.dispatcher.push(task));
-    this.healthWriter = new Batcher(
-      (health) => this.targetHealth.saveHealth(latestPerTarget(health)),
-      500,
-      1,
-    );
+    this.healthWriter = new Batcher((outcomes) => this.writeOutcomes(outcomes), 500, 1);
   }
 
   get enabled(): boolean {
@@ -324,7 +320,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     if (target.type !== 'http' || target.http!.maxRetries === 0) return undefined;
     let breaker = this.breakers.get(target.id);
     if (!breaker) {
-      breaker = new CircuitBreaker(target);
+      breaker = new CircuitBreaker(target, this.config.circuitCooldownMs);
       this.breakers.set(target.id, breaker);
     }
     return breaker;
@@ -353,7 +349,8 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     const target = this.targets.get(task.target.id) ?? task.target;
     if (!target.active) return this.cancel(task, 'target is inactive or deleted');
     const breaker = this.breakerFor(target);
-    const admission = breaker?.admit();
+    let admission = breaker?.admit();
+    if (admission?.kind === 'probe') admission = await this.claimProbe(target, breaker!);
     if (admission?.kind === 'open') return this.reschedule(task, admission.until.getTime());
 
     const body = task.event.body ?? (await this.events.body(task.event.id));
@@ -378,10 +375,15 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     };
     let retryAt: number | undefined;
     if (outcome.ok) {
-      const health = breaker?.success(target.id);
-      if (health) this.saveHealth(health);
+      if (breaker) {
+        breaker.success();
+        this.countOutcome(target.id, true);
+      }
     } else {
-      if (breaker && !interrupted) this.saveHealth(breaker.failure(target.id));
+      if (breaker && !interrupted) {
+        breaker.failure();
+        this.countOutcome(target.id, false);
+      }
       const retriesMade = attemptNumber - task.replayBase - 1;
       const maxRetries = target.http?.maxRetries ?? HTTP_TARGET_DEFAULTS.maxRetries;
       if (outcome.gone) {
@@ -522,8 +524,33 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     );
   }
 
-  private saveHealth(health: TargetHealth): void {
-    this.persist(this.healthWriter.submit(health));
+  private countOutcome(targetId: string, ok: boolean): void {
+    this.persist(this.healthWriter.submit({ targetId, ok, at: new Date() }));
+  }
+
+  /** Counts outcomes on the target rows and takes back the state of record (other replicas' outcomes too). */
+  private async writeOutcomes(outcomes: TargetOutcome[]): Promise<void> {
+    const health = await this.targetHealth.recordOutcomes(
+      summarizeOutcomes(outcomes),
+      RETRY_POLICY.circuitFailureThreshold,
+      this.config.circuitCooldownMs,
+    );
+    for (const h of health) this.breakers.get(h.targetId)?.sync(h);
+  }
+
+  /** The cooldown is over: probe only if this replica is the one that claims the probe. */
+  private async claimProbe(target: TargetSnapshot, breaker: CircuitBreaker): Promise<Admission> {
+    const { probe, health } = await this.targetHealth.claimProbe(
+      target.id,
+      RETRY_POLICY.circuitFailureThreshold,
+      this.config.circuitCooldownMs,
+    );
+    breaker.sync(health);
+    if (probe) return { kind: 'attempt' };
+    const admission = breaker.admit();
+    return admission.kind === 'probe'
+      ? { kind: 'open', until: new Date(Date.now() + RETRY_POLICY.initialDelayMs) }
+      : admission;
   }
 
   private checkAutoDisable(target: TargetSnapshot, breaker: CircuitBreaker | undefined): void {
@@ -634,8 +661,4 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   private persist(write: Promise<void>): void {
     write.catch((error) => this.logger.error(`Writing delivery state failed: ${error}`));
   }
-}
-
-function latestPerTarget(health: TargetHealth[]): TargetHealth[] {
-  return [...new Map(health.map((h) => [h.targetId, h])).values()];
 }

@@ -6,10 +6,8 @@ export const RETRY_POLICY = {
   multiplier: 2,
   /** Every delay is spread by ± this fraction. */
   jitter: 0.2,
-  /** Failed attempts in a row that open a target's circuit. */
+  /** Failed attempts in a row that open a target's circuit (which then stays open CIRCUIT_COOLDOWN_MS). */
   circuitFailureThreshold: 5,
-  /** How long an open circuit stays open before one probe is let through. */
-  circuitCooldownMs: 30_000,
 };
 
 /** The delay before retry number `retry` (1 = first retry): exponential, capped, jittered. */

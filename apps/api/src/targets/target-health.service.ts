@@ -2,10 +2,26 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, IsNull, Repository } from 'typeorm';
 import { pgPool } from '../database/pg-pool';
-import type { TargetHealth } from '../delivery/circuit-breaker';
+import type { OutcomeSummary, TargetHealth } from '../delivery/circuit-breaker';
 import type { TargetSnapshot } from '../delivery/delivery-task';
 import { isLive } from './signing-secrets';
 import { Target } from './target.entity';
+
+interface HealthRow {
+  id: string;
+  consecutive_failures: number;
+  circuit_open_until: Date | null;
+  failing_since: Date | null;
+}
+
+function toHealth(row: HealthRow): TargetHealth {
+  return {
+    targetId: row.id,
+    consecutiveFailures: row.consecutive_failures,
+    circuitOpenUntil: row.circuit_open_until,
+    failingSince: row.failing_since,
+  };
+}
 
 export function toSnapshot(target: Target): TargetSnapshot {
   return {
@@ -47,20 +63,69 @@ export class TargetHealthService {
     return new Map(targets.map((target) => [target.id, toSnapshot(target)]));
   }
 
-  /** Stores circuit-breaker state, one statement for the batch. */
-  async saveHealth(health: TargetHealth[]): Promise<void> {
-    if (health.length === 0) return;
-    await pgPool(this.dataSource).query(
-      `UPDATE targets t SET consecutive_failures = h.failures, circuit_open_until = h.open_until, failing_since = h.since
-       FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::timestamptz[]) AS h(id, failures, open_until, since)
-       WHERE t.id = h.id`,
+  /**
+   * Counts a batch of attempt outcomes on the target rows, whichever replica made them, and opens
+   * a circuit that reached `threshold` failures in a row for `cooldownMs`. The counting happens in
+   * the UPDATE itself (on the latest row version), so concurrent replicas never lose a count.
+   * Returns the state of record of every target in the batch.
+   */
+  async recordOutcomes(
+    outcomes: OutcomeSummary[],
+    threshold: number,
+    cooldownMs: number,
+  ): Promise<TargetHealth[]> {
+    if (outcomes.length === 0) return [];
+    const { rows } = await pgPool(this.dataSource).query<HealthRow>(
+      `UPDATE targets t SET
+         consecutive_failures = CASE WHEN o.reset THEN o.failures ELSE t.consecutive_failures + o.failures END,
+         failing_since = CASE WHEN o.reset THEN o.first_failure_at ELSE coalesce(t.failing_since, o.first_failure_at) END,
+         circuit_open_until = CASE
+           WHEN (CASE WHEN o.reset THEN o.failures ELSE t.consecutive_failures + o.failures END) < $5 THEN NULL
+           WHEN o.failures > 0 THEN now() + make_interval(secs => $6::float8 / 1000)
+           ELSE t.circuit_open_until END
+       FROM unnest($1::uuid[], $2::bool[], $3::int[], $4::timestamptz[]) AS o(id, reset, failures, first_failure_at)
+       WHERE t.id = o.id
+       RETURNING t.id, t.consecutive_failures, t.circuit_open_until, t.failing_since`,
       [
-        health.map((h) => h.targetId),
-        health.map((h) => h.consecutiveFailures),
-        health.map((h) => h.circuitOpenUntil),
-        health.map((h) => h.failingSince),
+        outcomes.map((o) => o.targetId),
+        outcomes.map((o) => o.reset),
+        outcomes.map((o) => o.failures),
+        outcomes.map((o) => o.firstFailureAt),
+        threshold,
+        cooldownMs,
       ],
     );
+    return rows.map(toHealth);
+  }
+
+  /**
+   * Claims the one probe of an open circuit whose cooldown is over: the first replica to ask moves
+   * `circuit_open_until` a cooldown ahead and may probe; every other one gets the current state.
+   */
+  async claimProbe(
+    targetId: string,
+    threshold: number,
+    cooldownMs: number,
+  ): Promise<{ probe: boolean; health: TargetHealth }> {
+    const { rows } = await pgPool(this.dataSource).query<HealthRow & { probe: boolean }>(
+      `WITH claimed AS (
+         UPDATE targets SET circuit_open_until = now() + make_interval(secs => $3::float8 / 1000)
+         WHERE id = $1 AND consecutive_failures >= $2 AND (circuit_open_until IS NULL OR circuit_open_until <= now())
+         RETURNING id, consecutive_failures, circuit_open_until, failing_since
+       )
+       SELECT *, true AS probe FROM claimed
+       UNION ALL
+       SELECT id, consecutive_failures, circuit_open_until, failing_since, false AS probe FROM targets
+       WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM claimed)`,
+      [targetId, threshold, cooldownMs],
+    );
+    const row = rows[0];
+    if (!row)
+      return {
+        probe: false,
+        health: { targetId, consecutiveFailures: 0, circuitOpenUntil: null, failingSince: null },
+      };
+    return { probe: row.probe, health: toHealth(row) };
   }
 
   /** Deactivates a target on webhooker's own decision (410 Gone, failing too long), saying why. */
