@@ -338,6 +338,55 @@ describe('ingest and delivery (real PostgreSQL, real HTTP sinks)', () => {
       expect(archived.rows[0].body.toString()).toBe('{"n":1}');
     });
 
+    it("sends a target header instead of the sender's header of that name, whatever its case", async () => {
+      const receiver = await sink();
+      const { ingestPath, targets } = await webhookWith([
+        {
+          name: 'headers',
+          type: 'http',
+          http: { url: receiver.url, headers: { 'X-Tenant': 'from-target' } },
+        },
+      ]);
+      expect(targets[0].http.headers).toEqual({ 'x-tenant': 'from-target' });
+      await testApp
+        .request()
+        .post(ingestPath)
+        .set('x-tenant', 'from-sender')
+        .set('accept-encoding', 'gzip, br')
+        .send({ n: 1 })
+        .expect(200);
+      await waitFor(() => receiver.requests.length === 1, 5000, 'the delivery');
+      expect(receiver.requests[0]!.headers['x-tenant']).toBe('from-target');
+      expect(receiver.requests[0]!.headers['accept-encoding'] ?? '').not.toContain('gzip');
+      const twice = await api()
+        .post(`/api/v1/webhooks/${targets[0].webhookId}/targets`, {
+          name: 'twice',
+          type: 'http',
+          http: { url: receiver.url, headers: { 'X-A': '1', 'x-a': '2' } },
+        })
+        .expect(400);
+      expect(twice.body.errors[0].message).toContain('twice');
+    });
+
+    it('a database target archives an event once, however often the delivery is made', async () => {
+      const { ingestPath } = await webhookWith([{ name: 'archive', type: 'database' }]);
+      const { eventId } = (await testApp.request().post(ingestPath).send({ n: 1 }).expect(200)).body;
+      await waitFor(async () => (await deliveryStatuses(eventId))[0] === 'delivered', 5000, 'delivered');
+      const { rows } = await db.query(`SELECT id FROM deliveries WHERE event_id = $1`, [eventId]);
+      await api().post(`/api/v1/deliveries/${rows[0].id}/replay`).expect(200);
+      await waitFor(
+        async () =>
+          (await db.query(`SELECT attempt_count FROM deliveries WHERE event_id = $1`, [eventId])).rows[0]
+            .attempt_count === 2,
+        5000,
+        'the second delivery',
+      );
+      const archived = await db.query(`SELECT count(*)::int AS n FROM archived_events WHERE event_id = $1`, [
+        eventId,
+      ]);
+      expect(archived.rows[0].n).toBe(1);
+    });
+
     it('retries a failing receiver with backoff: 3 failures then success is 4 attempts and delivered', async () => {
       const flaky = await sink();
       flaky.reply = (n) => (n <= 3 ? { status: 500, body: `failure ${n}` } : { status: 200, body: 'ok' });

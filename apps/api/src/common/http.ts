@@ -7,5 +7,29 @@ export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
 /** The base of the `type` URI of every problem+json answer. */
 export const PROBLEM_TYPE_BASE = 'https://webhooker.dev/problems/';
 
-/** Request headers that carry credentials: never written to logs. */
-export const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key']);
+/** Request headers that carry credentials by name. */
+const CREDENTIAL_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-api-key',
+  'api-key',
+]);
+/** Parts of a header name that mark a credential or a signature (`x-gitlab-token`, `stripe-signature`, `x-shopify-hmac-sha256`…). */
+const CREDENTIAL_NAME_PARTS = /token|signature|secret|password|hmac|auth|api-?key|session/;
+
+/** Whether a header (name in lower case) carries a credential or a signature: never written to logs. */
+export function isCredentialHeader(name: string): boolean {
+  return CREDENTIAL_HEADERS.has(name) || CREDENTIAL_NAME_PARTS.test(name);
+}
+
+/** The headers with every credential's value replaced by `[redacted]`. */
+export function redactCredentials(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [
+      name,
+      isCredentialHeader(name.toLowerCase()) ? '[redacted]' : value,
+    ]),
+  );
+}

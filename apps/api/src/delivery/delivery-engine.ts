@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { Batcher } from '../common/batcher';
 import { encodeBody } from '../common/body-encoding';
-import { CREDENTIAL_HEADERS } from '../common/http';
+import { redactCredentials } from '../common/http';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { CONFIG_CHANGED_EVENT } from '../database/config-change.listener';
 import { pgPool } from '../database/pg-pool';
@@ -35,6 +35,8 @@ export const LOCAL_RETRY_HORIZON_MS = 60_000;
 const INTERRUPT_GRACE_MS = 2_000;
 /** The error recorded for an attempt interrupted by a shutdown. */
 export const INTERRUPTED_BY_SHUTDOWN = 'interrupted: webhooker was shutting down';
+/** A delivery whose attempt failed unexpectedly (not by the receiver) waits this long in the table. */
+const UNEXPECTED_ERROR_DELAY_MS = 30_000;
 /** Rows claimed by one sweep statement at most. */
 const SWEEP_BATCH = 500;
 const SWEEP_JOB = 'delivery-sweep';
@@ -97,15 +99,6 @@ interface ClaimedRow {
   target_id: string;
   attempt_count: number;
   replay_base: number;
-}
-
-function withoutCredentials(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(headers).map(([name, value]) => [
-      name,
-      CREDENTIAL_HEADERS.has(name) ? '[redacted]' : value,
-    ]),
-  );
 }
 
 /**
@@ -310,10 +303,18 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
+  /**
+   * Attempts in flight a target may have: its `concurrency` (1 while its circuit is tripped), but
+   * never more than half of DELIVERY_CONCURRENCY, nor more than an equal share of it among the
+   * targets with work, so a receiver that never answers cannot hold the slots of everyone else.
+   */
   private laneLimit(targetId: string): number {
     if (this.breakers.get(targetId)?.tripped) return 1;
     const target = this.targets.get(targetId);
-    return target ? this.concurrencyOf(target) : HTTP_TARGET_DEFAULTS.concurrency;
+    const configured = target ? this.concurrencyOf(target) : HTTP_TARGET_DEFAULTS.concurrency;
+    const global = this.config.deliveryConcurrency;
+    const share = Math.floor(global / Math.max(1, this.dispatcher.lanesWithWork));
+    return Math.max(1, Math.min(configured, Math.floor(global / 2), share));
   }
 
   private breakerFor(target: TargetSnapshot): CircuitBreaker | undefined {
@@ -339,7 +340,18 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
         `Delivery ${task.deliveryId} failed unexpectedly: ${error instanceof Error ? error.stack : error}`,
       );
       this.release(task.deliveryId);
-      this.persist(this.writer.handBack(task.deliveryId));
+      this.persist(
+        this.writer.update({
+          deliveryId: task.deliveryId,
+          status: task.attemptCount === 0 ? 'pending' : 'retrying',
+          attemptCount: task.attemptCount,
+          nextAttemptAt: new Date(Date.now() + UNEXPECTED_ERROR_DELAY_MS),
+          keepLease: false,
+          recordOutcome: true,
+          lastStatusCode: null,
+          lastError: `internal error: ${(error as Error)?.message ?? error}`,
+        }),
+      );
     } finally {
       this.running.delete(task.deliveryId);
     }
@@ -470,7 +482,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
             method: event.method,
             path: event.path,
             query: event.query,
-            headers: withoutCredentials(event.headers),
+            headers: redactCredentials(event.headers),
             contentType: event.contentType,
             receivedAt: event.receivedAt,
             ...encodeBody(body),

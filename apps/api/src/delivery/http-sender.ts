@@ -1,8 +1,9 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { lookup as dnsLookup, LookupAddress } from 'node:dns';
+import type { LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent, Dispatcher, errors } from 'undici';
 import { isLive } from '../targets/signing-secrets';
+import { HostResolver } from '../targets/host-resolver';
 import { SsrfGuard } from '../targets/ssrf-guard';
 import type { EventSnapshot, TargetSnapshot } from './delivery-task';
 import { signatureHeader } from './signature';
@@ -12,7 +13,10 @@ export const RESPONSE_EXCERPT_BYTES = 4096;
 /** A response body up to this size is read to the end so the connection can be reused. */
 const DRAIN_LIMIT_BYTES = 64 * 1024;
 
-/** Headers of the original request that are not forwarded (hop-by-hop, or set by webhooker). */
+/**
+ * Headers of the original request that are not forwarded: hop-by-hop ones, those webhooker sets,
+ * and `accept-encoding` (the answer is for webhooker's attempt history, not for the sender).
+ */
 const DROPPED_HEADERS = new Set([
   'connection',
   'keep-alive',
@@ -27,6 +31,7 @@ const DROPPED_HEADERS = new Set([
   'content-length',
   'content-type',
   'expect',
+  'accept-encoding',
   'webhook-id',
   'webhook-timestamp',
   'webhook-signature',
@@ -64,7 +69,10 @@ function describe(error: unknown): string {
 export class HttpSender implements OnApplicationShutdown {
   private readonly agent: Agent;
 
-  constructor(private readonly ssrfGuard: SsrfGuard) {
+  constructor(
+    private readonly ssrfGuard: SsrfGuard,
+    private readonly resolver: HostResolver,
+  ) {
     this.agent = new Agent({
       keepAliveTimeout: 10_000,
       connections: 256,
@@ -96,7 +104,7 @@ export class HttpSender implements OnApplicationShutdown {
     for (const [name, value] of Object.entries(event.headers)) {
       if (!DROPPED_HEADERS.has(name)) headers[name] = value;
     }
-    Object.assign(headers, config.headers);
+    for (const [name, value] of Object.entries(config.headers)) headers[name.toLowerCase()] = value;
     if (event.contentType) headers['content-type'] = event.contentType;
     headers['webhook-id'] = event.id;
     headers['webhook-timestamp'] = String(timestamp);
@@ -158,7 +166,10 @@ export class HttpSender implements OnApplicationShutdown {
     return Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8');
   }
 
-  /** DNS lookup for outgoing connections that refuses non-public addresses (unless allowed). */
+  /**
+   * The lookup of outgoing connections: resolves without the thread pool (HostResolver) and
+   * refuses non-public addresses (unless allowed).
+   */
   private readonly checkedLookup = (
     hostname: string,
     options: object,
@@ -168,15 +179,17 @@ export class HttpSender implements OnApplicationShutdown {
       family?: number,
     ) => void,
   ): void => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
-      if (error) return callback(error, []);
-      for (const { address } of addresses) {
-        const check = this.ssrfGuard.checkAddress(address);
-        if (!check.allowed)
-          return callback(new BlockedAddressError(`${hostname} resolves to ${check.reason}`), []);
-      }
-      if ((options as { all?: boolean }).all) return callback(null, addresses);
-      callback(null, addresses[0]!.address, addresses[0]!.family);
-    });
+    this.resolver.resolve(hostname).then(
+      (addresses) => {
+        for (const { address } of addresses) {
+          const check = this.ssrfGuard.checkAddress(address);
+          if (!check.allowed)
+            return callback(new BlockedAddressError(`${hostname} resolves to ${check.reason}`), []);
+        }
+        if ((options as { all?: boolean }).all) return callback(null, addresses);
+        callback(null, addresses[0]!.address, addresses[0]!.family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, []),
+    );
   };
 }

@@ -63,6 +63,11 @@ export class LaneDispatcher {
     return this.running;
   }
 
+  /** Targets with tasks waiting or running. */
+  get lanesWithWork(): number {
+    return this.lanes.size;
+  }
+
   push(task: DeliveryTask): void {
     let lane = this.lanes.get(task.target.id);
     if (!lane) {

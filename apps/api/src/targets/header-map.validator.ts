@@ -27,8 +27,11 @@ export function headerMapProblem(value: unknown): string | undefined {
     return 'must be an object of header names to values';
   const entries = Object.entries(value);
   if (entries.length > MAX_HEADERS) return `may have at most ${MAX_HEADERS} headers`;
+  const seen = new Set<string>();
   for (const [name, headerValue] of entries) {
     if (!TOKEN.test(name)) return `has an invalid header name "${name}"`;
+    if (seen.has(name.toLowerCase())) return `has "${name}" twice (header names ignore case)`;
+    seen.add(name.toLowerCase());
     if (RESERVED_HEADERS.has(name.toLowerCase())) return `cannot set "${name}": webhooker sets it`;
     if (typeof headerValue !== 'string') return `"${name}" must be a string`;
     if (headerValue.length > MAX_VALUE_LENGTH)
@@ -36,6 +39,11 @@ export function headerMapProblem(value: unknown): string | undefined {
     if (/[\r\n\0]/.test(headerValue)) return `"${name}" must not contain line breaks`;
   }
   return undefined;
+}
+
+/** The header map with lower-case names, as it is stored and sent. */
+export function lowerCaseHeaderNames(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }
 
 /** Extra HTTP headers: valid names, string values without line breaks, none that webhooker sets itself. */

@@ -1,8 +1,9 @@
+import { HostResolver } from './host-resolver';
 import { loadConfig } from '../config/config';
 import { SsrfGuard } from './ssrf-guard';
 
 describe('SsrfGuard', () => {
-  const guard = new SsrfGuard(loadConfig({}));
+  const guard = new SsrfGuard(loadConfig({}), new HostResolver());
 
   it.each([
     '127.0.0.1',
@@ -41,10 +42,14 @@ describe('SsrfGuard', () => {
   });
 
   it('allows everything with ALLOW_PRIVATE_TARGETS and listed ranges with ALLOWED_TARGET_CIDRS', () => {
-    expect(new SsrfGuard(loadConfig({ ALLOW_PRIVATE_TARGETS: 'true' })).checkAddress('127.0.0.1')).toEqual({
+    expect(
+      new SsrfGuard(loadConfig({ ALLOW_PRIVATE_TARGETS: 'true' }), new HostResolver()).checkAddress(
+        '127.0.0.1',
+      ),
+    ).toEqual({
       allowed: true,
     });
-    const listed = new SsrfGuard(loadConfig({ ALLOWED_TARGET_CIDRS: '10.1.0.0/16' }));
+    const listed = new SsrfGuard(loadConfig({ ALLOWED_TARGET_CIDRS: '10.1.0.0/16' }), new HostResolver());
     expect(listed.checkAddress('10.1.2.3')).toEqual({ allowed: true });
     expect(listed.checkAddress('10.2.0.1')).toMatchObject({ allowed: false });
   });

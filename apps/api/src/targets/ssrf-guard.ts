@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { HostResolver } from './host-resolver';
 
 /** Everything that is not a public unicast address: loopback, private, link-local, CGNAT, multicast, metadata, reserved. */
 const NON_PUBLIC_V4 = [
@@ -69,7 +69,10 @@ export class SsrfGuard {
   private readonly nonPublic = { ipv4: toBlockList(NON_PUBLIC_V4), ipv6: toBlockList(NON_PUBLIC_V6) };
   private readonly allowed: BlockList;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly resolver: HostResolver,
+  ) {
     this.allowed = toBlockList(config.allowedTargetCidrs);
   }
 
@@ -95,7 +98,7 @@ export class SsrfGuard {
     if (this.config.allowPrivateTargets) return { allowed: true };
     let addresses: { address: string }[];
     try {
-      addresses = await lookup(host, { all: true });
+      addresses = await this.resolver.resolve(host);
     } catch {
       return { allowed: true };
     }

@@ -2,6 +2,7 @@ import { forwardRef, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DeliveryModule } from '../delivery/delivery.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
+import { HostResolver } from './host-resolver';
 import { SsrfGuard } from './ssrf-guard';
 import { TargetHealthService } from './target-health.service';
 import { Target } from './target.entity';
@@ -15,7 +16,7 @@ import { TargetsService } from './targets.service';
     forwardRef(() => WebhooksModule),
   ],
   controllers: [TargetsController],
-  providers: [TargetsService, TargetHealthService, SsrfGuard],
-  exports: [TargetsService, TargetHealthService, SsrfGuard],
+  providers: [TargetsService, TargetHealthService, SsrfGuard, HostResolver],
+  exports: [TargetsService, TargetHealthService, SsrfGuard, HostResolver],
 })
 export class TargetsModule {}

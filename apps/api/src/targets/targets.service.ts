@@ -9,6 +9,7 @@ import { DeliveryService } from '../delivery/delivery.service';
 import { RETRY_POLICY } from '../delivery/retry-policy';
 import { canAccessWebhook } from '../webhooks/webhook-access';
 import { DEFAULT_GRACE_PERIOD_HOURS, isLive, newSigningSecret, rotate } from './signing-secrets';
+import { lowerCaseHeaderNames } from './header-map.validator';
 import { SsrfGuard } from './ssrf-guard';
 import {
   CircuitState,
@@ -207,7 +208,7 @@ export class TargetsService {
     return {
       url: settings.url,
       method: settings.method ?? HTTP_TARGET_DEFAULTS.method,
-      headers: settings.headers ?? {},
+      headers: lowerCaseHeaderNames(settings.headers ?? {}),
       timeoutMs: settings.timeoutMs ?? HTTP_TARGET_DEFAULTS.timeoutMs,
       maxRetries: settings.maxRetries ?? HTTP_TARGET_DEFAULTS.maxRetries,
       maxBackoffMs: settings.maxBackoffMs ?? HTTP_TARGET_DEFAULTS.maxBackoffMs,
