@@ -14,7 +14,7 @@ import {
   slowAnswer,
   tricklingBody,
 } from './misbehaving-receivers';
-import { Sink } from './sink';
+import { Sink, waitFor } from './sink';
 import { ADMIN_PASSWORD, startTestApp, TestApp } from './test-app';
 
 const MiB = 1024 * 1024;
@@ -431,6 +431,11 @@ describe('fault isolation: misbehaving receivers hurt no neighbour and leave not
     report(`same-webhook neighbour: ${latencies(s.sameWebhook.sink)}`);
     // the slow receiver works through its backlog one at a time: what it got is recorded, the rest waits
     const accounting = { settled: ['delivered', 'pending'], inFlight: 1 };
+    await waitFor(
+      async () => ((await faultySummary(s.faulty[0]!)).statuses.delivered ?? 0) >= 2,
+      10_000,
+      'the slow receiver to answer twice',
+    );
     const slow = await awaitFaulty(s.faulty[0]!, 400, accounting, 5_000);
     expect(other).toEqual(intact(10));
     expect(same).toEqual(intact(400));
