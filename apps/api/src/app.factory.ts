@@ -43,9 +43,10 @@ interface BodyParserError {
   status?: number;
   charset?: string;
   encoding?: string;
+  code?: string;
 }
 
-function bodyParserProblem(error: BodyParserError): HttpException | null {
+function bodyParserProblem(error: BodyParserError, request: express.Request): HttpException | null {
   switch (error.type) {
     case 'entity.parse.failed':
       return new BadRequestException(`The body is not valid JSON: ${error.message}`);
@@ -62,6 +63,11 @@ function bodyParserProblem(error: BodyParserError): HttpException | null {
   }
   const status = error.status ?? 500;
   if (status < 400 || status >= 500) return null;
+  if (error.code?.startsWith('Z_')) {
+    return new BadRequestException(
+      `The body is not valid "${request.headers['content-encoding']}" data, as its Content-Encoding says`,
+    );
+  }
   return new HttpException(`The body could not be read: ${error.message}`, status);
 }
 
@@ -71,7 +77,7 @@ function jsonBody(): express.RequestHandler {
   return (request, response, next) =>
     parse(request, response, (error?: BodyParserError) => {
       if (!error) return next();
-      next(bodyParserProblem(error) ?? error);
+      next(bodyParserProblem(error, request) ?? error);
     });
 }
 

@@ -82,10 +82,22 @@ describe('loadConfig', () => {
       { LOG_LEVEL: 'loud' },
       'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
     ],
-    [{ TRUST_PROXY: 'yes' }, 'TRUST_PROXY must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses and CIDR ranges (or loopback, linklocal, uniquelocal) like 10.0.0.0/8,fd00::/8 (got "yes")'],
-    [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses and CIDR ranges (or loopback, linklocal, uniquelocal) like 10.0.0.0/8,fd00::/8 (got "10.0.0.0/33")'],
-    [{ TRUST_PROXY: '10.0.0.1,,10.0.0.2' }, 'TRUST_PROXY must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses and CIDR ranges (or loopback, linklocal, uniquelocal) like 10.0.0.0/8,fd00::/8 (got "10.0.0.1,,10.0.0.2")'],
-    [{ TRUST_PROXY: '1000' }, 'TRUST_PROXY must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses and CIDR ranges (or loopback, linklocal, uniquelocal) like 10.0.0.0/8,fd00::/8 (got "1000")'],
+    [
+      { TRUST_PROXY: 'yes' },
+      'TRUST_PROXY must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses and CIDR ranges (or loopback, linklocal, uniquelocal) like 10.0.0.0/8,fd00::/8 (got "yes")',
+    ],
+    [
+      { TRUST_PROXY: '10.0.0.0/33' },
+      'TRUST_PROXY must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses and CIDR ranges (or loopback, linklocal, uniquelocal) like 10.0.0.0/8,fd00::/8 (got "10.0.0.0/33")',
+    ],
+    [
+      { TRUST_PROXY: '10.0.0.1,,10.0.0.2' },
+      'TRUST_PROXY must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses and CIDR ranges (or loopback, linklocal, uniquelocal) like 10.0.0.0/8,fd00::/8 (got "10.0.0.1,,10.0.0.2")',
+    ],
+    [
+      { TRUST_PROXY: '1000' },
+      'TRUST_PROXY must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses and CIDR ranges (or loopback, linklocal, uniquelocal) like 10.0.0.0/8,fd00::/8 (got "1000")',
+    ],
     [
       { INGEST_MAX_PENDING_EVENTS: '0' },
       'INGEST_MAX_PENDING_EVENTS must be an integer from 1 to 1000000 (got "0")',
@@ -94,7 +106,10 @@ describe('loadConfig', () => {
       { MAX_EVENT_BYTES: '2000', INGEST_MAX_PENDING_BYTES: '1000' },
       'INGEST_MAX_PENDING_BYTES must be an integer from 2000 to 17179869184 (got "1000")',
     ],
-    [{ ROUTE_CACHE_TTL_MS: '60001' }, 'ROUTE_CACHE_TTL_MS must be an integer from 100 to 60000 (got "60001")'],
+    [
+      { ROUTE_CACHE_TTL_MS: '60001' },
+      'ROUTE_CACHE_TTL_MS must be an integer from 100 to 60000 (got "60001")',
+    ],
     [
       { HTTP_REQUEST_TIMEOUT_MS: '500' },
       'HTTP_REQUEST_TIMEOUT_MS must be an integer from 1000 to 3600000 (got "500")',
@@ -107,7 +122,10 @@ describe('loadConfig', () => {
       { HTTP_KEEP_ALIVE_TIMEOUT_MS: '50' },
       'HTTP_KEEP_ALIVE_TIMEOUT_MS must be an integer from 100 to 600000 (got "50")',
     ],
-    [{ HTTP_MAX_CONNECTIONS: 'many' }, 'HTTP_MAX_CONNECTIONS must be an integer from 1 to 1000000 (got "many")'],
+    [
+      { HTTP_MAX_CONNECTIONS: 'many' },
+      'HTTP_MAX_CONNECTIONS must be an integer from 1 to 1000000 (got "many")',
+    ],
     [
       { ALLOWED_TARGET_CIDRS: '10.0.0.0/8,nonsense' },
       'ALLOWED_TARGET_CIDRS must be a comma-separated list of CIDR ranges like 10.0.0.0/8,fd00::/8 (got "10.0.0.0/8,nonsense")',

@@ -9,7 +9,7 @@ export const MAX_EVENT_HEADER_BYTES = 8_192;
  * in the request line and headers; this keeps the columns safe whatever parser options are used.)
  */
 export function storableText(text: string): string {
-  return text.includes('\u0000') ? text.replace(/\u0000/g, '\uFFFD') : text;
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
 }
 
 /** The headers of an event, or why they are refused (a 431 detail). */

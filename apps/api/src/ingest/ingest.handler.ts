@@ -162,7 +162,9 @@ export class IngestHandler {
   /** 503 with Retry-After: the process holds as many events or bytes as it may. */
   private refuseBusy(request: IncomingMessage, response: ServerResponse): void {
     const held = this.budget.held;
-    this.logger.warn(`Ingest backpressure: refusing an event (${held.events} events, ${held.bytes} bytes held)`);
+    this.logger.warn(
+      `Ingest backpressure: refusing an event (${held.events} events, ${held.bytes} bytes held)`,
+    );
     refuseBody(
       request,
       response,
