@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import { connect, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { ConfigChangeListener } from '../src/database/config-change.listener';
@@ -356,7 +357,11 @@ describe('ingest isolation: one sender cannot hurt another (real PostgreSQL, rea
       const path = new URL(url).pathname;
       expect((await post(url, '{}')).status).toBe(200);
       const trickler = rawRequest(testApp.url, head(path, { 'content-length': 1_000, 'x-sender': 'slow' }));
-      const drip = setInterval(() => trickler.socket.write('a'), 50);
+      const slowHead = rawRequest(testApp.url, `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nx-slow: `);
+      const drip = setInterval(() => {
+        trickler.socket.write('a');
+        slowHead.socket.write('b');
+      }, 50);
       try {
         const statuses: number[] = [];
         while (!trickler.socket.destroyed && trickler.received() === '' && statuses.length < 1_000) {
@@ -364,6 +369,7 @@ describe('ingest isolation: one sender cannot hurt another (real PostgreSQL, rea
           statuses.push(response.status);
         }
         expect(lastStatus(await trickler.closed)).toBe(408);
+        expect(lastStatus(await slowHead.closed)).toBe(408);
         expect(statuses.length).toBeGreaterThan(0);
         expect(statuses.every((status) => status === 200)).toBe(true);
         const events = await storedEvents(testApp, entrypointId);
@@ -397,6 +403,32 @@ describe('ingest isolation: one sender cannot hurt another (real PostgreSQL, rea
         debug.mockRestore();
         error.mockRestore();
       }
+    });
+  });
+
+  describe('with a cap on connections (HTTP_MAX_CONNECTIONS=3)', () => {
+    let testApp: TestApp;
+
+    beforeAll(async () => {
+      testApp = await startTestApp({ HTTP_MAX_CONNECTIONS: '3' });
+    });
+    afterAll(() => testApp.close());
+
+    it('drops connections over the cap at once, and serves again when they are gone', async () => {
+      const connections = Array.from({ length: 4 }, () => rawRequest(testApp.url, ''));
+      const dropped = await Promise.race(
+        connections.map((connection) => connection.closed.then(() => connection)),
+      );
+      expect(dropped.received()).toBe('');
+      const kept = connections.filter((connection) => connection !== dropped);
+      const server = testApp.app.getHttpServer() as Server;
+      const count = () => new Promise<number>((resolve) => server.getConnections((_error, n) => resolve(n)));
+      expect(await count()).toBe(3);
+      expect(kept.every((connection) => !connection.socket.destroyed)).toBe(true);
+
+      for (const connection of kept) connection.socket.destroy();
+      await eventually('the connections are closed', async () => (await count()) === 0);
+      expect((await fetch(`${testApp.url}/healthz`)).status).toBe(200);
     });
   });
 

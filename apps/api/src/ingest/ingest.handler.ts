@@ -12,6 +12,8 @@ const INGEST_PATH = /^\/webhook\/([^/?]+)\/?(?:\?|$)/;
 const ACCEPTED_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 /** Seconds a sender refused by backpressure is asked to wait. */
 const RETRY_AFTER_SECONDS = 1;
+/** Backpressure is logged at most this often, with the number of events refused meanwhile. */
+const BUSY_LOG_INTERVAL_MS = 10_000;
 
 /** X-Forwarded-For, every occurrence in order. */
 function forwardedFor(request: IncomingMessage): string | undefined {
@@ -67,6 +69,7 @@ function refuseBody(
 export class IngestHandler {
   private readonly logger = new Logger(IngestHandler.name);
   private readonly budget: IngestBudget;
+  private busy = { refused: 0, loggedAt: -Infinity };
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -161,10 +164,15 @@ export class IngestHandler {
 
   /** 503 with Retry-After: the process holds as many events or bytes as it may. */
   private refuseBusy(request: IncomingMessage, response: ServerResponse): void {
-    const held = this.budget.held;
-    this.logger.warn(
-      `Ingest backpressure: refusing an event (${held.events} events, ${held.bytes} bytes held)`,
-    );
+    this.busy.refused++;
+    if (Date.now() - this.busy.loggedAt >= BUSY_LOG_INTERVAL_MS) {
+      const held = this.budget.held;
+      this.logger.warn(
+        `Ingest backpressure: ${this.busy.refused} event(s) refused with 503 ` +
+          `(${held.events} events and ${held.bytes} bytes held; INGEST_MAX_PENDING_EVENTS, INGEST_MAX_PENDING_BYTES)`,
+      );
+      this.busy = { refused: 0, loggedAt: Date.now() };
+    }
     refuseBody(
       request,
       response,

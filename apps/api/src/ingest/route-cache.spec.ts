@@ -66,6 +66,16 @@ describe('RouteCache', () => {
     expect(allIds).toHaveBeenCalledTimes(3);
   });
 
+  it('does not query for every unknown id while the database fails', async () => {
+    await cache.get(A);
+    jest.advanceTimersByTime(1_000);
+    allIds.mockRejectedValue(new Error('database down'));
+    await expect(cache.get('c')).rejects.toThrow('database down');
+    expect(await cache.get('d')).toBeNull();
+    expect(await cache.get(A)).not.toBeNull();
+    expect(allIds).toHaveBeenCalledTimes(2);
+  });
+
   it('loads a route again once its TTL has passed, so a missed change notification heals', async () => {
     expect(await cache.get(A)).toMatchObject({ state: 'active' });
     jest.advanceTimersByTime(TTL_MS - 1);

@@ -45,6 +45,8 @@ export class RouteCache {
   private generation = 0;
   private known: KnownIds | null = null;
   private knownLoad: { generation: number; done: Promise<void> } | null = null;
+  /** When the last load of the known ids started (successful or not), and in which generation. */
+  private lastLoad = { generation: -1, startedAt: -Infinity };
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -80,18 +82,17 @@ export class RouteCache {
 
   /**
    * Whether an entrypoint has the id. A known id answers from memory (an out-of-date set is
-   * reloaded in the background); an unknown one waits for a reload when the set is out of date,
-   * or when the last load started over MISS_RELOAD_INTERVAL_MS ago, and is answered from memory
-   * otherwise, so a flood of unknown ids costs at most one query a second.
+   * reloaded in the background); an unknown one waits for a reload when the configuration changed
+   * since the last one started, or when that was MISS_RELOAD_INTERVAL_MS ago or more, and is
+   * answered from memory otherwise: a flood of unknown ids costs at most one query a second.
    */
   private async isKnown(entrypointId: string): Promise<boolean> {
     const known = this.known;
-    const current = known !== null && this.isCurrent(known);
     if (known?.ids.has(entrypointId)) {
-      if (!current) this.reloadKnown().catch(() => undefined);
+      if (!this.isCurrent(known) && this.mayReload()) this.reloadKnown().catch(() => undefined);
       return true;
     }
-    if (!current || Date.now() - known.loadedFrom >= MISS_RELOAD_INTERVAL_MS) await this.reloadKnown();
+    if (known === null || this.mayReload()) await this.reloadKnown();
     return this.known!.ids.has(entrypointId);
   }
 
@@ -101,11 +102,19 @@ export class RouteCache {
     );
   }
 
+  private mayReload(): boolean {
+    return (
+      this.lastLoad.generation !== this.generation ||
+      Date.now() - this.lastLoad.startedAt >= MISS_RELOAD_INTERVAL_MS
+    );
+  }
+
   /** Loads the set of known ids, joining a load of the current generation already under way. */
   private reloadKnown(): Promise<void> {
     if (this.knownLoad?.generation === this.generation) return this.knownLoad.done;
     const generation = this.generation;
     const loadedFrom = Date.now();
+    this.lastLoad = { generation, startedAt: loadedFrom };
     const done = this.entrypoints.allIds().then(
       (ids) => {
         const newest = this.known;
