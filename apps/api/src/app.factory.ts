@@ -36,7 +36,7 @@ function serveDashboard(app: NestExpressApplication): void {
   });
 }
 
-/** A body-parser failure as the 4xx it is, with a message that says what is wrong; null for a server fault. */
+/** What an error of body-parser (http-errors) carries. */
 interface BodyParserError {
   type?: string;
   message?: string;
@@ -46,6 +46,7 @@ interface BodyParserError {
   code?: string;
 }
 
+/** A body-parser failure as the 4xx it is, with a message that says what is wrong; null for a server fault. */
 function bodyParserProblem(error: BodyParserError, request: express.Request): HttpException | null {
   switch (error.type) {
     case 'entity.parse.failed':
