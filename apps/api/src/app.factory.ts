@@ -1,4 +1,10 @@
-import { BadRequestException, INestApplication, PayloadTooLargeException } from '@nestjs/common';
+import {
+  BadRequestException,
+  HttpException,
+  INestApplication,
+  PayloadTooLargeException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
@@ -12,6 +18,7 @@ import { serveOpenApi } from './common/openapi';
 import { createValidationPipe } from './common/validation';
 import { IngestHandler } from './ingest/ingest.handler';
 import { AppConfig } from './config/config';
+import { PROXY_TRUST, ProxyTrust } from './common/proxy-trust';
 
 /** Where `nx build web` puts the dashboard, next to the built API. */
 const WEB_DIR = path.resolve(__dirname, '..', 'web');
@@ -29,16 +36,49 @@ function serveDashboard(app: NestExpressApplication): void {
   });
 }
 
+/** What an error of body-parser (http-errors) carries. */
+interface BodyParserError {
+  type?: string;
+  message?: string;
+  status?: number;
+  charset?: string;
+  encoding?: string;
+  code?: string;
+}
+
+/** A body-parser failure as the 4xx it is, with a message that says what is wrong; null for a server fault. */
+function bodyParserProblem(error: BodyParserError, request: express.Request): HttpException | null {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return new BadRequestException(`The body is not valid JSON: ${error.message}`);
+    case 'entity.too.large':
+      return new PayloadTooLargeException('The body is larger than 1 MiB');
+    case 'charset.unsupported':
+      return new UnsupportedMediaTypeException(
+        `The charset "${error.charset}" is not supported; send the JSON body as UTF-8`,
+      );
+    case 'encoding.unsupported':
+      return new UnsupportedMediaTypeException(
+        `The content encoding "${error.encoding}" is not supported; send identity, gzip, deflate or br`,
+      );
+  }
+  const status = error.status ?? 500;
+  if (status < 400 || status >= 500) return null;
+  if (error.code?.startsWith('Z_')) {
+    return new BadRequestException(
+      `The body is not valid "${request.headers['content-encoding']}" data, as its Content-Encoding says`,
+    );
+  }
+  return new HttpException(`The body could not be read: ${error.message}`, status);
+}
+
 /** JSON bodies of API requests (up to 1 MiB), with errors that say what is wrong. */
 function jsonBody(): express.RequestHandler {
   const parse = express.json({ limit: '1mb' });
   return (request, response, next) =>
-    parse(request, response, (error?: { type?: string; message?: string }) => {
-      if (error?.type === 'entity.parse.failed')
-        return next(new BadRequestException(`The body is not valid JSON: ${error.message}`));
-      if (error?.type === 'entity.too.large')
-        return next(new PayloadTooLargeException('The body is larger than 1 MiB'));
-      next(error);
+    parse(request, response, (error?: BodyParserError) => {
+      if (!error) return next();
+      next(bodyParserProblem(error, request) ?? error);
     });
 }
 
@@ -53,6 +93,26 @@ function mountIngest(app: INestApplication): void {
   });
 }
 
+/**
+ * Limits of the HTTP server, so no client can hold a connection or a request open without end:
+ * a request (head and body) must arrive within HTTP_REQUEST_TIMEOUT_MS and its head within
+ * HTTP_HEADERS_TIMEOUT_MS (checked every quarter of the shorter one, or a trickled body would
+ * only be noticed on node's default 30 s round), idle keep-alive connections close after
+ * HTTP_KEEP_ALIVE_TIMEOUT_MS, and connections beyond HTTP_MAX_CONNECTIONS are dropped at once.
+ */
+function limitServer(app: INestApplication, config: AppConfig): void {
+  // connectionsCheckingInterval is read when the server starts listening, so it may be set here.
+  const server: Server & { connectionsCheckingInterval: number } = app.getHttpServer();
+  server.requestTimeout = config.httpRequestTimeoutMs;
+  server.headersTimeout = config.httpHeadersTimeoutMs;
+  server.connectionsCheckingInterval = Math.max(
+    250,
+    Math.floor(Math.min(config.httpRequestTimeoutMs, config.httpHeadersTimeoutMs) / 4),
+  );
+  server.keepAliveTimeout = config.httpKeepAliveTimeoutMs;
+  server.maxConnections = config.httpMaxConnections;
+}
+
 /** Builds the whole application, as `npm start` runs it and as the tests drive it. */
 export async function createApp(
   config: AppConfig,
@@ -64,12 +124,13 @@ export async function createApp(
     bufferLogs: true,
   });
   app.useLogger(app.get(PinoNestLogger));
-  app.set('trust proxy', config.trustProxy);
+  app.set('trust proxy', app.get<ProxyTrust>(PROXY_TRUST));
   app.disable('x-powered-by');
   app.use('/api', jsonBody());
   app.useGlobalPipes(createValidationPipe());
   serveOpenApi(app);
   serveDashboard(app);
+  limitServer(app, config);
   if (config.role !== 'worker') mountIngest(app);
   return app;
 }

@@ -29,7 +29,31 @@ describe('loadConfig', () => {
       sweepIntervalMs: 1_000,
       shutdownGraceMs: 10_000,
       autoDisableAfterHours: 120,
+      ingestMaxPendingEvents: 10_000,
+      ingestMaxPendingBytes: 67_108_864,
+      routeCacheTtlMs: 30_000,
+      httpRequestTimeoutMs: 30_000,
+      httpHeadersTimeoutMs: 10_000,
+      httpKeepAliveTimeoutMs: 5_000,
+      httpMaxConnections: 4_096,
     });
+  });
+
+  it.each([
+    ['true', true],
+    ['false', false],
+    ['0', false],
+    ['1', 1],
+    ['2', 2],
+    ['10.0.0.0/8, fd00::/8,192.0.2.1', ['10.0.0.0/8', 'fd00::/8', '192.0.2.1']],
+    ['loopback,uniquelocal', ['loopback', 'uniquelocal']],
+  ])('reads TRUST_PROXY=%s', (raw, expected) => {
+    expect(loadConfig({ TRUST_PROXY: raw }).trustProxy).toEqual(expected);
+  });
+
+  it('keeps the pending ingest bytes at least one event and the headers timeout within the request timeout', () => {
+    expect(loadConfig({ MAX_EVENT_BYTES: '104857600' }).ingestMaxPendingBytes).toBe(104_857_600);
+    expect(loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '5000' }).httpHeadersTimeoutMs).toBe(5_000);
   });
 
   it('uses JSON logs in production and strips a trailing slash from PUBLIC_URL', () => {
@@ -58,7 +82,50 @@ describe('loadConfig', () => {
       { LOG_LEVEL: 'loud' },
       'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
     ],
-    [{ TRUST_PROXY: 'yes' }, 'TRUST_PROXY must be true or false (got "yes")'],
+    [
+      { TRUST_PROXY: 'yes' },
+      'TRUST_PROXY must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses and CIDR ranges (or loopback, linklocal, uniquelocal) like 10.0.0.0/8,fd00::/8 (got "yes")',
+    ],
+    [
+      { TRUST_PROXY: '10.0.0.0/33' },
+      'TRUST_PROXY must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses and CIDR ranges (or loopback, linklocal, uniquelocal) like 10.0.0.0/8,fd00::/8 (got "10.0.0.0/33")',
+    ],
+    [
+      { TRUST_PROXY: '10.0.0.1,,10.0.0.2' },
+      'TRUST_PROXY must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses and CIDR ranges (or loopback, linklocal, uniquelocal) like 10.0.0.0/8,fd00::/8 (got "10.0.0.1,,10.0.0.2")',
+    ],
+    [
+      { TRUST_PROXY: '1000' },
+      'TRUST_PROXY must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses and CIDR ranges (or loopback, linklocal, uniquelocal) like 10.0.0.0/8,fd00::/8 (got "1000")',
+    ],
+    [
+      { INGEST_MAX_PENDING_EVENTS: '0' },
+      'INGEST_MAX_PENDING_EVENTS must be an integer from 1 to 1000000 (got "0")',
+    ],
+    [
+      { MAX_EVENT_BYTES: '2000', INGEST_MAX_PENDING_BYTES: '1000' },
+      'INGEST_MAX_PENDING_BYTES must be an integer from 2000 to 17179869184 (got "1000")',
+    ],
+    [
+      { ROUTE_CACHE_TTL_MS: '60001' },
+      'ROUTE_CACHE_TTL_MS must be an integer from 100 to 60000 (got "60001")',
+    ],
+    [
+      { HTTP_REQUEST_TIMEOUT_MS: '500' },
+      'HTTP_REQUEST_TIMEOUT_MS must be an integer from 1000 to 3600000 (got "500")',
+    ],
+    [
+      { HTTP_REQUEST_TIMEOUT_MS: '5000', HTTP_HEADERS_TIMEOUT_MS: '6000' },
+      'HTTP_HEADERS_TIMEOUT_MS must be an integer from 1000 to 5000 (got "6000")',
+    ],
+    [
+      { HTTP_KEEP_ALIVE_TIMEOUT_MS: '50' },
+      'HTTP_KEEP_ALIVE_TIMEOUT_MS must be an integer from 100 to 600000 (got "50")',
+    ],
+    [
+      { HTTP_MAX_CONNECTIONS: 'many' },
+      'HTTP_MAX_CONNECTIONS must be an integer from 1 to 1000000 (got "many")',
+    ],
     [
       { ALLOWED_TARGET_CIDRS: '10.0.0.0/8,nonsense' },
       'ALLOWED_TARGET_CIDRS must be a comma-separated list of CIDR ranges like 10.0.0.0/8,fd00::/8 (got "10.0.0.0/8,nonsense")',

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import * as path from 'node:path';
+import { isProxyRange, ProxyTrustSetting } from '../common/proxy-trust';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -18,7 +19,7 @@ export interface AppConfig {
   logFormat: 'json' | 'pretty';
   sessionTtlHours: number;
   loginRateLimit: number;
-  trustProxy: boolean;
+  trustProxy: ProxyTrustSetting;
   allowPrivateTargets: boolean;
   allowedTargetCidrs: string[];
   eventPurgeIntervalMs: number;
@@ -33,6 +34,13 @@ export interface AppConfig {
   shutdownGraceMs: number;
   autoDisableAfterHours: number;
   circuitCooldownMs: number;
+  ingestMaxPendingEvents: number;
+  ingestMaxPendingBytes: number;
+  routeCacheTtlMs: number;
+  httpRequestTimeoutMs: number;
+  httpHeadersTimeoutMs: number;
+  httpKeepAliveTimeoutMs: number;
+  httpMaxConnections: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -114,6 +122,24 @@ function cidrList(env: Env, name: string): string[] {
   return cidrs;
 }
 
+/** TRUST_PROXY: true, false, a number of proxy hops, or a list of proxy addresses and ranges. */
+function proxyTrust(env: Env): ProxyTrustSetting {
+  const raw = value(env, 'TRUST_PROXY');
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d{1,3}$/.test(raw)) return Number(raw) === 0 ? false : Number(raw);
+  const entries = raw.split(',').map((entry) => entry.trim());
+  if (!entries.every(isProxyRange)) {
+    fail(
+      'TRUST_PROXY',
+      'true, false, a number of proxy hops, or a comma-separated list of proxy addresses and CIDR ranges ' +
+        '(or loopback, linklocal, uniquelocal) like 10.0.0.0/8,fd00::/8',
+      raw,
+    );
+  }
+  return entries;
+}
+
 /** Reads and validates the configuration; throws ConfigError on the first bad variable. */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
@@ -125,6 +151,22 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   const publicUrl = (url(env, 'PUBLIC_URL', ['http', 'https']) ?? `http://localhost:${port}`).replace(
     /\/+$/,
     '',
+  );
+  const maxEventBytes = integer(env, 'MAX_EVENT_BYTES', 1_048_576, 1, 104_857_600);
+  const ingestMaxPendingBytes = integer(
+    env,
+    'INGEST_MAX_PENDING_BYTES',
+    Math.max(67_108_864, maxEventBytes),
+    maxEventBytes,
+    17_179_869_184,
+  );
+  const httpRequestTimeoutMs = integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 1_000, 3_600_000);
+  const httpHeadersTimeoutMs = integer(
+    env,
+    'HTTP_HEADERS_TIMEOUT_MS',
+    Math.min(10_000, httpRequestTimeoutMs),
+    1_000,
+    httpRequestTimeoutMs,
   );
   return {
     nodeEnv,
@@ -149,14 +191,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     ),
     sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 168, 1, 8760),
     loginRateLimit: integer(env, 'LOGIN_RATE_LIMIT', 10, 1, 10000),
-    trustProxy: boolean(env, 'TRUST_PROXY', false),
+    trustProxy: proxyTrust(env),
     allowPrivateTargets: boolean(env, 'ALLOW_PRIVATE_TARGETS', false),
     allowedTargetCidrs: cidrList(env, 'ALLOWED_TARGET_CIDRS'),
     eventPurgeIntervalMs: integer(env, 'EVENT_PURGE_INTERVAL_MS', 10_000, 100, 3_600_000),
     retentionIntervalMs: integer(env, 'RETENTION_INTERVAL_MS', 3_600_000, 1_000, 86_400_000),
     role: oneOf(env, 'ROLE', ['all', 'api', 'worker'] as const, 'all'),
     instanceId: instanceId(env),
-    maxEventBytes: integer(env, 'MAX_EVENT_BYTES', 1_048_576, 1, 104_857_600),
+    maxEventBytes,
     deliveryConcurrency: integer(env, 'DELIVERY_CONCURRENCY', 64, 1, 10_000),
     maxQueuedTasks: integer(env, 'MAX_QUEUED_TASKS', 10_000, 10, 1_000_000),
     leaseMs: integer(env, 'LEASE_MS', 60_000, 1_000, 3_600_000),
@@ -164,5 +206,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     autoDisableAfterHours: integer(env, 'AUTO_DISABLE_AFTER_HOURS', 120, 1, 87_600),
     circuitCooldownMs: integer(env, 'CIRCUIT_COOLDOWN_MS', 30_000, 100, 3_600_000),
+    ingestMaxPendingEvents: integer(env, 'INGEST_MAX_PENDING_EVENTS', 10_000, 1, 1_000_000),
+    ingestMaxPendingBytes,
+    routeCacheTtlMs: integer(env, 'ROUTE_CACHE_TTL_MS', 30_000, 100, 60_000),
+    httpRequestTimeoutMs,
+    httpHeadersTimeoutMs,
+    httpKeepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
+    httpMaxConnections: integer(env, 'HTTP_MAX_CONNECTIONS', 4_096, 1, 1_000_000),
   };
 }

@@ -68,4 +68,10 @@ export class EntrypointsService {
   async findForIngest(id: string): Promise<Entrypoint | null> {
     return this.entrypoints.findOne({ where: { id }, relations: { webhook: true }, withDeleted: true });
   }
+
+  /** The id of every entrypoint, deleted ones included: what ingest knows without a query per id. */
+  async allIds(): Promise<string[]> {
+    const rows = await this.entrypoints.find({ select: { id: true }, withDeleted: true });
+    return rows.map((row) => row.id);
+  }
 }

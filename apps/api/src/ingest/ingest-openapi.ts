@@ -37,8 +37,17 @@ function ingestOperation(method: string): OperationObject {
       '404': { description: 'No such entrypoint' },
       '405': { description: 'Only POST, PUT and PATCH are accepted' },
       '410': { description: 'The entrypoint is inactive, or it or its webhook was deleted' },
+      '408': { description: 'The request did not arrive within HTTP_REQUEST_TIMEOUT_MS' },
       '413': { description: 'The body is larger than MAX_EVENT_BYTES' },
-      '503': { description: 'The event could not be stored; retry' },
+      '431': { description: 'More than 100 headers, or more than 8 KiB of header names and values' },
+      '503': {
+        description:
+          'The event could not be stored, or too many events are being received at once (ingest ' +
+          'backpressure, with Retry-After); retry',
+        headers: {
+          'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } },
+        },
+      },
     },
   };
 }

@@ -1,20 +1,35 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isIP } from 'node:net';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { CapturedRequest, IngestService } from './ingest.service';
 import { RouteCache } from './route-cache';
 import { PROBLEM_TYPE_BASE, UUID_PATTERN } from '../common/http';
+import { clientAddress, PROXY_TRUST, ProxyTrust } from '../common/proxy-trust';
+import { captureHeaders, storableText } from './captured-headers';
+import { IngestBudget } from './ingest-budget';
 
 const INGEST_PATH = /^\/webhook\/([^/?]+)\/?(?:\?|$)/;
 const ACCEPTED_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+/** Seconds a sender refused by backpressure is asked to wait. */
+const RETRY_AFTER_SECONDS = 1;
+/** Backpressure is logged at most this often, with the number of events refused meanwhile. */
+const BUSY_LOG_INTERVAL_MS = 10_000;
+
+/** X-Forwarded-For, every occurrence in order. */
+function forwardedFor(request: IncomingMessage): string | undefined {
+  const value = request.headers['x-forwarded-for'];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+/** The sender went away before its body was read (aborted upload or request timeout). */
+class SenderGone extends Error {}
 
 function problem(
   response: ServerResponse,
   status: number,
   title: string,
   detail: string,
-  close = false,
+  extraHeaders: Record<string, string | number> = {},
 ): void {
   const body = JSON.stringify({
     type: `${PROBLEM_TYPE_BASE}${title.toLowerCase().replace(/ /g, '-')}`,
@@ -26,31 +41,54 @@ function problem(
     'content-type': 'application/problem+json',
     'content-length': Buffer.byteLength(body),
     ...(status === 405 ? { allow: 'POST, PUT, PATCH' } : {}),
-    ...(close ? { connection: 'close' } : {}),
+    ...extraHeaders,
   });
   response.end(body);
+}
+
+/** Answers before the body is read, then drops the connection: the rest of the body is not wanted. */
+function refuseBody(
+  request: IncomingMessage,
+  response: ServerResponse,
+  status: number,
+  title: string,
+  detail: string,
+  extraHeaders: Record<string, string | number> = {},
+): void {
+  problem(response, status, title, detail, { ...extraHeaders, connection: 'close' });
+  response.once('finish', () => request.destroy());
 }
 
 /**
  * The entrypoint URLs, `POST|PUT|PATCH /webhook/{entrypointId}`, served straight from node:http in
  * front of the Nest/Express stack: the hot path reads its configuration from memory, captures the
- * body byte for byte and answers 200 only once the event is committed.
+ * body byte for byte and answers 200 only once the event is committed. Every event held in memory
+ * counts against the ingest budget (backpressure).
  */
 @Injectable()
 export class IngestHandler {
   private readonly logger = new Logger(IngestHandler.name);
+  private readonly budget: IngestBudget;
+  private busy = { refused: 0, loggedAt: -Infinity };
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(PROXY_TRUST) private readonly proxyTrust: ProxyTrust,
     private readonly routes: RouteCache,
     private readonly ingest: IngestService,
-  ) {}
+  ) {
+    this.budget = new IngestBudget(config.ingestMaxPendingEvents, config.ingestMaxPendingBytes);
+  }
 
   /** Handles the request when it is for an entrypoint; returns false to pass it on. */
   handle(request: IncomingMessage, response: ServerResponse): boolean {
     const match = INGEST_PATH.exec(request.url ?? '');
     if (!match) return false;
     this.serve(match[1]!, request, response).catch((error) => {
+      if (error instanceof SenderGone) {
+        this.logger.debug(`Sender of ${request.url} went away before its body was read: ${error.message}`);
+        return;
+      }
       this.logger.error(`Ingest failed: ${error instanceof Error ? error.stack : error}`);
       if (!response.headersSent)
         problem(response, 503, 'Service Unavailable', 'The event could not be stored; retry');
@@ -84,73 +122,113 @@ export class IngestHandler {
       const why = route.state === 'gone' ? 'has been deleted' : 'is not active';
       return problem(response, 410, 'Gone', `Entrypoint ${entrypointId} ${why}`);
     }
-    const body = await this.readBody(request, response);
-    if (!body) return;
-    const url = request.url!;
-    const queryStart = url.indexOf('?');
-    const captured: CapturedRequest = {
-      method,
-      path: queryStart === -1 ? url : url.slice(0, queryStart),
-      query: queryStart === -1 ? '' : url.slice(queryStart + 1),
-      headers: this.headers(request),
-      body,
-      sourceIp: this.sourceIp(request),
-      receivedAt,
-    };
-    const eventId = await this.ingest.ingest(route, captured);
-    const answer = `{"status":"ok","eventId":"${eventId}"}`;
-    response.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.length });
-    response.end(answer);
-  }
-
-  /** The body, or null after answering 413 when it is larger than MAX_EVENT_BYTES. */
-  private readBody(request: IncomingMessage, response: ServerResponse): Promise<Buffer | null> {
+    const headers = captureHeaders(request.rawHeaders, request.headers);
+    if ('refused' in headers) {
+      return refuseBody(request, response, 431, 'Request Header Fields Too Large', headers.refused);
+    }
     const limit = this.config.maxEventBytes;
-    const tooLarge = () => {
-      problem(
+    const announced = Number(request.headers['content-length'] ?? 0) || 0;
+    if (announced > limit) {
+      return refuseBody(
+        request,
         response,
         413,
         'Payload Too Large',
         `The body is larger than ${limit} bytes (MAX_EVENT_BYTES)`,
-        true,
       );
-      response.once('finish', () => request.destroy());
-    };
-    if (Number(request.headers['content-length']) > limit) {
-      tooLarge();
-      return Promise.resolve(null);
     }
+    if (!this.budget.admit(announced)) return this.refuseBusy(request, response);
+    let held = announced;
+    try {
+      const body = await this.readBody(request, response, announced, (bytes) => (held += bytes));
+      if (!body) return;
+      const url = request.url!;
+      const queryStart = url.indexOf('?');
+      const captured: CapturedRequest = {
+        method,
+        path: storableText(queryStart === -1 ? url : url.slice(0, queryStart)),
+        query: storableText(queryStart === -1 ? '' : url.slice(queryStart + 1)),
+        headers: headers.headers,
+        body,
+        sourceIp: clientAddress(request.socket.remoteAddress, forwardedFor(request), this.proxyTrust),
+        receivedAt,
+      };
+      const eventId = await this.ingest.ingest(route, captured);
+      const answer = `{"status":"ok","eventId":"${eventId}"}`;
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.length });
+      response.end(answer);
+    } finally {
+      this.budget.release(held);
+    }
+  }
+
+  /** 503 with Retry-After: the process holds as many events or bytes as it may. */
+  private refuseBusy(request: IncomingMessage, response: ServerResponse): void {
+    this.busy.refused++;
+    if (Date.now() - this.busy.loggedAt >= BUSY_LOG_INTERVAL_MS) {
+      const held = this.budget.held;
+      this.logger.warn(
+        `Ingest backpressure: ${this.busy.refused} event(s) refused with 503 ` +
+          `(${held.events} events and ${held.bytes} bytes held; INGEST_MAX_PENDING_EVENTS, INGEST_MAX_PENDING_BYTES)`,
+      );
+      this.busy = { refused: 0, loggedAt: Date.now() };
+    }
+    refuseBody(
+      request,
+      response,
+      503,
+      'Service Unavailable',
+      'Too many events are being received at once (ingest backpressure); retry after the delay in Retry-After',
+      { 'retry-after': RETRY_AFTER_SECONDS },
+    );
+  }
+
+  /**
+   * The body, or null after answering 413 (larger than MAX_EVENT_BYTES) or 503 (over the ingest
+   * budget). Bytes beyond the announced length are taken from the budget as they arrive and
+   * reported to `took`. Rejects with SenderGone when the sender goes away first.
+   */
+  private readBody(
+    request: IncomingMessage,
+    response: ServerResponse,
+    announced: number,
+    took: (bytes: number) => void,
+  ): Promise<Buffer | null> {
+    const limit = this.config.maxEventBytes;
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
+      const stop = (refuse: () => void) => {
+        request.removeAllListeners('data');
+        request.pause();
+        refuse();
+        resolve(null);
+      };
       request.on('data', (chunk: Buffer) => {
+        const unannounced = Math.min(chunk.length, size + chunk.length - announced);
         size += chunk.length;
         if (size > limit) {
-          request.removeAllListeners('data');
-          request.pause();
-          tooLarge();
-          resolve(null);
-          return;
+          return stop(() =>
+            refuseBody(
+              request,
+              response,
+              413,
+              'Payload Too Large',
+              `The body is larger than ${limit} bytes (MAX_EVENT_BYTES)`,
+            ),
+          );
+        }
+        if (unannounced > 0) {
+          if (!this.budget.grow(unannounced)) return stop(() => this.refuseBusy(request, response));
+          took(unannounced);
         }
         chunks.push(chunk);
       });
       request.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-      request.on('error', reject);
+      request.on('error', (error) => reject(new SenderGone(error.message)));
+      request.on('close', () => {
+        if (!request.complete) reject(new SenderGone('the connection closed'));
+      });
     });
-  }
-
-  private headers(request: IncomingMessage): Record<string, string> {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    return headers;
-  }
-
-  private sourceIp(request: IncomingMessage): string | null {
-    const forwarded = request.headers['x-forwarded-for'];
-    const client = typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : '';
-    if (this.config.trustProxy && isIP(client)) return client;
-    return request.socket.remoteAddress ?? null;
   }
 }

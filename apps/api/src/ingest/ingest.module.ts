@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { compileProxyTrust, PROXY_TRUST } from '../common/proxy-trust';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { EntrypointsModule } from '../entrypoints/entrypoints.module';
 import { TargetsModule } from '../targets/targets.module';
 import { DeliveryModule } from '../delivery/delivery.module';
@@ -8,7 +10,16 @@ import { RouteCache } from './route-cache';
 
 @Module({
   imports: [EntrypointsModule, TargetsModule, DeliveryModule],
-  providers: [IngestHandler, IngestService, RouteCache],
-  exports: [IngestHandler],
+  providers: [
+    IngestHandler,
+    IngestService,
+    RouteCache,
+    {
+      provide: PROXY_TRUST,
+      useFactory: (config: AppConfig) => compileProxyTrust(config.trustProxy),
+      inject: [APP_CONFIG],
+    },
+  ],
+  exports: [IngestHandler, PROXY_TRUST],
 })
 export class IngestModule {}
