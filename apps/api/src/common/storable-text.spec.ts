@@ -10,6 +10,11 @@ describe('storableText', () => {
     expect(storableText('short', 10)).toBe('short');
   });
 
+  it('keeps everything else, and has no cap unless asked', () => {
+    expect(storableText('caf\u00e9\tok')).toBe('caf\u00e9\tok');
+    expect(storableText('y'.repeat(100_000))).toHaveLength(100_000);
+  });
+
   it('keeps null', () => {
     expect(storableText(null, 10)).toBeNull();
   });

@@ -1,16 +1,9 @@
+import { storableText } from '../common/storable-text';
+
 /** Headers an event keeps at most; a request with more is refused with 431. */
 export const MAX_EVENT_HEADERS = 100;
 /** Bytes of header names and values an event keeps at most; a request with more is refused with 431. */
 export const MAX_EVENT_HEADER_BYTES = 8_192;
-
-/**
- * Text from a sender made safe for a `text` or `jsonb` column: NUL, which PostgreSQL cannot store
- * in either, becomes U+FFFD. (node's HTTP parser already refuses NUL and other control characters
- * in the request line and headers; this keeps the columns safe whatever parser options are used.)
- */
-export function storableText(text: string): string {
-  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
-}
 
 /** The headers of an event, or why they are refused (a 431 detail). */
 export type CapturedHeaders = { headers: Record<string, string> } | { refused: string };

@@ -5,7 +5,8 @@ import { CapturedRequest, IngestService } from './ingest.service';
 import { RouteCache } from './route-cache';
 import { PROBLEM_TYPE_BASE, UUID_PATTERN } from '../common/http';
 import { clientAddress, PROXY_TRUST, ProxyTrust } from '../common/proxy-trust';
-import { captureHeaders, storableText } from './captured-headers';
+import { storableText } from '../common/storable-text';
+import { captureHeaders } from './captured-headers';
 import { IngestBudget } from './ingest-budget';
 
 const INGEST_PATH = /^\/webhook\/([^/?]+)\/?(?:\?|$)/;
