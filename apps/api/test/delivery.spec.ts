@@ -387,6 +387,30 @@ describe('ingest and delivery (real PostgreSQL, real HTTP sinks)', () => {
       expect(archived.rows[0].n).toBe(1);
     });
 
+    it('does not fan out again an event that this webhooker sent itself (a loop through another address)', async () => {
+      const { webhook, entrypoint, ingestPath } = await webhookWith([]);
+      await api()
+        .post(`/api/v1/webhooks/${webhook.id}/targets`, {
+          name: 'itself',
+          type: 'http',
+          http: { url: `${testApp.url}/webhook/${entrypoint.id}`, maxRetries: 0 },
+        })
+        .expect(201);
+      const { eventId } = (await testApp.request().post(ingestPath).send({ n: 1 }).expect(200)).body;
+      await waitFor(async () => (await deliveryStatuses(eventId))[0] === 'delivered', 5000, 'delivered');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const { rows: events } = await db.query(
+        `SELECT e.id, e.headers, count(d.id)::int AS deliveries FROM events e
+         LEFT JOIN deliveries d ON d.event_id = e.id WHERE e.webhook_id = $1 GROUP BY e.id ORDER BY e.received_at`,
+        [webhook.id],
+      );
+      expect(events).toHaveLength(2);
+      expect(events[0]).toMatchObject({ id: eventId, deliveries: 1 });
+      expect(events[1].deliveries).toBe(0);
+      expect(events[1].headers['webhook-id']).toBe(eventId);
+      expect(events[1].headers['webhooker-installation']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
     it('retries a failing receiver with backoff: 3 failures then success is 4 attempts and delivered', async () => {
       const flaky = await sink();
       flaky.reply = (n) => (n <= 3 ? { status: 500, body: `failure ${n}` } : { status: 200, body: 'ok' });

@@ -6,6 +6,7 @@ import { isLive } from '../targets/signing-secrets';
 import { HostResolver } from '../targets/host-resolver';
 import { SsrfGuard } from '../targets/ssrf-guard';
 import type { EventSnapshot, TargetSnapshot } from './delivery-task';
+import { LOOP_HEADER, LoopGuard } from './loop-guard';
 import { signatureHeader } from './signature';
 
 /** Response bodies are kept up to this many bytes in the attempt history. */
@@ -35,6 +36,7 @@ const DROPPED_HEADERS = new Set([
   'webhook-id',
   'webhook-timestamp',
   'webhook-signature',
+  LOOP_HEADER,
 ]);
 
 export interface AttemptOutcome {
@@ -72,6 +74,7 @@ export class HttpSender implements OnApplicationShutdown {
   constructor(
     private readonly ssrfGuard: SsrfGuard,
     private readonly resolver: HostResolver,
+    private readonly loopGuard: LoopGuard,
   ) {
     this.agent = new Agent({
       keepAliveTimeout: 10_000,
@@ -106,6 +109,7 @@ export class HttpSender implements OnApplicationShutdown {
     }
     for (const [name, value] of Object.entries(config.headers)) headers[name.toLowerCase()] = value;
     if (event.contentType) headers['content-type'] = event.contentType;
+    headers[LOOP_HEADER] = this.loopGuard.installationId;
     headers['webhook-id'] = event.id;
     headers['webhook-timestamp'] = String(timestamp);
     const liveSecrets = target.signingSecrets.filter((secret) => isLive(secret));

@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
@@ -13,6 +13,7 @@ import {
   INLINE_BODY_LIMIT,
 } from '../delivery/delivery-task';
 import { INSTANCE_ID } from '../delivery/instance-id';
+import { LoopGuard } from '../delivery/loop-guard';
 import { MetricsService } from '../metrics/metrics.service';
 import type { Route } from './route-cache';
 
@@ -59,6 +60,7 @@ export interface CapturedRequest {
  */
 @Injectable()
 export class IngestService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(IngestService.name);
   private readonly batcher = new Batcher<PendingEvent>(
     (events) => this.insert(events),
     MAX_BATCH,
@@ -73,6 +75,7 @@ export class IngestService implements BeforeApplicationShutdown {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly emitter: EventEmitter2,
     private readonly metrics: MetricsService,
+    private readonly loopGuard: LoopGuard,
   ) {
     this.leaseHolder = config.role === 'api' ? null : instanceId;
   }
@@ -91,13 +94,20 @@ export class IngestService implements BeforeApplicationShutdown {
       receivedAt: request.receivedAt,
       body: request.body.length <= INLINE_BODY_LIMIT ? request.body : null,
     };
-    const deliveries = route.targets.map((target) => ({ id: randomUUID(), targetId: target.id }));
+    const looped = this.loopGuard.isOwn(request.headers);
+    if (looped) {
+      this.logger.warn(
+        `Event ${event.id} on entrypoint ${route.entrypointId} was sent by this webhooker itself: stored, not delivered again`,
+      );
+    }
+    const targets = looped ? [] : route.targets;
+    const deliveries = targets.map((target) => ({ id: randomUUID(), targetId: target.id }));
     await this.batcher.submit({ entrypointId: route.entrypointId, event, body: request.body, deliveries });
     this.metrics.eventsReceived.inc();
     if (this.leaseHolder && deliveries.length > 0) {
       const tasks: DeliveryTask[] = deliveries.map((delivery, index) => ({
         deliveryId: delivery.id,
-        target: route.targets[index]!,
+        target: targets[index]!,
         event,
         attemptCount: 0,
         replayBase: 0,

@@ -19,6 +19,7 @@ export const RESERVED_HEADERS = new Set([
   'webhook-id',
   'webhook-timestamp',
   'webhook-signature',
+  'webhooker-installation',
 ]);
 
 /** Why a header map is invalid, or undefined when it is valid. */
