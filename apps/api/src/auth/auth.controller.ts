@@ -1,5 +1,6 @@
-import { Body, Controller, Get, HttpCode, Patch, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Patch, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { PasswordHashingBusyFilter } from '../users/password-hasher';
 import { UserDto } from '../users/user.dto';
 import type { User } from '../users/user.entity';
 import { CurrentUser, Public } from './auth.decorators';
@@ -11,6 +12,7 @@ import { LoginThrottlerGuard } from './login-throttler.guard';
 
 /** Dashboard login, the caller's identity and own password. */
 @ApiTags('auth')
+@UseFilters(PasswordHashingBusyFilter)
 @Controller('api/v1/auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}

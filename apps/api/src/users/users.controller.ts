@@ -1,4 +1,15 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+  UseFilters,
+} from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AdminOnly, CurrentUser } from '../auth/auth.decorators';
 import type { AuthenticatedUser } from '../auth/auth.types';
@@ -13,10 +24,12 @@ import {
   UserPageDto,
   UserWithPasswordDto,
 } from './user.dto';
+import { PasswordHashingBusyFilter } from './password-hasher';
 import { UsersService } from './users.service';
 
 /** Managing users: admins only. */
 @ApiTags('users')
+@UseFilters(PasswordHashingBusyFilter)
 @AdminOnly()
 @Controller('api/v1/users')
 export class UsersController {

@@ -1,0 +1,112 @@
+import crypto from 'node:crypto';
+import type { Response } from 'supertest';
+import { hashPassword, verifyPassword } from '../src/users/password';
+import { eventually, withSql } from './fixtures';
+import { ADMIN_PASSWORD, login, startTestApp, TestApp } from './test-app';
+
+/** Fault isolation, security part: login floods, secrets on replays, admin key control, cookie, metrics. */
+describe('security hardening (HTTP, real PostgreSQL)', () => {
+  describe('password hashing under a login flood', () => {
+    const CONCURRENCY = 2;
+    const QUEUE = 3;
+    const FLOOD = 20;
+    let testApp: TestApp;
+
+    beforeAll(async () => {
+      testApp = await startTestApp({
+        PASSWORD_HASH_CONCURRENCY: String(CONCURRENCY),
+        PASSWORD_HASH_QUEUE: String(QUEUE),
+      });
+    });
+    afterAll(() => testApp.close());
+    afterEach(() => jest.restoreAllMocks());
+
+    it('runs at most PASSWORD_HASH_CONCURRENCY hashes at once, refuses the overflow with 503 + Retry-After, and keeps /healthz and logins working', async () => {
+      // Instrument scrypt itself: count the calls in flight, and hold them until the flood has arrived.
+      const realScrypt = crypto.scrypt;
+      let inFlight = 0;
+      let peak = 0;
+      let holding = true;
+      const held: Array<() => void> = [];
+      jest.spyOn(crypto, 'scrypt').mockImplementation(((...args: unknown[]) => {
+        const done = args.pop() as (err: Error | null, key: Buffer) => void;
+        peak = Math.max(peak, ++inFlight);
+        const start = () =>
+          (realScrypt as (...a: unknown[]) => void)(...args, (err: Error | null, key: Buffer) => {
+            inFlight--;
+            done(err, key);
+          });
+        if (holding) held.push(start);
+        else start();
+      }) as unknown as typeof crypto.scrypt);
+
+      const responses: Response[] = [];
+      const flood = Array.from({ length: FLOOD }, (_, i) =>
+        testApp
+          .request()
+          .post('/api/v1/auth/login')
+          .send({ username: i % 2 ? 'admin' : `nobody-${i}`, password: 'wrong-password' })
+          .then((response) => {
+            responses.push(response);
+            return response;
+          }),
+      );
+      // Every request is answered or hashing, but the ones waiting in the queue.
+      await eventually(
+        'the flood is refused or hashing',
+        async () => responses.length + held.length >= FLOOD - QUEUE,
+      );
+      expect(held).toHaveLength(CONCURRENCY);
+      expect(responses).toHaveLength(FLOOD - CONCURRENCY - QUEUE);
+      for (const refused of responses) {
+        expect(refused.status).toBe(503);
+        expect(refused.headers['retry-after']).toBe('1');
+        expect(refused.headers['content-type']).toContain('application/problem+json');
+        expect(refused.body.detail).toBe('Too many logins and password changes at once; retry in a moment');
+      }
+      // The event loop and the rest of the API answer while every hashing slot is taken.
+      await testApp.request().get('/healthz').expect(200);
+
+      holding = false;
+      held.splice(0).forEach((start) => start());
+      const all = await Promise.all(flood);
+      expect(all.filter((response) => response.status === 401)).toHaveLength(CONCURRENCY + QUEUE);
+      expect(peak).toBe(CONCURRENCY);
+
+      await login(testApp, 'admin', ADMIN_PASSWORD);
+      expect(peak).toBe(CONCURRENCY);
+    });
+
+    it('upgrades a hash made with older parameters at the next successful login', async () => {
+      const { agent, csrfToken } = await login(testApp, 'admin', ADMIN_PASSWORD);
+      await agent
+        .post('/api/v1/users')
+        .set('x-csrf-token', csrfToken)
+        .send({ username: 'legacy', password: 'legacy-password' })
+        .expect(201);
+      const legacyHash = await hashPassword('legacy-password', { N: 2 ** 15, r: 8, p: 1 });
+      const storedHash = () =>
+        withSql(testApp, async (sql) => {
+          const { rows } = await sql.query(`SELECT password_hash FROM users WHERE username = 'legacy'`);
+          return rows[0].password_hash as string;
+        });
+      await withSql(testApp, (sql) =>
+        sql.query(`UPDATE users SET password_hash = $1 WHERE username = 'legacy'`, [legacyHash]),
+      );
+
+      await testApp
+        .request()
+        .post('/api/v1/auth/login')
+        .send({ username: 'legacy', password: 'wrong-password' })
+        .expect(401);
+      expect(await storedHash()).toBe(legacyHash);
+
+      await login(testApp, 'legacy', 'legacy-password');
+      const upgraded = await storedHash();
+      expect(upgraded).toMatch(/^scrypt\$4096\$8\$1\$/);
+      await expect(verifyPassword('legacy-password', upgraded)).resolves.toBe(true);
+      await login(testApp, 'legacy', 'legacy-password');
+      expect(await storedHash()).toBe(upgraded);
+    });
+  });
+});
