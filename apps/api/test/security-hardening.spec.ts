@@ -6,6 +6,35 @@ import { ADMIN_PASSWORD, login, startTestApp, TestApp } from './test-app';
 
 /** Fault isolation, security part: login floods, secrets on replays, admin key control, cookie, metrics. */
 describe('security hardening (HTTP, real PostgreSQL)', () => {
+  describe('login limits', () => {
+    it('limits attempts per address whatever the username, besides per address and username', async () => {
+      const limited = await startTestApp({ LOGIN_RATE_LIMIT: '2', LOGIN_RATE_LIMIT_PER_ADDRESS: '5' });
+      try {
+        const attempt = (username: string, password = 'wrong-password') =>
+          limited.request().post('/api/v1/auth/login').send({ username, password });
+        for (let i = 0; i < 2; i++) expect((await attempt('admin')).status).toBe(401);
+        const sameUser = await attempt('admin');
+        expect(sameUser.status).toBe(429);
+        expect(sameUser.body.detail).toBe('Too many login attempts; wait a minute and try again');
+
+        for (const username of ['carol', 'dave', 'erin']) expect((await attempt(username)).status).toBe(401);
+        for (const [username, password] of [
+          ['frank', 'wrong-password'],
+          ['nobody-else', ADMIN_PASSWORD],
+        ]) {
+          const blocked = await attempt(username!, password);
+          expect(blocked.status).toBe(429);
+          expect(blocked.headers['content-type']).toContain('application/problem+json');
+          expect(blocked.body.detail).toBe(
+            'Too many login attempts from this address; wait a minute and try again',
+          );
+        }
+      } finally {
+        await limited.close();
+      }
+    });
+  });
+
   describe('password hashing under a login flood', () => {
     const CONCURRENCY = 2;
     const QUEUE = 3;

@@ -17,7 +17,7 @@ import { LoginThrottlerGuard } from './login-throttler.guard';
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
-  /** Log in with username and password; sets the session cookie. Rate-limited per address and username. */
+  /** Log in with username and password; sets the session cookie. Rate-limited per address and username, and per address. */
   @Public()
   @Post('login')
   @HttpCode(200)
