@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Response } from 'supertest';
 import { hashPassword, verifyPassword } from '../src/users/password';
 import { eventually, withSql } from './fixtures';
+import { SESSION_COOKIE } from '../src/auth/session.middleware';
 import { ADMIN_PASSWORD, login, startTestApp, TestApp } from './test-app';
 
 /** Fault isolation, security part: login floods, secrets on replays, admin key control, cookie, metrics. */
@@ -136,6 +137,54 @@ describe('security hardening (HTTP, real PostgreSQL)', () => {
       await expect(verifyPassword('legacy-password', upgraded)).resolves.toBe(true);
       await login(testApp, 'legacy', 'legacy-password');
       expect(await storedHash()).toBe(upgraded);
+    });
+  });
+
+  describe('session cookie and store', () => {
+    async function sessionCookie(testApp: TestApp, forwardedProto?: string): Promise<string> {
+      const request = testApp.request().post('/api/v1/auth/login');
+      if (forwardedProto) request.set('X-Forwarded-Proto', forwardedProto);
+      const response = await request.send({ username: 'admin', password: ADMIN_PASSWORD }).expect(200);
+      const cookie = (response.headers['set-cookie'] as unknown as string[]).find((c) =>
+        c.startsWith(`${SESSION_COOKIE}=`),
+      );
+      expect(cookie).toBeDefined();
+      return cookie!;
+    }
+
+    it('marks the cookie Secure when PUBLIC_URL is https, and not when it is http', async () => {
+      const https = await startTestApp({ PUBLIC_URL: 'https://hooks.example.test' });
+      try {
+        const secure = await sessionCookie(https, 'https');
+        expect(secure).toMatch(/;\s*Secure/i);
+        expect(secure).toMatch(/HttpOnly/i);
+      } finally {
+        await https.close();
+      }
+      const http = await startTestApp({ PUBLIC_URL: 'http://hooks.example.test' });
+      try {
+        expect(await sessionCookie(http, 'https')).not.toMatch(/;\s*Secure/i);
+        expect(await sessionCookie(http)).not.toMatch(/;\s*Secure/i);
+      } finally {
+        await http.close();
+      }
+    });
+
+    it('retries a failed session set-up on the next request instead of failing for ever', async () => {
+      const testApp = await startTestApp();
+      try {
+        // The set-up reads the session secret from `settings`: take the table away for the first request.
+        await withSql(testApp, (sql) => sql.query(`ALTER TABLE settings RENAME TO settings_away`));
+        const failed = await testApp.request().get('/api/v1/auth/me').expect(500);
+        expect(failed.headers['content-type']).toContain('application/problem+json');
+        await withSql(testApp, (sql) => sql.query(`ALTER TABLE settings_away RENAME TO settings`));
+
+        await testApp.request().get('/api/v1/auth/me').expect(401);
+        const { agent } = await login(testApp, 'admin', ADMIN_PASSWORD);
+        await agent.get('/api/v1/auth/me').expect(200);
+      } finally {
+        await testApp.close();
+      }
     });
   });
 });
