@@ -187,4 +187,51 @@ describe('security hardening (HTTP, real PostgreSQL)', () => {
       }
     });
   });
+
+  describe('/metrics', () => {
+    const TOKEN = 'metrics-token-for-the-tests';
+
+    it('needs `Authorization: Bearer <METRICS_TOKEN>` when METRICS_TOKEN is set', async () => {
+      const testApp = await startTestApp({ METRICS_TOKEN: TOKEN });
+      try {
+        const apiKey = await login(testApp, 'admin', ADMIN_PASSWORD).then(({ agent, csrfToken }) =>
+          agent.post('/api/v1/api-keys').set('x-csrf-token', csrfToken).send({ name: 'not for metrics' }),
+        );
+        for (const authorization of [
+          undefined,
+          `Bearer ${TOKEN.slice(0, -1)}x`,
+          `Bearer ${TOKEN}x`,
+          `Basic ${TOKEN}`,
+          `Bearer ${apiKey.body.key}`,
+        ]) {
+          const request = testApp.request().get('/metrics');
+          if (authorization) request.set('Authorization', authorization);
+          const refused = await request.expect(401);
+          expect(refused.headers['content-type']).toContain('application/problem+json');
+          expect(refused.headers['www-authenticate']).toBe('Bearer realm="metrics"');
+          expect(refused.body.detail).toBe(
+            'Send the metrics token as "Authorization: Bearer <METRICS_TOKEN>"',
+          );
+        }
+        const metrics = await testApp
+          .request()
+          .get('/metrics')
+          .set('Authorization', `Bearer ${TOKEN}`)
+          .expect(200);
+        expect(metrics.text).toContain('webhooker_events_received_total');
+      } finally {
+        await testApp.close();
+      }
+    });
+
+    it('is open when METRICS_TOKEN is unset', async () => {
+      const testApp = await startTestApp();
+      try {
+        const metrics = await testApp.request().get('/metrics').expect(200);
+        expect(metrics.text).toContain('webhooker_events_received_total');
+      } finally {
+        await testApp.close();
+      }
+    });
+  });
 });
