@@ -1,26 +1,31 @@
 import { ExecutionContext, HttpException, HttpStatus, Injectable } from '@nestjs/common';
-import { normalizeIp, ThrottlerGuard, ThrottlerLimitDetail, ThrottlerOptions } from '@nestjs/throttler';
+import {
+  normalizeIp,
+  ThrottlerGetTrackerFunction,
+  ThrottlerGuard,
+  ThrottlerLimitDetail,
+  ThrottlerOptions,
+} from '@nestjs/throttler';
 import type { Request } from 'express';
 import type { AppConfig } from '../config/config';
 
 const LOGIN_THROTTLER = 'login';
 const LOGIN_ADDRESS_THROTTLER = 'login-address';
 
-/** The client address, an IPv6 address widened to its /64 (one host usually holds the whole /64). */
+/** The client address (`request.ip`), an IPv6 address widened to its /64 (one host usually holds the whole /64). */
 function address(request: Request): string {
   return normalizeIp(request.ip ?? '');
 }
 
 /** Tracker of the per-address limit: one address, whatever the username. */
-function addressTracker(request: Request): string {
-  return `address:${address(request)}`;
-}
+const addressTracker: ThrottlerGetTrackerFunction = (request) => `address:${address(request as Request)}`;
 
 /** Tracker of the per-address and username limit. */
-function usernameTracker(request: Request): string {
-  const username = typeof request.body?.username === 'string' ? request.body.username.toLowerCase() : '';
-  return `username:${address(request)}|${username}`;
-}
+const usernameTracker: ThrottlerGetTrackerFunction = (request) => {
+  const { body } = request as Request;
+  const username = typeof body?.username === 'string' ? body.username.toLowerCase() : '';
+  return `username:${address(request as Request)}|${username}`;
+};
 
 /**
  * The two login limits, per minute: LOGIN_RATE_LIMIT attempts for one address and username, and
