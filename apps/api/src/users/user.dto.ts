@@ -80,7 +80,7 @@ export class ResetPasswordDto {
 }
 
 export class UserWithPasswordDto extends UserDto {
-  /** Present only when the password was generated: shown this once. */
+  /** Present only when the password was generated: shown this once (an idempotent replay carries a `[redacted: …]` placeholder). */
   @ApiPropertyOptional()
   password?: string;
 }

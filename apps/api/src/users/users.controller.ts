@@ -44,7 +44,7 @@ export class UsersController {
 
   /** Create a user. */
   @Post()
-  @Idempotent()
+  @Idempotent({ secrets: ['password'] })
   async createUser(@Body() dto: CreateUserDto): Promise<UserWithPasswordDto> {
     const { user, generatedPassword } = await this.users.create(dto);
     return { ...UserDto.from(user), password: generatedPassword };
