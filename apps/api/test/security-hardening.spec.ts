@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Response } from 'supertest';
 import { hashPassword, verifyPassword } from '../src/users/password';
-import { eventually, withSql } from './fixtures';
+import { asUser, createMember, eventually, MISSING_ID, TestUser, withSql } from './fixtures';
 import { SESSION_COOKIE } from '../src/auth/session.middleware';
 import { ADMIN_PASSWORD, login, startTestApp, TestApp } from './test-app';
 
@@ -232,6 +232,112 @@ describe('security hardening (HTTP, real PostgreSQL)', () => {
       } finally {
         await testApp.close();
       }
+    });
+  });
+
+  describe("admins and other users' API keys", () => {
+    let testApp: TestApp;
+    let admin: TestUser;
+    let alice: TestUser;
+    let bob: TestUser;
+
+    beforeAll(async () => {
+      testApp = await startTestApp();
+      admin = await asUser(testApp, 'admin', ADMIN_PASSWORD);
+      alice = await createMember(testApp, admin, 'alice');
+      bob = await createMember(testApp, admin, 'bob');
+    });
+    afterAll(() => testApp.close());
+
+    /** Creates an API key for the user; returns its id and the key. */
+    async function newKey(user: TestUser, name: string): Promise<{ id: string; key: string }> {
+      const response = await user.session.post('/api/v1/api-keys', { name }).expect(201);
+      return { id: response.body.id, key: response.body.key };
+    }
+
+    const works = (key: string) =>
+      testApp.request().get('/api/v1/auth/me').set('Authorization', `Bearer ${key}`);
+
+    it("lets an admin list a user's keys, without the keys themselves", async () => {
+      const ci = await newKey(alice, 'alice ci');
+      const list = await admin.apiKey.get(`/api/v1/users/${alice.id}/api-keys`).expect(200);
+      expect(list.body.items.map((key: { name: string }) => key.name)).toEqual(['alice ci', "alice's key"]);
+      expect(list.body.items[0]).toEqual({
+        id: ci.id,
+        name: 'alice ci',
+        prefix: ci.key.slice(0, 12),
+        createdAt: expect.any(String),
+        lastUsedAt: null,
+      });
+      expect(JSON.stringify(list.body)).not.toContain(ci.key);
+      const page = await admin.apiKey.get(`/api/v1/users/${alice.id}/api-keys?limit=1`).expect(200);
+      expect(page.body.items).toHaveLength(1);
+      expect(page.body.nextCursor).toEqual(expect.any(String));
+    });
+
+    it("lets an admin revoke a user's key at once, and only a key of that user", async () => {
+      const doomed = await newKey(alice, 'doomed');
+      const bobs = await newKey(bob, 'bob keeps it');
+      const notHers = await admin.apiKey.delete(`/api/v1/users/${alice.id}/api-keys/${bobs.id}`).expect(404);
+      expect(notHers.body.detail).toBe(`API key ${bobs.id} not found`);
+      await works(bobs.key).expect(200);
+
+      await works(doomed.key).expect(200);
+      await admin.session.delete(`/api/v1/users/${alice.id}/api-keys/${doomed.id}`).expect(204);
+      await works(doomed.key).expect(401);
+      await admin.session.delete(`/api/v1/users/${alice.id}/api-keys/${doomed.id}`).expect(404);
+      const list = await admin.apiKey.get(`/api/v1/users/${alice.id}/api-keys`).expect(200);
+      expect(list.body.items.map((key: { id: string }) => key.id)).not.toContain(doomed.id);
+    });
+
+    it('answers an unknown user with 404 and a malformed id with 400', async () => {
+      const unknown = await admin.apiKey.get(`/api/v1/users/${MISSING_ID}/api-keys`).expect(404);
+      expect(unknown.body.detail).toBe(`User ${MISSING_ID} not found`);
+      await admin.apiKey.delete(`/api/v1/users/${MISSING_ID}/api-keys/${MISSING_ID}`).expect(404);
+      const malformed = await admin.apiKey.delete(`/api/v1/users/${alice.id}/api-keys/nope`).expect(400);
+      expect(malformed.body.detail).toMatch(/uuid/);
+    });
+
+    it("keeps other users' keys from members: 403 on the admin routes, 404 on their own", async () => {
+      const bobs = await newKey(bob, 'not for alice');
+      await alice.apiKey.get(`/api/v1/users/${bob.id}/api-keys`).expect(403);
+      await alice.session.delete(`/api/v1/users/${bob.id}/api-keys/${bobs.id}`).expect(403);
+      const theirs = await alice.apiKey.delete(`/api/v1/api-keys/${bobs.id}`).expect(404);
+      expect(theirs.body.detail).toBe(`API key ${bobs.id} not found`);
+      await works(bobs.key).expect(200);
+    });
+
+    it('revokes the API keys on a password reset only when asked to', async () => {
+      const carol = await createMember(testApp, admin, 'carol');
+      const kept = await newKey(carol, 'kept');
+      await admin.session
+        .post(`/api/v1/users/${carol.id}/reset-password`, { password: 'new-password-1' })
+        .expect(200);
+      await works(kept.key).expect(200);
+
+      const reset = await admin.session
+        .post(`/api/v1/users/${carol.id}/reset-password`, { password: 'new-password-2', revokeApiKeys: true })
+        .expect(200);
+      expect(reset.body).toEqual({});
+      await works(kept.key).expect(401);
+      const list = await admin.apiKey.get(`/api/v1/users/${carol.id}/api-keys`).expect(200);
+      expect(list.body.items).toEqual([]);
+      await login(testApp, 'carol', 'new-password-2');
+      await works((await newKey(alice, 'alice still has keys')).key).expect(200);
+    });
+
+    it('refuses a revokeApiKeys that is not a boolean with 400 naming the field, changing nothing', async () => {
+      const dave = await createMember(testApp, admin, 'dave');
+      const response = await admin.session
+        .post(`/api/v1/users/${dave.id}/reset-password`, {
+          password: 'another-password',
+          revokeApiKeys: 'yes',
+        })
+        .expect(400);
+      expect(response.body.errors).toEqual([
+        { field: 'revokeApiKeys', message: 'revokeApiKeys must be a boolean value' },
+      ]);
+      await login(testApp, 'dave', 'password-123');
     });
   });
 });

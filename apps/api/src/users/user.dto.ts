@@ -77,6 +77,12 @@ export class ResetPasswordDto {
   @MinLength(PASSWORD_MIN_LENGTH)
   @MaxLength(200)
   password?: string;
+
+  /** true also revokes every API key of the user at once; by default their keys keep working. */
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  revokeApiKeys?: boolean;
 }
 
 export class UserWithPasswordDto extends UserDto {

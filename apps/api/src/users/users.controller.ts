@@ -1,6 +1,7 @@
 import {
   Body,
   Controller,
+  Delete,
   Get,
   HttpCode,
   Param,
@@ -12,6 +13,7 @@ import {
 } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AdminOnly, CurrentUser } from '../auth/auth.decorators';
+import { ApiKeyDto, ApiKeyPageDto } from '../api-keys/api-key.dto';
 import type { AuthenticatedUser } from '../auth/auth.types';
 import { Idempotent } from '../idempotency/idempotent.decorator';
 import { PageQueryDto } from '../common/pagination';
@@ -66,14 +68,37 @@ export class UsersController {
     return UserDto.from(await this.users.update(actor.id, id, dto));
   }
 
-  /** Set a new password for a user (generated when none is given); the user's sessions end. */
+  /**
+   * Set a new password for a user (generated when none is given); the user's sessions end, and with
+   * `revokeApiKeys: true` their API keys are revoked too.
+   */
   @Post(':id/reset-password')
   @HttpCode(200)
   async resetUserPassword(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: ResetPasswordDto,
   ): Promise<GeneratedPasswordDto> {
-    const { generatedPassword } = await this.users.resetPassword(id, dto.password);
+    const { generatedPassword } = await this.users.resetPassword(id, dto);
     return { password: generatedPassword };
+  }
+
+  /** List a user's API keys (without the keys themselves), newest first. */
+  @Get(':id/api-keys')
+  async listUserApiKeys(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() page: PageQueryDto,
+  ): Promise<ApiKeyPageDto> {
+    const result = await this.users.listApiKeys(id, page);
+    return { items: result.items.map(ApiKeyDto.from), nextCursor: result.nextCursor };
+  }
+
+  /** Revoke one of a user's API keys: it stops working at once. */
+  @Delete(':id/api-keys/:keyId')
+  @HttpCode(204)
+  async revokeUserApiKey(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('keyId', ParseUUIDPipe) keyId: string,
+  ): Promise<void> {
+    await this.users.revokeApiKey(id, keyId);
   }
 }

@@ -8,6 +8,8 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, IsNull, Repository } from 'typeorm';
+import { ApiKey } from '../api-keys/api-key.entity';
+import { ApiKeysService } from '../api-keys/api-keys.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
 import { generatePassword } from './password';
@@ -26,6 +28,7 @@ export class UsersService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly hasher: PasswordHasher,
+    private readonly apiKeys: ApiKeysService,
   ) {}
 
   /**
@@ -146,14 +149,33 @@ export class UsersService {
     return user;
   }
 
-  /** Sets a new password (generated when none is given) and ends the user's sessions. */
-  async resetPassword(id: string, password?: string): Promise<{ generatedPassword?: string }> {
+  /**
+   * Sets a new password (generated when none is given) and ends the user's sessions; with
+   * `revokeApiKeys`, revokes every API key of the user too.
+   */
+  async resetPassword(
+    id: string,
+    { password, revokeApiKeys = false }: { password?: string; revokeApiKeys?: boolean },
+  ): Promise<{ generatedPassword?: string }> {
     const user = await this.get(id);
     const generatedPassword = password ? undefined : generatePassword();
     user.passwordHash = await this.hasher.hash(password ?? generatedPassword!);
     await this.users.save(user);
     await this.endSessions(id);
+    if (revokeApiKeys) await this.apiKeys.revokeAll(id);
     return { generatedPassword };
+  }
+
+  /** A user's live API keys, newest first; 404 for an unknown user. */
+  async listApiKeys(userId: string, page: PageQueryDto): Promise<Page<ApiKey>> {
+    await this.get(userId);
+    return this.apiKeys.list(userId, page);
+  }
+
+  /** Revokes one API key of a user; 404 for an unknown user or a key that is not theirs. */
+  async revokeApiKey(userId: string, keyId: string): Promise<void> {
+    await this.get(userId);
+    await this.apiKeys.revoke(userId, keyId);
   }
 
   /** Changes one's own password; every other session of the user ends. */
