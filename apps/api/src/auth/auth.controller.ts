@@ -1,6 +1,7 @@
-import { Body, Controller, Get, HttpCode, Patch, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
-import { PasswordHashingBusyFilter } from '../users/password-hasher';
+import { Body, Controller, Get, HttpCode, Patch, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ProblemDetailsDto } from '../common/problem-details';
+import { HashesPasswords } from '../users/password-hasher';
 import { UserDto } from '../users/user.dto';
 import type { User } from '../users/user.entity';
 import { CurrentUser, Public } from './auth.decorators';
@@ -12,7 +13,6 @@ import { LoginThrottlerGuard } from './login-throttler.guard';
 
 /** Dashboard login, the caller's identity and own password. */
 @ApiTags('auth')
-@UseFilters(PasswordHashingBusyFilter)
 @Controller('api/v1/auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
@@ -22,6 +22,11 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @UseGuards(LoginThrottlerGuard, LocalAuthGuard)
+  @HashesPasswords()
+  @ApiTooManyRequestsResponse({
+    description: 'Too many attempts for this username or from this address in the last minute',
+    type: ProblemDetailsDto,
+  })
   async login(@Req() request: AuthenticatedRequest, @Body() _credentials: LoginDto): Promise<SessionDto> {
     const user = request.user as unknown as User;
     const csrfToken = await this.auth.startSession(request, user.id);
@@ -44,6 +49,7 @@ export class AuthController {
   /** Change one's own password; every other session of the user ends. */
   @Patch('me/password')
   @HttpCode(204)
+  @HashesPasswords()
   async changeMyPassword(
     @CurrentUser() user: AuthenticatedUser,
     @Req() request: AuthenticatedRequest,

@@ -1,5 +1,15 @@
-import { ArgumentsHost, Catch, Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
+import {
+  applyDecorators,
+  ArgumentsHost,
+  Catch,
+  Inject,
+  Injectable,
+  ServiceUnavailableException,
+  UseFilters,
+} from '@nestjs/common';
+import { ApiServiceUnavailableResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ProblemDetailsDto } from '../common/problem-details';
 import { ProblemDetailsFilter } from '../common/problem-details.filter';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ConcurrencyLimiter, LimiterFullError } from './concurrency-limiter';
@@ -17,12 +27,22 @@ export class PasswordHashingBusyException extends ServiceUnavailableException {
 
 /** Renders PasswordHashingBusyException as problem+json with a `Retry-After` header. */
 @Catch(PasswordHashingBusyException)
-export class PasswordHashingBusyFilter extends ProblemDetailsFilter {
+class PasswordHashingBusyFilter extends ProblemDetailsFilter {
   override catch(exception: PasswordHashingBusyException, host: ArgumentsHost): void {
     host.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     super.catch(exception, host);
   }
 }
+
+/** The route hashes a password: a 503 with `Retry-After` when hashing is saturated, documented. */
+export const HashesPasswords = () =>
+  applyDecorators(
+    UseFilters(PasswordHashingBusyFilter),
+    ApiServiceUnavailableResponse({
+      description: 'Too many password hashes at once; retry after the `Retry-After` seconds',
+      type: ProblemDetailsDto,
+    }),
+  );
 
 /**
  * Hashes and checks passwords with scrypt, at most PASSWORD_HASH_CONCURRENCY at once (scrypt runs

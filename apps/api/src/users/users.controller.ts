@@ -9,7 +9,6 @@ import {
   Patch,
   Post,
   Query,
-  UseFilters,
 } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AdminOnly, CurrentUser } from '../auth/auth.decorators';
@@ -26,12 +25,11 @@ import {
   UserPageDto,
   UserWithPasswordDto,
 } from './user.dto';
-import { PasswordHashingBusyFilter } from './password-hasher';
+import { HashesPasswords } from './password-hasher';
 import { UsersService } from './users.service';
 
 /** Managing users: admins only. */
 @ApiTags('users')
-@UseFilters(PasswordHashingBusyFilter)
 @AdminOnly()
 @Controller('api/v1/users')
 export class UsersController {
@@ -47,6 +45,7 @@ export class UsersController {
   /** Create a user. */
   @Post()
   @Idempotent({ secrets: ['password'] })
+  @HashesPasswords()
   async createUser(@Body() dto: CreateUserDto): Promise<UserWithPasswordDto> {
     const { user, generatedPassword } = await this.users.create(dto);
     return { ...UserDto.from(user), password: generatedPassword };
@@ -74,6 +73,7 @@ export class UsersController {
    */
   @Post(':id/reset-password')
   @HttpCode(200)
+  @HashesPasswords()
   async resetUserPassword(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: ResetPasswordDto,
