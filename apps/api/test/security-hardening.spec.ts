@@ -158,6 +158,21 @@ describe('security hardening (HTTP, real PostgreSQL)', () => {
         const secure = await sessionCookie(https, 'https');
         expect(secure).toMatch(/;\s*Secure/i);
         expect(secure).toMatch(/HttpOnly/i);
+        // The session works through the TLS proxy (which says so in X-Forwarded-Proto)…
+        const me = await https
+          .request()
+          .get('/api/v1/auth/me')
+          .set('X-Forwarded-Proto', 'https')
+          .set('Cookie', secure.split(';')[0]!)
+          .expect(200);
+        expect(me.body.user.username).toBe('admin');
+        // …and a login over plain HTTP gets no cookie: a browser would refuse a Secure one there.
+        const plain = await https
+          .request()
+          .post('/api/v1/auth/login')
+          .send({ username: 'admin', password: ADMIN_PASSWORD })
+          .expect(200);
+        expect(plain.headers['set-cookie']).toBeUndefined();
       } finally {
         await https.close();
       }
