@@ -11,8 +11,13 @@ import type { Response } from 'express';
 import { from, Observable, of, throwError } from 'rxjs';
 import { catchError, mergeMap } from 'rxjs/operators';
 import type { AuthenticatedRequest } from '../auth/auth.types';
-import { IDEMPOTENT_SECRETS } from './idempotent.decorator';
-import { IdempotencyService, REDACTED_HEADER, redactSecrets, requestHash } from './idempotency.service';
+import {
+  IDEMPOTENT_SECRETS,
+  IdempotencyService,
+  REDACTED_HEADER,
+  redactSecrets,
+  requestHash,
+} from './idempotency.service';
 
 const HEADER = 'idempotency-key';
 const MAX_KEY_LENGTH = 255;

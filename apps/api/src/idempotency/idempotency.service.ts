@@ -10,6 +10,8 @@ const ABANDONED_AFTER_MS = 60_000;
 /** Keys are remembered this long. */
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 3_600_000;
 
+/** Metadata of an @Idempotent route: the response fields holding a secret shown once, redacted on replays. */
+export const IDEMPOTENT_SECRETS = 'webhooker:idempotentSecrets';
 /** Stands in a replayed response for a secret that was shown once, in the first response. */
 export const REDACTED = '[redacted: shown once, in the first response]';
 /** Response header of a replay naming the fields whose secret was replaced by REDACTED. */

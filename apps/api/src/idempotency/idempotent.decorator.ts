@@ -2,10 +2,7 @@ import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { ApiConflictResponse, ApiHeader, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { ProblemDetailsDto } from '../common/problem-details';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
-import { REDACTED, REDACTED_HEADER } from './idempotency.service';
-
-/** Metadata: the response fields holding a secret shown once, redacted on replays. */
-export const IDEMPOTENT_SECRETS = 'webhooker:idempotentSecrets';
+import { IDEMPOTENT_SECRETS, REDACTED, REDACTED_HEADER } from './idempotency.service';
 
 const KEY_DESCRIPTION =
   'Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the ' +

@@ -8,6 +8,12 @@ function digest(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }
 
+/** The token of an `Authorization: Bearer <token>` header, if the request has one. */
+function bearerToken(request: Request): string | undefined {
+  const [scheme, token] = (request.headers.authorization ?? '').split(' ');
+  return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
+}
+
 /** With METRICS_TOKEN set, `/metrics` needs `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise); unset, it is open. */
 @Injectable()
 export class MetricsTokenGuard implements CanActivate {
@@ -19,11 +25,8 @@ export class MetricsTokenGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (!this.expected) return true;
-    const [scheme, token] = (context.switchToHttp().getRequest<Request>().headers.authorization ?? '').split(
-      ' ',
-    );
-    if (scheme?.toLowerCase() === 'bearer' && token && timingSafeEqual(digest(token), this.expected))
-      return true;
+    const token = bearerToken(context.switchToHttp().getRequest<Request>());
+    if (token !== undefined && timingSafeEqual(digest(token), this.expected)) return true;
     context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
     throw new UnauthorizedException('Send the metrics token as "Authorization: Bearer <METRICS_TOKEN>"');
   }
