@@ -1,11 +1,15 @@
+// The default import is node:crypto itself (the one src/users/password.ts calls), so it can be spied on.
 import crypto from 'node:crypto';
 import type { Response } from 'supertest';
+import { SESSION_COOKIE } from '../src/auth/session.middleware';
 import { hashPassword, verifyPassword } from '../src/users/password';
 import { asUser, createMember, eventually, MISSING_ID, TestUser, withSql } from './fixtures';
-import { SESSION_COOKIE } from '../src/auth/session.middleware';
 import { ADMIN_PASSWORD, login, startTestApp, TestApp } from './test-app';
 
-/** Fault isolation, security part: login floods, secrets on replays, admin key control, cookie, metrics. */
+/**
+ * Fault isolation, security part: login limits, bounded password hashing and its cost, the session
+ * cookie and store, /metrics, and admins' control of API keys. (Redacted idempotent replays: idempotency.spec.ts.)
+ */
 describe('security hardening (HTTP, real PostgreSQL)', () => {
   describe('login limits', () => {
     it('limits attempts per address whatever the username, besides per address and username', async () => {
