@@ -1,7 +1,7 @@
 import { ADMIN_PASSWORD, startTestApp, TestApp } from './test-app';
 import { asUser, createMember, MISSING_ID, TestUser } from './fixtures';
 
-const PUBLIC_URL = 'https://hooks.example.com/';
+const PUBLIC_URL = 'http://hooks.example.com/';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('entrypoints API (HTTP, real PostgreSQL)', () => {
@@ -30,7 +30,7 @@ describe('entrypoints API (HTTP, real PostgreSQL)', () => {
     it('adds an entrypoint with its full inbound URL, active by default', async () => {
       const webhook = await createWebhook(alice);
       expect(webhook.entrypoints[0]!.url).toBe(
-        `https://hooks.example.com/webhook/${webhook.entrypoints[0]!.id}`,
+        `http://hooks.example.com/webhook/${webhook.entrypoints[0]!.id}`,
       );
 
       const response = await alice.session
@@ -39,7 +39,7 @@ describe('entrypoints API (HTTP, real PostgreSQL)', () => {
       expect(response.body).toEqual({
         id: expect.stringMatching(UUID),
         webhookId: webhook.id,
-        url: `https://hooks.example.com/webhook/${response.body.id}`,
+        url: `http://hooks.example.com/webhook/${response.body.id}`,
         description: 'Stripe production',
         active: true,
         createdAt: expect.any(String),

@@ -1,4 +1,4 @@
-import { IdempotencyService } from '../src/idempotency/idempotency.service';
+import { IdempotencyService, REDACTED } from '../src/idempotency/idempotency.service';
 import { ADMIN_PASSWORD, startTestApp, TestApp } from './test-app';
 import { ApiClient, asUser, createMember, TestUser, withSql } from './fixtures';
 
@@ -34,12 +34,14 @@ describe('Idempotency-Key on create calls (HTTP, real PostgreSQL)', () => {
   describe.each([
     {
       what: 'a webhook',
+      secret: undefined,
       path: () => '/api/v1/webhooks',
       body: { name: 'orders', retentionDays: 14 },
       rows: () => count(`SELECT count(*)::int FROM webhooks WHERE name = 'orders'`, []),
     },
     {
       what: 'an entrypoint',
+      secret: undefined,
       path: () => `/api/v1/webhooks/${webhookId}/entrypoints`,
       body: { description: 'from CI' },
       rows: () =>
@@ -49,6 +51,7 @@ describe('Idempotency-Key on create calls (HTTP, real PostgreSQL)', () => {
     },
     {
       what: 'an http target (with its signing secret)',
+      secret: 'signingSecret',
       path: () => `/api/v1/webhooks/${webhookId}/targets`,
       body: { name: 'billing', type: 'http', http: { url: 'http://127.0.0.1:9/billing' } },
       rows: () =>
@@ -56,24 +59,39 @@ describe('Idempotency-Key on create calls (HTTP, real PostgreSQL)', () => {
     },
     {
       what: 'an API key (with the key itself)',
+      secret: 'key',
       path: () => '/api/v1/api-keys',
       body: { name: 'deploy key' },
       rows: () => count(`SELECT count(*)::int FROM api_keys WHERE name = 'deploy key'`, []),
     },
-  ])('creating $what', ({ what, path, body, rows }) => {
+  ])('creating $what', ({ what, secret, path, body, rows }) => {
     const key = `provision ${what}`;
 
-    it('replays the first response for the same key and body, creating one row', async () => {
+    it('replays the first response for the same key and body (a secret redacted), creating one row', async () => {
       const first = await post(alice.apiKey, path(), body, key).expect(201);
       expect(first.headers['idempotent-replayed']).toBeUndefined();
+      const replayed = secret ? { ...first.body, [secret]: REDACTED } : first.body;
+      if (secret) expect(first.body[secret]).toMatch(/^(whk|whsec)_[A-Za-z0-9+/=_-]{20,}$/);
       const again = await post(alice.apiKey, path(), body, key).expect(201);
       expect(again.headers['idempotent-replayed']).toBe('true');
-      expect(again.body).toEqual(first.body);
+      expect(again.headers['idempotent-redacted']).toBe(secret);
+      expect(again.body).toEqual(replayed);
       // The session and the API keys of one user share their keys.
       const bySession = await post(alice.session, path(), body, key).expect(201);
       expect(bySession.headers['idempotent-replayed']).toBe('true');
-      expect(bySession.body).toEqual(first.body);
+      expect(bySession.body).toEqual(replayed);
       expect(await rows()).toBe(1);
+      if (secret) {
+        const stored = await withSql(testApp, async (sql) => {
+          const { rows } = await sql.query(
+            `SELECT response_body::text AS body FROM idempotency_keys WHERE key = $1`,
+            [key],
+          );
+          return rows[0].body as string;
+        });
+        expect(stored).toContain(first.body.id);
+        expect(stored).not.toContain(first.body[secret]);
+      }
     });
 
     it('refuses the same key with another body with 422, creating nothing', async () => {
@@ -139,7 +157,7 @@ describe('Idempotency-Key on create calls (HTTP, real PostgreSQL)', () => {
     expect(bobs.headers['idempotent-replayed']).toBeUndefined();
   });
 
-  it('replays a signing secret rotation instead of rotating twice', async () => {
+  it('replays a signing secret rotation instead of rotating twice, without the new secret', async () => {
     const target = await alice.apiKey
       .post(`/api/v1/webhooks/${webhookId}/targets`, {
         name: 'rotating',
@@ -150,11 +168,45 @@ describe('Idempotency-Key on create calls (HTTP, real PostgreSQL)', () => {
     const key = newKey();
     const path = `/api/v1/targets/${target.body.id}/signing-secrets`;
     const first = await post(alice.apiKey, path, { gracePeriodHours: 2 }, key).expect(201);
+    expect(first.body.secret).toMatch(/^whsec_/);
     const again = await post(alice.apiKey, path, { gracePeriodHours: 2 }, key).expect(201);
     expect(again.headers['idempotent-replayed']).toBe('true');
-    expect(again.body).toEqual(first.body);
+    expect(again.headers['idempotent-redacted']).toBe('secret');
+    expect(again.body).toEqual({ ...first.body, secret: REDACTED });
     const secrets = await alice.apiKey.get(path).expect(200);
     expect(secrets.body).toHaveLength(2);
+  });
+
+  it('replays a user created with a generated password without the password, and one with a given password as it was', async () => {
+    const key = newKey();
+    const first = await post(admin.session, '/api/v1/users', { username: 'generated' }, key).expect(201);
+    expect(first.body.password).toMatch(/^[A-Za-z0-9_-]{20}$/);
+    const again = await post(admin.session, '/api/v1/users', { username: 'generated' }, key).expect(201);
+    expect(again.headers['idempotent-redacted']).toBe('password');
+    expect(again.body).toEqual({ ...first.body, password: REDACTED });
+
+    const given = newKey();
+    const body = { username: 'given', password: 'given-password' };
+    const created = await post(admin.session, '/api/v1/users', body, given).expect(201);
+    expect(created.body.password).toBeUndefined();
+    const replay = await post(admin.session, '/api/v1/users', body, given).expect(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.headers['idempotent-redacted']).toBeUndefined();
+    expect(replay.body).toEqual(created.body);
+  });
+
+  it('redacts a secret on replay also in a response stored before redaction existed', async () => {
+    const key = newKey();
+    const first = await post(alice.apiKey, '/api/v1/api-keys', { name: 'stored in clear' }, key).expect(201);
+    await withSql(testApp, (sql) =>
+      sql.query(`UPDATE idempotency_keys SET response_body = $1 WHERE key = $2`, [
+        JSON.stringify(first.body),
+        key,
+      ]),
+    );
+    const again = await post(alice.apiKey, '/api/v1/api-keys', { name: 'stored in clear' }, key).expect(201);
+    expect(again.body).toEqual({ ...first.body, key: REDACTED });
+    expect(again.headers['idempotent-redacted']).toBe('key');
   });
 
   it('accepts a key of 255 characters and refuses a longer or an empty one with 400', async () => {

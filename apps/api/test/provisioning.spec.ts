@@ -5,7 +5,7 @@ import { asUser, createMember, TestUser } from './fixtures';
 import { freePort } from './global-setup';
 
 const SCRIPT = path.resolve(__dirname, '../../../examples/provision-ci.mjs');
-const PUBLIC_URL = 'https://hooks.example.com';
+const PUBLIC_URL = 'http://hooks.example.com';
 const TARGET_URL = 'https://billing.example.com/hooks/orders';
 
 interface Run {

@@ -29,6 +29,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       INSTANCE_ID: `test-${randomBytes(4).toString('hex')}`,
       ADMIN_PASSWORD,
       LOGIN_RATE_LIMIT: '1000',
+      LOGIN_RATE_LIMIT_PER_ADDRESS: '10000',
+      // Test-only: new password hashes at N = 2^12 instead of 2^17 (test/security-hardening.spec.ts and
+      // src/users/password.spec.ts prove the default cost and the upgrade of older hashes).
+      INSECURE_SCRYPT_LOG2_N: '12',
       ...env,
     }),
     databaseUrl: database.url,

@@ -1,7 +1,7 @@
 import { ADMIN_PASSWORD, login, startTestApp, TestApp } from './test-app';
 import { asUser, createMember, MISSING_ID, TestUser, withSql } from './fixtures';
 
-const PUBLIC_URL = 'https://hooks.example.com';
+const PUBLIC_URL = 'http://hooks.example.com';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 

@@ -40,7 +40,10 @@ export class ApiKeyDto {
 }
 
 export class CreatedApiKeyDto extends ApiKeyDto {
-  /** The whole key: send it as `Authorization: Bearer <key>`. Shown this once; only its hash is stored. */
+  /**
+   * The whole key: send it as `Authorization: Bearer <key>`. Shown this once; only its hash is stored
+   * (an idempotent replay carries a `[redacted: …]` placeholder instead).
+   */
   @ApiProperty({ example: 'whk_3fK9a0QeZ2m8yNf4u1cWkq7hT6pLr0sXbVd5gEa9iJo' })
   key: string;
 }

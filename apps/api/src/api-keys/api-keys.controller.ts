@@ -15,7 +15,7 @@ export class ApiKeysController {
 
   /** Create an API key. The key is in this response only. */
   @Post()
-  @Idempotent()
+  @Idempotent({ secrets: ['key'] })
   async createApiKey(
     @CurrentUser() user: AuthenticatedUser,
     @Body() dto: CreateApiKeyDto,

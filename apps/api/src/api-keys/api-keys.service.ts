@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
-import { Repository } from 'typeorm';
+import { IsNull, Repository } from 'typeorm';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
 import { ApiKey } from './api-key.entity';
 
@@ -42,6 +42,12 @@ export class ApiKeysService {
   async revoke(userId: string, id: string): Promise<void> {
     const result = await this.keys.softDelete({ id, userId });
     if (!result.affected) throw new NotFoundException(`API key ${id} not found`);
+  }
+
+  /** Revokes every live key of the user at once; returns how many. */
+  async revokeAll(userId: string): Promise<number> {
+    const result = await this.keys.softDelete({ userId, deletedAt: IsNull() });
+    return result.affected ?? 0;
   }
 
   /** The id of the user owning `key`, if the key exists and is not revoked. */

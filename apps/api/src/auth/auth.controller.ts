@@ -1,5 +1,7 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ProblemDetailsDto } from '../common/problem-details';
+import { HashesPasswords } from '../users/password-hasher';
 import { UserDto } from '../users/user.dto';
 import type { User } from '../users/user.entity';
 import { CurrentUser, Public } from './auth.decorators';
@@ -15,11 +17,16 @@ import { LoginThrottlerGuard } from './login-throttler.guard';
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
-  /** Log in with username and password; sets the session cookie. Rate-limited per address and username. */
+  /** Log in with username and password; sets the session cookie. Rate-limited per address and username, and per address. */
   @Public()
   @Post('login')
   @HttpCode(200)
   @UseGuards(LoginThrottlerGuard, LocalAuthGuard)
+  @HashesPasswords()
+  @ApiTooManyRequestsResponse({
+    description: 'Too many attempts for this username or from this address in the last minute',
+    type: ProblemDetailsDto,
+  })
   async login(@Req() request: AuthenticatedRequest, @Body() _credentials: LoginDto): Promise<SessionDto> {
     const user = request.user as unknown as User;
     const csrfToken = await this.auth.startSession(request, user.id);
@@ -42,6 +49,7 @@ export class AuthController {
   /** Change one's own password; every other session of the user ends. */
   @Patch('me/password')
   @HttpCode(204)
+  @HashesPasswords()
   async changeMyPassword(
     @CurrentUser() user: AuthenticatedUser,
     @Req() request: AuthenticatedRequest,

@@ -10,7 +10,7 @@ import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { LocalAuthGuard, LocalStrategy } from './local.strategy';
-import { LOGIN_THROTTLER, LoginThrottlerGuard } from './login-throttler.guard';
+import { loginThrottlers, LoginThrottlerGuard } from './login-throttler.guard';
 import { SessionMiddleware } from './session.middleware';
 
 @Module({
@@ -21,9 +21,7 @@ import { SessionMiddleware } from './session.middleware';
     SettingsModule,
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({
-        throttlers: [{ name: LOGIN_THROTTLER, ttl: 60_000, limit: config.loginRateLimit }],
-      }),
+      useFactory: (config: AppConfig) => ({ throttlers: loginThrottlers(config) }),
     }),
   ],
   controllers: [AuthController],

@@ -15,7 +15,7 @@ const SESSION_SECRET_KEY = 'session_secret';
 /**
  * Dashboard sessions: an httpOnly SameSite=Lax cookie, stored in the `sessions` table so they
  * survive restarts and work across replicas. The secret is generated on first start and kept in
- * `settings`.
+ * `settings`. The cookie is Secure when PUBLIC_URL is https.
  */
 @Injectable()
 export class SessionMiddleware implements NestMiddleware, OnModuleDestroy {
@@ -28,8 +28,12 @@ export class SessionMiddleware implements NestMiddleware, OnModuleDestroy {
     private readonly settings: SettingsService,
   ) {}
 
+  /** Sets the session handler up on first use; a failed set-up is forgotten, so the next request retries. */
   use(request: Request, response: Response, next: NextFunction): void {
-    this.handler ??= this.createHandler();
+    this.handler ??= this.createHandler().catch((error: unknown) => {
+      this.handler = undefined;
+      throw error;
+    });
     this.handler.then((handler) => handler(request, response, next), next);
   }
 
@@ -46,6 +50,7 @@ export class SessionMiddleware implements NestMiddleware, OnModuleDestroy {
       createTableIfMissing: false,
       pruneSessionInterval: 15 * 60,
     });
+    const https = new URL(this.config.publicUrl).protocol === 'https:';
     return session({
       name: SESSION_COOKIE,
       secret,
@@ -53,10 +58,13 @@ export class SessionMiddleware implements NestMiddleware, OnModuleDestroy {
       resave: false,
       saveUninitialized: false,
       rolling: true,
+      // webhooker speaks plain HTTP behind the TLS proxy of an https PUBLIC_URL: the proxy's
+      // X-Forwarded-Proto tells express-session that the Secure cookie may be set.
+      proxy: https,
       cookie: {
         httpOnly: true,
         sameSite: 'lax',
-        secure: 'auto',
+        secure: https,
         maxAge: this.config.sessionTtlHours * 3_600_000,
       },
     });

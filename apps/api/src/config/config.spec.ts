@@ -15,6 +15,11 @@ describe('loadConfig', () => {
       logFormat: 'pretty',
       sessionTtlHours: 168,
       loginRateLimit: 10,
+      loginRateLimitPerAddress: 100,
+      passwordHashConcurrency: 2,
+      passwordHashQueue: 16,
+      insecureScryptLog2N: undefined,
+      metricsToken: undefined,
       trustProxy: false,
       allowPrivateTargets: false,
       allowedTargetCidrs: [],
@@ -60,6 +65,24 @@ describe('loadConfig', () => {
     const config = loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://hooks.example.com/' });
     expect(config.logFormat).toBe('json');
     expect(config.publicUrl).toBe('https://hooks.example.com');
+  });
+
+  it('reads the login, password hashing and metrics settings', () => {
+    expect(
+      loadConfig({
+        LOGIN_RATE_LIMIT_PER_ADDRESS: '30',
+        PASSWORD_HASH_CONCURRENCY: '1',
+        PASSWORD_HASH_QUEUE: '0',
+        INSECURE_SCRYPT_LOG2_N: '12',
+        METRICS_TOKEN: 'a-metrics-token-of-some-length',
+      }),
+    ).toMatchObject({
+      loginRateLimitPerAddress: 30,
+      passwordHashConcurrency: 1,
+      passwordHashQueue: 0,
+      insecureScryptLog2N: 12,
+      metricsToken: 'a-metrics-token-of-some-length',
+    });
   });
 
   it('reads a list of allowed target ranges', () => {
@@ -138,6 +161,21 @@ describe('loadConfig', () => {
     [{ INSTANCE_ID: 'a b' }, 'INSTANCE_ID must be up to 64 letters, digits, ".", "_" or "-" (got "a b")'],
     [{ DELIVERY_CONCURRENCY: '0' }, 'DELIVERY_CONCURRENCY must be an integer from 1 to 10000 (got "0")'],
     [{ ADMIN_PASSWORD: 'short' }, 'ADMIN_PASSWORD must be at least 8 characters long (got "*****")'],
+    [
+      { LOGIN_RATE_LIMIT_PER_ADDRESS: '0' },
+      'LOGIN_RATE_LIMIT_PER_ADDRESS must be an integer from 1 to 100000 (got "0")',
+    ],
+    [
+      { PASSWORD_HASH_CONCURRENCY: '0' },
+      'PASSWORD_HASH_CONCURRENCY must be an integer from 1 to 64 (got "0")',
+    ],
+    [{ PASSWORD_HASH_QUEUE: '-1' }, 'PASSWORD_HASH_QUEUE must be an integer from 0 to 10000 (got "-1")'],
+    [{ INSECURE_SCRYPT_LOG2_N: '9' }, 'INSECURE_SCRYPT_LOG2_N must be an integer from 10 to 17 (got "9")'],
+    [
+      { NODE_ENV: 'production', INSECURE_SCRYPT_LOG2_N: '12' },
+      'INSECURE_SCRYPT_LOG2_N must be unset when NODE_ENV=production (got "12")',
+    ],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN must be at least 16 characters long (got "*****")'],
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
   });

@@ -19,6 +19,16 @@ export interface AppConfig {
   logFormat: 'json' | 'pretty';
   sessionTtlHours: number;
   loginRateLimit: number;
+  /** Login attempts a minute from one address, whatever the username. */
+  loginRateLimitPerAddress: number;
+  /** Password hashes computed at once at most (each holds a libuv thread and 128 MiB). */
+  passwordHashConcurrency: number;
+  /** Password hashes waiting for a slot at most; more are refused with 503. */
+  passwordHashQueue: number;
+  /** Tests and development only: log2 of the scrypt cost N of new hashes instead of 17. */
+  insecureScryptLog2N: number | undefined;
+  /** When set, `GET /metrics` needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
   trustProxy: ProxyTrustSetting;
   allowPrivateTargets: boolean;
   allowedTargetCidrs: string[];
@@ -82,6 +92,23 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   if (raw === 'true' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;
   return fail(name, 'true or false', raw);
+}
+
+/** INSECURE_SCRYPT_LOG2_N: a lower password hashing cost for tests, refused in production. */
+function insecureScryptLog2N(env: Env, nodeEnv: NodeEnv): number | undefined {
+  if (value(env, 'INSECURE_SCRYPT_LOG2_N') === undefined) return undefined;
+  if (nodeEnv === 'production') {
+    fail('INSECURE_SCRYPT_LOG2_N', 'unset when NODE_ENV=production', value(env, 'INSECURE_SCRYPT_LOG2_N')!);
+  }
+  return integer(env, 'INSECURE_SCRYPT_LOG2_N', 17, 10, 17);
+}
+
+/** METRICS_TOKEN: a bearer token of 16 or more characters, or unset. */
+function metricsToken(env: Env): string | undefined {
+  const raw = value(env, 'METRICS_TOKEN');
+  if (raw !== undefined && raw.length < 16)
+    fail('METRICS_TOKEN', 'at least 16 characters long', '*'.repeat(raw.length));
+  return raw;
 }
 
 function url(env: Env, name: string, protocols: string[]): string | undefined {
@@ -191,6 +218,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     ),
     sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 168, 1, 8760),
     loginRateLimit: integer(env, 'LOGIN_RATE_LIMIT', 10, 1, 10000),
+    loginRateLimitPerAddress: integer(env, 'LOGIN_RATE_LIMIT_PER_ADDRESS', 100, 1, 100_000),
+    passwordHashConcurrency: integer(env, 'PASSWORD_HASH_CONCURRENCY', 2, 1, 64),
+    passwordHashQueue: integer(env, 'PASSWORD_HASH_QUEUE', 16, 0, 10_000),
+    insecureScryptLog2N: insecureScryptLog2N(env, nodeEnv),
+    metricsToken: metricsToken(env),
     trustProxy: proxyTrust(env),
     allowPrivateTargets: boolean(env, 'ALLOW_PRIVATE_TARGETS', false),
     allowedTargetCidrs: cidrList(env, 'ALLOWED_TARGET_CIDRS'),

@@ -10,6 +10,25 @@ const ABANDONED_AFTER_MS = 60_000;
 /** Keys are remembered this long. */
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 3_600_000;
 
+/** Metadata of an @Idempotent route: the response fields holding a secret shown once, redacted on replays. */
+export const IDEMPOTENT_SECRETS = 'webhooker:idempotentSecrets';
+/** Stands in a replayed response for a secret that was shown once, in the first response. */
+export const REDACTED = '[redacted: shown once, in the first response]';
+/** Response header of a replay naming the fields whose secret was replaced by REDACTED. */
+export const REDACTED_HEADER = 'Idempotent-Redacted';
+
+/** A copy of a response body with the `fields` that hold a value replaced by REDACTED, and those fields. */
+export function redactSecrets(
+  body: unknown,
+  fields: readonly string[],
+): { body: unknown; redacted: string[] } {
+  if (fields.length === 0 || typeof body !== 'object' || body === null) return { body, redacted: [] };
+  const copy: Record<string, unknown> = { ...body };
+  const redacted = fields.filter((field) => copy[field] !== undefined && copy[field] !== null);
+  for (const field of redacted) copy[field] = REDACTED;
+  return { body: copy, redacted };
+}
+
 export type IdempotencyClaim = { kind: 'claimed' } | { kind: 'replay'; body: unknown };
 
 export function requestHash(method: string, path: string, body: unknown): string {

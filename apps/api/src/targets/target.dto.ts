@@ -172,7 +172,7 @@ export class SigningSecretDto {
 }
 
 export class CreatedSigningSecretDto extends SigningSecretDto {
-  /** The whole secret (Standard Webhooks `whsec_…`), shown this once. */
+  /** The whole secret (Standard Webhooks `whsec_…`), shown this once (an idempotent replay carries a `[redacted: …]` placeholder). */
   @ApiProperty({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' })
   secret: string;
 }
@@ -247,7 +247,7 @@ export class TargetDto {
 }
 
 export class CreatedTargetDto extends TargetDto {
-  /** For `http` targets: the signing secret generated with the target, shown this once. */
+  /** For `http` targets: the signing secret generated with the target, shown this once (an idempotent replay carries a `[redacted: …]` placeholder). */
   @ApiPropertyOptional({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' })
   signingSecret?: string;
 }

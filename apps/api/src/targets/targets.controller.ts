@@ -42,7 +42,7 @@ export class TargetsController {
 
   /** Add a target to a webhook. An `http` target gets a signing secret, shown in this response only. */
   @Post('webhooks/:webhookId/targets')
-  @Idempotent()
+  @Idempotent({ secrets: ['signingSecret'] })
   async createTarget(
     @CurrentUser() user: AuthenticatedUser,
     @Param('webhookId', ParseUUIDPipe) webhookId: string,
@@ -118,7 +118,7 @@ export class TargetsController {
    * for the grace period (default 24 h). The secret is in this response only.
    */
   @Post('targets/:id/signing-secrets')
-  @Idempotent()
+  @Idempotent({ secrets: ['secret'] })
   async rotateSigningSecret(
     @CurrentUser() user: AuthenticatedUser,
     @Param('id', ParseUUIDPipe) id: string,

@@ -77,10 +77,16 @@ export class ResetPasswordDto {
   @MinLength(PASSWORD_MIN_LENGTH)
   @MaxLength(200)
   password?: string;
+
+  /** true also revokes every API key of the user at once; by default their keys keep working. */
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  revokeApiKeys?: boolean;
 }
 
 export class UserWithPasswordDto extends UserDto {
-  /** Present only when the password was generated: shown this once. */
+  /** Present only when the password was generated: shown this once (an idempotent replay carries a `[redacted: …]` placeholder). */
   @ApiPropertyOptional()
   password?: string;
 }

@@ -8,9 +8,12 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, IsNull, Repository } from 'typeorm';
+import { ApiKey } from '../api-keys/api-key.entity';
+import { ApiKeysService } from '../api-keys/api-keys.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
-import { generatePassword, hashPassword, verifyPassword } from './password';
+import { generatePassword } from './password';
+import { PasswordHasher, PasswordHashingBusyException } from './password-hasher';
 import { CreateUserDto, UpdateUserDto } from './user.dto';
 import { User, UserRole } from './user.entity';
 
@@ -24,6 +27,8 @@ export class UsersService {
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly hasher: PasswordHasher,
+    private readonly apiKeys: ApiKeysService,
   ) {}
 
   /**
@@ -41,7 +46,7 @@ export class UsersService {
     const result = await this.users
       .createQueryBuilder()
       .insert()
-      .values({ username: 'admin', role: 'admin', passwordHash: await hashPassword(password) })
+      .values({ username: 'admin', role: 'admin', passwordHash: await this.hasher.hash(password) })
       .orIgnore()
       .execute();
     if (result.identifiers.length === 0) return;
@@ -82,14 +87,32 @@ export class UsersService {
     return this.users.findOneBy({ id, disabledAt: IsNull() });
   }
 
-  /** Checks a username and password; null when either is wrong or the user is disabled. */
+  /**
+   * Checks a username and password; null when either is wrong or the user is disabled. A hash made
+   * with older parameters is replaced by one with the current parameters on success.
+   */
   async verifyCredentials(username: string, password: string): Promise<User | null> {
     const user = await this.users.findOneBy({ username, disabledAt: IsNull() });
     if (!user) {
-      await hashPassword(password);
+      await this.hasher.hash(password);
       return null;
     }
-    return (await verifyPassword(password, user.passwordHash)) ? user : null;
+    if (!(await this.hasher.verify(password, user.passwordHash))) return null;
+    if (this.hasher.needsRehash(user.passwordHash)) await this.upgradeHash(user, password);
+    return user;
+  }
+
+  /** Rehashes a verified password with the current parameters, unless hashing is saturated (next login then). */
+  private async upgradeHash(user: User, password: string): Promise<void> {
+    let upgraded: string;
+    try {
+      upgraded = await this.hasher.hash(password);
+    } catch (error) {
+      if (error instanceof PasswordHashingBusyException) return;
+      throw error;
+    }
+    await this.users.update({ id: user.id, passwordHash: user.passwordHash }, { passwordHash: upgraded });
+    user.passwordHash = upgraded;
   }
 
   async create(dto: CreateUserDto): Promise<{ user: User; generatedPassword?: string }> {
@@ -99,7 +122,7 @@ export class UsersService {
         this.users.create({
           username: dto.username,
           role: dto.role ?? 'member',
-          passwordHash: await hashPassword(dto.password ?? generatedPassword!),
+          passwordHash: await this.hasher.hash(dto.password ?? generatedPassword!),
           disabledAt: null,
         }),
       );
@@ -126,21 +149,40 @@ export class UsersService {
     return user;
   }
 
-  /** Sets a new password (generated when none is given) and ends the user's sessions. */
-  async resetPassword(id: string, password?: string): Promise<{ generatedPassword?: string }> {
+  /**
+   * Sets a new password (generated when none is given) and ends the user's sessions; with
+   * `revokeApiKeys`, revokes every API key of the user too.
+   */
+  async resetPassword(
+    id: string,
+    { password, revokeApiKeys = false }: { password?: string; revokeApiKeys?: boolean },
+  ): Promise<{ generatedPassword?: string }> {
     const user = await this.get(id);
     const generatedPassword = password ? undefined : generatePassword();
-    user.passwordHash = await hashPassword(password ?? generatedPassword!);
+    user.passwordHash = await this.hasher.hash(password ?? generatedPassword!);
     await this.users.save(user);
     await this.endSessions(id);
+    if (revokeApiKeys) await this.apiKeys.revokeAll(id);
     return { generatedPassword };
+  }
+
+  /** A user's live API keys, newest first; 404 for an unknown user. */
+  async listApiKeys(userId: string, page: PageQueryDto): Promise<Page<ApiKey>> {
+    await this.get(userId);
+    return this.apiKeys.list(userId, page);
+  }
+
+  /** Revokes one API key of a user; 404 for an unknown user or a key that is not theirs. */
+  async revokeApiKey(userId: string, keyId: string): Promise<void> {
+    await this.get(userId);
+    await this.apiKeys.revoke(userId, keyId);
   }
 
   /** Changes one's own password; every other session of the user ends. */
   async changePassword(id: string, currentPassword: string, newPassword: string, keepSessionId?: string) {
     const user = await this.get(id);
-    if (!(await verifyPassword(currentPassword, user.passwordHash))) return false;
-    user.passwordHash = await hashPassword(newPassword);
+    if (!(await this.hasher.verify(currentPassword, user.passwordHash))) return false;
+    user.passwordHash = await this.hasher.hash(newPassword);
     await this.users.save(user);
     await this.endSessions(id, keepSessionId);
     return true;

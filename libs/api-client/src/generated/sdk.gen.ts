@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ActivateTargetData, ActivateTargetErrors, ActivateTargetResponses, ChangeMyPasswordData, ChangeMyPasswordErrors, ChangeMyPasswordResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateEntrypointData, CreateEntrypointErrors, CreateEntrypointResponses, CreateTargetData, CreateTargetErrors, CreateTargetResponses, CreateUserData, CreateUserErrors, CreateUserResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeactivateTargetData, DeactivateTargetErrors, DeactivateTargetResponses, DeleteEntrypointData, DeleteEntrypointErrors, DeleteEntrypointResponses, DeleteTargetData, DeleteTargetErrors, DeleteTargetResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, GetEntrypointData, GetEntrypointErrors, GetEntrypointResponses, GetEventData, GetEventErrors, GetEventResponses, GetHealthcheckData, GetHealthcheckErrors, GetHealthcheckResponses, GetLivenessData, GetLivenessErrors, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetTargetData, GetTargetErrors, GetTargetResponses, GetUserData, GetUserErrors, GetUserResponses, GetWebhookData, GetWebhookErrors, GetWebhookResponses, IngestPatchData, IngestPatchErrors, IngestPatchResponses, IngestPostData, IngestPostErrors, IngestPostResponses, IngestPutData, IngestPutErrors, IngestPutResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListDeliveryAttemptsData, ListDeliveryAttemptsErrors, ListDeliveryAttemptsResponses, ListEntrypointsData, ListEntrypointsErrors, ListEntrypointsResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListSigningSecretsData, ListSigningSecretsErrors, ListSigningSecretsResponses, ListTargetDeliveriesData, ListTargetDeliveriesErrors, ListTargetDeliveriesResponses, ListTargetsData, ListTargetsErrors, ListTargetsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, ReplayDeliveryData, ReplayDeliveryErrors, ReplayDeliveryResponses, ReplayEventData, ReplayEventErrors, ReplayEventResponses, ReplayFailedDeliveriesData, ReplayFailedDeliveriesErrors, ReplayFailedDeliveriesResponses, ResetUserPasswordData, ResetUserPasswordErrors, ResetUserPasswordResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeSigningSecretData, RevokeSigningSecretErrors, RevokeSigningSecretResponses, RotateSigningSecretData, RotateSigningSecretErrors, RotateSigningSecretResponses, UpdateEntrypointData, UpdateEntrypointErrors, UpdateEntrypointResponses, UpdateTargetData, UpdateTargetErrors, UpdateTargetResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UpdateWebhookData, UpdateWebhookErrors, UpdateWebhookResponses } from './types.gen';
+import type { ActivateTargetData, ActivateTargetErrors, ActivateTargetResponses, ChangeMyPasswordData, ChangeMyPasswordErrors, ChangeMyPasswordResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateEntrypointData, CreateEntrypointErrors, CreateEntrypointResponses, CreateTargetData, CreateTargetErrors, CreateTargetResponses, CreateUserData, CreateUserErrors, CreateUserResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeactivateTargetData, DeactivateTargetErrors, DeactivateTargetResponses, DeleteEntrypointData, DeleteEntrypointErrors, DeleteEntrypointResponses, DeleteTargetData, DeleteTargetErrors, DeleteTargetResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, GetEntrypointData, GetEntrypointErrors, GetEntrypointResponses, GetEventData, GetEventErrors, GetEventResponses, GetHealthcheckData, GetHealthcheckErrors, GetHealthcheckResponses, GetLivenessData, GetLivenessErrors, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetTargetData, GetTargetErrors, GetTargetResponses, GetUserData, GetUserErrors, GetUserResponses, GetWebhookData, GetWebhookErrors, GetWebhookResponses, IngestPatchData, IngestPatchErrors, IngestPatchResponses, IngestPostData, IngestPostErrors, IngestPostResponses, IngestPutData, IngestPutErrors, IngestPutResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListDeliveryAttemptsData, ListDeliveryAttemptsErrors, ListDeliveryAttemptsResponses, ListEntrypointsData, ListEntrypointsErrors, ListEntrypointsResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListSigningSecretsData, ListSigningSecretsErrors, ListSigningSecretsResponses, ListTargetDeliveriesData, ListTargetDeliveriesErrors, ListTargetDeliveriesResponses, ListTargetsData, ListTargetsErrors, ListTargetsResponses, ListUserApiKeysData, ListUserApiKeysErrors, ListUserApiKeysResponses, ListUsersData, ListUsersErrors, ListUsersResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, ReplayDeliveryData, ReplayDeliveryErrors, ReplayDeliveryResponses, ReplayEventData, ReplayEventErrors, ReplayEventResponses, ReplayFailedDeliveriesData, ReplayFailedDeliveriesErrors, ReplayFailedDeliveriesResponses, ResetUserPasswordData, ResetUserPasswordErrors, ResetUserPasswordResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeSigningSecretData, RevokeSigningSecretErrors, RevokeSigningSecretResponses, RevokeUserApiKeyData, RevokeUserApiKeyErrors, RevokeUserApiKeyResponses, RotateSigningSecretData, RotateSigningSecretErrors, RotateSigningSecretResponses, UpdateEntrypointData, UpdateEntrypointErrors, UpdateEntrypointResponses, UpdateTargetData, UpdateTargetErrors, UpdateTargetResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UpdateWebhookData, UpdateWebhookErrors, UpdateWebhookResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -67,7 +67,7 @@ export const revokeApiKey = <ThrowOnError extends boolean = false>(options: Opti
 });
 
 /**
- * Log in with username and password; sets the session cookie. Rate-limited per address and username.
+ * Log in with username and password; sets the session cookie. Rate-limited per address and username, and per address.
  */
 export const login = <ThrowOnError extends boolean = false>(options: Options<LoginData, ThrowOnError>) => (options.client ?? client).post<LoginResponses, LoginErrors, ThrowOnError>({
     url: '/api/v1/auth/login',
@@ -416,7 +416,34 @@ export const updateUser = <ThrowOnError extends boolean = false>(options: Option
 });
 
 /**
- * Set a new password for a user (generated when none is given); the user's sessions end.
+ * List a user's API keys (without the keys themselves), newest first.
+ */
+export const listUserApiKeys = <ThrowOnError extends boolean = false>(options: Options<ListUserApiKeysData, ThrowOnError>) => (options.client ?? client).get<ListUserApiKeysResponses, ListUserApiKeysErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/users/{id}/api-keys',
+    ...options
+});
+
+/**
+ * Revoke one of a user's API keys: it stops working at once.
+ */
+export const revokeUserApiKey = <ThrowOnError extends boolean = false>(options: Options<RevokeUserApiKeyData, ThrowOnError>) => (options.client ?? client).delete<RevokeUserApiKeyResponses, RevokeUserApiKeyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/users/{id}/api-keys/{keyId}',
+    ...options
+});
+
+/**
+ * Set a new password for a user (generated when none is given); the user's sessions end, and with
+ * `revokeApiKeys: true` their API keys are revoked too.
  */
 export const resetUserPassword = <ThrowOnError extends boolean = false>(options: Options<ResetUserPasswordData, ThrowOnError>) => (options.client ?? client).post<ResetUserPasswordResponses, ResetUserPasswordErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
@@ -586,6 +613,7 @@ export const getLiveness = <ThrowOnError extends boolean = false>(options?: Opti
 
 /**
  * Metrics in the Prometheus text format: events, attempts by outcome, latencies, queue depth, open circuits.
+ * When METRICS_TOKEN is set, send it as `Authorization: Bearer <token>`; unset, the endpoint is open.
  */
 export const getMetrics = <ThrowOnError extends boolean = false>(options?: Options<GetMetricsData, ThrowOnError>) => (options?.client ?? client).get<GetMetricsResponses, GetMetricsErrors, ThrowOnError>({ url: '/metrics', ...options });
 

@@ -82,7 +82,8 @@ export type CreatedApiKeyDto = {
     createdAt: string;
     id: string;
     /**
-     * The whole key: send it as `Authorization: Bearer <key>`. Shown this once; only its hash is stored.
+     * The whole key: send it as `Authorization: Bearer <key>`. Shown this once; only its hash is stored
+     * (an idempotent replay carries a `[redacted: …]` placeholder instead).
      */
     key: string;
     lastUsedAt?: string | null;
@@ -105,7 +106,7 @@ export type CreatedSigningSecretDto = {
      */
     prefix: string;
     /**
-     * The whole secret (Standard Webhooks `whsec_…`), shown this once.
+     * The whole secret (Standard Webhooks `whsec_…`), shown this once (an idempotent replay carries a `[redacted: …]` placeholder).
      */
     secret: string;
 };
@@ -122,7 +123,7 @@ export type CreatedTargetDto = {
     id: string;
     name: string;
     /**
-     * For `http` targets: the signing secret generated with the target, shown this once.
+     * For `http` targets: the signing secret generated with the target, shown this once (an idempotent replay carries a `[redacted: …]` placeholder).
      */
     signingSecret?: string;
     /**
@@ -349,6 +350,10 @@ export type ResetPasswordDto = {
      * The new password. Omit it to have a random one generated and returned once.
      */
     password?: string;
+    /**
+     * true also revokes every API key of the user at once; by default their keys keep working.
+     */
+    revokeApiKeys?: boolean;
 };
 
 export type RotateSigningSecretDto = {
@@ -480,7 +485,7 @@ export type UserWithPasswordDto = {
     disabled: boolean;
     id: string;
     /**
-     * Present only when the password was generated: shown this once.
+     * Present only when the password was generated: shown this once (an idempotent replay carries a `[redacted: …]` placeholder).
      */
     password?: string;
     role: UserRole;
@@ -584,7 +589,7 @@ export type CreateApiKeyData = {
     body: CreateApiKeyDto;
     headers?: {
         /**
-         * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response instead of creating again; keys are remembered for 24 hours, per user.
+         * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response (with `Idempotent-Replayed: true`) instead of creating again; keys are remembered for 24 hours, per user. The secret is shown once: a replay does not repeat it but carries "[redacted: shown once, in the first response]" in `key`, and names the field in the `Idempotent-Redacted` response header.
          */
         'Idempotency-Key'?: string;
     };
@@ -673,6 +678,14 @@ export type LoginErrors = {
      */
     400: ProblemDetailsDto;
     /**
+     * Too many attempts for this username or from this address in the last minute
+     */
+    429: ProblemDetailsDto;
+    /**
+     * Too many password hashes at once; retry after the `Retry-After` seconds
+     */
+    503: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -754,6 +767,10 @@ export type ChangeMyPasswordErrors = {
      * No valid session or API key
      */
     401: ProblemDetailsDto;
+    /**
+     * Too many password hashes at once; retry after the `Retry-After` seconds
+     */
+    503: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -1322,7 +1339,7 @@ export type RotateSigningSecretData = {
     body: RotateSigningSecretDto;
     headers?: {
         /**
-         * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response instead of creating again; keys are remembered for 24 hours, per user.
+         * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response (with `Idempotent-Replayed: true`) instead of creating again; keys are remembered for 24 hours, per user. The secret is shown once: a replay does not repeat it but carries "[redacted: shown once, in the first response]" in `secret`, and names the field in the `Idempotent-Redacted` response header.
          */
         'Idempotency-Key'?: string;
     };
@@ -1448,7 +1465,7 @@ export type CreateUserData = {
     body: CreateUserDto;
     headers?: {
         /**
-         * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response instead of creating again; keys are remembered for 24 hours, per user.
+         * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response (with `Idempotent-Replayed: true`) instead of creating again; keys are remembered for 24 hours, per user. The secret is shown once: a replay does not repeat it but carries "[redacted: shown once, in the first response]" in `password`, and names the field in the `Idempotent-Redacted` response header.
          */
         'Idempotency-Key'?: string;
     };
@@ -1474,6 +1491,10 @@ export type CreateUserErrors = {
      * The Idempotency-Key was used with another request
      */
     422: ProblemDetailsDto;
+    /**
+     * Too many password hashes at once; retry after the `Retry-After` seconds
+     */
+    503: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -1560,6 +1581,88 @@ export type UpdateUserResponses = {
 
 export type UpdateUserResponse = UpdateUserResponses[keyof UpdateUserResponses];
 
+export type ListUserApiKeysData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        /**
+         * How many items to return (1–200).
+         */
+        limit?: number;
+        /**
+         * The `nextCursor` of the previous page.
+         */
+        cursor?: string;
+    };
+    url: '/api/v1/users/{id}/api-keys';
+};
+
+export type ListUserApiKeysErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Not found (or not yours)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ListUserApiKeysError = ListUserApiKeysErrors[keyof ListUserApiKeysErrors];
+
+export type ListUserApiKeysResponses = {
+    200: ApiKeyPageDto;
+};
+
+export type ListUserApiKeysResponse = ListUserApiKeysResponses[keyof ListUserApiKeysResponses];
+
+export type RevokeUserApiKeyData = {
+    body?: never;
+    path: {
+        id: string;
+        keyId: string;
+    };
+    query?: never;
+    url: '/api/v1/users/{id}/api-keys/{keyId}';
+};
+
+export type RevokeUserApiKeyErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Not found (or not yours)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type RevokeUserApiKeyError = RevokeUserApiKeyErrors[keyof RevokeUserApiKeyErrors];
+
+export type RevokeUserApiKeyResponses = {
+    204: void;
+};
+
+export type RevokeUserApiKeyResponse = RevokeUserApiKeyResponses[keyof RevokeUserApiKeyResponses];
+
 export type ResetUserPasswordData = {
     body: ResetPasswordDto;
     path: {
@@ -1582,6 +1685,10 @@ export type ResetUserPasswordErrors = {
      * Not found (or not yours)
      */
     404: ProblemDetailsDto;
+    /**
+     * Too many password hashes at once; retry after the `Retry-After` seconds
+     */
+    503: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -1639,7 +1746,7 @@ export type CreateWebhookData = {
     body: CreateWebhookDto;
     headers?: {
         /**
-         * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response instead of creating again; keys are remembered for 24 hours, per user.
+         * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response (with `Idempotent-Replayed: true`) instead of creating again; keys are remembered for 24 hours, per user.
          */
         'Idempotency-Key'?: string;
     };
@@ -1836,7 +1943,7 @@ export type CreateEntrypointData = {
     body: CreateEntrypointDto;
     headers?: {
         /**
-         * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response instead of creating again; keys are remembered for 24 hours, per user.
+         * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response (with `Idempotent-Replayed: true`) instead of creating again; keys are remembered for 24 hours, per user.
          */
         'Idempotency-Key'?: string;
     };
@@ -1988,7 +2095,7 @@ export type CreateTargetData = {
     body: CreateTargetDto;
     headers?: {
         /**
-         * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response instead of creating again; keys are remembered for 24 hours, per user.
+         * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response (with `Idempotent-Replayed: true`) instead of creating again; keys are remembered for 24 hours, per user. The secret is shown once: a replay does not repeat it but carries "[redacted: shown once, in the first response]" in `signingSecret`, and names the field in the `Idempotent-Redacted` response header.
          */
         'Idempotency-Key'?: string;
     };
@@ -2064,6 +2171,10 @@ export type GetMetricsData = {
 };
 
 export type GetMetricsErrors = {
+    /**
+     * METRICS_TOKEN is set and was not sent
+     */
+    401: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */

@@ -3,8 +3,8 @@
 import { type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { activateTarget, changeMyPassword, createApiKey, createEntrypoint, createTarget, createUser, createWebhook, deactivateTarget, deleteEntrypoint, deleteTarget, deleteWebhook, getEntrypoint, getEvent, getHealthcheck, getLiveness, getMe, getMetrics, getReadiness, getTarget, getUser, getWebhook, ingestPatch, ingestPost, ingestPut, listApiKeys, listDeliveryAttempts, listEntrypoints, listEvents, listSigningSecrets, listTargetDeliveries, listTargets, listUsers, listWebhooks, login, logout, type Options, replayDelivery, replayEvent, replayFailedDeliveries, resetUserPassword, revokeApiKey, revokeSigningSecret, rotateSigningSecret, updateEntrypoint, updateTarget, updateUser, updateWebhook } from '../sdk.gen';
-import type { ActivateTargetData, ActivateTargetError, ActivateTargetResponse, ChangeMyPasswordData, ChangeMyPasswordError, ChangeMyPasswordResponse, CreateApiKeyData, CreateApiKeyError, CreateApiKeyResponse, CreateEntrypointData, CreateEntrypointError, CreateEntrypointResponse, CreateTargetData, CreateTargetError, CreateTargetResponse, CreateUserData, CreateUserError, CreateUserResponse, CreateWebhookData, CreateWebhookError, CreateWebhookResponse, DeactivateTargetData, DeactivateTargetError, DeactivateTargetResponse, DeleteEntrypointData, DeleteEntrypointError, DeleteEntrypointResponse, DeleteTargetData, DeleteTargetError, DeleteTargetResponse, DeleteWebhookData, DeleteWebhookError, DeleteWebhookResponse, GetEntrypointData, GetEntrypointError, GetEntrypointResponse, GetEventData, GetEventError, GetEventResponse, GetHealthcheckData, GetHealthcheckError, GetHealthcheckResponse, GetLivenessData, GetLivenessError, GetLivenessResponse, GetMeData, GetMeError, GetMeResponse, GetMetricsData, GetMetricsError, GetMetricsResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetTargetData, GetTargetError, GetTargetResponse, GetUserData, GetUserError, GetUserResponse, GetWebhookData, GetWebhookError, GetWebhookResponse, IngestPatchData, IngestPatchError, IngestPatchResponse, IngestPostData, IngestPostError, IngestPostResponse, IngestPutData, IngestPutError, IngestPutResponse, ListApiKeysData, ListApiKeysError, ListApiKeysResponse, ListDeliveryAttemptsData, ListDeliveryAttemptsError, ListDeliveryAttemptsResponse, ListEntrypointsData, ListEntrypointsError, ListEntrypointsResponse, ListEventsData, ListEventsError, ListEventsResponse, ListSigningSecretsData, ListSigningSecretsError, ListSigningSecretsResponse, ListTargetDeliveriesData, ListTargetDeliveriesError, ListTargetDeliveriesResponse, ListTargetsData, ListTargetsError, ListTargetsResponse, ListUsersData, ListUsersError, ListUsersResponse, ListWebhooksData, ListWebhooksError, ListWebhooksResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, ReplayDeliveryData, ReplayDeliveryError, ReplayDeliveryResponse, ReplayEventData, ReplayEventError, ReplayEventResponse, ReplayFailedDeliveriesData, ReplayFailedDeliveriesError, ReplayFailedDeliveriesResponse, ResetUserPasswordData, ResetUserPasswordError, ResetUserPasswordResponse, RevokeApiKeyData, RevokeApiKeyError, RevokeApiKeyResponse, RevokeSigningSecretData, RevokeSigningSecretError, RevokeSigningSecretResponse, RotateSigningSecretData, RotateSigningSecretError, RotateSigningSecretResponse, UpdateEntrypointData, UpdateEntrypointError, UpdateEntrypointResponse, UpdateTargetData, UpdateTargetError, UpdateTargetResponse, UpdateUserData, UpdateUserError, UpdateUserResponse, UpdateWebhookData, UpdateWebhookError, UpdateWebhookResponse } from '../types.gen';
+import { activateTarget, changeMyPassword, createApiKey, createEntrypoint, createTarget, createUser, createWebhook, deactivateTarget, deleteEntrypoint, deleteTarget, deleteWebhook, getEntrypoint, getEvent, getHealthcheck, getLiveness, getMe, getMetrics, getReadiness, getTarget, getUser, getWebhook, ingestPatch, ingestPost, ingestPut, listApiKeys, listDeliveryAttempts, listEntrypoints, listEvents, listSigningSecrets, listTargetDeliveries, listTargets, listUserApiKeys, listUsers, listWebhooks, login, logout, type Options, replayDelivery, replayEvent, replayFailedDeliveries, resetUserPassword, revokeApiKey, revokeSigningSecret, revokeUserApiKey, rotateSigningSecret, updateEntrypoint, updateTarget, updateUser, updateWebhook } from '../sdk.gen';
+import type { ActivateTargetData, ActivateTargetError, ActivateTargetResponse, ChangeMyPasswordData, ChangeMyPasswordError, ChangeMyPasswordResponse, CreateApiKeyData, CreateApiKeyError, CreateApiKeyResponse, CreateEntrypointData, CreateEntrypointError, CreateEntrypointResponse, CreateTargetData, CreateTargetError, CreateTargetResponse, CreateUserData, CreateUserError, CreateUserResponse, CreateWebhookData, CreateWebhookError, CreateWebhookResponse, DeactivateTargetData, DeactivateTargetError, DeactivateTargetResponse, DeleteEntrypointData, DeleteEntrypointError, DeleteEntrypointResponse, DeleteTargetData, DeleteTargetError, DeleteTargetResponse, DeleteWebhookData, DeleteWebhookError, DeleteWebhookResponse, GetEntrypointData, GetEntrypointError, GetEntrypointResponse, GetEventData, GetEventError, GetEventResponse, GetHealthcheckData, GetHealthcheckError, GetHealthcheckResponse, GetLivenessData, GetLivenessError, GetLivenessResponse, GetMeData, GetMeError, GetMeResponse, GetMetricsData, GetMetricsError, GetMetricsResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetTargetData, GetTargetError, GetTargetResponse, GetUserData, GetUserError, GetUserResponse, GetWebhookData, GetWebhookError, GetWebhookResponse, IngestPatchData, IngestPatchError, IngestPatchResponse, IngestPostData, IngestPostError, IngestPostResponse, IngestPutData, IngestPutError, IngestPutResponse, ListApiKeysData, ListApiKeysError, ListApiKeysResponse, ListDeliveryAttemptsData, ListDeliveryAttemptsError, ListDeliveryAttemptsResponse, ListEntrypointsData, ListEntrypointsError, ListEntrypointsResponse, ListEventsData, ListEventsError, ListEventsResponse, ListSigningSecretsData, ListSigningSecretsError, ListSigningSecretsResponse, ListTargetDeliveriesData, ListTargetDeliveriesError, ListTargetDeliveriesResponse, ListTargetsData, ListTargetsError, ListTargetsResponse, ListUserApiKeysData, ListUserApiKeysError, ListUserApiKeysResponse, ListUsersData, ListUsersError, ListUsersResponse, ListWebhooksData, ListWebhooksError, ListWebhooksResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, ReplayDeliveryData, ReplayDeliveryError, ReplayDeliveryResponse, ReplayEventData, ReplayEventError, ReplayEventResponse, ReplayFailedDeliveriesData, ReplayFailedDeliveriesError, ReplayFailedDeliveriesResponse, ResetUserPasswordData, ResetUserPasswordError, ResetUserPasswordResponse, RevokeApiKeyData, RevokeApiKeyError, RevokeApiKeyResponse, RevokeSigningSecretData, RevokeSigningSecretError, RevokeSigningSecretResponse, RevokeUserApiKeyData, RevokeUserApiKeyError, RevokeUserApiKeyResponse, RotateSigningSecretData, RotateSigningSecretError, RotateSigningSecretResponse, UpdateEntrypointData, UpdateEntrypointError, UpdateEntrypointResponse, UpdateTargetData, UpdateTargetError, UpdateTargetResponse, UpdateUserData, UpdateUserError, UpdateUserResponse, UpdateWebhookData, UpdateWebhookError, UpdateWebhookResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -166,7 +166,7 @@ export const revokeApiKeyMutation = (options?: Partial<Options<RevokeApiKeyData>
 };
 
 /**
- * Log in with username and password; sets the session cookie. Rate-limited per address and username.
+ * Log in with username and password; sets the session cookie. Rate-limited per address and username, and per address.
  */
 export const loginMutation = (options?: Partial<Options<LoginData>>): UseMutationOptions<LoginResponse, LoginError, Options<LoginData>> => {
     const mutationOptions: UseMutationOptions<LoginResponse, LoginError, Options<LoginData>> = {
@@ -654,8 +654,71 @@ export const updateUserMutation = (options?: Partial<Options<UpdateUserData>>): 
     return mutationOptions;
 };
 
+export const listUserApiKeysQueryKey = (options: Options<ListUserApiKeysData>) => createQueryKey('listUserApiKeys', options);
+
 /**
- * Set a new password for a user (generated when none is given); the user's sessions end.
+ * List a user's API keys (without the keys themselves), newest first.
+ */
+export const listUserApiKeysOptions = (options: Options<ListUserApiKeysData>) => queryOptions<ListUserApiKeysResponse, ListUserApiKeysError, ListUserApiKeysResponse, ReturnType<typeof listUserApiKeysQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listUserApiKeys({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listUserApiKeysQueryKey(options)
+});
+
+export const listUserApiKeysInfiniteQueryKey = (options: Options<ListUserApiKeysData>): QueryKey<Options<ListUserApiKeysData>> => createQueryKey('listUserApiKeys', options, true);
+
+/**
+ * List a user's API keys (without the keys themselves), newest first.
+ */
+export const listUserApiKeysInfiniteOptions = (options: Options<ListUserApiKeysData>) => infiniteQueryOptions<ListUserApiKeysResponse, ListUserApiKeysError, InfiniteData<ListUserApiKeysResponse>, QueryKey<Options<ListUserApiKeysData>>, string | Pick<QueryKey<Options<ListUserApiKeysData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<ListUserApiKeysData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                cursor: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await listUserApiKeys({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listUserApiKeysInfiniteQueryKey(options)
+});
+
+/**
+ * Revoke one of a user's API keys: it stops working at once.
+ */
+export const revokeUserApiKeyMutation = (options?: Partial<Options<RevokeUserApiKeyData>>): UseMutationOptions<RevokeUserApiKeyResponse, RevokeUserApiKeyError, Options<RevokeUserApiKeyData>> => {
+    const mutationOptions: UseMutationOptions<RevokeUserApiKeyResponse, RevokeUserApiKeyError, Options<RevokeUserApiKeyData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await revokeUserApiKey({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Set a new password for a user (generated when none is given); the user's sessions end, and with
+ * `revokeApiKeys: true` their API keys are revoked too.
  */
 export const resetUserPasswordMutation = (options?: Partial<Options<ResetUserPasswordData>>): UseMutationOptions<ResetUserPasswordResponse, ResetUserPasswordError, Options<ResetUserPasswordData>> => {
     const mutationOptions: UseMutationOptions<ResetUserPasswordResponse, ResetUserPasswordError, Options<ResetUserPasswordData>> = {
@@ -977,6 +1040,7 @@ export const getMetricsQueryKey = (options?: Options<GetMetricsData>) => createQ
 
 /**
  * Metrics in the Prometheus text format: events, attempts by outcome, latencies, queue depth, open circuits.
+ * When METRICS_TOKEN is set, send it as `Authorization: Bearer <token>`; unset, the endpoint is open.
  */
 export const getMetricsOptions = (options?: Options<GetMetricsData>) => queryOptions<GetMetricsResponse, GetMetricsError, GetMetricsResponse, ReturnType<typeof getMetricsQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {

@@ -1,0 +1,35 @@
+/** Thrown by ConcurrencyLimiter.run when every slot is taken and the wait queue is full. */
+export class LimiterFullError extends Error {
+  constructor() {
+    super('Every slot is taken and the wait queue is full');
+  }
+}
+
+/** Runs at most `concurrency` tasks at once; up to `queueSize` more wait their turn, the rest are refused at once. */
+export class ConcurrencyLimiter {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    readonly concurrency: number,
+    readonly queueSize: number,
+  ) {}
+
+  /** Runs `task` when a slot is free; throws LimiterFullError at once when the queue is full too. */
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running < this.concurrency) {
+      this.running++;
+    } else if (this.waiting.length < this.queueSize) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      throw new LimiterFullError();
+    }
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
