@@ -2238,6 +2238,10 @@ export type IngestPatchErrors = {
      */
     405: unknown;
     /**
+     * The request did not arrive within HTTP_REQUEST_TIMEOUT_MS
+     */
+    408: unknown;
+    /**
      * The entrypoint is inactive, or it or its webhook was deleted
      */
     410: unknown;
@@ -2246,7 +2250,11 @@ export type IngestPatchErrors = {
      */
     413: unknown;
     /**
-     * The event could not be stored; retry
+     * More than 100 headers, or more than 8 KiB of header names and values
+     */
+    431: unknown;
+    /**
+     * The event could not be stored, or too many events are being received at once (ingest backpressure, with Retry-After); retry
      */
     503: unknown;
     /**
@@ -2292,6 +2300,10 @@ export type IngestPostErrors = {
      */
     405: unknown;
     /**
+     * The request did not arrive within HTTP_REQUEST_TIMEOUT_MS
+     */
+    408: unknown;
+    /**
      * The entrypoint is inactive, or it or its webhook was deleted
      */
     410: unknown;
@@ -2300,7 +2312,11 @@ export type IngestPostErrors = {
      */
     413: unknown;
     /**
-     * The event could not be stored; retry
+     * More than 100 headers, or more than 8 KiB of header names and values
+     */
+    431: unknown;
+    /**
+     * The event could not be stored, or too many events are being received at once (ingest backpressure, with Retry-After); retry
      */
     503: unknown;
     /**
@@ -2346,6 +2362,10 @@ export type IngestPutErrors = {
      */
     405: unknown;
     /**
+     * The request did not arrive within HTTP_REQUEST_TIMEOUT_MS
+     */
+    408: unknown;
+    /**
      * The entrypoint is inactive, or it or its webhook was deleted
      */
     410: unknown;
@@ -2354,7 +2374,11 @@ export type IngestPutErrors = {
      */
     413: unknown;
     /**
-     * The event could not be stored; retry
+     * More than 100 headers, or more than 8 KiB of header names and values
+     */
+    431: unknown;
+    /**
+     * The event could not be stored, or too many events are being received at once (ingest backpressure, with Retry-After); retry
      */
     503: unknown;
     /**
