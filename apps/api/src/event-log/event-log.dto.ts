@@ -89,7 +89,10 @@ export class DeliveryAttemptDto {
   @ApiProperty() startedAt: Date;
   @ApiProperty() durationMs: number;
   @ApiPropertyOptional({ type: Number, nullable: true }) statusCode: number | null;
-  /** The first 4 KiB of the response body. */
+  /**
+   * The first 4 KiB of the response body, decoded as UTF-8 text: NUL bytes and bytes that are not
+   * UTF-8 (a binary or compressed answer) read as U+FFFD.
+   */
   @ApiPropertyOptional({ type: String, nullable: true }) responseExcerpt: string | null;
   @ApiPropertyOptional({ type: String, nullable: true }) error: string | null;
 }

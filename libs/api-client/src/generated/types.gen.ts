@@ -145,7 +145,8 @@ export type DeliveryAttemptDto = {
     error?: string | null;
     id: string;
     /**
-     * The first 4 KiB of the response body.
+     * The first 4 KiB of the response body, decoded as UTF-8 text: NUL bytes and bytes that are not
+     * UTF-8 (a binary or compressed answer) read as U+FFFD.
      */
     responseExcerpt?: string | null;
     startedAt: string;
