@@ -113,7 +113,10 @@ describe('targets API (HTTP, real PostgreSQL, ALLOW_PRIVATE_TARGETS=true)', () =
           http: low,
         })
         .expect(201);
-      expect(created.body).toMatchObject({ active: false, http: low });
+      expect(created.body).toMatchObject({
+        active: false,
+        http: { ...low, headers: { 'x-api-token': 's3cr3t', authorization: 'Bearer abc' } },
+      });
 
       const high = {
         url: 'http://[::1]:8080/',
