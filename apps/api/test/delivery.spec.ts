@@ -1,5 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Client } from 'pg';
+import { OPERATIONAL_EVENT, OperationalEvent } from '../src/common/operational-events';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Sink, waitFor } from './sink';
 import { ADMIN_PASSWORD, startTestApp, TestApp } from './test-app';
@@ -561,6 +563,10 @@ describe('ingest and delivery (real PostgreSQL, real HTTP sinks)', () => {
     it('opens the circuit after 5 failures in a row: no attempts while open, no retry spent', async () => {
       const broken = await sink();
       broken.reply = () => ({ status: 500 });
+      const operational: OperationalEvent[] = [];
+      testApp.app
+        .get(EventEmitter2)
+        .on(OPERATIONAL_EVENT, (event: OperationalEvent) => operational.push(event));
       const { ingestPath, targets } = await webhookWith([
         { name: 'broken', type: 'http', http: { url: broken.url, maxRetries: 3, concurrency: 1 } },
       ]);
@@ -597,6 +603,14 @@ describe('ingest and delivery (real PostgreSQL, real HTTP sinks)', () => {
         );
         expect(row.attempt_count).toBeLessThanOrEqual(3);
       }
+      const circuitEvents = operational.filter((e) => e.data.targetId === targets[0].id);
+      expect(circuitEvents).toEqual([
+        expect.objectContaining({
+          type: 'target.circuit_opened',
+          webhookId: targets[0].webhookId,
+          data: expect.objectContaining({ consecutiveFailures: 5 }),
+        }),
+      ]);
     });
   });
 });

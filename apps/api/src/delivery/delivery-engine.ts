@@ -5,7 +5,7 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { performance } from 'node:perf_hooks';
@@ -13,6 +13,7 @@ import { DataSource } from 'typeorm';
 import { Batcher } from '../common/batcher';
 import { encodeBody } from '../common/body-encoding';
 import { redactCredentials } from '../common/http';
+import { OPERATIONAL_EVENT, OperationalEvent } from '../common/operational-events';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { CONFIG_CHANGED_EVENT } from '../database/config-change.listener';
 import { pgPool } from '../database/pg-pool';
@@ -142,6 +143,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     private readonly events: EventsService,
     private readonly targetHealth: TargetHealthService,
     private readonly metrics: MetricsService,
+    private readonly emitter: EventEmitter2,
   ) {
     metrics.reportTasksInMemory(() => this.tasksInMemory);
     this.dispatcher = new LaneDispatcher(
@@ -417,6 +419,21 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       }
       this.checkAutoDisable(target, breaker);
     }
+    if (update.status === 'failed') {
+      this.emitter.emit(OPERATIONAL_EVENT, {
+        type: 'delivery.failed',
+        webhookId: task.event.webhookId,
+        occurredAt: new Date(),
+        data: {
+          targetId: target.id,
+          deliveryId: task.deliveryId,
+          eventId: task.event.id,
+          attempts: attemptNumber,
+          lastStatusCode: outcome.statusCode,
+          lastError: outcome.error,
+        },
+      } satisfies OperationalEvent);
+    }
     this.metrics.attempts.inc({ target_type: target.type, outcome: update.status });
     this.metrics.attemptDuration.observe({ target_type: target.type }, durationMs / 1000);
     if (outcome.ok) {
@@ -547,7 +564,21 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       RETRY_POLICY.circuitFailureThreshold,
       this.config.circuitCooldownMs,
     );
-    for (const h of health) this.breakers.get(h.targetId)?.sync(h);
+    for (const h of health) {
+      this.breakers.get(h.targetId)?.sync(h);
+      if (h.circuit) {
+        this.emitter.emit(OPERATIONAL_EVENT, {
+          type: h.circuit === 'opened' ? 'target.circuit_opened' : 'target.circuit_closed',
+          webhookId: h.webhookId,
+          occurredAt: new Date(),
+          data: {
+            targetId: h.targetId,
+            consecutiveFailures: h.consecutiveFailures,
+            circuitOpenUntil: h.circuitOpenUntil,
+          },
+        } satisfies OperationalEvent);
+      }
+    }
   }
 
   /** The cooldown is over: probe only if this replica is the one that claims the probe. */

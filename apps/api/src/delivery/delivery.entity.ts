@@ -1,11 +1,21 @@
 import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
-export const DELIVERY_STATUSES = ['pending', 'retrying', 'delivered', 'failed', 'cancelled'] as const;
+export const DELIVERY_STATUSES = [
+  'pending',
+  'retrying',
+  'paused',
+  'delivered',
+  'failed',
+  'cancelled',
+] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** One per (event, target): the unit of work of the delivery engine, and its queue row. */
 @Entity('deliveries')
-@Check('deliveries_status_check', `"status" IN ('pending', 'retrying', 'delivered', 'failed', 'cancelled')`)
+@Check(
+  'deliveries_status_check',
+  `"status" IN ('pending', 'retrying', 'paused', 'delivered', 'failed', 'cancelled')`,
+)
 @Index('deliveries_due_by_target_idx', ['targetId', 'nextAttemptAt'], {
   where: `status IN ('pending', 'retrying')`,
 })

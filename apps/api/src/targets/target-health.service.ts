@@ -1,4 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { OPERATIONAL_EVENT, OperationalEvent } from '../common/operational-events';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, IsNull, Repository } from 'typeorm';
 import { pgPool } from '../database/pg-pool';
@@ -6,6 +8,12 @@ import type { OutcomeSummary, TargetHealth } from '../delivery/circuit-breaker';
 import type { TargetSnapshot } from '../delivery/delivery-task';
 import { isLive } from './signing-secrets';
 import { Target } from './target.entity';
+
+/** A target's health after a batch of outcomes, and the circuit transition the batch caused. */
+export interface RecordedHealth extends TargetHealth {
+  webhookId: string;
+  circuit?: 'opened' | 'closed';
+}
 
 interface HealthRow {
   id: string;
@@ -48,6 +56,7 @@ export class TargetHealthService {
   constructor(
     @InjectRepository(Target) private readonly targets: Repository<Target>,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly emitter: EventEmitter2,
   ) {}
 
   /** The active targets of a webhook: one delivery each per event. */
@@ -66,26 +75,33 @@ export class TargetHealthService {
   /**
    * Counts a batch of attempt outcomes on the target rows, whichever replica made them, and opens
    * a circuit that reached `threshold` failures in a row for `cooldownMs`. The counting happens in
-   * the UPDATE itself (on the latest row version), so concurrent replicas never lose a count.
-   * Returns the state of record of every target in the batch.
+   * the UPDATE itself (on the rows locked first, in id order), so concurrent replicas never lose a
+   * count. Returns the state of record of every target in the batch, and whether this batch opened
+   * or closed its circuit (so each transition is seen by exactly one replica).
    */
   async recordOutcomes(
     outcomes: OutcomeSummary[],
     threshold: number,
     cooldownMs: number,
-  ): Promise<TargetHealth[]> {
+  ): Promise<RecordedHealth[]> {
     if (outcomes.length === 0) return [];
-    const { rows } = await pgPool(this.dataSource).query<HealthRow>(
-      `UPDATE targets t SET
+    const { rows } = await pgPool(this.dataSource).query<
+      HealthRow & { webhook_id: string; failures_before: number }
+    >(
+      `WITH before AS (
+         SELECT id, consecutive_failures FROM targets WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE
+       )
+       UPDATE targets t SET
          consecutive_failures = CASE WHEN o.reset THEN o.failures ELSE t.consecutive_failures + o.failures END,
          failing_since = CASE WHEN o.reset THEN o.first_failure_at ELSE coalesce(t.failing_since, o.first_failure_at) END,
          circuit_open_until = CASE
            WHEN (CASE WHEN o.reset THEN o.failures ELSE t.consecutive_failures + o.failures END) < $5 THEN NULL
            WHEN o.failures > 0 THEN now() + make_interval(secs => $6::float8 / 1000)
            ELSE t.circuit_open_until END
-       FROM unnest($1::uuid[], $2::bool[], $3::int[], $4::timestamptz[]) AS o(id, reset, failures, first_failure_at)
-       WHERE t.id = o.id
-       RETURNING t.id, t.consecutive_failures, t.circuit_open_until, t.failing_since`,
+       FROM unnest($1::uuid[], $2::bool[], $3::int[], $4::timestamptz[]) AS o(id, reset, failures, first_failure_at), before b
+       WHERE t.id = o.id AND b.id = o.id
+       RETURNING t.id, t.webhook_id, t.consecutive_failures, t.circuit_open_until, t.failing_since,
+                 b.consecutive_failures AS failures_before`,
       [
         outcomes.map((o) => o.targetId),
         outcomes.map((o) => o.reset),
@@ -95,7 +111,16 @@ export class TargetHealthService {
         cooldownMs,
       ],
     );
-    return rows.map(toHealth);
+    return rows.map((row) => ({
+      ...toHealth(row),
+      webhookId: row.webhook_id,
+      circuit:
+        row.failures_before < threshold && row.consecutive_failures >= threshold
+          ? 'opened'
+          : row.failures_before >= threshold && row.consecutive_failures < threshold
+            ? 'closed'
+            : undefined,
+    }));
   }
 
   /**
@@ -128,12 +153,23 @@ export class TargetHealthService {
     return { probe: row.probe, health: toHealth(row) };
   }
 
-  /** Deactivates a target on webhooker's own decision (410 Gone, failing too long), saying why. */
+  /**
+   * Deactivates a target on webhooker's own decision (410 Gone, failing too long), saying why and
+   * when; tells operators once (target.disabled), whichever replica decided first.
+   */
   async disable(targetId: string, reason: string): Promise<void> {
-    const result = await this.targets.update(
-      { id: targetId, active: true },
-      { active: false, disabledReason: reason },
+    const { rows } = await pgPool(this.dataSource).query<{ webhook_id: string }>(
+      `UPDATE targets SET active = false, disabled_reason = $2, disabled_at = now(), updated_at = now()
+       WHERE id = $1 AND active AND deleted_at IS NULL RETURNING webhook_id`,
+      [targetId, reason],
     );
-    if (result.affected) this.logger.warn(`Target ${targetId} disabled: ${reason}`);
+    if (rows.length === 0) return;
+    this.logger.warn(`Target ${targetId} disabled: ${reason}`);
+    this.emitter.emit(OPERATIONAL_EVENT, {
+      type: 'target.disabled',
+      webhookId: rows[0]!.webhook_id,
+      occurredAt: new Date(),
+      data: { targetId, reason },
+    } satisfies OperationalEvent);
   }
 }

@@ -85,6 +85,10 @@ export class Target {
   @Column({ type: 'text', nullable: true })
   disabledReason: string | null;
 
+  /** When webhooker deactivated the target; null otherwise. */
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  disabledAt: Date | null;
+
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt: Date;
 

@@ -180,7 +180,7 @@ export type DeliveryPageDto = {
     nextCursor?: string | null;
 };
 
-export type DeliveryStatus = 'pending' | 'retrying' | 'delivered' | 'failed' | 'cancelled';
+export type DeliveryStatus = 'pending' | 'retrying' | 'paused' | 'delivered' | 'failed' | 'cancelled';
 
 export type EntrypointDto = {
     /**

@@ -2,6 +2,7 @@ import { Foundation1763900000000 } from './1763900000000-foundation';
 import { Configuration1763910000000 } from './1763910000000-configuration';
 import { DeliveryEngine1763920000000 } from './1763920000000-delivery-engine';
 import { FaultIsolation1764000000000 } from './1764000000000-fault-isolation';
+import { TargetOperations1764100000000 } from './1764100000000-target-operations';
 
 /** Every migration in order; new ones are appended here. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   Configuration1763910000000,
   DeliveryEngine1763920000000,
   FaultIsolation1764000000000,
+  TargetOperations1764100000000,
 ];
