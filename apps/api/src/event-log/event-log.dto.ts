@@ -31,6 +31,8 @@ export class DeliveryListQueryDto extends PageQueryDto {
 export class DeliveryCountsDto {
   @ApiProperty() pending: number;
   @ApiProperty() retrying: number;
+  /** Waiting for their target to be activated again. */
+  @ApiProperty() paused: number;
   @ApiProperty() delivered: number;
   @ApiProperty() failed: number;
   @ApiProperty() cancelled: number;

@@ -56,7 +56,15 @@ function toSummary(row: EventRow): EventSummaryDto {
     size: row.size,
     sourceIp: row.source_ip,
     receivedAt: row.received_at,
-    deliveryCounts: { pending: 0, retrying: 0, delivered: 0, failed: 0, cancelled: 0, ...row.counts },
+    deliveryCounts: {
+      pending: 0,
+      retrying: 0,
+      paused: 0,
+      delivered: 0,
+      failed: 0,
+      cancelled: 0,
+      ...row.counts,
+    },
   };
 }
 

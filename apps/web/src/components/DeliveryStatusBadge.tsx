@@ -4,6 +4,7 @@ import { Badge, type BadgeTone } from './Badge';
 export const DELIVERY_STATUSES: DeliveryStatus[] = [
   'pending',
   'retrying',
+  'paused',
   'delivered',
   'failed',
   'cancelled',
@@ -12,6 +13,7 @@ export const DELIVERY_STATUSES: DeliveryStatus[] = [
 const TONES: Record<DeliveryStatus, BadgeTone> = {
   pending: 'grey',
   retrying: 'amber',
+  paused: 'grey',
   delivered: 'green',
   failed: 'red',
   cancelled: 'grey',

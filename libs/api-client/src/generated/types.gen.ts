@@ -157,6 +157,10 @@ export type DeliveryCountsDto = {
     cancelled: number;
     delivered: number;
     failed: number;
+    /**
+     * Waiting for their target to be activated again.
+     */
+    paused: number;
     pending: number;
     retrying: number;
 };
