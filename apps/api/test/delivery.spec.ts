@@ -512,32 +512,72 @@ describe('ingest and delivery (real PostgreSQL, real HTTP sinks)', () => {
       );
     });
 
-    it('cancels the waiting deliveries of a target that is deactivated', async () => {
+    it('pauses a deactivated target without loss: waiting and new events are kept, then delivered once, in order', async () => {
       const slow = await sink();
       slow.reply = () => ({ status: 200, delayMs: 300 });
       const { ingestPath, targets } = await webhookWith([
         { name: 'one at a time', type: 'http', http: { url: slow.url, concurrency: 1 } },
       ]);
+      const target = targets[0].id;
       const ids: string[] = [];
       for (let n = 0; n < 5; n++)
         ids.push((await testApp.request().post(ingestPath).send({ n }).expect(200)).body.eventId);
       await waitFor(() => slow.requests.length === 1, 5000, 'the first attempt');
-      await api().post(`/api/v1/targets/${targets[0].id}/deactivate`).expect(200);
+      await api().post(`/api/v1/targets/${target}/deactivate`).expect(200);
+      for (let n = 5; n < 10; n++)
+        ids.push((await testApp.request().post(ingestPath).send({ n }).expect(200)).body.eventId);
       const statuses = async () => (await Promise.all(ids.map(deliveryStatuses))).map((s) => s[0]);
       await waitFor(
-        async () => (await statuses()).every((s) => s === 'delivered' || s === 'cancelled'),
+        async () => (await statuses()).every((s) => s === 'delivered' || s === 'paused'),
         5000,
-        'all settled',
+        'all delivered or paused',
       );
-      const settled = await statuses();
-      expect(settled[0]).toBe('delivered');
-      expect(settled.filter((s) => s === 'cancelled').length).toBeGreaterThanOrEqual(3);
-      expect(slow.requests.length).toBeLessThanOrEqual(2);
-      const cancelled = await db.query(
-        `SELECT DISTINCT last_error FROM deliveries WHERE target_id = $1 AND status = 'cancelled'`,
-        [targets[0].id],
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const sentWhilePaused = slow.requests.length;
+      expect(sentWhilePaused).toBeLessThanOrEqual(2);
+      const paused = (await statuses()).filter((s) => s === 'paused').length;
+      expect(paused).toBe(10 - sentWhilePaused);
+      const shown = await api().get(`/api/v1/targets/${target}`).expect(200);
+      expect(shown.body).toMatchObject({ active: false, pausedDeliveries: paused, disabledReason: null });
+
+      await api().post(`/api/v1/targets/${target}/activate`).expect(200);
+      await waitFor(
+        async () => (await statuses()).every((s) => s === 'delivered'),
+        10_000,
+        'all delivered after the resume',
       );
-      expect(cancelled.rows).toEqual([{ last_error: 'target is inactive or deleted' }]);
+      const received = slow.requests.map((r) => r.headers['webhook-id']);
+      expect(received).toEqual(ids);
+      const afterResume = await api().get(`/api/v1/targets/${target}`).expect(200);
+      expect(afterResume.body.pausedDeliveries).toBe(0);
+    });
+
+    it('auto-disable (410 Gone) pauses the target and keeps its waiting work; activating resumes it', async () => {
+      const receiver = await sink();
+      receiver.reply = (n) => (n === 1 ? { status: 410 } : { status: 200 });
+      const { ingestPath, targets } = await webhookWith([
+        { name: 'gone for now', type: 'http', http: { url: receiver.url, concurrency: 1 } },
+      ]);
+      const first = (await testApp.request().post(ingestPath).send({ n: 0 }).expect(200)).body.eventId;
+      await waitFor(async () => (await deliveryStatuses(first))[0] === 'failed', 5000, 'the 410');
+      const later = [];
+      for (let n = 1; n <= 3; n++)
+        later.push((await testApp.request().post(ingestPath).send({ n }).expect(200)).body.eventId);
+      const disabled = await api().get(`/api/v1/targets/${targets[0].id}`).expect(200);
+      expect(disabled.body).toMatchObject({
+        active: false,
+        disabledReason: 'the receiver answered 410 Gone',
+        disabledAt: expect.any(String),
+        pausedDeliveries: 3,
+      });
+      expect(receiver.requests).toHaveLength(1);
+      await api().post(`/api/v1/targets/${targets[0].id}/activate`).expect(200);
+      await waitFor(
+        async () => (await Promise.all(later.map(deliveryStatuses))).every((s) => s[0] === 'delivered'),
+        5000,
+        'the paused deliveries',
+      );
+      expect(receiver.requests.slice(1).map((r) => r.headers['webhook-id'])).toEqual(later);
     });
 
     it('answers 410 Gone by disabling the target', async () => {

@@ -8,7 +8,7 @@ describe('retention (real PostgreSQL)', () => {
   beforeAll(async () => (testApp = await startTestApp()));
   afterAll(() => testApp.close());
 
-  it("deletes events older than the webhook's retentionDays with their deliveries and attempts, in batches", async () => {
+  it("deletes events older than the webhook's retentionDays with their deliveries and attempts, in batches (paused ones too)", async () => {
     const admin = await asUser(testApp, 'admin', ADMIN_PASSWORD);
     const short = (
       await admin.apiKey.post('/api/v1/webhooks', { name: 'short', retentionDays: 7 }).expect(201)
@@ -48,7 +48,8 @@ describe('retention (real PostgreSQL)', () => {
         return eventId;
       };
       const old: string[] = [];
-      for (let n = 0; n < expired; n++) old.push(await seed(short, 8, n % 2 ? 'delivered' : 'failed'));
+      const finished = ['delivered', 'failed', 'paused'];
+      for (let n = 0; n < expired; n++) old.push(await seed(short, 8, finished[n % 3]!));
       return {
         old,
         oldButRetrying: await seed(short, 8, 'retrying'),

@@ -78,6 +78,8 @@ describe('targets API (HTTP, real PostgreSQL, ALLOW_PRIVATE_TARGETS=true)', () =
         ],
         circuit: HEALTHY_CIRCUIT,
         disabledReason: null,
+        disabledAt: null,
+        pausedDeliveries: 0,
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });
@@ -145,6 +147,8 @@ describe('targets API (HTTP, real PostgreSQL, ALLOW_PRIVATE_TARGETS=true)', () =
           signingSecrets: [],
           circuit: HEALTHY_CIRCUIT,
           disabledReason: null,
+          disabledAt: null,
+          pausedDeliveries: 0,
           createdAt: expect.any(String),
           updatedAt: expect.any(String),
         });

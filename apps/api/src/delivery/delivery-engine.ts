@@ -25,6 +25,7 @@ import { Admission, CircuitBreaker, summarizeOutcomes, TargetOutcome } from './c
 import { DELIVERY_TASKS_EVENT, DeliveryTask, EventSnapshot, TargetSnapshot } from './delivery-task';
 import { AttemptOutcome, HttpSender } from './http-sender';
 import { INSTANCE_ID } from './instance-id';
+import { DeliveryService } from './delivery.service';
 import { LaneDispatcher } from './lane-dispatcher';
 import { DeliveryUpdate, ResultWriter } from './result-writer';
 import { RetryTimers } from './retry-timers';
@@ -144,6 +145,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     private readonly targetHealth: TargetHealthService,
     private readonly metrics: MetricsService,
     private readonly emitter: EventEmitter2,
+    private readonly deliveries: DeliveryService,
   ) {
     metrics.reportTasksInMemory(() => this.tasksInMemory);
     this.dispatcher = new LaneDispatcher(
@@ -240,8 +242,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       this.targets.set(id, snapshot);
       if (snapshot.active && !previous.active) this.breakers.delete(id);
       if (!snapshot.active) {
-        for (const task of this.dispatcher.takeWaiting(id))
-          this.cancel(task, 'target is inactive or deleted');
+        for (const task of this.dispatcher.takeWaiting(id)) this.pause(task);
       }
     }
     this.dispatcher.pump();
@@ -361,7 +362,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
 
   private async tryDelivery(task: DeliveryTask): Promise<void> {
     const target = this.targets.get(task.target.id) ?? task.target;
-    if (!target.active) return this.cancel(task, 'target is inactive or deleted');
+    if (!target.active) return this.pause(task);
     const breaker = this.breakerFor(target);
     let admission = breaker?.admit();
     if (admission?.kind === 'probe') admission = await this.claimProbe(target, breaker!);
@@ -537,6 +538,26 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     else this.release(task.deliveryId);
   }
 
+  /**
+   * The target is paused (deactivated) or deleted: the delivery leaves memory and waits as
+   * `paused` (a deleted target's deliveries are already `cancelled`, which the write keeps).
+   */
+  private pause(task: DeliveryTask): void {
+    this.release(task.deliveryId);
+    this.persist(
+      this.writer.update({
+        deliveryId: task.deliveryId,
+        status: 'paused',
+        attemptCount: task.attemptCount,
+        nextAttemptAt: null,
+        keepLease: false,
+        recordOutcome: false,
+        lastStatusCode: null,
+        lastError: null,
+      }),
+    );
+  }
+
   private cancel(task: DeliveryTask, reason: string): void {
     this.release(task.deliveryId);
     this.persist(
@@ -603,11 +624,16 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
+  /** Pauses a target on webhooker's own decision: its waiting deliveries are kept, `paused`. */
   private disable(target: TargetSnapshot, reason: string): void {
     this.targets.set(target.id, { ...target, active: false });
-    for (const task of this.dispatcher.takeWaiting(target.id))
-      this.cancel(task, `target disabled: ${reason}`);
-    this.persist(this.targetHealth.disable(target.id, reason));
+    for (const task of this.dispatcher.takeWaiting(target.id)) this.pause(task);
+    this.persist(
+      this.targetHealth
+        .disable(target.id, reason)
+        .then(() => this.deliveries.pauseWaiting(target.id))
+        .then(() => undefined),
+    );
   }
 
   /**
@@ -663,7 +689,8 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
           replayBase: row.replay_base,
         };
         if (!event) this.cancel(task, 'event was deleted');
-        else if (!target?.active) this.cancel(task, 'target is inactive or deleted');
+        else if (!target) this.cancel(task, 'target was deleted');
+        else if (!target.active) this.pause(task);
         else {
           this.hold(task);
           this.dispatcher.push(task);

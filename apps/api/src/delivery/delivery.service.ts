@@ -11,7 +11,7 @@ import { Delivery, DeliveryStatus } from './delivery.entity';
 export class DeliveryService {
   constructor(@InjectRepository(Delivery) private readonly deliveries: Repository<Delivery>) {}
 
-  /** Deliveries not yet done (pending, retrying) of a target or webhook become `cancelled`. */
+  /** Deliveries not yet done (pending, retrying, paused) of a target or webhook become `cancelled`. */
   async cancelUnfinished(
     scope: { targetId: string } | { webhookId: string },
     manager: EntityManager,
@@ -19,9 +19,46 @@ export class DeliveryService {
     await manager
       .getRepository(Delivery)
       .update(
-        { ...scope, status: In(['pending', 'retrying']) },
+        { ...scope, status: In(['pending', 'retrying', 'paused']) },
         { status: 'cancelled', nextAttemptAt: null, leaseExpiresAt: null, leasedBy: null },
       );
+  }
+
+  /** The waiting deliveries of a target that was deactivated become `paused` (no replica attempts them). */
+  async pauseWaiting(targetId: string, manager: EntityManager = this.deliveries.manager): Promise<number> {
+    const [, count]: [unknown, number] = await manager.query(
+      `UPDATE deliveries SET status = 'paused', lease_expires_at = NULL, leased_by = NULL, updated_at = now()
+       WHERE target_id = $1 AND status IN ('pending', 'retrying')`,
+      [targetId],
+    );
+    return count;
+  }
+
+  /**
+   * The paused deliveries of a target that was activated go back to the queue, each as it was
+   * (`pending`, or `retrying` with its retries so far); their times are kept, so the sweep takes
+   * them oldest first, in order of arrival.
+   */
+  async resumePaused(targetId: string, manager: EntityManager): Promise<number> {
+    const [, count]: [unknown, number] = await manager.query(
+      `UPDATE deliveries SET status = CASE WHEN attempt_count = 0 THEN 'pending' ELSE 'retrying' END,
+         next_attempt_at = coalesce(next_attempt_at, now()), lease_expires_at = NULL, leased_by = NULL,
+         updated_at = now()
+       WHERE target_id = $1 AND status = 'paused'`,
+      [targetId],
+    );
+    return count;
+  }
+
+  /** How many deliveries wait, paused, for each of the targets. */
+  async countPaused(targetIds: string[]): Promise<Map<string, number>> {
+    if (targetIds.length === 0) return new Map();
+    const rows: { target_id: string; paused: number }[] = await this.deliveries.query(
+      `SELECT target_id, count(*)::int AS paused FROM deliveries
+       WHERE target_id = ANY($1::uuid[]) AND status = 'paused' GROUP BY target_id`,
+      [targetIds],
+    );
+    return new Map(rows.map((row) => [row.target_id, row.paused]));
   }
 
   /**
@@ -68,17 +105,22 @@ export class DeliveryService {
 
   /**
    * Queues a finished delivery (delivered, failed or cancelled) again, leased to `leaseHolder`
-   * (null: left to any replica's sweep):
-   * it gets a fresh set of retries. Returns the delivery, or null when it is still in progress.
+   * (null: left to any replica's sweep), or `paused` when its target is: it gets a fresh set of
+   * retries. Returns the delivery, or null when it is still in progress.
    */
-  async replay(id: string, leaseHolder: string | null, leaseMs: number): Promise<Delivery | null> {
+  async replay(
+    id: string,
+    leaseHolder: string | null,
+    leaseMs: number,
+    paused = false,
+  ): Promise<Delivery | null> {
     const rows: { id: string }[] = await this.deliveries
       .query(
-        `UPDATE deliveries SET status = 'pending', replay_base = attempt_count, next_attempt_at = now(),
+        `UPDATE deliveries SET status = CASE WHEN $4 THEN 'paused' ELSE 'pending' END, replay_base = attempt_count, next_attempt_at = now(),
          lease_expires_at = CASE WHEN $2::text IS NULL THEN NULL ELSE now() + make_interval(secs => $3::float8 / 1000) END,
          leased_by = $2, updated_at = now()
        WHERE id = $1 AND status IN ('delivered', 'failed', 'cancelled') RETURNING id`,
-        [id, leaseHolder, leaseMs],
+        [id, leaseHolder, leaseMs, paused],
       )
       .then(([result]: [{ id: string }[]]) => result);
     return rows.length > 0 ? this.get(id) : null;
@@ -95,26 +137,26 @@ export class DeliveryService {
     return count;
   }
 
-  /** New deliveries of an event to the given targets, leased to `leaseHolder`. */
+  /** New deliveries of an event to the given targets, leased to `leaseHolder`; a paused target's waits as `paused`. */
   async createForEvent(
     event: { id: string; webhookId: string },
-    targetIds: string[],
+    targets: { id: string; paused: boolean }[],
     leaseHolder: string | null,
     leaseMs: number,
   ): Promise<Delivery[]> {
     const leaseExpiresAt = leaseHolder ? new Date(Date.now() + leaseMs) : null;
-    const deliveries = targetIds.map((targetId) =>
+    const deliveries = targets.map((target) =>
       this.deliveries.create({
         id: randomUUID(),
         eventId: event.id,
         webhookId: event.webhookId,
-        targetId,
-        status: 'pending',
+        targetId: target.id,
+        status: target.paused ? 'paused' : 'pending',
         attemptCount: 0,
         replayBase: 0,
         nextAttemptAt: new Date(),
-        leaseExpiresAt,
-        leasedBy: leaseHolder,
+        leaseExpiresAt: target.paused ? null : leaseExpiresAt,
+        leasedBy: target.paused ? null : leaseHolder,
         lastStatusCode: null,
         lastError: null,
       }),

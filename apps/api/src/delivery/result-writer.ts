@@ -51,9 +51,9 @@ WITH attempts AS (
   WHERE a.delivery_id IN (SELECT id FROM deliveries WHERE id = ANY($1::uuid[]))
 ), updated AS (
   UPDATE deliveries d SET
-    status = u.status,
+    status = CASE WHEN d.status = 'paused' AND u.status IN ('pending', 'retrying') THEN 'paused' ELSE u.status END,
     attempt_count = u.attempt_count,
-    next_attempt_at = u.next_attempt_at,
+    next_attempt_at = CASE WHEN u.status = 'paused' THEN d.next_attempt_at ELSE u.next_attempt_at END,
     lease_expires_at = CASE WHEN u.keep_lease THEN d.lease_expires_at END,
     leased_by = CASE WHEN u.keep_lease THEN d.leased_by END,
     last_status_code = CASE WHEN u.record THEN u.status_code ELSE d.last_status_code END,

@@ -184,13 +184,20 @@ export class EventLogService {
     return { items: page.items.map(toDeliveryDto), nextCursor: page.nextCursor };
   }
 
-  /** Sends one finished delivery again, now. */
+  /** Sends one finished delivery again, now (or when its target is activated, if it is paused). */
   async replayDelivery(user: AuthenticatedUser, deliveryId: string): Promise<DeliveryDto> {
     const existing = await this.accessibleDelivery(user, deliveryId);
-    const delivery = await this.deliveries.replay(existing.id, this.leaseHolder, this.config.leaseMs);
+    const target = (await this.targetHealth.snapshots([existing.targetId])).get(existing.targetId);
+    const paused = !target?.active;
+    const delivery = await this.deliveries.replay(
+      existing.id,
+      paused ? null : this.leaseHolder,
+      this.config.leaseMs,
+      paused,
+    );
     if (!delivery)
       throw new ConflictException(`Delivery ${deliveryId} is still in progress (${existing.status})`);
-    await this.handOff([delivery]);
+    if (!paused) await this.handOff([delivery]);
     return toDeliveryDto(delivery);
   }
 
@@ -205,21 +212,21 @@ export class EventLogService {
     return this.deliveries.replayFailed(target.id);
   }
 
-  /** Delivers an event again to the webhook's current active targets (new deliveries). */
+  /** Delivers an event again to the webhook's current targets (new deliveries; paused ones wait). */
   async replayEvent(user: AuthenticatedUser, eventId: string): Promise<DeliveryDto[]> {
     const event = (await this.events.snapshots([eventId])).get(eventId);
     if (!event) throw new NotFoundException(`Event ${eventId} not found`);
     await this.webhooks.getAccessible(user, event.webhookId).catch(() => {
       throw new NotFoundException(`Event ${eventId} not found`);
     });
-    const targets = await this.targetHealth.activeSnapshots(event.webhookId);
+    const targets = await this.targetHealth.liveSnapshots(event.webhookId);
     const deliveries = await this.deliveries.createForEvent(
       event,
-      targets.map((t) => t.id),
+      targets.map((t) => ({ id: t.id, paused: !t.active })),
       this.leaseHolder,
       this.config.leaseMs,
     );
-    await this.handOff(deliveries);
+    await this.handOff(deliveries.filter((delivery) => delivery.status === 'pending'));
     return deliveries.map(toDeliveryDto);
   }
 

@@ -21,7 +21,7 @@ interface PendingEvent {
   entrypointId: string;
   event: EventSnapshot;
   body: Buffer;
-  deliveries: { id: string; targetId: string }[];
+  deliveries: { id: string; targetId: string; status: 'pending' | 'paused' }[];
 }
 
 /** Events and their deliveries, written together by one statement per batch (group commit). */
@@ -35,9 +35,12 @@ WITH inserted_events AS (
     AS e(id, webhook_id, entrypoint_id, method, path, query, headers, body_start, body_length, content_type, source_ip, received_at)
 )
 INSERT INTO deliveries (id, event_id, webhook_id, target_id, status, next_attempt_at, lease_expires_at, leased_by)
-SELECT d.id, d.event_id, d.webhook_id, d.target_id, 'pending', now(),
-       CASE WHEN $17::text IS NULL THEN NULL ELSE now() + make_interval(secs => $16::float8 / 1000) END, $17::text
-FROM unnest($12::uuid[], $13::uuid[], $14::uuid[], $15::uuid[]) AS d(id, event_id, webhook_id, target_id)`;
+SELECT d.id, d.event_id, d.webhook_id, d.target_id, d.status, now(),
+       CASE WHEN $17::text IS NULL OR d.status = 'paused' THEN NULL
+            ELSE now() + make_interval(secs => $16::float8 / 1000) END,
+       CASE WHEN d.status = 'paused' THEN NULL ELSE $17::text END
+FROM unnest($12::uuid[], $13::uuid[], $14::uuid[], $15::uuid[], $20::varchar[])
+  AS d(id, event_id, webhook_id, target_id, status)`;
 
 /** Events written by one statement at most. */
 const MAX_BATCH = 200;
@@ -101,19 +104,19 @@ export class IngestService implements BeforeApplicationShutdown {
       );
     }
     const targets = looped ? [] : route.targets;
-    const deliveries = targets.map((target) => ({ id: randomUUID(), targetId: target.id }));
+    const deliveries = targets.map((target) => ({
+      id: randomUUID(),
+      targetId: target.id,
+      status: target.active ? ('pending' as const) : ('paused' as const),
+    }));
     await this.batcher.submit({ entrypointId: route.entrypointId, event, body: request.body, deliveries });
     this.metrics.eventsReceived.inc();
-    if (this.leaseHolder && deliveries.length > 0) {
-      const tasks: DeliveryTask[] = deliveries.map((delivery, index) => ({
-        deliveryId: delivery.id,
-        target: targets[index]!,
-        event,
-        attemptCount: 0,
-        replayBase: 0,
-      }));
-      this.emitter.emit(DELIVERY_TASKS_EVENT, tasks);
-    }
+    const tasks: DeliveryTask[] = deliveries.flatMap((delivery, index) =>
+      delivery.status === 'paused'
+        ? []
+        : [{ deliveryId: delivery.id, target: targets[index]!, event, attemptCount: 0, replayBase: 0 }],
+    );
+    if (this.leaseHolder && tasks.length > 0) this.emitter.emit(DELIVERY_TASKS_EVENT, tasks);
     return event.id;
   }
 
@@ -157,6 +160,7 @@ export class IngestService implements BeforeApplicationShutdown {
         this.leaseHolder,
         bodyStarts,
         pending.map((p) => p.body.length),
+        deliveries.map((d) => d.status),
       ],
     });
   }

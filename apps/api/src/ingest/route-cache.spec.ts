@@ -36,7 +36,7 @@ describe('RouteCache', () => {
     cache = new RouteCache(
       { routeCacheTtlMs: TTL_MS } as AppConfig,
       { allIds, findForIngest } as unknown as EntrypointsService,
-      { activeSnapshots: async () => [] } as unknown as TargetHealthService,
+      { liveSnapshots: async () => [] } as unknown as TargetHealthService,
     );
   });
   afterEach(() => jest.useRealTimers());

@@ -147,7 +147,7 @@ export class RouteCache {
       entrypointId,
       webhookId: entrypoint.webhookId,
       state,
-      targets: state === 'active' ? await this.targets.activeSnapshots(entrypoint.webhookId) : [],
+      targets: state === 'active' ? await this.targets.liveSnapshots(entrypoint.webhookId) : [],
     };
   }
 }

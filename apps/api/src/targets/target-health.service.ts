@@ -59,9 +59,12 @@ export class TargetHealthService {
     private readonly emitter: EventEmitter2,
   ) {}
 
-  /** The active targets of a webhook: one delivery each per event. */
-  async activeSnapshots(webhookId: string): Promise<TargetSnapshot[]> {
-    const targets = await this.targets.find({ where: { webhookId, active: true, deletedAt: IsNull() } });
+  /**
+   * The targets of a webhook that are not deleted, active or paused: one delivery each per event
+   * (a paused target's waits as `paused`).
+   */
+  async liveSnapshots(webhookId: string): Promise<TargetSnapshot[]> {
+    const targets = await this.targets.find({ where: { webhookId, deletedAt: IsNull() } });
     return targets.map(toSnapshot);
   }
 

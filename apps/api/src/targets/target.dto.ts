@@ -239,6 +239,14 @@ export class TargetDto {
   @ApiPropertyOptional({ type: String, nullable: true })
   disabledReason: string | null;
 
+  /** When webhooker deactivated this target; null otherwise. */
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  disabledAt: Date | null;
+
+  /** Deliveries waiting, `paused`, for this target to be activated again. */
+  @ApiProperty()
+  pausedDeliveries: number;
+
   @ApiProperty()
   createdAt: Date;
 

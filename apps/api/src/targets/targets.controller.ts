@@ -28,7 +28,7 @@ import {
   TargetPageDto,
   UpdateTargetDto,
 } from './target.dto';
-import { TargetsService, toTargetDto } from './targets.service';
+import { TargetsService } from './targets.service';
 
 /** Targets: where a webhook's events are delivered. */
 @ApiTags('targets')
@@ -61,7 +61,7 @@ export class TargetsController {
   ): Promise<TargetPageDto> {
     const webhook = await this.webhooks.getAccessible(user, webhookId);
     const result = await this.targets.list(webhook.id, page);
-    return { items: result.items.map(toTargetDto), nextCursor: result.nextCursor };
+    return { items: await this.targets.describe(result.items), nextCursor: result.nextCursor };
   }
 
   /** Get a target. */
@@ -70,7 +70,7 @@ export class TargetsController {
     @CurrentUser() user: AuthenticatedUser,
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<TargetDto> {
-    return toTargetDto(await this.targets.get(user, id));
+    return this.targets.describeOne(await this.targets.get(user, id));
   }
 
   /** Change a target's name, active flag or `http` settings (fields left out keep their value). */
@@ -80,27 +80,30 @@ export class TargetsController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: UpdateTargetDto,
   ): Promise<TargetDto> {
-    return toTargetDto(await this.targets.update(user, id, dto));
+    return this.targets.describeOne(await this.targets.update(user, id, dto));
   }
 
-  /** Activate a target: new events are delivered to it again. */
+  /** Activate (resume) a target: its paused deliveries go out again, oldest first, and new events are delivered. */
   @Post('targets/:id/activate')
   @HttpCode(200)
   async activateTarget(
     @CurrentUser() user: AuthenticatedUser,
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<TargetDto> {
-    return toTargetDto(await this.targets.setActive(user, id, true));
+    return this.targets.describeOne(await this.targets.setActive(user, id, true));
   }
 
-  /** Deactivate a target: new events are not delivered to it. */
+  /**
+   * Deactivate (pause) a target: nothing is sent to it; its waiting deliveries, and those of new
+   * events, are kept as `paused` until it is activated again.
+   */
   @Post('targets/:id/deactivate')
   @HttpCode(200)
   async deactivateTarget(
     @CurrentUser() user: AuthenticatedUser,
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<TargetDto> {
-    return toTargetDto(await this.targets.setActive(user, id, false));
+    return this.targets.describeOne(await this.targets.setActive(user, id, false));
   }
 
   /** Delete a target; its unfinished deliveries are cancelled. */

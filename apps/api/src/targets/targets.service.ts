@@ -38,7 +38,7 @@ function circuitState(target: Target): CircuitState {
   return target.circuitOpenUntil && target.circuitOpenUntil.getTime() > Date.now() ? 'open' : 'half-open';
 }
 
-export function toTargetDto(target: Target): TargetDto {
+export function toTargetDto(target: Target, pausedDeliveries = 0): TargetDto {
   return {
     id: target.id,
     webhookId: target.webhookId,
@@ -54,6 +54,8 @@ export function toTargetDto(target: Target): TargetDto {
       failingSince: target.failingSince,
     },
     disabledReason: target.disabledReason,
+    disabledAt: target.disabledAt,
+    pausedDeliveries,
     createdAt: target.createdAt,
     updatedAt: target.updatedAt,
   };
@@ -122,17 +124,35 @@ export class TargetsService {
       target.http = await this.httpConfig({ ...target.http, ...Object.fromEntries(changes) });
     }
     if (dto.name !== undefined) target.name = dto.name;
-    if (dto.active === true && !target.active) {
+    const resumed = dto.active === true && !target.active;
+    const paused = dto.active === false && target.active;
+    if (resumed) {
       // Switched on again: a fresh start for its circuit breaker and auto-disable clock.
       Object.assign(target, {
         consecutiveFailures: 0,
         circuitOpenUntil: null,
         failingSince: null,
         disabledReason: null,
+        disabledAt: null,
       });
     }
     if (dto.active !== undefined) target.active = dto.active;
-    return this.targets.save(target);
+    return this.dataSource.transaction(async (manager) => {
+      const saved = await manager.getRepository(Target).save(target);
+      if (paused) await this.deliveries.pauseWaiting(target.id, manager);
+      if (resumed) await this.deliveries.resumePaused(target.id, manager);
+      return saved;
+    });
+  }
+
+  /** The API form of targets, with how many deliveries each has waiting, paused. */
+  async describe(targets: Target[]): Promise<TargetDto[]> {
+    const paused = await this.deliveries.countPaused(targets.map((target) => target.id));
+    return targets.map((target) => toTargetDto(target, paused.get(target.id) ?? 0));
+  }
+
+  async describeOne(target: Target): Promise<TargetDto> {
+    return (await this.describe([target]))[0]!;
   }
 
   async setActive(user: AuthenticatedUser, id: string, active: boolean): Promise<Target> {

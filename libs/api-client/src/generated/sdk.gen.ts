@@ -260,7 +260,7 @@ export const updateTarget = <ThrowOnError extends boolean = false>(options: Opti
 });
 
 /**
- * Activate a target: new events are delivered to it again.
+ * Activate (resume) a target: its paused deliveries go out again, oldest first, and new events are delivered.
  */
 export const activateTarget = <ThrowOnError extends boolean = false>(options: Options<ActivateTargetData, ThrowOnError>) => (options.client ?? client).post<ActivateTargetResponses, ActivateTargetErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
@@ -273,7 +273,8 @@ export const activateTarget = <ThrowOnError extends boolean = false>(options: Op
 });
 
 /**
- * Deactivate a target: new events are not delivered to it.
+ * Deactivate (pause) a target: nothing is sent to it; its waiting deliveries, and those of new
+ * events, are kept as `paused` until it is activated again.
  */
 export const deactivateTarget = <ThrowOnError extends boolean = false>(options: Options<DeactivateTargetData, ThrowOnError>) => (options.client ?? client).post<DeactivateTargetResponses, DeactivateTargetErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {

@@ -116,12 +116,20 @@ export type CreatedTargetDto = {
     circuit: TargetCircuitDto;
     createdAt: string;
     /**
+     * When webhooker deactivated this target; null otherwise.
+     */
+    disabledAt?: string | null;
+    /**
      * Why webhooker deactivated this target (410 Gone, failing too long); null otherwise.
      */
     disabledReason?: string | null;
     http?: HttpTargetConfigDto;
     id: string;
     name: string;
+    /**
+     * Deliveries waiting, `paused`, for this target to be activated again.
+     */
+    pausedDeliveries: number;
     /**
      * For `http` targets: the signing secret generated with the target, shown this once (an idempotent replay carries a `[redacted: …]` placeholder).
      */
@@ -408,12 +416,20 @@ export type TargetDto = {
     circuit: TargetCircuitDto;
     createdAt: string;
     /**
+     * When webhooker deactivated this target; null otherwise.
+     */
+    disabledAt?: string | null;
+    /**
      * Why webhooker deactivated this target (410 Gone, failing too long); null otherwise.
      */
     disabledReason?: string | null;
     http?: HttpTargetConfigDto;
     id: string;
     name: string;
+    /**
+     * Deliveries waiting, `paused`, for this target to be activated again.
+     */
+    pausedDeliveries: number;
     /**
      * Newest first; the secrets themselves are not shown.
      */

@@ -409,7 +409,7 @@ export const updateTargetMutation = (options?: Partial<Options<UpdateTargetData>
 };
 
 /**
- * Activate a target: new events are delivered to it again.
+ * Activate (resume) a target: its paused deliveries go out again, oldest first, and new events are delivered.
  */
 export const activateTargetMutation = (options?: Partial<Options<ActivateTargetData>>): UseMutationOptions<ActivateTargetResponse, ActivateTargetError, Options<ActivateTargetData>> => {
     const mutationOptions: UseMutationOptions<ActivateTargetResponse, ActivateTargetError, Options<ActivateTargetData>> = {
@@ -426,7 +426,8 @@ export const activateTargetMutation = (options?: Partial<Options<ActivateTargetD
 };
 
 /**
- * Deactivate a target: new events are not delivered to it.
+ * Deactivate (pause) a target: nothing is sent to it; its waiting deliveries, and those of new
+ * events, are kept as `paused` until it is activated again.
  */
 export const deactivateTargetMutation = (options?: Partial<Options<DeactivateTargetData>>): UseMutationOptions<DeactivateTargetResponse, DeactivateTargetError, Options<DeactivateTargetData>> => {
     const mutationOptions: UseMutationOptions<DeactivateTargetResponse, DeactivateTargetError, Options<DeactivateTargetData>> = {
