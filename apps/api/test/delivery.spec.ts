@@ -413,6 +413,21 @@ describe('ingest and delivery (real PostgreSQL, real HTTP sinks)', () => {
       expect(events[1].headers['webhooker-installation']).toMatch(/^[0-9a-f-]{36}$/);
     });
 
+    it('a 429 with Retry-After slows its target to one attempt a second until the window passes', async () => {
+      const busy = await sink();
+      busy.reply = (n) => (n === 1 ? { status: 429, headers: { 'retry-after': '3' } } : { status: 200 });
+      const { ingestPath } = await webhookWith([
+        { name: 'busy', type: 'http', http: { url: busy.url, concurrency: 1 } },
+      ]);
+      await testApp.request().post(ingestPath).send({ n: 0 }).expect(200);
+      await waitFor(() => busy.requests.length === 1, 5000, 'the 429');
+      for (let n = 1; n <= 4; n++) await testApp.request().post(ingestPath).send({ n }).expect(200);
+      await waitFor(() => busy.requests.length === 6, 10_000, 'every delivery and the retry');
+      const times = busy.requests.map((r) => r.receivedAt);
+      const gaps = times.slice(2, 5).map((t, i) => t - times[i + 1]!);
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(900);
+    });
+
     it('retries a failing receiver with backoff: 3 failures then success is 4 attempts and delivered', async () => {
       const flaky = await sink();
       flaky.reply = (n) => (n <= 3 ? { status: 500, body: `failure ${n}` } : { status: 200, body: 'ok' });
@@ -560,7 +575,7 @@ describe('ingest and delivery (real PostgreSQL, real HTTP sinks)', () => {
       ]);
       const first = (await testApp.request().post(ingestPath).send({ n: 0 }).expect(200)).body.eventId;
       await waitFor(async () => (await deliveryStatuses(first))[0] === 'failed', 5000, 'the 410');
-      const later = [];
+      const later: string[] = [];
       for (let n = 1; n <= 3; n++)
         later.push((await testApp.request().post(ingestPath).send({ n }).expect(200)).body.eventId);
       const disabled = await api().get(`/api/v1/targets/${targets[0].id}`).expect(200);

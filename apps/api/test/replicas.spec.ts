@@ -174,4 +174,50 @@ describe('two replicas on one database', () => {
       await database.drop();
     }
   }, 120_000);
+
+  // A rate limit is shared: both replicas take their tokens from the target's bucket in
+  // PostgreSQL, so together they send at the limit, not at twice the limit.
+  it('keeps two replicas together within 10 % of a target rate limit', async () => {
+    const perSecond = 20;
+    const database = await createTestDatabase();
+    const sink = await Sink.start();
+    const env = { SWEEP_INTERVAL_MS: '100' };
+    const replicas = await Promise.all([
+      ApiProcess.start(database.url, { ...env, INSTANCE_ID: 'rate-a' }),
+      ApiProcess.start(database.url, { ...env, INSTANCE_ID: 'rate-b' }),
+    ]);
+    try {
+      const [a, b] = replicas as [ApiProcess, ApiProcess];
+      const key = await adminApiKey(a.url);
+      const webhook = await call<Webhook>(a.url, key, 'POST', '/api/v1/webhooks', { name: 'rate' });
+      await call(a.url, key, 'POST', `/api/v1/webhooks/${webhook.id}/targets`, {
+        name: 'limited',
+        type: 'http',
+        http: { url: sink.url, rateLimit: { perSecond, burst: 5 } },
+      });
+      const path = new URL(webhook.entrypoints[0]!.url).pathname;
+      const accepted = (
+        await Promise.all([ingest(`${a.url}${path}`, 100), ingest(`${b.url}${path}`, 100)])
+      ).flat();
+      await waitFor(() => sink.requests.length === accepted.length, 30_000, 'every delivery');
+      const [byA, byB] = await Promise.all(
+        replicas.map((replica) => replica.metric('webhooker_delivery_attempts_total')),
+      );
+      const times = sink.requests.map((r) => r.receivedAt).sort((x, y) => x - y);
+      const steady = times.slice(10);
+      const rate = ((steady.length - 1) * 1000) / (steady[steady.length - 1]! - steady[0]!);
+      process.stdout.write(
+        `rate limit: ${perSecond}/s configured, ${rate.toFixed(1)}/s measured across two replicas (a sent ${byA}, b ${byB})\n`,
+      );
+      expect(byA).toBeGreaterThan(0);
+      expect(byB).toBeGreaterThan(0);
+      expect(rate).toBeGreaterThan(perSecond * 0.9);
+      expect(rate).toBeLessThan(perSecond * 1.1);
+      expect(new Set(sink.requests.map((r) => r.headers['webhook-id']))).toEqual(new Set(accepted));
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.stop()));
+      await sink.stop();
+      await database.drop();
+    }
+  }, 120_000);
 });

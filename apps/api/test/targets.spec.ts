@@ -21,6 +21,7 @@ const DEFAULTS = {
   maxRetries: 24,
   maxBackoffMs: 3600000,
   concurrency: 8,
+  rateLimit: null,
 };
 
 interface Webhook {
@@ -97,6 +98,30 @@ describe('targets API (HTTP, real PostgreSQL, ALLOW_PRIVATE_TARGETS=true)', () =
       }
     });
 
+    it('takes a rate limit (burst defaults to the rate rounded up), refuses a bad one, and removes it with null', async () => {
+      const created = await alice.apiKey
+        .post(`/api/v1/webhooks/${webhook.id}/targets`, {
+          name: 'limited',
+          type: 'http',
+          http: { url: 'https://billing.example.com/hooks', rateLimit: { perSecond: 2.5 } },
+        })
+        .expect(201);
+      expect(created.body.http.rateLimit).toEqual({ perSecond: 2.5, burst: 3 });
+      const bad = await alice.apiKey
+        .patch(`/api/v1/targets/${created.body.id}`, { http: { rateLimit: { perSecond: 0, burst: 0 } } })
+        .expect(400);
+      expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+        'http.rateLimit.burst',
+        'http.rateLimit.perSecond',
+      ]);
+      const removed = await alice.apiKey
+        .patch(`/api/v1/targets/${created.body.id}`, { http: { rateLimit: null } })
+        .expect(200);
+      expect(removed.body.http.rateLimit).toBeNull();
+      const plain = await alice.apiKey.get(`/api/v1/targets/${created.body.id}`).expect(200);
+      expect(plain.body.http).toMatchObject({ url: 'https://billing.example.com/hooks', rateLimit: null });
+    });
+
     it('keeps every http setting it is given, at the bounds too', async () => {
       const low = {
         url: 'https://billing.example.com/hooks?source=webhooker',
@@ -128,6 +153,7 @@ describe('targets API (HTTP, real PostgreSQL, ALLOW_PRIVATE_TARGETS=true)', () =
         maxRetries: 50,
         maxBackoffMs: 86400000,
         concurrency: 256,
+        rateLimit: null,
       };
       const highCreated = await createTarget(alice, { name: 'high', type: 'http', http: high }).expect(201);
       expect(highCreated.body.http).toEqual(high);

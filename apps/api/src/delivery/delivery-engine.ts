@@ -29,7 +29,8 @@ import { DeliveryService } from './delivery.service';
 import { LaneDispatcher } from './lane-dispatcher';
 import { DeliveryUpdate, ResultWriter } from './result-writer';
 import { RetryTimers } from './retry-timers';
-import { applyRetryAfter, backoffDelay, RETRY_POLICY } from './retry-policy';
+import { RateLimiter } from './rate-limiter';
+import { applyRetryAfter, backoffDelay, RETRY_POLICY, retryAfterMs } from './retry-policy';
 
 /** Retries due within this are held in memory (a timer); later ones wait in the table. */
 export const LOCAL_RETRY_HORIZON_MS = 60_000;
@@ -39,6 +40,8 @@ const INTERRUPT_GRACE_MS = 2_000;
 export const INTERRUPTED_BY_SHUTDOWN = 'interrupted: webhooker was shutting down';
 /** A delivery whose attempt failed unexpectedly (not by the receiver) waits this long in the table. */
 const UNEXPECTED_ERROR_DELAY_MS = 30_000;
+/** A receiver's 429 lowers its rate for its Retry-After window, but never for longer than this. */
+const MAX_THROTTLE_MS = 3_600_000;
 /** Rows claimed by one sweep statement at most. */
 const SWEEP_BATCH = 500;
 const SWEEP_JOB = 'delivery-sweep';
@@ -114,6 +117,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   private readonly logger = new Logger(DeliveryEngine.name);
   private readonly eventLogger = new Logger('LogTarget');
   private readonly dispatcher: LaneDispatcher;
+  private readonly limiter: RateLimiter;
   private readonly timers: RetryTimers;
   private readonly breakers = new Map<string, CircuitBreaker>();
   /** Deliveries this process holds (waiting, running, on a retry timer), by id: the only leases it renews. */
@@ -152,6 +156,12 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       config.deliveryConcurrency,
       (targetId) => this.laneLimit(targetId),
       (task) => this.attempt(task),
+      (targetId) => this.limiter.admit(targetId, this.targets.get(targetId)?.http?.rateLimit ?? null),
+    );
+    this.limiter = new RateLimiter(
+      (targetId, want, limit) => this.targetHealth.takeRateTokens(targetId, want, limit),
+      (targetId) => this.dispatcher.wake(targetId),
+      (error) => this.logger.error(`Taking rate-limit tokens failed: ${error}`),
     );
     this.timers = new RetryTimers((task) => this.dispatcher.push(task));
     this.healthWriter = new Batcher((outcomes) => this.writeOutcomes(outcomes), 500, 1);
@@ -242,6 +252,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       this.targets.set(id, snapshot);
       if (snapshot.active && !previous.active) this.breakers.delete(id);
       if (!snapshot.active) {
+        this.limiter.forget(id);
         for (const task of this.dispatcher.takeWaiting(id)) this.pause(task);
       }
     }
@@ -419,6 +430,13 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
         update.keepLease = this.canHold(delay);
       }
       this.checkAutoDisable(target, breaker);
+    }
+    if (outcome.statusCode === 429) {
+      this.limiter.throttle(
+        target.id,
+        Date.now() +
+          Math.min(MAX_THROTTLE_MS, retryAfterMs(outcome.retryAfter) ?? RETRY_POLICY.initialDelayMs),
+      );
     }
     if (update.status === 'failed') {
       this.emitter.emit(OPERATIONAL_EVENT, {

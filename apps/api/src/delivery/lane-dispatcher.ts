@@ -38,7 +38,8 @@ class Lane {
 /**
  * The worker pool: at most `globalLimit` tasks run at once (DELIVERY_CONCURRENCY), and at most
  * `laneLimit(target)` per target, so one slow target cannot take every slot. Waiting tasks sit in
- * one FIFO lane per target; lanes with work take turns (round robin).
+ * one FIFO lane per target; lanes with work take turns (round robin). A lane whose target may not
+ * start now (`admit`: its rate limit) waits until `wake` is called for it.
  */
 export class LaneDispatcher {
   private readonly lanes = new Map<string, Lane>();
@@ -52,6 +53,7 @@ export class LaneDispatcher {
     private readonly globalLimit: number,
     private readonly laneLimit: (targetId: string) => number,
     private readonly run: (task: DeliveryTask) => Promise<void>,
+    private readonly admit: (targetId: string) => boolean = () => true,
   ) {}
 
   /** Tasks waiting in lanes (not running). */
@@ -100,12 +102,20 @@ export class LaneDispatcher {
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
+  /** A target may start again (its rate limit has a token): its lane takes its turn. */
+  wake(targetId: string): void {
+    const lane = this.lanes.get(targetId);
+    if (lane) this.markReady(lane);
+    this.pump();
+  }
+
   /** Wakes the dispatcher after a lane's limit was raised. */
   pump(): void {
     while (this.running < this.globalLimit && this.readyHead < this.ready.length) {
       const lane = this.ready[this.readyHead++]!;
       lane.ready = false;
       if (lane.inFlight >= this.laneLimit(lane.targetId)) continue;
+      if (lane.queued > 0 && !this.admit(lane.targetId)) continue;
       const task = lane.shift();
       if (!task) {
         if (lane.inFlight === 0 && this.lanes.get(lane.targetId) === lane) this.lanes.delete(lane.targetId);

@@ -26,9 +26,15 @@ export function backoffDelay(
  * may slow us down, but neither stall a delivery nor make us hammer it.
  */
 export function applyRetryAfter(delayMs: number, retryAfter: string | undefined, now = Date.now()): number {
-  if (!retryAfter) return delayMs;
+  const requested = retryAfterMs(retryAfter, now);
+  if (requested === undefined) return delayMs;
+  return Math.min(2 * delayMs, Math.max(delayMs, requested));
+}
+
+/** The wait a `Retry-After` header asks for (seconds or an HTTP date), in ms; undefined when absent or unreadable. */
+export function retryAfterMs(retryAfter: string | undefined, now = Date.now()): number | undefined {
+  if (!retryAfter) return undefined;
   const seconds = Number(retryAfter);
   const requested = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - now;
-  if (!Number.isFinite(requested)) return delayMs;
-  return Math.min(2 * delayMs, Math.max(delayMs, requested));
+  return Number.isFinite(requested) ? Math.max(0, requested) : undefined;
 }

@@ -7,7 +7,7 @@ import { pgPool } from '../database/pg-pool';
 import type { OutcomeSummary, TargetHealth } from '../delivery/circuit-breaker';
 import type { TargetSnapshot } from '../delivery/delivery-task';
 import { isLive } from './signing-secrets';
-import { Target } from './target.entity';
+import { Target, withCurrentFields } from './target.entity';
 
 /** A target's health after a batch of outcomes, and the circuit transition the batch caused. */
 export interface RecordedHealth extends TargetHealth {
@@ -37,7 +37,7 @@ export function toSnapshot(target: Target): TargetSnapshot {
     webhookId: target.webhookId,
     type: target.type,
     active: target.active && target.deletedAt === null,
-    http: target.http,
+    http: withCurrentFields(target.http),
     signingSecrets: target.signingSecrets.filter((secret) => isLive(secret)),
     consecutiveFailures: target.consecutiveFailures,
     circuitOpenUntil: target.circuitOpenUntil,
@@ -154,6 +154,30 @@ export class TargetHealthService {
         health: { targetId, consecutiveFailures: 0, circuitOpenUntil: null, failingSince: null },
       };
     return { probe: row.probe, health: toHealth(row) };
+  }
+
+  /**
+   * Takes up to `want` tokens from a target's shared bucket (refilled at `perSecond`, holding at
+   * most `burst`), in one statement under the row's lock, so replicas never take the same token.
+   * Returns how many were granted and how many are left (a fraction of one while empty).
+   */
+  async takeRateTokens(
+    targetId: string,
+    want: number,
+    limit: { perSecond: number; burst: number },
+  ): Promise<{ granted: number; left: number }> {
+    const refilled = `least($4::float8, b.tokens + extract(epoch FROM now() - b.refilled_at) * $3::float8)`;
+    const { rows } = await pgPool(this.dataSource).query<{ granted: number; tokens: number }>(
+      `INSERT INTO target_rate_buckets AS b (target_id, tokens, granted, refilled_at)
+       VALUES ($1, $4::float8 - least($2::int, floor($4::float8)), least($2::int, floor($4::float8)), now())
+       ON CONFLICT (target_id) DO UPDATE SET
+         tokens = ${refilled} - least($2::int, floor(${refilled})),
+         granted = least($2::int, floor(${refilled})),
+         refilled_at = now()
+       RETURNING granted, tokens`,
+      [targetId, want, limit.perSecond, limit.burst],
+    );
+    return { granted: rows[0]!.granted, left: rows[0]!.tokens };
   }
 
   /**

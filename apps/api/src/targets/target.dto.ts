@@ -4,6 +4,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsObject,
   IsOptional,
   IsString,
@@ -31,6 +32,33 @@ export const HTTP_TARGET_DEFAULTS = {
 };
 
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
+
+/** A rate limit: deliveries per second on average, shared by every replica, with an optional burst. */
+export class RateLimitSettingsDto {
+  /** Deliveries per second at most, 0.01–10 000. */
+  @ApiProperty({ minimum: 0.01, maximum: 10_000, example: 10 })
+  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 3 })
+  @Min(0.01)
+  @Max(10_000)
+  perSecond: number;
+
+  /** Deliveries that may go at once after a quiet spell, 1–10 000; default: `perSecond` rounded up. */
+  @ApiPropertyOptional({ minimum: 1, maximum: 10_000 })
+  @IsOptionalNonNull()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  burst?: number;
+}
+
+/** The effective rate limit of an `http` target. */
+export class RateLimitDto {
+  @ApiProperty({ example: 10 })
+  perSecond: number;
+
+  @ApiProperty({ example: 10 })
+  burst: number;
+}
 
 /** The settings of an `http` target; every field but `url` has a default. */
 export class HttpTargetSettingsDto {
@@ -87,6 +115,17 @@ export class HttpTargetSettingsDto {
   @Min(1)
   @Max(256)
   concurrency?: number;
+
+  /**
+   * Deliveries per second at most, on top of `concurrency`, shared by every replica (null: none,
+   * the default). Work over the limit waits without spending retries.
+   */
+  @ApiPropertyOptional({ type: RateLimitSettingsDto, nullable: true })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => RateLimitSettingsDto)
+  rateLimit?: RateLimitSettingsDto | null;
 }
 
 /** The effective settings of an `http` target. */
@@ -111,6 +150,9 @@ export class HttpTargetConfigDto {
 
   @ApiProperty({ example: 8 })
   concurrency: number;
+
+  @ApiPropertyOptional({ type: RateLimitDto, nullable: true })
+  rateLimit: RateLimitDto | null;
 }
 
 export class CreateTargetDto {

@@ -27,6 +27,19 @@ export interface HttpTargetConfig {
   maxRetries: number;
   maxBackoffMs: number;
   concurrency: number;
+  /** Deliveries per second at most, shared by every replica; null: no limit. */
+  rateLimit: RateLimit | null;
+}
+
+/** An `http` target's stored settings with the fields added since it was saved filled in. */
+export function withCurrentFields(http: HttpTargetConfig | null): HttpTargetConfig | null {
+  return http && { ...http, rateLimit: http.rateLimit ?? null };
+}
+
+/** A token bucket: `perSecond` on average, up to `burst` at once. */
+export interface RateLimit {
+  perSecond: number;
+  burst: number;
 }
 
 /** A Standard Webhooks secret; expired ones stop signing. */

@@ -21,7 +21,7 @@ import {
   TargetDto,
   UpdateTargetDto,
 } from './target.dto';
-import { HttpTargetConfig, SigningSecret, Target } from './target.entity';
+import { HttpTargetConfig, SigningSecret, Target, withCurrentFields } from './target.entity';
 import { countByWebhook } from '../common/count-by-webhook';
 
 export function toSigningSecretDto(secret: SigningSecret): SigningSecretDto {
@@ -45,7 +45,7 @@ export function toTargetDto(target: Target, pausedDeliveries = 0): TargetDto {
     name: target.name,
     type: target.type,
     active: target.active,
-    http: target.http,
+    http: withCurrentFields(target.http),
     signingSecrets: target.signingSecrets.filter((secret) => isLive(secret)).map(toSigningSecretDto),
     circuit: {
       state: circuitState(target),
@@ -233,6 +233,12 @@ export class TargetsService {
       maxRetries: settings.maxRetries ?? HTTP_TARGET_DEFAULTS.maxRetries,
       maxBackoffMs: settings.maxBackoffMs ?? HTTP_TARGET_DEFAULTS.maxBackoffMs,
       concurrency: settings.concurrency ?? HTTP_TARGET_DEFAULTS.concurrency,
+      rateLimit: settings.rateLimit
+        ? {
+            perSecond: settings.rateLimit.perSecond,
+            burst: settings.rateLimit.burst ?? Math.max(1, Math.ceil(settings.rateLimit.perSecond)),
+          }
+        : null,
     };
   }
 }

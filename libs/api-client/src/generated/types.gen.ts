@@ -300,6 +300,7 @@ export type HttpTargetConfigDto = {
     maxBackoffMs: number;
     maxRetries: number;
     method: HttpMethod;
+    rateLimit?: RateLimitDto;
     timeoutMs: number;
     url: string;
 };
@@ -324,6 +325,7 @@ export type HttpTargetSettingsDto = {
      */
     maxRetries?: number;
     method?: HttpMethod;
+    rateLimit?: RateLimitSettingsDto;
     /**
      * Per-attempt timeout, 1 000–120 000 ms.
      */
@@ -349,6 +351,22 @@ export type ProblemDetailsDto = {
     status: number;
     title: string;
     type: string;
+};
+
+export type RateLimitDto = {
+    burst: number;
+    perSecond: number;
+};
+
+export type RateLimitSettingsDto = {
+    /**
+     * Deliveries that may go at once after a quiet spell, 1–10 000; default: `perSecond` rounded up.
+     */
+    burst?: number;
+    /**
+     * Deliveries per second at most, 0.01–10 000.
+     */
+    perSecond: number;
 };
 
 export type ReplayResultDto = {
