@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { CapturedRequest, IngestService } from './ingest.service';
+import { CapturedRequest, EventRefusedError, IngestService } from './ingest.service';
 import { RouteCache } from './route-cache';
 import { PROBLEM_TYPE_BASE, UUID_PATTERN } from '../common/http';
 import { clientAddress, PROXY_TRUST, ProxyTrust } from '../common/proxy-trust';
@@ -90,7 +90,11 @@ export class IngestHandler {
         this.logger.debug(`Sender of ${request.url} went away before its body was read: ${error.message}`);
         return;
       }
-      this.logger.error(`Ingest failed: ${error instanceof Error ? error.stack : error}`);
+      this.logger.error(
+        error instanceof EventRefusedError
+          ? error.message
+          : `Ingest failed: ${error instanceof Error ? error.stack : error}`,
+      );
       if (!response.headersSent)
         problem(response, 503, 'Service Unavailable', 'The event could not be stored; retry');
     });

@@ -3,7 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { Batcher } from '../common/batcher';
+import { Batcher, isRowError } from '../common/batcher';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { pgPool } from '../database/pg-pool';
 import {
@@ -46,6 +46,13 @@ FROM unnest($12::uuid[], $13::uuid[], $14::uuid[], $15::uuid[], $20::varchar[])
 const MAX_BATCH = 200;
 /** Batches being written at once (each on its own connection). */
 const MAX_CONCURRENT_WRITES = 4;
+
+/** PostgreSQL refused this one event's row (its batch neighbours were stored): the sender gets 503. */
+export class EventRefusedError extends Error {
+  constructor(eventId: string, entrypointId: string, cause: Error) {
+    super(`Event ${eventId} on entrypoint ${entrypointId} could not be stored: ${cause.message}`);
+  }
+}
 
 export interface CapturedRequest {
   method: string;
@@ -109,7 +116,12 @@ export class IngestService implements BeforeApplicationShutdown {
       targetId: target.id,
       status: target.active ? ('pending' as const) : ('paused' as const),
     }));
-    await this.batcher.submit({ entrypointId: route.entrypointId, event, body: request.body, deliveries });
+    try {
+      await this.batcher.submit({ entrypointId: route.entrypointId, event, body: request.body, deliveries });
+    } catch (error) {
+      if (isRowError(error)) throw new EventRefusedError(event.id, route.entrypointId, error as Error);
+      throw error;
+    }
     this.metrics.eventsReceived.inc();
     const tasks: DeliveryTask[] = deliveries.flatMap((delivery, index) =>
       delivery.status === 'paused'
