@@ -7,6 +7,7 @@ import { ConfigChangeListener } from '../src/database/config-change.listener';
 import { EntrypointsService } from '../src/entrypoints/entrypoints.service';
 import { ADMIN_PASSWORD, startTestApp, TestApp } from './test-app';
 import { asUser, eventually, TestUser, withSql } from './fixtures';
+import { Sink } from './sink';
 
 /** A request written by hand on its own connection: what it has received, and when it ends. */
 interface RawRequest {
@@ -437,15 +438,49 @@ describe('ingest isolation: one sender cannot hurt another (real PostgreSQL, rea
     let admin: TestUser;
 
     beforeAll(async () => {
-      testApp = await startTestApp({ ROUTE_CACHE_TTL_MS: '500' });
+      testApp = await startTestApp({ ROUTE_CACHE_TTL_MS: '500', ALLOW_PRIVATE_TARGETS: 'true' });
       admin = await asUser(testApp, 'admin', ADMIN_PASSWORD);
+      await testApp.app.get(ConfigChangeListener).onApplicationShutdown();
     });
     afterAll(() => testApp.close());
+
+    it('stops sending to a target deactivated behind its back once the TTL has passed', async () => {
+      const sink = await Sink.start();
+      sink.reply = () => ({ status: 200, delayMs: 100 });
+      try {
+        const webhook = await admin.apiKey.post('/api/v1/webhooks', { name: 'stale' }).expect(201);
+        const target = await admin.apiKey
+          .post(`/api/v1/webhooks/${webhook.body.id}/targets`, {
+            name: 'slow',
+            type: 'http',
+            http: { url: sink.url, concurrency: 1 },
+          })
+          .expect(201);
+        const path = `/webhook/${webhook.body.entrypoints[0].id}`;
+        for (let n = 0; n < 20; n++) await testApp.request().post(path).send({ n }).expect(200);
+        await eventually('the first delivery', async () => sink.requests.length > 0);
+        await withSql(testApp, (sql) =>
+          sql.query(`UPDATE targets SET active = false WHERE id = $1`, [target.body.id]),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        const sent = sink.requests.length;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        expect(sink.requests.length).toBeLessThanOrEqual(sent + 1);
+        expect(sent).toBeLessThan(20);
+        const paused = await withSql(testApp, (sql) =>
+          sql.query(`SELECT count(*)::int AS n FROM deliveries WHERE target_id = $1 AND status = 'paused'`, [
+            target.body.id,
+          ]),
+        );
+        expect(paused.rows[0].n).toBeGreaterThan(0);
+      } finally {
+        await sink.stop();
+      }
+    });
 
     it('answers 410 for an entrypoint deleted behind its back once the route cache TTL has passed', async () => {
       const { url, entrypointId } = await ingestUrl(testApp, admin);
       expect((await post(url, '{}')).status).toBe(200);
-      await testApp.app.get(ConfigChangeListener).onApplicationShutdown();
       await withSql(testApp, (sql) =>
         sql.query(`UPDATE entrypoints SET deleted_at = now() WHERE id = $1`, [entrypointId]),
       );

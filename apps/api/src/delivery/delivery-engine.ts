@@ -46,6 +46,7 @@ const MAX_THROTTLE_MS = 3_600_000;
 const SWEEP_BATCH = 500;
 const SWEEP_JOB = 'delivery-sweep';
 const LEASE_RENEWAL_JOB = 'delivery-lease-renewal';
+const TARGET_REFRESH_JOB = 'delivery-target-refresh';
 
 /**
  * A target holds at most this many tasks in memory per unit of its concurrency (and never more
@@ -133,6 +134,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   private stopping = false;
   private sweeping?: Promise<void>;
   private sweepAgain = false;
+  private refreshGeneration = 0;
   /** Deliveries whose attempt is running now. */
   private readonly running = new Set<string>();
   /** Aborted at shutdown, after the grace period: interrupts the attempts still in flight. */
@@ -188,6 +190,10 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       LEASE_RENEWAL_JOB,
       setInterval(() => this.renewLeases(), Math.floor(this.config.leaseMs / 3)),
     );
+    this.scheduler.addInterval(
+      TARGET_REFRESH_JOB,
+      setInterval(() => this.refreshOnSchedule(), this.config.routeCacheTtlMs),
+    );
     this.sweep();
   }
 
@@ -199,7 +205,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.started || this.stopping) return;
     this.stopping = true;
-    for (const job of [SWEEP_JOB, LEASE_RENEWAL_JOB]) {
+    for (const job of [SWEEP_JOB, LEASE_RENEWAL_JOB, TARGET_REFRESH_JOB]) {
       if (this.scheduler.doesExist('interval', job)) this.scheduler.deleteInterval(job);
     }
     await this.sweeping;
@@ -236,10 +242,14 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     for (const task of tasks) this.enqueue(task);
   }
 
-  /** Configuration changed somewhere: refresh the targets this process has work for. */
+  /**
+   * Configuration changed somewhere: refresh the targets this process has work for. A refresh
+   * that a newer one overtook is dropped (its snapshots may be older).
+   */
   @OnEvent(CONFIG_CHANGED_EVENT)
   async refreshTargets(): Promise<void> {
     if (!this.enabled || this.targets.size === 0) return;
+    const generation = ++this.refreshGeneration;
     let fresh: Map<string, TargetSnapshot>;
     try {
       fresh = await this.targetHealth.snapshots([...this.targets.keys()]);
@@ -247,6 +257,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       this.logger.error(`Refreshing targets failed: ${error}`);
       return;
     }
+    if (generation !== this.refreshGeneration) return;
     for (const [id, previous] of this.targets) {
       const snapshot = fresh.get(id) ?? { ...previous, active: false };
       this.targets.set(id, snapshot);
@@ -257,6 +268,21 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       }
     }
     this.dispatcher.pump();
+  }
+
+  /**
+   * Every ROUTE_CACHE_TTL_MS, whether or not a change was announced (a listener may be silently
+   * dead): forgets targets it holds no work for and refreshes the others.
+   */
+  private refreshOnSchedule(): void {
+    for (const id of this.targets.keys()) {
+      if (!this.heldPerTarget.has(id)) {
+        this.targets.delete(id);
+        this.breakers.delete(id);
+        this.limiter.forget(id);
+      }
+    }
+    void this.refreshTargets();
   }
 
   /** Takes a fresh task into memory when its target has room; otherwise leaves it to the table. */
