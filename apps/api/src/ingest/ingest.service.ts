@@ -11,6 +11,7 @@ import {
   DeliveryTask,
   EventSnapshot,
   INLINE_BODY_LIMIT,
+  TargetSnapshot,
 } from '../delivery/delivery-task';
 import { INSTANCE_ID } from '../delivery/instance-id';
 import { LoopGuard } from '../delivery/loop-guard';
@@ -18,7 +19,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import type { Route } from './route-cache';
 
 interface PendingEvent {
-  entrypointId: string;
+  entrypointId: string | null;
   event: EventSnapshot;
   body: Buffer;
   deliveries: { id: string; targetId: string }[];
@@ -100,10 +101,42 @@ export class IngestService implements BeforeApplicationShutdown {
         `Event ${event.id} on entrypoint ${route.entrypointId} was sent by this webhooker itself: stored, not delivered again`,
       );
     }
-    const targets = looped ? [] : route.targets;
-    const deliveries = targets.map((target) => ({ id: randomUUID(), targetId: target.id }));
-    await this.batcher.submit({ entrypointId: route.entrypointId, event, body: request.body, deliveries });
+    await this.commit(route.entrypointId, event, request.body, looped ? [] : route.targets);
     this.metrics.eventsReceived.inc();
+    return event.id;
+  }
+
+  /**
+   * Commits an event that webhooker itself raises on a system webhook (an operational event, JSON)
+   * with one delivery per given target, and hands the deliveries to the engine exactly as ingest
+   * does; resolves with the event id once it is durable.
+   */
+  async ingestSystemEvent(webhookId: string, targets: TargetSnapshot[], body: Buffer): Promise<string> {
+    const event: EventSnapshot = {
+      id: randomUUID(),
+      webhookId,
+      method: 'POST',
+      path: '/',
+      query: '',
+      headers: { 'content-type': 'application/json' },
+      contentType: 'application/json',
+      sourceIp: null,
+      receivedAt: new Date(),
+      body: body.length <= INLINE_BODY_LIMIT ? body : null,
+    };
+    await this.commit(null, event, body, targets);
+    return event.id;
+  }
+
+  /** Writes the event and one delivery per target (group commit), then gives the deliveries to the engine. */
+  private async commit(
+    entrypointId: string | null,
+    event: EventSnapshot,
+    body: Buffer,
+    targets: TargetSnapshot[],
+  ): Promise<void> {
+    const deliveries = targets.map((target) => ({ id: randomUUID(), targetId: target.id }));
+    await this.batcher.submit({ entrypointId, event, body, deliveries });
     if (this.leaseHolder && deliveries.length > 0) {
       const tasks: DeliveryTask[] = deliveries.map((delivery, index) => ({
         deliveryId: delivery.id,
@@ -114,7 +147,6 @@ export class IngestService implements BeforeApplicationShutdown {
       }));
       this.emitter.emit(DELIVERY_TASKS_EVENT, tasks);
     }
-    return event.id;
   }
 
   async beforeApplicationShutdown(): Promise<void> {
