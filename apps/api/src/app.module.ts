@@ -24,6 +24,8 @@ import { SettingsModule } from './settings/settings.module';
 import { TargetsModule } from './targets/targets.module';
 import { UsersModule } from './users/users.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+// After the modules it uses: they import one another in a circle, which only this order resolves.
+import { AlertsModule } from './alerts/alerts.module';
 
 /** `offline`: build every module without connecting to the database (for the OpenAPI document). */
 export interface AppOptions {
@@ -56,6 +58,7 @@ export class AppModule {
         IngestModule,
         EventLogModule,
         RetentionModule,
+        AlertsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

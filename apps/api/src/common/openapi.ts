@@ -6,6 +6,7 @@ import type {
 } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { PUBLIC_EXTENSION } from '../auth/auth.decorators';
 import { SESSION_COOKIE } from '../auth/session.middleware';
+import { addAlertWebhooks } from '../alerts/alerts-openapi';
 import { addIngestPath } from '../ingest/ingest-openapi';
 import { ProblemDetailsDto } from './problem-details';
 import { APP_VERSION } from '../version';
@@ -82,6 +83,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     extraModels: [ProblemDetailsDto],
   });
   addIngestPath(document);
+  addAlertWebhooks(document);
   addProblemResponses(document);
   return sortKeys(inlineSingleAllOf(document)) as OpenAPIObject;
 }

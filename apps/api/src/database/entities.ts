@@ -1,3 +1,4 @@
+import { AlertSubscription } from '../alerts/alert-subscription.entity';
 import { ApiKey } from '../api-keys/api-key.entity';
 import { ArchivedEvent } from '../delivery/archived-event.entity';
 import { Delivery } from '../delivery/delivery.entity';
@@ -23,4 +24,5 @@ export const ENTITIES = [
   DeliveryAttempt,
   ArchivedEvent,
   IdempotencyKey,
+  AlertSubscription,
 ];

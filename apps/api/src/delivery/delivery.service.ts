@@ -85,6 +85,24 @@ export class DeliveryService {
     return this.deliveries.find({ where: { eventId }, order: { createdAt: 'ASC' } });
   }
 
+  /** The deliveries of several events, oldest first. */
+  async listForEvents(eventIds: string[]): Promise<Delivery[]> {
+    if (eventIds.length === 0) return [];
+    return this.deliveries.find({ where: { eventId: In(eventIds) }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  /**
+   * How many deliveries wait (pending or retrying) per target: one grouped count over the partial
+   * index deliveries_due_by_target_idx, however large the history.
+   */
+  async waitingByTarget(): Promise<Map<string, number>> {
+    const rows: { target_id: string; waiting: number }[] = await this.deliveries.query(
+      `SELECT target_id, count(*)::int AS waiting FROM deliveries
+       WHERE status IN ('pending', 'retrying') GROUP BY target_id`,
+    );
+    return new Map(rows.map((row) => [row.target_id, row.waiting]));
+  }
+
   async attempts(deliveryId: string): Promise<DeliveryAttempt[]> {
     return this.deliveries.manager
       .getRepository(DeliveryAttempt)

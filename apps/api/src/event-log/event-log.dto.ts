@@ -41,7 +41,8 @@ export class DeliveryCountsDto {
 export class EventSummaryDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) webhookId: string;
-  @ApiProperty({ format: 'uuid' }) entrypointId: string;
+  /** Null for an operational event of a system webhook (alerts). */
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) entrypointId: string | null;
   @ApiProperty({ example: 'POST' }) method: string;
   @ApiProperty({ example: '/webhook/5f0c8a52-3b43-4a1c-9d0e-8a9b7c6d5e4f' }) path: string;
   /** The query string without `?`. */

@@ -28,7 +28,7 @@ import {
 interface EventRow {
   id: string;
   webhook_id: string;
-  entrypoint_id: string;
+  entrypoint_id: string | null;
   method: string;
   path: string;
   query: string;
@@ -147,7 +147,7 @@ export class EventLogService {
     >(`SELECT ${EVENT_COLUMNS}, e.headers, e.body FROM events e WHERE e.id = $1`, [id]);
     const row = rows[0];
     if (!row) throw new NotFoundException(`Event ${id} not found`);
-    await this.webhooks.getAccessible(user, row.webhook_id).catch(() => {
+    await this.webhooks.getAccessible(user, row.webhook_id, { includeSystem: true }).catch(() => {
       throw new NotFoundException(`Event ${id} not found`);
     });
     const deliveries = await this.deliveries.listForEvent(id);
@@ -233,7 +233,7 @@ export class EventLogService {
   private async accessibleDelivery(user: AuthenticatedUser, deliveryId: string): Promise<Delivery> {
     const delivery = await this.deliveries.get(deliveryId);
     if (!delivery) throw new NotFoundException(`Delivery ${deliveryId} not found`);
-    await this.webhooks.getAccessible(user, delivery.webhookId).catch(() => {
+    await this.webhooks.getAccessible(user, delivery.webhookId, { includeSystem: true }).catch(() => {
       throw new NotFoundException(`Delivery ${deliveryId} not found`);
     });
     return delivery;

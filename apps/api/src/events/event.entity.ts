@@ -10,8 +10,9 @@ export class Event {
   @Column({ type: 'uuid' })
   webhookId: string;
 
-  @Column({ type: 'uuid' })
-  entrypointId: string;
+  /** The entrypoint it came through; null for an operational event of a system webhook. */
+  @Column({ type: 'uuid', nullable: true })
+  entrypointId: string | null;
 
   @Column({ type: 'varchar', length: 10 })
   method: string;

@@ -18,6 +18,7 @@ interface EventRow {
   body: Buffer | null;
 }
 import { countByWebhook } from '../common/count-by-webhook';
+import type { CursorPosition } from '../common/pagination';
 
 @Injectable()
 export class EventsService {
@@ -55,6 +56,26 @@ export class EventsService {
         },
       ]),
     );
+  }
+
+  /** A webhook's events (id, time, body), newest first, after `position` (keyset pagination); `limit` at most. */
+  async listWithBodies(
+    webhookId: string,
+    limit: number,
+    position: CursorPosition | undefined,
+  ): Promise<{ id: string; receivedAt: Date; body: Buffer }[]> {
+    const { rows } = await pgPool(this.events.manager.connection).query<{
+      id: string;
+      received_at: Date;
+      body: Buffer;
+    }>(
+      `SELECT id, received_at, body FROM events
+       WHERE webhook_id = $1 AND ($2::timestamptz IS NULL OR (received_at, id) < ($2, $3::uuid))
+       ORDER BY received_at DESC, id DESC
+       LIMIT $4`,
+      [webhookId, position?.createdAt ?? null, position?.id ?? null, limit],
+    );
+    return rows.map((row) => ({ id: row.id, receivedAt: row.received_at, body: row.body }));
   }
 
   /** The body of an event, or null when the event is gone. */

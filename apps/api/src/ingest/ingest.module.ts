@@ -20,6 +20,6 @@ import { RouteCache } from './route-cache';
       inject: [APP_CONFIG],
     },
   ],
-  exports: [IngestHandler, PROXY_TRUST],
+  exports: [IngestHandler, IngestService, PROXY_TRUST],
 })
 export class IngestModule {}

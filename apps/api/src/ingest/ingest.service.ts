@@ -11,6 +11,7 @@ import {
   DeliveryTask,
   EventSnapshot,
   INLINE_BODY_LIMIT,
+  TargetSnapshot,
 } from '../delivery/delivery-task';
 import { INSTANCE_ID } from '../delivery/instance-id';
 import { LoopGuard } from '../delivery/loop-guard';
@@ -18,7 +19,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import type { Route } from './route-cache';
 
 interface PendingEvent {
-  entrypointId: string;
+  entrypointId: string | null;
   event: EventSnapshot;
   body: Buffer;
   deliveries: { id: string; targetId: string; status: 'pending' | 'paused' }[];
@@ -49,8 +50,8 @@ const MAX_CONCURRENT_WRITES = 4;
 
 /** PostgreSQL refused this one event's row (its batch neighbours were stored): the sender gets 503. */
 export class EventRefusedError extends Error {
-  constructor(eventId: string, entrypointId: string, cause: Error) {
-    super(`Event ${eventId} on entrypoint ${entrypointId} could not be stored: ${cause.message}`);
+  constructor(eventId: string, entrypointId: string | null, cause: Error) {
+    super(`Event ${eventId} on entrypoint ${entrypointId ?? '(none)'} could not be stored: ${cause.message}`);
   }
 }
 
@@ -110,26 +111,60 @@ export class IngestService implements BeforeApplicationShutdown {
         `Event ${event.id} on entrypoint ${route.entrypointId} was sent by this webhooker itself: stored, not delivered again`,
       );
     }
-    const targets = looped ? [] : route.targets;
+    await this.commit(route.entrypointId, event, request.body, looped ? [] : route.targets);
+    this.metrics.eventsReceived.inc();
+    return event.id;
+  }
+
+  /**
+   * Commits an event that webhooker itself raises on a system webhook (an operational event, JSON)
+   * with one delivery per given target, and hands the deliveries to the engine exactly as ingest
+   * does; resolves with the event id once it is durable.
+   */
+  async ingestSystemEvent(webhookId: string, targets: TargetSnapshot[], body: Buffer): Promise<string> {
+    const event: EventSnapshot = {
+      id: randomUUID(),
+      webhookId,
+      method: 'POST',
+      path: '/',
+      query: '',
+      headers: { 'content-type': 'application/json' },
+      contentType: 'application/json',
+      sourceIp: null,
+      receivedAt: new Date(),
+      body: body.length <= INLINE_BODY_LIMIT ? body : null,
+    };
+    await this.commit(null, event, body, targets);
+    return event.id;
+  }
+
+  /**
+   * Writes the event and one delivery per target (group commit; a paused target's waits as
+   * `paused`), then gives the deliveries to the engine.
+   */
+  private async commit(
+    entrypointId: string | null,
+    event: EventSnapshot,
+    body: Buffer,
+    targets: TargetSnapshot[],
+  ): Promise<void> {
     const deliveries = targets.map((target) => ({
       id: randomUUID(),
       targetId: target.id,
       status: target.active ? ('pending' as const) : ('paused' as const),
     }));
     try {
-      await this.batcher.submit({ entrypointId: route.entrypointId, event, body: request.body, deliveries });
+      await this.batcher.submit({ entrypointId, event, body, deliveries });
     } catch (error) {
-      if (isRowError(error)) throw new EventRefusedError(event.id, route.entrypointId, error as Error);
+      if (isRowError(error)) throw new EventRefusedError(event.id, entrypointId, error as Error);
       throw error;
     }
-    this.metrics.eventsReceived.inc();
     const tasks: DeliveryTask[] = deliveries.flatMap((delivery, index) =>
       delivery.status === 'paused'
         ? []
         : [{ deliveryId: delivery.id, target: targets[index]!, event, attemptCount: 0, replayBase: 0 }],
     );
     if (this.leaseHolder && tasks.length > 0) this.emitter.emit(DELIVERY_TASKS_EVENT, tasks);
-    return event.id;
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -61,6 +61,11 @@ export function toTargetDto(target: Target, pausedDeliveries = 0): TargetDto {
   };
 }
 
+/** Which targets a lookup may find: those of ordinary webhooks (default) or of system webhooks. */
+export interface TargetScope {
+  system?: boolean;
+}
+
 @Injectable()
 export class TargetsService {
   constructor(
@@ -100,18 +105,31 @@ export class TargetsService {
     return paginate(query, page);
   }
 
-  /** A target of a webhook the user may access; 404 otherwise. */
-  async get(user: AuthenticatedUser, id: string): Promise<Target> {
+  /**
+   * A target of a webhook the user may access; 404 otherwise. Targets of system webhooks (alert
+   * subscriptions) are found only with `system`, and then only they.
+   */
+  async get(user: AuthenticatedUser, id: string, { system = false }: TargetScope = {}): Promise<Target> {
     const target = await this.targets.findOne({ where: { id }, relations: { webhook: true } });
-    if (!target || !target.webhook || !canAccessWebhook(user, target.webhook)) {
+    if (
+      !target ||
+      !target.webhook ||
+      !canAccessWebhook(user, target.webhook) ||
+      target.webhook.system !== system
+    ) {
       throw new NotFoundException(`Target ${id} not found`);
     }
     delete target.webhook;
     return target;
   }
 
-  async update(user: AuthenticatedUser, id: string, dto: UpdateTargetDto): Promise<Target> {
-    const target = await this.get(user, id);
+  async update(
+    user: AuthenticatedUser,
+    id: string,
+    dto: UpdateTargetDto,
+    scope: TargetScope = {},
+  ): Promise<Target> {
+    const target = await this.get(user, id, scope);
     if (dto.http !== undefined) {
       if (target.type !== 'http') {
         throw new ValidationFailedException([
@@ -160,8 +178,8 @@ export class TargetsService {
   }
 
   /** Soft-deletes the target; its deliveries not yet done become `cancelled`. */
-  async delete(user: AuthenticatedUser, id: string): Promise<void> {
-    const target = await this.get(user, id);
+  async delete(user: AuthenticatedUser, id: string, scope: TargetScope = {}): Promise<void> {
+    const target = await this.get(user, id, scope);
     await this.dataSource.transaction(async (manager) => {
       await manager.getRepository(Target).softDelete({ id: target.id });
       await this.deliveries.cancelUnfinished({ targetId: target.id }, manager);

@@ -12,6 +12,7 @@ import {
 import { User } from '../users/user.entity';
 
 @Entity('webhooks')
+@Index('webhooks_system_owner_key', ['ownerId'], { unique: true, where: 'system AND deleted_at IS NULL' })
 export class Webhook {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -33,6 +34,13 @@ export class Webhook {
   /** Events older than this many days are deleted by the retention job. */
   @Column({ type: 'int', default: 30 })
   retentionDays: number;
+
+  /**
+   * A user's system webhook: carries their operational events (alerts) to their alert
+   * subscriptions; it has no entrypoint and is not listed or editable among webhooks.
+   */
+  @Column({ type: 'boolean', default: false })
+  system: boolean;
 
   /** Set once the background job has hard-deleted the event data of a deleted webhook. */
   @Column({ type: 'timestamptz', nullable: true })

@@ -53,19 +53,62 @@ export class WebhooksService {
     };
   }
 
-  /** The caller's webhooks (every webhook for admins), newest first, with counts. */
+  /** The caller's webhooks (every webhook for admins), newest first, with counts; system webhooks are not listed. */
   async list(user: AuthenticatedUser, page: PageQueryDto): Promise<Page<WebhookDto>> {
-    const query = this.webhooks.createQueryBuilder('webhook');
-    if (user.role !== 'admin') query.where('webhook.ownerId = :ownerId', { ownerId: user.id });
+    const query = this.webhooks.createQueryBuilder('webhook').where('NOT webhook.system');
+    if (user.role !== 'admin') query.andWhere('webhook.ownerId = :ownerId', { ownerId: user.id });
     const result = await paginate(query, page);
     return { items: await this.withCounts(result.items), nextCursor: result.nextCursor };
   }
 
-  /** A webhook the user may access; 404 otherwise (also for other users' webhooks). */
-  async getAccessible(user: AuthenticatedUser, id: string): Promise<Webhook> {
+  /**
+   * A webhook the user may access; 404 otherwise (also for other users' webhooks, and for system
+   * webhooks unless `includeSystem`: only reading their event log is allowed).
+   */
+  async getAccessible(
+    user: AuthenticatedUser,
+    id: string,
+    { includeSystem = false }: { includeSystem?: boolean } = {},
+  ): Promise<Webhook> {
     const webhook = await this.webhooks.findOneBy({ id });
-    if (!webhook || !canAccessWebhook(user, webhook)) throw new NotFoundException(`Webhook ${id} not found`);
+    if (!webhook || !canAccessWebhook(user, webhook) || (webhook.system && !includeSystem)) {
+      throw new NotFoundException(`Webhook ${id} not found`);
+    }
     return webhook;
+  }
+
+  /** The user's system webhook (their alerts), or null before their first alert subscription. */
+  async findSystemWebhook(ownerId: string): Promise<Webhook | null> {
+    return this.webhooks.findOneBy({ ownerId, system: true });
+  }
+
+  /** The user's system webhook, created (without an entrypoint) on first use; concurrent calls get the same one. */
+  async systemWebhookOf(ownerId: string): Promise<Webhook> {
+    const existing = await this.findSystemWebhook(ownerId);
+    if (existing) return existing;
+    await this.webhooks
+      .createQueryBuilder()
+      .insert()
+      .values({
+        ownerId,
+        system: true,
+        name: 'Alerts',
+        description: 'Operational events of your webhooks, delivered to your alert subscriptions',
+        retentionDays: RETENTION_DAYS.default,
+        eventDataPurgedAt: null,
+      })
+      .orIgnore()
+      .execute();
+    return (await this.findSystemWebhook(ownerId))!;
+  }
+
+  /** Who is told about an operational event of a webhook, and whether the webhook is a system one; null when it is gone. */
+  async alertRecipient(webhookId: string): Promise<{ ownerId: string; system: boolean } | null> {
+    const webhook = await this.webhooks.findOne({
+      where: { id: webhookId },
+      select: { ownerId: true, system: true },
+    });
+    return webhook && { ownerId: webhook.ownerId, system: webhook.system };
   }
 
   async getDetail(user: AuthenticatedUser, id: string): Promise<WebhookDetailDto> {

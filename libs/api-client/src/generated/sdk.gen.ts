@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ActivateTargetData, ActivateTargetErrors, ActivateTargetResponses, ChangeMyPasswordData, ChangeMyPasswordErrors, ChangeMyPasswordResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateEntrypointData, CreateEntrypointErrors, CreateEntrypointResponses, CreateTargetData, CreateTargetErrors, CreateTargetResponses, CreateUserData, CreateUserErrors, CreateUserResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeactivateTargetData, DeactivateTargetErrors, DeactivateTargetResponses, DeleteEntrypointData, DeleteEntrypointErrors, DeleteEntrypointResponses, DeleteTargetData, DeleteTargetErrors, DeleteTargetResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, GetEntrypointData, GetEntrypointErrors, GetEntrypointResponses, GetEventData, GetEventErrors, GetEventResponses, GetHealthcheckData, GetHealthcheckErrors, GetHealthcheckResponses, GetLivenessData, GetLivenessErrors, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetTargetData, GetTargetErrors, GetTargetResponses, GetUserData, GetUserErrors, GetUserResponses, GetWebhookData, GetWebhookErrors, GetWebhookResponses, IngestPatchData, IngestPatchErrors, IngestPatchResponses, IngestPostData, IngestPostErrors, IngestPostResponses, IngestPutData, IngestPutErrors, IngestPutResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListDeliveryAttemptsData, ListDeliveryAttemptsErrors, ListDeliveryAttemptsResponses, ListEntrypointsData, ListEntrypointsErrors, ListEntrypointsResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListSigningSecretsData, ListSigningSecretsErrors, ListSigningSecretsResponses, ListTargetDeliveriesData, ListTargetDeliveriesErrors, ListTargetDeliveriesResponses, ListTargetsData, ListTargetsErrors, ListTargetsResponses, ListUserApiKeysData, ListUserApiKeysErrors, ListUserApiKeysResponses, ListUsersData, ListUsersErrors, ListUsersResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, ReplayDeliveryData, ReplayDeliveryErrors, ReplayDeliveryResponses, ReplayEventData, ReplayEventErrors, ReplayEventResponses, ReplayFailedDeliveriesData, ReplayFailedDeliveriesErrors, ReplayFailedDeliveriesResponses, ResetUserPasswordData, ResetUserPasswordErrors, ResetUserPasswordResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeSigningSecretData, RevokeSigningSecretErrors, RevokeSigningSecretResponses, RevokeUserApiKeyData, RevokeUserApiKeyErrors, RevokeUserApiKeyResponses, RotateSigningSecretData, RotateSigningSecretErrors, RotateSigningSecretResponses, UpdateEntrypointData, UpdateEntrypointErrors, UpdateEntrypointResponses, UpdateTargetData, UpdateTargetErrors, UpdateTargetResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UpdateWebhookData, UpdateWebhookErrors, UpdateWebhookResponses } from './types.gen';
+import type { ActivateTargetData, ActivateTargetErrors, ActivateTargetResponses, ChangeMyPasswordData, ChangeMyPasswordErrors, ChangeMyPasswordResponses, CreateAlertSubscriptionData, CreateAlertSubscriptionErrors, CreateAlertSubscriptionResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateEntrypointData, CreateEntrypointErrors, CreateEntrypointResponses, CreateTargetData, CreateTargetErrors, CreateTargetResponses, CreateUserData, CreateUserErrors, CreateUserResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeactivateTargetData, DeactivateTargetErrors, DeactivateTargetResponses, DeleteAlertSubscriptionData, DeleteAlertSubscriptionErrors, DeleteAlertSubscriptionResponses, DeleteEntrypointData, DeleteEntrypointErrors, DeleteEntrypointResponses, DeleteTargetData, DeleteTargetErrors, DeleteTargetResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, GetAlertSubscriptionData, GetAlertSubscriptionErrors, GetAlertSubscriptionResponses, GetEntrypointData, GetEntrypointErrors, GetEntrypointResponses, GetEventData, GetEventErrors, GetEventResponses, GetHealthcheckData, GetHealthcheckErrors, GetHealthcheckResponses, GetLivenessData, GetLivenessErrors, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetTargetData, GetTargetErrors, GetTargetResponses, GetUserData, GetUserErrors, GetUserResponses, GetWebhookData, GetWebhookErrors, GetWebhookResponses, IngestPatchData, IngestPatchErrors, IngestPatchResponses, IngestPostData, IngestPostErrors, IngestPostResponses, IngestPutData, IngestPutErrors, IngestPutResponses, ListAlertEventsData, ListAlertEventsErrors, ListAlertEventsResponses, ListAlertSubscriptionsData, ListAlertSubscriptionsErrors, ListAlertSubscriptionsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListDeliveryAttemptsData, ListDeliveryAttemptsErrors, ListDeliveryAttemptsResponses, ListEntrypointsData, ListEntrypointsErrors, ListEntrypointsResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListSigningSecretsData, ListSigningSecretsErrors, ListSigningSecretsResponses, ListTargetDeliveriesData, ListTargetDeliveriesErrors, ListTargetDeliveriesResponses, ListTargetsData, ListTargetsErrors, ListTargetsResponses, ListUserApiKeysData, ListUserApiKeysErrors, ListUserApiKeysResponses, ListUsersData, ListUsersErrors, ListUsersResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, ReplayDeliveryData, ReplayDeliveryErrors, ReplayDeliveryResponses, ReplayEventData, ReplayEventErrors, ReplayEventResponses, ReplayFailedDeliveriesData, ReplayFailedDeliveriesErrors, ReplayFailedDeliveriesResponses, ResetUserPasswordData, ResetUserPasswordErrors, ResetUserPasswordResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeSigningSecretData, RevokeSigningSecretErrors, RevokeSigningSecretResponses, RevokeUserApiKeyData, RevokeUserApiKeyErrors, RevokeUserApiKeyResponses, RotateSigningSecretData, RotateSigningSecretErrors, RotateSigningSecretResponses, UpdateAlertSubscriptionData, UpdateAlertSubscriptionErrors, UpdateAlertSubscriptionResponses, UpdateEntrypointData, UpdateEntrypointErrors, UpdateEntrypointResponses, UpdateTargetData, UpdateTargetErrors, UpdateTargetResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UpdateWebhookData, UpdateWebhookErrors, UpdateWebhookResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -22,6 +22,93 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
  * Status, uptime and version.
  */
 export const getHealthcheck = <ThrowOnError extends boolean = false>(options?: Options<GetHealthcheckData, ThrowOnError>) => (options?.client ?? client).get<GetHealthcheckResponses, GetHealthcheckErrors, ThrowOnError>({ url: '/.well-known/healthcheck', ...options });
+
+/**
+ * The operational events of your webhooks, newest first, with their delivery to each subscription.
+ */
+export const listAlertEvents = <ThrowOnError extends boolean = false>(options?: Options<ListAlertEventsData, ThrowOnError>) => (options?.client ?? client).get<ListAlertEventsResponses, ListAlertEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/alerts/events',
+    ...options
+});
+
+/**
+ * List your alert subscriptions, newest first.
+ */
+export const listAlertSubscriptions = <ThrowOnError extends boolean = false>(options?: Options<ListAlertSubscriptionsData, ThrowOnError>) => (options?.client ?? client).get<ListAlertSubscriptionsResponses, ListAlertSubscriptionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/alerts/subscriptions',
+    ...options
+});
+
+/**
+ * Subscribe a notification URL (`http`: signed with its own `whsec_…` secret, shown in this
+ * response only, and retried like any target) or a log line (`log`) to operational events.
+ */
+export const createAlertSubscription = <ThrowOnError extends boolean = false>(options: Options<CreateAlertSubscriptionData, ThrowOnError>) => (options.client ?? client).post<CreateAlertSubscriptionResponses, CreateAlertSubscriptionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/alerts/subscriptions',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete an alert subscription; its notifications not yet sent are cancelled.
+ */
+export const deleteAlertSubscription = <ThrowOnError extends boolean = false>(options: Options<DeleteAlertSubscriptionData, ThrowOnError>) => (options.client ?? client).delete<DeleteAlertSubscriptionResponses, DeleteAlertSubscriptionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/alerts/subscriptions/{id}',
+    ...options
+});
+
+/**
+ * Get an alert subscription.
+ */
+export const getAlertSubscription = <ThrowOnError extends boolean = false>(options: Options<GetAlertSubscriptionData, ThrowOnError>) => (options.client ?? client).get<GetAlertSubscriptionResponses, GetAlertSubscriptionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/alerts/subscriptions/{id}',
+    ...options
+});
+
+/**
+ * Change an alert subscription's name, event types, active flag or `http` settings.
+ */
+export const updateAlertSubscription = <ThrowOnError extends boolean = false>(options: Options<UpdateAlertSubscriptionData, ThrowOnError>) => (options.client ?? client).patch<UpdateAlertSubscriptionResponses, UpdateAlertSubscriptionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/alerts/subscriptions/{id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
 
 /**
  * List the caller's API keys, newest first.

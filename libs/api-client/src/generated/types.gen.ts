@@ -4,6 +4,76 @@ export type ClientOptions = {
     baseUrl: `${string}://${string}` | (string & {});
 };
 
+export type AlertDeliveryDto = {
+    attemptCount: number;
+    /**
+     * The delivery (its attempts: GET /api/v1/deliveries/{id}/attempts).
+     */
+    id: string;
+    lastError?: string | null;
+    lastStatusCode?: number | null;
+    nextAttemptAt?: string | null;
+    status: DeliveryStatus;
+    subscriptionId: string;
+    updatedAt: string;
+};
+
+export type AlertEventDto = {
+    /**
+     * Type-specific facts, as in the payload (see the `webhooks` section of this document).
+     */
+    data: {
+        [key: string]: unknown;
+    };
+    deliveries: Array<AlertDeliveryDto>;
+    /**
+     * The event id (the `webhook-id` header receivers got).
+     */
+    id: string;
+    occurredAt: string;
+    type: OperationalEventType;
+    /**
+     * The webhook it concerns.
+     */
+    webhookId: string;
+};
+
+export type AlertEventPageDto = {
+    items: Array<AlertEventDto>;
+    nextCursor?: string | null;
+};
+
+export type AlertSubscriptionDto = {
+    active: boolean;
+    circuit: TargetCircuitDto;
+    createdAt: string;
+    /**
+     * Why webhooker deactivated this target (410 Gone, failing too long); null otherwise.
+     */
+    disabledReason?: string | null;
+    eventTypes: Array<OperationalEventType>;
+    http?: HttpTargetConfigDto;
+    id: string;
+    name: string;
+    /**
+     * Newest first; the secrets themselves are not shown.
+     */
+    signingSecrets: Array<SigningSecretDto>;
+    type: TargetType;
+    updatedAt: string;
+    webhookId: string;
+};
+
+export type AlertSubscriptionPageDto = {
+    items: Array<AlertSubscriptionDto>;
+    nextCursor?: string | null;
+};
+
+/**
+ * `http`: POST each operational event to `http.url`, signed like any target; `log`: one log line each.
+ */
+export type AlertSubscriptionType = 'http' | 'log';
+
 export type ApiKeyDto = {
     createdAt: string;
     id: string;
@@ -34,6 +104,17 @@ export type ChangePasswordDto = {
  * closed: attempts flow; open: none until openUntil; half-open: one probe at a time.
  */
 export type CircuitState = 'closed' | 'open' | 'half-open';
+
+export type CreateAlertSubscriptionDto = {
+    active?: boolean;
+    /**
+     * The operational event types to be told about (at least one).
+     */
+    eventTypes: Array<OperationalEventType>;
+    http?: HttpTargetSettingsDto;
+    name: string;
+    type: AlertSubscriptionType;
+};
 
 export type CreateApiKeyDto = {
     /**
@@ -76,6 +157,31 @@ export type CreateWebhookDto = {
      * Events are kept this many days (1–3650).
      */
     retentionDays?: number;
+};
+
+export type CreatedAlertSubscriptionDto = {
+    active: boolean;
+    circuit: TargetCircuitDto;
+    createdAt: string;
+    /**
+     * Why webhooker deactivated this target (410 Gone, failing too long); null otherwise.
+     */
+    disabledReason?: string | null;
+    eventTypes: Array<OperationalEventType>;
+    http?: HttpTargetConfigDto;
+    id: string;
+    name: string;
+    /**
+     * For `http` subscriptions: the signing secret, shown this once (an idempotent replay carries a `[redacted: …]` placeholder).
+     */
+    signingSecret?: string;
+    /**
+     * Newest first; the secrets themselves are not shown.
+     */
+    signingSecrets: Array<SigningSecretDto>;
+    type: TargetType;
+    updatedAt: string;
+    webhookId: string;
 };
 
 export type CreatedApiKeyDto = {
@@ -187,6 +293,37 @@ export type DeliveryDto = {
     webhookId: string;
 };
 
+export type DeliveryFailedAlert = {
+    data: {
+        attempts: number;
+        /**
+         * How many occurrences this alert folds (at most one alert per subject per ALERT_INTERVAL_MS)
+         */
+        count: number;
+        /**
+         * The last failed delivery
+         */
+        deliveryId: string;
+        eventId: string;
+        /**
+         * The first folded occurrence (`occurredAt` is the last one, whose facts are given)
+         */
+        firstOccurredAt: string;
+        lastError: string | null;
+        lastStatusCode: number | null;
+        /**
+         * The target it concerns
+         */
+        targetId: string;
+    };
+    occurredAt: string;
+    type: 'delivery.failed';
+    /**
+     * The webhook it concerns
+     */
+    webhookId: string;
+};
+
 export type DeliveryPageDto = {
     items: Array<DeliveryDto>;
     nextCursor?: string | null;
@@ -215,6 +352,26 @@ export type EntrypointPageDto = {
     nextCursor?: string | null;
 };
 
+export type EntrypointVerificationFailedAlert = {
+    data: {
+        /**
+         * How many occurrences this alert folds (at most one alert per subject per ALERT_INTERVAL_MS)
+         */
+        count: number;
+        entrypointId: string;
+        /**
+         * The first folded occurrence (`occurredAt` is the last one, whose facts are given)
+         */
+        firstOccurredAt: string;
+    };
+    occurredAt: string;
+    type: 'entrypoint.verification_failed';
+    /**
+     * The webhook it concerns
+     */
+    webhookId: string;
+};
+
 export type EventDetailDto = {
     /**
      * The body: text when it is valid UTF-8, base64 otherwise (see bodyEncoding).
@@ -224,7 +381,10 @@ export type EventDetailDto = {
     contentType?: string | null;
     deliveries: Array<DeliveryDto>;
     deliveryCounts: DeliveryCountsDto;
-    entrypointId: string;
+    /**
+     * Null for an operational event of a system webhook (alerts).
+     */
+    entrypointId?: string | null;
     /**
      * Header names in lower case, as received.
      */
@@ -255,7 +415,10 @@ export type EventPageDto = {
 export type EventSummaryDto = {
     contentType?: string | null;
     deliveryCounts: DeliveryCountsDto;
-    entrypointId: string;
+    /**
+     * Null for an operational event of a system webhook (alerts).
+     */
+    entrypointId?: string | null;
     id: string;
     method: string;
     path: string;
@@ -341,6 +504,11 @@ export type LoginDto = {
     username: string;
 };
 
+/**
+ * The operational event types to be told about (at least one).
+ */
+export type OperationalEventType = 'target.disabled' | 'target.circuit_opened' | 'target.circuit_closed' | 'delivery.failed' | 'webhook.backlog_high' | 'entrypoint.verification_failed';
+
 export type ProbeDto = {
     status: string;
 };
@@ -416,6 +584,23 @@ export type SigningSecretDto = {
     prefix: string;
 };
 
+export type TargetCircuitClosedAlert = {
+    data: {
+        circuitOpenUntil: string | null;
+        consecutiveFailures: number;
+        /**
+         * The target it concerns
+         */
+        targetId: string;
+    };
+    occurredAt: string;
+    type: 'target.circuit_closed';
+    /**
+     * The webhook it concerns
+     */
+    webhookId: string;
+};
+
 export type TargetCircuitDto = {
     /**
      * Failed attempts in a row; a success resets it.
@@ -427,6 +612,39 @@ export type TargetCircuitDto = {
     failingSince?: string | null;
     openUntil?: string | null;
     state: CircuitState;
+};
+
+export type TargetCircuitOpenedAlert = {
+    data: {
+        circuitOpenUntil: string;
+        consecutiveFailures: number;
+        /**
+         * The target it concerns
+         */
+        targetId: string;
+    };
+    occurredAt: string;
+    type: 'target.circuit_opened';
+    /**
+     * The webhook it concerns
+     */
+    webhookId: string;
+};
+
+export type TargetDisabledAlert = {
+    data: {
+        reason: string;
+        /**
+         * The target it concerns
+         */
+        targetId: string;
+    };
+    occurredAt: string;
+    type: 'target.disabled';
+    /**
+     * The webhook it concerns
+     */
+    webhookId: string;
 };
 
 export type TargetDto = {
@@ -466,6 +684,13 @@ export type TargetPageDto = {
  * `http` sends the event to a URL; `database` copies it into archived_events; `log` writes it to the log.
  */
 export type TargetType = 'http' | 'database' | 'log';
+
+export type UpdateAlertSubscriptionDto = {
+    active?: boolean;
+    eventTypes?: Array<OperationalEventType>;
+    http?: HttpTargetSettingsDto;
+    name?: string;
+};
 
 export type UpdateEntrypointDto = {
     active?: boolean;
@@ -531,6 +756,22 @@ export type UserWithPasswordDto = {
     username: string;
 };
 
+export type WebhookBacklogHighAlert = {
+    data: {
+        threshold: number;
+        /**
+         * Pending and retrying deliveries
+         */
+        waiting: number;
+    };
+    occurredAt: string;
+    type: 'webhook.backlog_high';
+    /**
+     * The webhook it concerns
+     */
+    webhookId: string;
+};
+
 export type WebhookDetailDto = {
     createdAt: string;
     description: string;
@@ -584,6 +825,236 @@ export type GetHealthcheckResponses = {
 };
 
 export type GetHealthcheckResponse = GetHealthcheckResponses[keyof GetHealthcheckResponses];
+
+export type ListAlertEventsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * How many items to return (1–200).
+         */
+        limit?: number;
+        /**
+         * The `nextCursor` of the previous page.
+         */
+        cursor?: string;
+    };
+    url: '/api/v1/alerts/events';
+};
+
+export type ListAlertEventsErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ListAlertEventsError = ListAlertEventsErrors[keyof ListAlertEventsErrors];
+
+export type ListAlertEventsResponses = {
+    200: AlertEventPageDto;
+};
+
+export type ListAlertEventsResponse = ListAlertEventsResponses[keyof ListAlertEventsResponses];
+
+export type ListAlertSubscriptionsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * How many items to return (1–200).
+         */
+        limit?: number;
+        /**
+         * The `nextCursor` of the previous page.
+         */
+        cursor?: string;
+    };
+    url: '/api/v1/alerts/subscriptions';
+};
+
+export type ListAlertSubscriptionsErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ListAlertSubscriptionsError = ListAlertSubscriptionsErrors[keyof ListAlertSubscriptionsErrors];
+
+export type ListAlertSubscriptionsResponses = {
+    200: AlertSubscriptionPageDto;
+};
+
+export type ListAlertSubscriptionsResponse = ListAlertSubscriptionsResponses[keyof ListAlertSubscriptionsResponses];
+
+export type CreateAlertSubscriptionData = {
+    body: CreateAlertSubscriptionDto;
+    headers?: {
+        /**
+         * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response (with `Idempotent-Replayed: true`) instead of creating again; keys are remembered for 24 hours, per user. The secret is shown once: a replay does not repeat it but carries "[redacted: shown once, in the first response]" in `signingSecret`, and names the field in the `Idempotent-Redacted` response header.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/v1/alerts/subscriptions';
+};
+
+export type CreateAlertSubscriptionErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * A request with this Idempotency-Key is still running
+     */
+    409: ProblemDetailsDto;
+    /**
+     * The Idempotency-Key was used with another request
+     */
+    422: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type CreateAlertSubscriptionError = CreateAlertSubscriptionErrors[keyof CreateAlertSubscriptionErrors];
+
+export type CreateAlertSubscriptionResponses = {
+    201: CreatedAlertSubscriptionDto;
+};
+
+export type CreateAlertSubscriptionResponse = CreateAlertSubscriptionResponses[keyof CreateAlertSubscriptionResponses];
+
+export type DeleteAlertSubscriptionData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/alerts/subscriptions/{id}';
+};
+
+export type DeleteAlertSubscriptionErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Not found (or not yours)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type DeleteAlertSubscriptionError = DeleteAlertSubscriptionErrors[keyof DeleteAlertSubscriptionErrors];
+
+export type DeleteAlertSubscriptionResponses = {
+    204: void;
+};
+
+export type DeleteAlertSubscriptionResponse = DeleteAlertSubscriptionResponses[keyof DeleteAlertSubscriptionResponses];
+
+export type GetAlertSubscriptionData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/alerts/subscriptions/{id}';
+};
+
+export type GetAlertSubscriptionErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Not found (or not yours)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type GetAlertSubscriptionError = GetAlertSubscriptionErrors[keyof GetAlertSubscriptionErrors];
+
+export type GetAlertSubscriptionResponses = {
+    200: AlertSubscriptionDto;
+};
+
+export type GetAlertSubscriptionResponse = GetAlertSubscriptionResponses[keyof GetAlertSubscriptionResponses];
+
+export type UpdateAlertSubscriptionData = {
+    body: UpdateAlertSubscriptionDto;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/alerts/subscriptions/{id}';
+};
+
+export type UpdateAlertSubscriptionErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Not found (or not yours)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type UpdateAlertSubscriptionError = UpdateAlertSubscriptionErrors[keyof UpdateAlertSubscriptionErrors];
+
+export type UpdateAlertSubscriptionResponses = {
+    200: AlertSubscriptionDto;
+};
+
+export type UpdateAlertSubscriptionResponse = UpdateAlertSubscriptionResponses[keyof UpdateAlertSubscriptionResponses];
 
 export type ListApiKeysData = {
     body?: never;

@@ -3,8 +3,8 @@
 import { type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { activateTarget, changeMyPassword, createApiKey, createEntrypoint, createTarget, createUser, createWebhook, deactivateTarget, deleteEntrypoint, deleteTarget, deleteWebhook, getEntrypoint, getEvent, getHealthcheck, getLiveness, getMe, getMetrics, getReadiness, getTarget, getUser, getWebhook, ingestPatch, ingestPost, ingestPut, listApiKeys, listDeliveryAttempts, listEntrypoints, listEvents, listSigningSecrets, listTargetDeliveries, listTargets, listUserApiKeys, listUsers, listWebhooks, login, logout, type Options, replayDelivery, replayEvent, replayFailedDeliveries, resetUserPassword, revokeApiKey, revokeSigningSecret, revokeUserApiKey, rotateSigningSecret, updateEntrypoint, updateTarget, updateUser, updateWebhook } from '../sdk.gen';
-import type { ActivateTargetData, ActivateTargetError, ActivateTargetResponse, ChangeMyPasswordData, ChangeMyPasswordError, ChangeMyPasswordResponse, CreateApiKeyData, CreateApiKeyError, CreateApiKeyResponse, CreateEntrypointData, CreateEntrypointError, CreateEntrypointResponse, CreateTargetData, CreateTargetError, CreateTargetResponse, CreateUserData, CreateUserError, CreateUserResponse, CreateWebhookData, CreateWebhookError, CreateWebhookResponse, DeactivateTargetData, DeactivateTargetError, DeactivateTargetResponse, DeleteEntrypointData, DeleteEntrypointError, DeleteEntrypointResponse, DeleteTargetData, DeleteTargetError, DeleteTargetResponse, DeleteWebhookData, DeleteWebhookError, DeleteWebhookResponse, GetEntrypointData, GetEntrypointError, GetEntrypointResponse, GetEventData, GetEventError, GetEventResponse, GetHealthcheckData, GetHealthcheckError, GetHealthcheckResponse, GetLivenessData, GetLivenessError, GetLivenessResponse, GetMeData, GetMeError, GetMeResponse, GetMetricsData, GetMetricsError, GetMetricsResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetTargetData, GetTargetError, GetTargetResponse, GetUserData, GetUserError, GetUserResponse, GetWebhookData, GetWebhookError, GetWebhookResponse, IngestPatchData, IngestPatchError, IngestPatchResponse, IngestPostData, IngestPostError, IngestPostResponse, IngestPutData, IngestPutError, IngestPutResponse, ListApiKeysData, ListApiKeysError, ListApiKeysResponse, ListDeliveryAttemptsData, ListDeliveryAttemptsError, ListDeliveryAttemptsResponse, ListEntrypointsData, ListEntrypointsError, ListEntrypointsResponse, ListEventsData, ListEventsError, ListEventsResponse, ListSigningSecretsData, ListSigningSecretsError, ListSigningSecretsResponse, ListTargetDeliveriesData, ListTargetDeliveriesError, ListTargetDeliveriesResponse, ListTargetsData, ListTargetsError, ListTargetsResponse, ListUserApiKeysData, ListUserApiKeysError, ListUserApiKeysResponse, ListUsersData, ListUsersError, ListUsersResponse, ListWebhooksData, ListWebhooksError, ListWebhooksResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, ReplayDeliveryData, ReplayDeliveryError, ReplayDeliveryResponse, ReplayEventData, ReplayEventError, ReplayEventResponse, ReplayFailedDeliveriesData, ReplayFailedDeliveriesError, ReplayFailedDeliveriesResponse, ResetUserPasswordData, ResetUserPasswordError, ResetUserPasswordResponse, RevokeApiKeyData, RevokeApiKeyError, RevokeApiKeyResponse, RevokeSigningSecretData, RevokeSigningSecretError, RevokeSigningSecretResponse, RevokeUserApiKeyData, RevokeUserApiKeyError, RevokeUserApiKeyResponse, RotateSigningSecretData, RotateSigningSecretError, RotateSigningSecretResponse, UpdateEntrypointData, UpdateEntrypointError, UpdateEntrypointResponse, UpdateTargetData, UpdateTargetError, UpdateTargetResponse, UpdateUserData, UpdateUserError, UpdateUserResponse, UpdateWebhookData, UpdateWebhookError, UpdateWebhookResponse } from '../types.gen';
+import { activateTarget, changeMyPassword, createAlertSubscription, createApiKey, createEntrypoint, createTarget, createUser, createWebhook, deactivateTarget, deleteAlertSubscription, deleteEntrypoint, deleteTarget, deleteWebhook, getAlertSubscription, getEntrypoint, getEvent, getHealthcheck, getLiveness, getMe, getMetrics, getReadiness, getTarget, getUser, getWebhook, ingestPatch, ingestPost, ingestPut, listAlertEvents, listAlertSubscriptions, listApiKeys, listDeliveryAttempts, listEntrypoints, listEvents, listSigningSecrets, listTargetDeliveries, listTargets, listUserApiKeys, listUsers, listWebhooks, login, logout, type Options, replayDelivery, replayEvent, replayFailedDeliveries, resetUserPassword, revokeApiKey, revokeSigningSecret, revokeUserApiKey, rotateSigningSecret, updateAlertSubscription, updateEntrypoint, updateTarget, updateUser, updateWebhook } from '../sdk.gen';
+import type { ActivateTargetData, ActivateTargetError, ActivateTargetResponse, ChangeMyPasswordData, ChangeMyPasswordError, ChangeMyPasswordResponse, CreateAlertSubscriptionData, CreateAlertSubscriptionError, CreateAlertSubscriptionResponse, CreateApiKeyData, CreateApiKeyError, CreateApiKeyResponse, CreateEntrypointData, CreateEntrypointError, CreateEntrypointResponse, CreateTargetData, CreateTargetError, CreateTargetResponse, CreateUserData, CreateUserError, CreateUserResponse, CreateWebhookData, CreateWebhookError, CreateWebhookResponse, DeactivateTargetData, DeactivateTargetError, DeactivateTargetResponse, DeleteAlertSubscriptionData, DeleteAlertSubscriptionError, DeleteAlertSubscriptionResponse, DeleteEntrypointData, DeleteEntrypointError, DeleteEntrypointResponse, DeleteTargetData, DeleteTargetError, DeleteTargetResponse, DeleteWebhookData, DeleteWebhookError, DeleteWebhookResponse, GetAlertSubscriptionData, GetAlertSubscriptionError, GetAlertSubscriptionResponse, GetEntrypointData, GetEntrypointError, GetEntrypointResponse, GetEventData, GetEventError, GetEventResponse, GetHealthcheckData, GetHealthcheckError, GetHealthcheckResponse, GetLivenessData, GetLivenessError, GetLivenessResponse, GetMeData, GetMeError, GetMeResponse, GetMetricsData, GetMetricsError, GetMetricsResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetTargetData, GetTargetError, GetTargetResponse, GetUserData, GetUserError, GetUserResponse, GetWebhookData, GetWebhookError, GetWebhookResponse, IngestPatchData, IngestPatchError, IngestPatchResponse, IngestPostData, IngestPostError, IngestPostResponse, IngestPutData, IngestPutError, IngestPutResponse, ListAlertEventsData, ListAlertEventsError, ListAlertEventsResponse, ListAlertSubscriptionsData, ListAlertSubscriptionsError, ListAlertSubscriptionsResponse, ListApiKeysData, ListApiKeysError, ListApiKeysResponse, ListDeliveryAttemptsData, ListDeliveryAttemptsError, ListDeliveryAttemptsResponse, ListEntrypointsData, ListEntrypointsError, ListEntrypointsResponse, ListEventsData, ListEventsError, ListEventsResponse, ListSigningSecretsData, ListSigningSecretsError, ListSigningSecretsResponse, ListTargetDeliveriesData, ListTargetDeliveriesError, ListTargetDeliveriesResponse, ListTargetsData, ListTargetsError, ListTargetsResponse, ListUserApiKeysData, ListUserApiKeysError, ListUserApiKeysResponse, ListUsersData, ListUsersError, ListUsersResponse, ListWebhooksData, ListWebhooksError, ListWebhooksResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, ReplayDeliveryData, ReplayDeliveryError, ReplayDeliveryResponse, ReplayEventData, ReplayEventError, ReplayEventResponse, ReplayFailedDeliveriesData, ReplayFailedDeliveriesError, ReplayFailedDeliveriesResponse, ResetUserPasswordData, ResetUserPasswordError, ResetUserPasswordResponse, RevokeApiKeyData, RevokeApiKeyError, RevokeApiKeyResponse, RevokeSigningSecretData, RevokeSigningSecretError, RevokeSigningSecretResponse, RevokeUserApiKeyData, RevokeUserApiKeyError, RevokeUserApiKeyResponse, RotateSigningSecretData, RotateSigningSecretError, RotateSigningSecretResponse, UpdateAlertSubscriptionData, UpdateAlertSubscriptionError, UpdateAlertSubscriptionResponse, UpdateEntrypointData, UpdateEntrypointError, UpdateEntrypointResponse, UpdateTargetData, UpdateTargetError, UpdateTargetResponse, UpdateUserData, UpdateUserError, UpdateUserResponse, UpdateWebhookData, UpdateWebhookError, UpdateWebhookResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -57,14 +57,14 @@ export const getHealthcheckOptions = (options?: Options<GetHealthcheckData>) => 
     queryKey: getHealthcheckQueryKey(options)
 });
 
-export const listApiKeysQueryKey = (options?: Options<ListApiKeysData>) => createQueryKey('listApiKeys', options);
+export const listAlertEventsQueryKey = (options?: Options<ListAlertEventsData>) => createQueryKey('listAlertEvents', options);
 
 /**
- * List the caller's API keys, newest first.
+ * The operational events of your webhooks, newest first, with their delivery to each subscription.
  */
-export const listApiKeysOptions = (options?: Options<ListApiKeysData>) => queryOptions<ListApiKeysResponse, ListApiKeysError, ListApiKeysResponse, ReturnType<typeof listApiKeysQueryKey>>({
+export const listAlertEventsOptions = (options?: Options<ListAlertEventsData>) => queryOptions<ListAlertEventsResponse, ListAlertEventsError, ListAlertEventsResponse, ReturnType<typeof listAlertEventsQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
-        const { data } = await listApiKeys({
+        const { data } = await listAlertEvents({
             ...options,
             ...queryKey[0],
             signal,
@@ -72,7 +72,7 @@ export const listApiKeysOptions = (options?: Options<ListApiKeysData>) => queryO
         });
         return data;
     },
-    queryKey: listApiKeysQueryKey(options)
+    queryKey: listAlertEventsQueryKey(options)
 });
 
 const createInfiniteParams = <K extends Pick<QueryKey<Options>[0], 'body' | 'headers' | 'path' | 'query'>>(queryKey: QueryKey<Options>, page: K) => {
@@ -103,6 +103,166 @@ const createInfiniteParams = <K extends Pick<QueryKey<Options>[0], 'body' | 'hea
     }
     return params as unknown as typeof page;
 };
+
+export const listAlertEventsInfiniteQueryKey = (options?: Options<ListAlertEventsData>): QueryKey<Options<ListAlertEventsData>> => createQueryKey('listAlertEvents', options, true);
+
+/**
+ * The operational events of your webhooks, newest first, with their delivery to each subscription.
+ */
+export const listAlertEventsInfiniteOptions = (options?: Options<ListAlertEventsData>) => infiniteQueryOptions<ListAlertEventsResponse, ListAlertEventsError, InfiniteData<ListAlertEventsResponse>, QueryKey<Options<ListAlertEventsData>>, string | Pick<QueryKey<Options<ListAlertEventsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<ListAlertEventsData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                cursor: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await listAlertEvents({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listAlertEventsInfiniteQueryKey(options)
+});
+
+export const listAlertSubscriptionsQueryKey = (options?: Options<ListAlertSubscriptionsData>) => createQueryKey('listAlertSubscriptions', options);
+
+/**
+ * List your alert subscriptions, newest first.
+ */
+export const listAlertSubscriptionsOptions = (options?: Options<ListAlertSubscriptionsData>) => queryOptions<ListAlertSubscriptionsResponse, ListAlertSubscriptionsError, ListAlertSubscriptionsResponse, ReturnType<typeof listAlertSubscriptionsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listAlertSubscriptions({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listAlertSubscriptionsQueryKey(options)
+});
+
+export const listAlertSubscriptionsInfiniteQueryKey = (options?: Options<ListAlertSubscriptionsData>): QueryKey<Options<ListAlertSubscriptionsData>> => createQueryKey('listAlertSubscriptions', options, true);
+
+/**
+ * List your alert subscriptions, newest first.
+ */
+export const listAlertSubscriptionsInfiniteOptions = (options?: Options<ListAlertSubscriptionsData>) => infiniteQueryOptions<ListAlertSubscriptionsResponse, ListAlertSubscriptionsError, InfiniteData<ListAlertSubscriptionsResponse>, QueryKey<Options<ListAlertSubscriptionsData>>, string | Pick<QueryKey<Options<ListAlertSubscriptionsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<ListAlertSubscriptionsData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                cursor: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await listAlertSubscriptions({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listAlertSubscriptionsInfiniteQueryKey(options)
+});
+
+/**
+ * Subscribe a notification URL (`http`: signed with its own `whsec_…` secret, shown in this
+ * response only, and retried like any target) or a log line (`log`) to operational events.
+ */
+export const createAlertSubscriptionMutation = (options?: Partial<Options<CreateAlertSubscriptionData>>): UseMutationOptions<CreateAlertSubscriptionResponse, CreateAlertSubscriptionError, Options<CreateAlertSubscriptionData>> => {
+    const mutationOptions: UseMutationOptions<CreateAlertSubscriptionResponse, CreateAlertSubscriptionError, Options<CreateAlertSubscriptionData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await createAlertSubscription({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Delete an alert subscription; its notifications not yet sent are cancelled.
+ */
+export const deleteAlertSubscriptionMutation = (options?: Partial<Options<DeleteAlertSubscriptionData>>): UseMutationOptions<DeleteAlertSubscriptionResponse, DeleteAlertSubscriptionError, Options<DeleteAlertSubscriptionData>> => {
+    const mutationOptions: UseMutationOptions<DeleteAlertSubscriptionResponse, DeleteAlertSubscriptionError, Options<DeleteAlertSubscriptionData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await deleteAlertSubscription({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const getAlertSubscriptionQueryKey = (options: Options<GetAlertSubscriptionData>) => createQueryKey('getAlertSubscription', options);
+
+/**
+ * Get an alert subscription.
+ */
+export const getAlertSubscriptionOptions = (options: Options<GetAlertSubscriptionData>) => queryOptions<GetAlertSubscriptionResponse, GetAlertSubscriptionError, GetAlertSubscriptionResponse, ReturnType<typeof getAlertSubscriptionQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await getAlertSubscription({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: getAlertSubscriptionQueryKey(options)
+});
+
+/**
+ * Change an alert subscription's name, event types, active flag or `http` settings.
+ */
+export const updateAlertSubscriptionMutation = (options?: Partial<Options<UpdateAlertSubscriptionData>>): UseMutationOptions<UpdateAlertSubscriptionResponse, UpdateAlertSubscriptionError, Options<UpdateAlertSubscriptionData>> => {
+    const mutationOptions: UseMutationOptions<UpdateAlertSubscriptionResponse, UpdateAlertSubscriptionError, Options<UpdateAlertSubscriptionData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await updateAlertSubscription({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const listApiKeysQueryKey = (options?: Options<ListApiKeysData>) => createQueryKey('listApiKeys', options);
+
+/**
+ * List the caller's API keys, newest first.
+ */
+export const listApiKeysOptions = (options?: Options<ListApiKeysData>) => queryOptions<ListApiKeysResponse, ListApiKeysError, ListApiKeysResponse, ReturnType<typeof listApiKeysQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listApiKeys({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listApiKeysQueryKey(options)
+});
 
 export const listApiKeysInfiniteQueryKey = (options?: Options<ListApiKeysData>): QueryKey<Options<ListApiKeysData>> => createQueryKey('listApiKeys', options, true);
 
