@@ -48,6 +48,10 @@ export type AlertSubscriptionDto = {
     circuit: TargetCircuitDto;
     createdAt: string;
     /**
+     * When webhooker deactivated this target; null otherwise.
+     */
+    disabledAt?: string | null;
+    /**
      * Why webhooker deactivated this target (410 Gone, failing too long); null otherwise.
      */
     disabledReason?: string | null;
@@ -55,6 +59,10 @@ export type AlertSubscriptionDto = {
     http?: HttpTargetConfigDto;
     id: string;
     name: string;
+    /**
+     * Deliveries waiting, `paused`, for this target to be activated again.
+     */
+    pausedDeliveries: number;
     /**
      * Newest first; the secrets themselves are not shown.
      */
@@ -164,6 +172,10 @@ export type CreatedAlertSubscriptionDto = {
     circuit: TargetCircuitDto;
     createdAt: string;
     /**
+     * When webhooker deactivated this target; null otherwise.
+     */
+    disabledAt?: string | null;
+    /**
      * Why webhooker deactivated this target (410 Gone, failing too long); null otherwise.
      */
     disabledReason?: string | null;
@@ -171,6 +183,10 @@ export type CreatedAlertSubscriptionDto = {
     http?: HttpTargetConfigDto;
     id: string;
     name: string;
+    /**
+     * Deliveries waiting, `paused`, for this target to be activated again.
+     */
+    pausedDeliveries: number;
     /**
      * For `http` subscriptions: the signing secret, shown this once (an idempotent replay carries a `[redacted: …]` placeholder).
      */
