@@ -9,7 +9,7 @@ import { DeliveryEngine } from './delivery-engine';
 import { Delivery } from './delivery.entity';
 import { DeliveryService } from './delivery.service';
 import { HttpSender } from './http-sender';
-import { INSTANCE_ID, resolveInstanceId } from './instance-id';
+import { INSTANCE_ID, InstanceIdLock, resolveInstanceId } from './instance-id';
 import { ResultWriter } from './result-writer';
 
 @Module({
@@ -23,6 +23,7 @@ import { ResultWriter } from './result-writer';
     DeliveryEngine,
     ResultWriter,
     HttpSender,
+    InstanceIdLock,
     {
       provide: INSTANCE_ID,
       inject: [APP_CONFIG],
