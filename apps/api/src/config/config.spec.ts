@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       sweepIntervalMs: 1_000,
       shutdownGraceMs: 10_000,
       autoDisableAfterHours: 120,
+      dbPingIntervalMs: 15_000,
     });
   });
 
@@ -69,6 +70,7 @@ describe('loadConfig', () => {
       'ALLOWED_TARGET_CIDRS must be a comma-separated list of CIDR ranges like 10.0.0.0/8,fd00::/8 (got "10.0.0.0/33")',
     ],
     [{ EMBEDDED_POSTGRES_PORT: '0' }, 'EMBEDDED_POSTGRES_PORT must be an integer from 1 to 65535 (got "0")'],
+    [{ DB_PING_INTERVAL_MS: '50' }, 'DB_PING_INTERVAL_MS must be an integer from 100 to 600000 (got "50")'],
     [{ ROLE: 'both' }, 'ROLE must be one of all, api, worker (got "both")'],
     [{ INSTANCE_ID: 'a b' }, 'INSTANCE_ID must be up to 64 letters, digits, ".", "_" or "-" (got "a b")'],
     [{ DELIVERY_CONCURRENCY: '0' }, 'DELIVERY_CONCURRENCY must be an integer from 1 to 10000 (got "0")'],

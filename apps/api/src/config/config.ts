@@ -33,6 +33,8 @@ export interface AppConfig {
   sweepIntervalMs: number;
   shutdownGraceMs: number;
   autoDisableAfterHours: number;
+  /** How often long-lived database connections are pinged; an unanswered ping drops and re-opens them. */
+  dbPingIntervalMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -167,5 +169,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     sweepIntervalMs: integer(env, 'SWEEP_INTERVAL_MS', 1_000, 10, 600_000),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     autoDisableAfterHours: integer(env, 'AUTO_DISABLE_AFTER_HOURS', 120, 1, 87_600),
+    dbPingIntervalMs: integer(env, 'DB_PING_INTERVAL_MS', 15_000, 100, 600_000),
   };
 }

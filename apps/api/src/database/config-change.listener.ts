@@ -7,12 +7,15 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 export const CONFIG_CHANGED_EVENT = 'config.changed';
 const CHANNEL = 'webhooker_config';
 const RECONNECT_DELAY_MS = 1_000;
+/** Idle time before the OS starts TCP keepalive probes on the listening connection. */
+const KEEPALIVE_DELAY_MS = 10_000;
 
 /**
  * Listens on the `webhooker_config` channel, which triggers on the configuration tables notify
  * on every change, and turns each notification into a CONFIG_CHANGED_EVENT, so every replica drops
  * its cached configuration. A lost connection is also reported as a change (notifications may
- * have been missed) and re-established.
+ * have been missed) and re-established; so is a silently dead one, found by a `SELECT 1` every
+ * DB_PING_INTERVAL_MS that must answer within that time.
  */
 @Injectable()
 export class ConfigChangeListener implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -30,14 +33,25 @@ export class ConfigChangeListener implements OnApplicationBootstrap, OnApplicati
     await this.connect();
   }
 
+  /** Ends the connection; one that does not close within the ping interval is destroyed. */
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnect);
-    await this.client?.end();
+    const client = this.client;
+    if (!client) return;
+    const force = setTimeout(() => client.connection.stream.destroy(), this.config.dbPingIntervalMs);
+    await client.end();
+    clearTimeout(force);
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.config.databaseUrl });
+    const client = new Client({
+      connectionString: this.config.databaseUrl,
+      application_name: 'webhooker config listener',
+      connectionTimeoutMillis: this.config.dbPingIntervalMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
+    });
     client.on('notification', () => this.emitter.emit(CONFIG_CHANGED_EVENT));
     client.on('error', (error) => this.logger.warn(`Configuration change listener: ${error.message}`));
     try {
@@ -47,8 +61,33 @@ export class ConfigChangeListener implements OnApplicationBootstrap, OnApplicati
       await client.end().catch(() => undefined);
       throw error;
     }
-    client.on('end', () => this.scheduleReconnect());
+    const pings = setInterval(() => this.ping(client), this.config.dbPingIntervalMs);
+    client.on('end', () => {
+      clearInterval(pings);
+      this.scheduleReconnect();
+    });
     this.client = client;
+  }
+
+  /** A ping that fails or is not answered within the interval drops the connection. */
+  private ping(client: Client): void {
+    const ms = this.config.dbPingIntervalMs;
+    const timeout = setTimeout(() => this.drop(client, `no answer to a ping within ${ms} ms`), ms);
+    client.query('SELECT 1').then(
+      () => clearTimeout(timeout),
+      (error: Error) => {
+        clearTimeout(timeout);
+        this.drop(client, `ping failed: ${error.message}`);
+      },
+    );
+  }
+
+  /** Destroys the connection's socket; its 'end' then reports a change and reconnects. */
+  private drop(client: Client, reason: string): void {
+    if (this.stopped || client !== this.client) return;
+    this.client = undefined;
+    this.logger.warn(`Configuration change listener: ${reason}; reconnecting`);
+    client.connection.stream.destroy();
   }
 
   /** The connection was lost: notifications may have been missed, so report a change and reconnect. */
