@@ -2,8 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { ConfigError, loadConfig } from '../src/config/config';
+import { InstanceIdLock } from '../src/delivery/instance-id';
 import { ApiProcess } from './api-process';
 import { waitFor } from './sink';
+import { TcpProxy } from './tcp-proxy';
 import { createTestDatabase } from './test-database';
 
 // Two replicas with one INSTANCE_ID would each take the other's leases as their own: the second
@@ -81,5 +84,58 @@ describe('one process per INSTANCE_ID on a database', () => {
     expect(line).toMatch(
       /^webhooker: INSTANCE_ID "wh-[0-9a-f]{12}" \(read from .+\/instance-id: replicas must not share DATA_DIR\) is in use by another running webhooker on this database; give each replica its own INSTANCE_ID$/,
     );
+  }, 60_000);
+});
+
+// The lock lives as long as its connection: a connection lost while running, loudly or silently,
+// is re-opened and the lock taken again, so the guarantee outlives a database restart or a partition.
+describe('the INSTANCE_ID lock of a running process', () => {
+  it('is taken again after its connection is terminated or goes silently dead', async () => {
+    const database = await createTestDatabase();
+    const proxy = await TcpProxy.start(database.url);
+    const sql = new Client({ connectionString: database.url });
+    await sql.connect();
+    const config = { ...loadConfig({ DB_PING_INTERVAL_MS: '300' }), databaseUrl: proxy.url };
+    const lock = new InstanceIdLock(config, 'relock');
+    try {
+      await lock.onModuleInit();
+      /** Backends holding the advisory lock of the instance 'relock'. */
+      const holders = async () =>
+        (
+          await sql.query<{ pid: number }>(
+            `SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+              WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = 'webhooker relock'`,
+          )
+        ).rows.map((row) => row.pid);
+      const retaken = (previous: number) =>
+        waitFor(
+          async () => {
+            const pids = await holders();
+            return pids.length === 1 && pids[0] !== previous ? pids[0] : undefined;
+          },
+          15_000,
+          'the lock to be taken again',
+        );
+      const [first] = await holders();
+      expect(first).toEqual(expect.any(Number));
+
+      await sql.query('SELECT pg_terminate_backend($1)', [first]);
+      const second = (await retaken(first!))!;
+      const twin = new InstanceIdLock({ ...config, databaseUrl: database.url }, 'relock');
+      await expect(twin.onModuleInit()).rejects.toThrow(ConfigError);
+
+      const connections = proxy.connections;
+      proxy.freeze();
+      // The ping finds the dead connection; the server still holds the lock for it until it closes.
+      await waitFor(() => proxy.connections > connections, 15_000, 'the lock connection to be re-opened');
+      expect(await holders()).toEqual([second]);
+      proxy.sever();
+      await retaken(second);
+    } finally {
+      await lock.onApplicationShutdown();
+      await proxy.close();
+      await sql.end();
+      await database.drop();
+    }
   }, 60_000);
 });

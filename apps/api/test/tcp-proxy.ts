@@ -7,6 +7,7 @@ import { AddressInfo, connect, createServer, Server, Socket } from 'node:net';
  */
 export class TcpProxy {
   private readonly pairs: [Socket, Socket][] = [];
+  private readonly frozen: [Socket, Socket][] = [];
 
   private constructor(
     private readonly server: Server,
@@ -44,12 +45,19 @@ export class TcpProxy {
 
   /** Every connection open now stops carrying data (and stays open). */
   freeze(): void {
-    for (const [downstream, upstream] of this.pairs) {
+    for (const pair of this.pairs) {
+      const [downstream, upstream] = pair;
       downstream.unpipe(upstream);
       upstream.unpipe(downstream);
       downstream.pause();
       upstream.pause();
+      this.frozen.push(pair);
     }
+  }
+
+  /** Closes the frozen connections, as the server does once its TCP keepalive gives up on them. */
+  sever(): void {
+    for (const pair of this.frozen.splice(0)) for (const socket of pair) socket.destroy();
   }
 
   async close(): Promise<void> {

@@ -2,13 +2,12 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Client } from 'pg';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { longLivedClient, pingConnection } from './long-lived-connection';
 
 /** Emitted (in process) whenever webhooks, entrypoints or targets changed, on any replica. */
 export const CONFIG_CHANGED_EVENT = 'config.changed';
 const CHANNEL = 'webhooker_config';
 const RECONNECT_DELAY_MS = 1_000;
-/** Idle time before the OS starts TCP keepalive probes on the listening connection. */
-const KEEPALIVE_DELAY_MS = 10_000;
 
 /**
  * Listens on the `webhooker_config` channel, which triggers on the configuration tables notify
@@ -21,6 +20,7 @@ const KEEPALIVE_DELAY_MS = 10_000;
 export class ConfigChangeListener implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ConfigChangeListener.name);
   private client?: Client;
+  private stopPings?: () => void;
   private reconnect?: NodeJS.Timeout;
   private stopped = false;
 
@@ -37,6 +37,7 @@ export class ConfigChangeListener implements OnApplicationBootstrap, OnApplicati
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnect);
+    this.stopPings?.();
     const client = this.client;
     if (!client) return;
     const force = setTimeout(() => client.connection.stream.destroy(), this.config.dbPingIntervalMs);
@@ -45,13 +46,8 @@ export class ConfigChangeListener implements OnApplicationBootstrap, OnApplicati
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({
-      connectionString: this.config.databaseUrl,
-      application_name: 'webhooker config listener',
-      connectionTimeoutMillis: this.config.dbPingIntervalMs,
-      keepAlive: true,
-      keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
-    });
+    const interval = this.config.dbPingIntervalMs;
+    const client = longLivedClient(this.config.databaseUrl, 'webhooker config listener', interval);
     client.on('notification', () => this.emitter.emit(CONFIG_CHANGED_EVENT));
     client.on('error', (error) => this.logger.warn(`Configuration change listener: ${error.message}`));
     try {
@@ -61,33 +57,11 @@ export class ConfigChangeListener implements OnApplicationBootstrap, OnApplicati
       await client.end().catch(() => undefined);
       throw error;
     }
-    const pings = setInterval(() => this.ping(client), this.config.dbPingIntervalMs);
-    client.on('end', () => {
-      clearInterval(pings);
-      this.scheduleReconnect();
-    });
-    this.client = client;
-  }
-
-  /** A ping that fails or is not answered within the interval drops the connection. */
-  private ping(client: Client): void {
-    const ms = this.config.dbPingIntervalMs;
-    const timeout = setTimeout(() => this.drop(client, `no answer to a ping within ${ms} ms`), ms);
-    client.query('SELECT 1').then(
-      () => clearTimeout(timeout),
-      (error: Error) => {
-        clearTimeout(timeout);
-        this.drop(client, `ping failed: ${error.message}`);
-      },
+    client.on('end', () => this.scheduleReconnect());
+    this.stopPings = pingConnection(client, interval, (reason) =>
+      this.logger.warn(`Configuration change listener: ${reason}; reconnecting`),
     );
-  }
-
-  /** Destroys the connection's socket; its 'end' then reports a change and reconnects. */
-  private drop(client: Client, reason: string): void {
-    if (this.stopped || client !== this.client) return;
-    this.client = undefined;
-    this.logger.warn(`Configuration change listener: ${reason}; reconnecting`);
-    client.connection.stream.destroy();
+    this.client = client;
   }
 
   /** The connection was lost: notifications may have been missed, so report a change and reconnect. */
