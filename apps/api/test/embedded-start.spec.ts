@@ -9,7 +9,7 @@ import { waitFor } from './sink';
 const MAIN = path.resolve(__dirname, '../../../dist/apps/api/main.js');
 
 /** Launches the built API with no DATABASE_URL (so on its embedded PostgreSQL) in its own process group. */
-async function launch(dataDir: string) {
+async function launch(dataDir: string, env: Record<string, string> = {}) {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], {
     env: {
@@ -18,6 +18,7 @@ async function launch(dataDir: string) {
       HOST: '127.0.0.1',
       PORT: String(port),
       DATA_DIR: dataDir,
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -30,8 +31,8 @@ async function launch(dataDir: string) {
 }
 
 /** Launches the API on its embedded PostgreSQL and waits until /readyz answers 200. */
-async function start(dataDir: string) {
-  const api = await launch(dataDir);
+async function start(dataDir: string, env: Record<string, string> = {}) {
+  const api = await launch(dataDir, env);
   await waitFor(
     () =>
       fetch(`${api.url}/readyz`).then(
@@ -79,8 +80,11 @@ describe('start on the embedded PostgreSQL', () => {
     expect(first.output()).toContain('"msg":"Stopped"');
     expect(processIsAlive(serverPid)).toBe(false);
 
-    const second = await start(dataDir);
+    // EMBEDDED_POSTGRES_PORT overrides the socket: the same cluster on that port of 127.0.0.1.
+    const port = await freePort();
+    const second = await start(dataDir, { EMBEDDED_POSTGRES_PORT: String(port) });
     expect(second.output()).not.toContain('password:');
+    expect(postmasterPid(dataDir).slice(3, 6)).toEqual([String(port), '', '127.0.0.1']);
     const again = await fetch(`${second.url}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
