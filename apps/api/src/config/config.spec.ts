@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       databaseUrl: undefined,
       dataDir: path.resolve('/srv/webhooker', 'data'),
       embeddedPostgresPort: undefined,
+      dbPingIntervalMs: 15_000,
       logLevel: 'info',
       logFormat: 'pretty',
       sessionTtlHours: 168,
@@ -30,7 +31,6 @@ describe('loadConfig', () => {
       sweepIntervalMs: 1_000,
       shutdownGraceMs: 10_000,
       autoDisableAfterHours: 120,
-      dbPingIntervalMs: 15_000,
     });
   });
 

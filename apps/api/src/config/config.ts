@@ -14,6 +14,8 @@ export interface AppConfig {
   dataDir: string;
   /** Set: the embedded PostgreSQL listens on this TCP port of 127.0.0.1 instead of a socket in DATA_DIR. */
   embeddedPostgresPort: number | undefined;
+  /** How often long-lived database connections are pinged; an unanswered ping drops and re-opens them. */
+  dbPingIntervalMs: number;
   adminPassword: string | undefined;
   logLevel: LogLevel;
   logFormat: 'json' | 'pretty';
@@ -33,8 +35,6 @@ export interface AppConfig {
   sweepIntervalMs: number;
   shutdownGraceMs: number;
   autoDisableAfterHours: number;
-  /** How often long-lived database connections are pinged; an unanswered ping drops and re-opens them. */
-  dbPingIntervalMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -140,6 +140,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     databaseUrl: url(env, 'DATABASE_URL', ['postgres', 'postgresql']),
     dataDir: path.resolve(cwd, value(env, 'DATA_DIR') ?? 'data'),
     embeddedPostgresPort: optionalInteger(env, 'EMBEDDED_POSTGRES_PORT', 1, 65535),
+    dbPingIntervalMs: integer(env, 'DB_PING_INTERVAL_MS', 15_000, 100, 600_000),
     adminPassword,
     logLevel: oneOf(
       env,
@@ -169,6 +170,5 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     sweepIntervalMs: integer(env, 'SWEEP_INTERVAL_MS', 1_000, 10, 600_000),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     autoDisableAfterHours: integer(env, 'AUTO_DISABLE_AFTER_HOURS', 120, 1, 87_600),
-    dbPingIntervalMs: integer(env, 'DB_PING_INTERVAL_MS', 15_000, 100, 600_000),
   };
 }

@@ -19,11 +19,11 @@ import { ResultWriter } from './result-writer';
     forwardRef(() => TargetsModule),
   ],
   providers: [
+    InstanceIdLock,
     DeliveryService,
     DeliveryEngine,
     ResultWriter,
     HttpSender,
-    InstanceIdLock,
     {
       provide: INSTANCE_ID,
       inject: [APP_CONFIG],
