@@ -28,6 +28,7 @@ async function main(): Promise<void> {
       durable: true,
       onLog: (line) => pgLogger.debug(line),
     });
+    logger.info({ address: embedded.address }, 'Embedded PostgreSQL ready');
     config = { ...config, databaseUrl: embedded.url };
   }
 
@@ -66,6 +67,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`webhooker: ${error.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(
     `webhooker failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
   );

@@ -20,7 +20,9 @@ describe('sessions and login limits across application instances', () => {
     await client.end();
     expect(rows[0].n).toBe(1);
 
-    const restarted = await createApp(first.config, createLogger(first.config));
+    // The first instance still runs (it owns the database), so the second needs its own INSTANCE_ID.
+    const config = { ...first.config, instanceId: `${first.config.instanceId}-restarted` };
+    const restarted = await createApp(config, createLogger(config));
     await restarted.listen(0, '127.0.0.1');
     const { port } = restarted.getHttpServer().address() as { port: number };
     try {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { processIsAlive } from '../src/database/embedded-postgres';
@@ -8,8 +8,8 @@ import { waitFor } from './sink';
 
 const MAIN = path.resolve(__dirname, '../../../dist/apps/api/main.js');
 
-/** Starts the built API with no DATABASE_URL (so on its embedded PostgreSQL) in its own process group. */
-async function start(dataDir: string) {
+/** Launches the built API with no DATABASE_URL (so on its embedded PostgreSQL) in its own process group. */
+async function launch(dataDir: string, env: Record<string, string> = {}) {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], {
     env: {
@@ -18,7 +18,7 @@ async function start(dataDir: string) {
       HOST: '127.0.0.1',
       PORT: String(port),
       DATA_DIR: dataDir,
-      EMBEDDED_POSTGRES_PORT: String(await freePort()),
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -27,17 +27,27 @@ async function start(dataDir: string) {
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const url = `http://127.0.0.1:${port}`;
+  return { child, url: `http://127.0.0.1:${port}`, exited, output: () => output };
+}
+
+/** Launches the API on its embedded PostgreSQL and waits until /readyz answers 200. */
+async function start(dataDir: string, env: Record<string, string> = {}) {
+  const api = await launch(dataDir, env);
   await waitFor(
     () =>
-      fetch(`${url}/readyz`).then(
+      fetch(`${api.url}/readyz`).then(
         (r) => r.ok,
-        () => child.exitCode !== null && Promise.reject(new Error(output)),
+        () => api.child.exitCode !== null && Promise.reject(new Error(api.output())),
       ),
     60_000,
     'the API on its embedded PostgreSQL',
   );
-  return { child, url, exited, output: () => output };
+  return api;
+}
+
+/** The lines of the cluster's postmaster.pid: [pid, data dir, start, port, socket dir, listen address, …]. */
+function postmasterPid(dataDir: string): string[] {
+  return readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n');
 }
 
 // `npm start` on a fresh machine: no DATABASE_URL, an embedded PostgreSQL in DATA_DIR, the first
@@ -62,9 +72,7 @@ describe('start on the embedded PostgreSQL', () => {
       body: JSON.stringify({ username: 'admin', password }),
     });
     expect(login.status).toBe(200);
-    const serverPid = Number(
-      readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0],
-    );
+    const serverPid = Number(postmasterPid(dataDir)[0]);
 
     process.kill(-first.child.pid!, 'SIGINT');
     expect(await first.exited).toBe(0);
@@ -72,8 +80,11 @@ describe('start on the embedded PostgreSQL', () => {
     expect(first.output()).toContain('"msg":"Stopped"');
     expect(processIsAlive(serverPid)).toBe(false);
 
-    const second = await start(dataDir);
+    // EMBEDDED_POSTGRES_PORT overrides the socket: the same cluster on that port of 127.0.0.1.
+    const port = await freePort();
+    const second = await start(dataDir, { EMBEDDED_POSTGRES_PORT: String(port) });
     expect(second.output()).not.toContain('password:');
+    expect(postmasterPid(dataDir).slice(3, 6)).toEqual([String(port), '', '127.0.0.1']);
     const again = await fetch(`${second.url}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -85,4 +96,49 @@ describe('start on the embedded PostgreSQL', () => {
     expect(second.output()).toContain('SIGTERM: shutting down');
     expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
   }, 120_000);
+
+  it('runs two instances with their own DATA_DIRs side by side, refuses a DATA_DIR in use and stops an orphaned server', async () => {
+    const short = mkdtempSync(path.join(os.tmpdir(), 'webhooker-start-'));
+    // Too long for a Unix socket path (.s.PGSQL.5432 appended): falls back to a loopback port.
+    const parent = mkdtempSync(path.join(os.tmpdir(), 'webhooker-start-'));
+    chmodSync(parent, 0o755);
+    const long = path.join(parent, 'd'.repeat(90));
+    const running: Awaited<ReturnType<typeof start>>[] = [];
+    try {
+      const a = await start(short);
+      running.push(a);
+      const b = await start(long);
+      running.push(b);
+      expect((await fetch(`${a.url}/readyz`)).status).toBe(200);
+      expect((await fetch(`${b.url}/readyz`)).status).toBe(200);
+      const socketServer = postmasterPid(short);
+      expect(socketServer[4]).toBe(short);
+      expect(socketServer[5]).toBe('');
+      const tcpServer = postmasterPid(long);
+      expect(tcpServer[5]).toBe('127.0.0.1');
+      expect(tcpServer[3]).toBe(readFileSync(path.join(long, 'postgres.port'), 'utf8'));
+
+      const intruder = await launch(short);
+      expect(await intruder.exited).toBe(1);
+      expect(intruder.output()).not.toContain('    at ');
+      expect(intruder.output().trim().split('\n').pop()).toBe(
+        `webhooker: ${short} is in use by webhooker process ${a.child.pid}; stop it or set another DATA_DIR`,
+      );
+
+      // kill -9 of webhooker alone leaves its server running (its own process group): an orphan.
+      const orphan = Number(socketServer[0]);
+      a.child.kill('SIGKILL');
+      await a.exited;
+      expect(processIsAlive(orphan)).toBe(true);
+      const again = await start(short);
+      running.push(again);
+      expect(processIsAlive(orphan)).toBe(false);
+      expect(Number(postmasterPid(short)[0])).not.toBe(orphan);
+      process.kill(again.child.pid!, 'SIGTERM');
+      expect(await again.exited).toBe(0);
+    } finally {
+      for (const api of running) if (api.child.exitCode === null) api.child.kill('SIGTERM');
+      await Promise.all(running.map((api) => api.exited));
+    }
+  }, 180_000);
 });

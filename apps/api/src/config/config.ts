@@ -13,7 +13,10 @@ export interface AppConfig {
   publicUrl: string;
   databaseUrl: string | undefined;
   dataDir: string;
-  embeddedPostgresPort: number;
+  /** Set: the embedded PostgreSQL listens on this TCP port of 127.0.0.1 instead of a socket in DATA_DIR. */
+  embeddedPostgresPort: number | undefined;
+  /** How often long-lived database connections are pinged; an unanswered ping drops and re-opens them. */
+  dbPingIntervalMs: number;
   adminPassword: string | undefined;
   logLevel: LogLevel;
   logFormat: 'json' | 'pretty';
@@ -61,7 +64,7 @@ export interface AppConfig {
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
-/** A bad configuration value: the message names the variable and what is allowed. */
+/** A bad configuration value or a clash with another instance: the message names the variable. */
 export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
@@ -83,6 +86,10 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     fail(name, `an integer from ${min} to ${max}`, raw);
   }
   return parsed;
+}
+
+function optionalInteger(env: Env, name: string, min: number, max: number): number | undefined {
+  return value(env, name) === undefined ? undefined : integer(env, name, 0, min, max);
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
@@ -208,7 +215,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     publicUrl,
     databaseUrl: url(env, 'DATABASE_URL', ['postgres', 'postgresql']),
     dataDir: path.resolve(cwd, value(env, 'DATA_DIR') ?? 'data'),
-    embeddedPostgresPort: integer(env, 'EMBEDDED_POSTGRES_PORT', 54329, 1, 65535),
+    embeddedPostgresPort: optionalInteger(env, 'EMBEDDED_POSTGRES_PORT', 1, 65535),
+    dbPingIntervalMs: integer(env, 'DB_PING_INTERVAL_MS', 15_000, 100, 600_000),
     adminPassword,
     logLevel: oneOf(
       env,

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Client } from 'pg';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { longLivedClient, pingConnection } from './long-lived-connection';
 
 /** Emitted (in process) whenever webhooks, entrypoints or targets changed, on any replica. */
 export const CONFIG_CHANGED_EVENT = 'config.changed';
@@ -12,12 +13,14 @@ const RECONNECT_DELAY_MS = 1_000;
  * Listens on the `webhooker_config` channel, which triggers on the configuration tables notify
  * on every change, and turns each notification into a CONFIG_CHANGED_EVENT, so every replica drops
  * its cached configuration. A lost connection is also reported as a change (notifications may
- * have been missed) and re-established.
+ * have been missed) and re-established; so is a silently dead one, found by a `SELECT 1` every
+ * DB_PING_INTERVAL_MS that must answer within that time.
  */
 @Injectable()
 export class ConfigChangeListener implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ConfigChangeListener.name);
   private client?: Client;
+  private stopPings?: () => void;
   private reconnect?: NodeJS.Timeout;
   private stopped = false;
 
@@ -30,14 +33,21 @@ export class ConfigChangeListener implements OnApplicationBootstrap, OnApplicati
     await this.connect();
   }
 
+  /** Ends the connection; one that does not close within the ping interval is destroyed. */
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnect);
-    await this.client?.end();
+    this.stopPings?.();
+    const client = this.client;
+    if (!client) return;
+    const force = setTimeout(() => client.connection.stream.destroy(), this.config.dbPingIntervalMs);
+    await client.end();
+    clearTimeout(force);
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.config.databaseUrl });
+    const interval = this.config.dbPingIntervalMs;
+    const client = longLivedClient(this.config.databaseUrl, 'webhooker config listener', interval);
     client.on('notification', () => this.emitter.emit(CONFIG_CHANGED_EVENT));
     client.on('error', (error) => this.logger.warn(`Configuration change listener: ${error.message}`));
     try {
@@ -48,6 +58,9 @@ export class ConfigChangeListener implements OnApplicationBootstrap, OnApplicati
       throw error;
     }
     client.on('end', () => this.scheduleReconnect());
+    this.stopPings = pingConnection(client, interval, (reason) =>
+      this.logger.warn(`Configuration change listener: ${reason}; reconnecting`),
+    );
     this.client = client;
   }
 

@@ -10,7 +10,7 @@ import { DeliveryEngine } from './delivery-engine';
 import { Delivery } from './delivery.entity';
 import { DeliveryService } from './delivery.service';
 import { HttpSender } from './http-sender';
-import { INSTANCE_ID, resolveInstanceId } from './instance-id';
+import { INSTANCE_ID, InstanceIdLock, resolveInstanceId } from './instance-id';
 import { LoopGuard } from './loop-guard';
 import { ResultWriter } from './result-writer';
 
@@ -22,6 +22,7 @@ import { ResultWriter } from './result-writer';
     forwardRef(() => TargetsModule),
   ],
   providers: [
+    InstanceIdLock,
     DeliveryService,
     DeliveryEngine,
     ResultWriter,
