@@ -20,10 +20,17 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-/** A fresh Chromium (own cookies) on the dashboard of the server under test. */
-export async function openDashboard(): Promise<Dashboard> {
+export interface Viewport {
+  width: number;
+  height: number;
+}
+
+export const DESKTOP: Viewport = { width: 1280, height: 800 };
+
+/** A fresh Chromium (own cookies) on the dashboard of the server under test, desktop-sized unless told. */
+export async function openDashboard(viewport: Viewport = DESKTOP): Promise<Dashboard> {
   const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  const context = await browser.newContext({ baseURL: baseUrl(), viewport: { width: 1280, height: 800 } });
+  const context = await browser.newContext({ baseURL: baseUrl(), viewport });
   const problems: string[] = [];
   const serverOrigin = new URL(baseUrl()).origin;
   await context.route('**/*', (route) => {

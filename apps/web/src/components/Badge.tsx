@@ -14,7 +14,7 @@ export function Badge({ tone, title, children }: { tone: BadgeTone; title?: stri
   return (
     <span
       title={title}
-      className={`inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${TONES[tone]}`}
+      className={`inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap ring-1 ring-inset ${TONES[tone]}`}
     >
       {children}
     </span>

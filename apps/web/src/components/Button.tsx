@@ -23,11 +23,12 @@ export function Button({
   type = 'button',
   ...props
 }: ButtonProps) {
-  const sizing = size === 'sm' ? 'px-2.5 py-1 text-xs' : 'px-3.5 py-2 text-sm';
+  // On a phone every button is at least 40 px tall, to be easy to tap.
+  const sizing = size === 'sm' ? 'px-2.5 py-1 text-xs max-sm:px-3' : 'px-3.5 py-2 text-sm';
   return (
     <button
       type={type}
-      className={`inline-flex items-center justify-center gap-1.5 rounded-lg font-medium whitespace-nowrap transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 disabled:cursor-not-allowed disabled:opacity-50 ${sizing} ${VARIANTS[variant]} ${className}`}
+      className={`inline-flex items-center justify-center gap-1.5 rounded-lg font-medium whitespace-nowrap transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 disabled:cursor-not-allowed max-sm:min-h-10 disabled:opacity-50 ${sizing} ${VARIANTS[variant]} ${className}`}
       {...props}
     />
   );

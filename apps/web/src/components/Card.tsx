@@ -19,7 +19,7 @@ export function Card({ title, description, children, flush = false, action }: Ca
       className="overflow-hidden rounded-xl bg-white shadow-sm ring-1 ring-slate-900/5"
     >
       {title && (
-        <header className="flex flex-wrap items-center justify-between gap-4 border-b border-slate-100 px-6 py-4">
+        <header className="flex flex-wrap items-center justify-between gap-4 border-b border-slate-100 px-4 py-4 sm:px-6">
           <div>
             <h2 id={titleId} className="text-base font-semibold text-slate-900">
               {title}
@@ -29,7 +29,7 @@ export function Card({ title, description, children, flush = false, action }: Ca
           {action}
         </header>
       )}
-      <div className={flush ? '' : 'px-6 py-5'}>{children}</div>
+      <div className={flush ? '' : 'px-4 py-5 sm:px-6'}>{children}</div>
     </section>
   );
 }

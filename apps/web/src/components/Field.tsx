@@ -1,7 +1,8 @@
 import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from 'react';
 
+// 16 px text on a phone: a smaller one makes mobile browsers zoom in on focus.
 const CONTROL =
-  'block w-full rounded-lg border-0 bg-white px-3 py-2 text-sm text-slate-900 shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-primary-500 focus:outline-none aria-invalid:ring-red-500';
+  'block w-full rounded-lg border-0 bg-white px-3 py-2 text-sm text-slate-900 max-sm:text-base shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-primary-500 focus:outline-none aria-invalid:ring-red-500';
 
 interface FieldProps {
   label: string;

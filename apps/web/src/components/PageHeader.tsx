@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 
 interface PageHeaderProps {
   title: string;
@@ -7,11 +7,15 @@ interface PageHeaderProps {
   action?: ReactNode;
 }
 
+/** The page's title, also the browser tab's; its description; its primary action. */
 export function PageHeader({ title, description, action }: PageHeaderProps) {
+  useEffect(() => {
+    document.title = `${title} · webhooker`;
+  }, [title]);
   return (
     <div className="mb-6 flex flex-wrap items-center justify-between gap-4">
-      <div>
-        <h1 className="text-2xl font-semibold tracking-tight text-slate-900">{title}</h1>
+      <div className="min-w-0">
+        <h1 className="text-2xl font-semibold tracking-tight break-words text-slate-900">{title}</h1>
         {description && <p className="mt-1 text-sm text-slate-500">{description}</p>}
       </div>
       {action}

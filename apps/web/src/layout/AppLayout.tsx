@@ -2,12 +2,22 @@ import { Outlet } from 'react-router';
 import { Footer } from './Footer';
 import { TopNav } from './TopNav';
 
-/** The logged-in page: navigation bar, the page, footer. */
+/** The logged-in page: a skip link, navigation bar, the page, footer. */
 export function AppLayout() {
   return (
     <div className="flex min-h-screen flex-col">
+      <a
+        href="#main"
+        className="sr-only rounded-lg bg-white px-4 py-2.5 text-sm font-medium text-primary-700 shadow-lg ring-2 ring-primary-500 focus:not-sr-only focus:fixed focus:top-3 focus:left-3 focus:z-50"
+      >
+        Skip to content
+      </a>
       <TopNav />
-      <main className="mx-auto w-full max-w-6xl flex-1 px-6 py-8">
+      <main
+        id="main"
+        tabIndex={-1}
+        className="mx-auto w-full max-w-6xl flex-1 px-4 py-6 focus:outline-none sm:px-6 sm:py-8"
+      >
         <Outlet />
       </main>
       <Footer />

@@ -1,27 +1,29 @@
-import { logoutMutation } from '@webhooker/api-client';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
-import { Link, useNavigate } from 'react-router';
+import { Link } from 'react-router';
 import { RoleBadge } from '../components/RoleBadge';
-import { errorMessage, hasStatus } from '../lib/problem';
+import { errorMessage } from '../lib/problem';
 import { useSession } from '../lib/session';
+import { useLogout } from './useLogout';
 
-/** The logged-in user's name; opens to Account and Log out. */
+/** The first letter of the user's name in a circle. */
+export function UserAvatar({ username }: { username: string }) {
+  return (
+    <span
+      aria-hidden="true"
+      className="flex size-8 shrink-0 items-center justify-center rounded-full bg-primary-100 text-sm font-semibold text-primary-700 uppercase"
+    >
+      {username.charAt(0)}
+    </span>
+  );
+}
+
+/** The logged-in user's name; opens to Account and Log out. On phones the menu of TopNav has them. */
 export function UserMenu() {
   const { user } = useSession();
   const [open, setOpen] = useState(false);
   const panelId = useId();
   const ref = useRef<HTMLDivElement>(null);
-  const navigate = useNavigate();
-  const queryClient = useQueryClient();
-  const logout = useMutation({
-    ...logoutMutation(),
-    onSettled: (_data, error) => {
-      if (error && !hasStatus(error, 401)) return;
-      navigate('/login', { replace: true });
-      queryClient.clear();
-    },
-  });
+  const logout = useLogout();
 
   useEffect(() => {
     if (!open) return;
@@ -49,12 +51,7 @@ export function UserMenu() {
         onClick={() => setOpen(!open)}
         className="flex items-center gap-2 rounded-full py-1 pr-3 pl-1 text-sm font-medium text-slate-700 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-primary-500"
       >
-        <span
-          aria-hidden="true"
-          className="flex size-8 items-center justify-center rounded-full bg-primary-100 text-sm font-semibold text-primary-700 uppercase"
-        >
-          {user.username.charAt(0)}
-        </span>
+        <UserAvatar username={user.username} />
         {user.username}
       </button>
       {open && (

@@ -42,11 +42,15 @@ export function ApiKeysPage() {
           {apiKeys.data?.items.map((apiKey) => (
             <tr key={apiKey.id}>
               <Cell className="font-medium text-slate-900">{apiKey.name}</Cell>
-              <Cell className="font-mono text-xs">{apiKey.prefix}…</Cell>
-              <Cell>
+              <Cell label="Prefix" className="font-mono text-xs">
+                {apiKey.prefix}…
+              </Cell>
+              <Cell label="Created">
                 <RelativeTime value={apiKey.createdAt} />
               </Cell>
-              <Cell>{apiKey.lastUsedAt ? <RelativeTime value={apiKey.lastUsedAt} /> : 'Never'}</Cell>
+              <Cell label="Last used">
+                {apiKey.lastUsedAt ? <RelativeTime value={apiKey.lastUsedAt} /> : 'Never'}
+              </Cell>
               <Cell className="text-right">
                 <Button
                   size="sm"
@@ -61,7 +65,7 @@ export function ApiKeysPage() {
           ))}
         </Table>
         {apiKeys.data?.nextCursor && (
-          <p className="border-t border-slate-100 px-6 py-3 text-xs text-slate-500">
+          <p className="border-t border-slate-100 px-4 py-3 text-xs text-slate-500 sm:px-6">
             Showing the {apiKeys.data.items.length} newest keys.
           </p>
         )}

@@ -15,6 +15,8 @@ import { EventRow } from './events/EventRow';
 import { useWebhook } from './webhooks/WebhookLayout';
 
 const COLUMNS = ['', 'Received', 'Request', 'Content type', 'Size', 'Source IP', 'Deliveries'];
+/** On a phone the request (with when it came) and its deliveries are the row; the rest is in the details. */
+const WIDE_ONLY = ['Received', 'Content type', 'Size', 'Source IP'];
 const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 
 /** A datetime-local value (local time, as typed) to the ISO 8601 instant the API takes. */
@@ -75,7 +77,7 @@ export function EventLogPage() {
           onSubmit={(event) => event.preventDefault()}
           className="flex flex-wrap items-end gap-4"
         >
-          <div className="w-48">
+          <div className="w-full sm:w-48">
             <SelectField
               label="Delivery status"
               value={status}
@@ -89,7 +91,7 @@ export function EventLogPage() {
               ))}
             </SelectField>
           </div>
-          <div className="w-56">
+          <div className="w-full sm:w-56">
             <TextField
               label="Received from"
               type="datetime-local"
@@ -97,7 +99,7 @@ export function EventLogPage() {
               onChange={(event) => setFilter('since', event.target.value)}
             />
           </div>
-          <div className="w-56">
+          <div className="w-full sm:w-56">
             <TextField
               label="Received before"
               type="datetime-local"
@@ -120,7 +122,7 @@ export function EventLogPage() {
         </form>
       </Card>
       <Card flush>
-        <Table columns={COLUMNS}>
+        <Table columns={COLUMNS} phone="columns" wideOnly={WIDE_ONLY}>
           {events.isPending && <TableMessage columns={COLUMNS.length}>Loading…</TableMessage>}
           {events.isError && !events.data && (
             <TableMessage columns={COLUMNS.length}>{errorMessage(events.error)}</TableMessage>

@@ -36,7 +36,7 @@ export function EventPage() {
 
   return (
     <>
-      <nav aria-label="Breadcrumb" className="mb-2 flex gap-2 text-sm text-slate-500">
+      <nav aria-label="Breadcrumb" className="mb-2 flex flex-wrap gap-x-2 text-sm text-slate-500">
         <Link to="/webhooks" className={LINK}>
           Webhooks
         </Link>

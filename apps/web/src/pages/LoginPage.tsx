@@ -1,6 +1,6 @@
 import { getMeOptions, getMeQueryKey, loginMutation } from '@webhooker/api-client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Navigate, useSearchParams } from 'react-router';
 import { Button } from '../components/Button';
 import { ErrorAlert } from '../components/ErrorAlert';
@@ -21,6 +21,10 @@ export function LoginPage() {
     ...loginMutation(),
     onSuccess: (session) => queryClient.setQueryData(getMeQueryKey(), session),
   });
+
+  useEffect(() => {
+    document.title = 'Log in · webhooker';
+  }, []);
 
   // isSuccess, not data: after a 401 the query still holds the ended session's data.
   if (me.isSuccess) return <Navigate to={next} replace />;

@@ -41,13 +41,13 @@ export function UsersPage() {
                 {user.username}
                 {user.id === me.id && <span className="ml-2 text-xs font-normal text-slate-400">(you)</span>}
               </Cell>
-              <Cell>
+              <Cell label="Role">
                 <RoleBadge role={user.role} />
               </Cell>
-              <Cell>
+              <Cell label="Status">
                 {user.disabled ? <Badge tone="red">disabled</Badge> : <Badge tone="green">active</Badge>}
               </Cell>
-              <Cell>
+              <Cell label="Created">
                 <RelativeTime value={user.createdAt} />
               </Cell>
               <Cell className="text-right">{user.id !== me.id && <UserActions user={user} />}</Cell>
@@ -55,7 +55,7 @@ export function UsersPage() {
           ))}
         </Table>
         {users.data?.nextCursor && (
-          <p className="border-t border-slate-100 px-6 py-3 text-xs text-slate-500">
+          <p className="border-t border-slate-100 px-4 py-3 text-xs text-slate-500 sm:px-6">
             Showing the {users.data.items.length} newest users.
           </p>
         )}

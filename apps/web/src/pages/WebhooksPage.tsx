@@ -59,9 +59,9 @@ export function WebhooksPage() {
                   <p className="mt-0.5 truncate text-xs text-slate-500">{webhook.description}</p>
                 )}
               </Cell>
-              <Cell>{webhook.entrypointCount.toLocaleString()}</Cell>
-              <Cell>{webhook.targetCount.toLocaleString()}</Cell>
-              <Cell>
+              <Cell label="Entrypoints">{webhook.entrypointCount.toLocaleString()}</Cell>
+              <Cell label="Targets">{webhook.targetCount.toLocaleString()}</Cell>
+              <Cell label="Events">
                 <Link
                   to={`/webhooks/${webhook.id}/events`}
                   className="text-primary-600 hover:text-primary-700 hover:underline"
@@ -70,7 +70,7 @@ export function WebhooksPage() {
                   {webhook.eventCount.toLocaleString()}
                 </Link>
               </Cell>
-              <Cell className="text-right">
+              <Cell label="Created" className="text-right">
                 <RelativeTime value={webhook.createdAt} />
               </Cell>
             </tr>

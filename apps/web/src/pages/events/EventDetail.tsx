@@ -86,7 +86,7 @@ export function EventDetail({ eventId, showLink = false }: { eventId: string; sh
                     <tr key={name}>
                       <th
                         scope="row"
-                        className="w-48 px-3 py-1.5 text-left align-top font-mono font-medium text-slate-500"
+                        className="w-32 px-3 py-1.5 text-left align-top font-mono font-medium wrap-anywhere text-slate-500 sm:w-48"
                       >
                         {name}
                       </th>

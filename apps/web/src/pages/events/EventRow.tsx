@@ -22,7 +22,7 @@ export function EventRow({ event, columns, expanded, onToggle }: EventRowProps) 
         onClick={onToggle}
         className={`cursor-pointer transition-colors ${expanded ? 'bg-primary-50/50' : 'hover:bg-slate-50'}`}
       >
-        <td className="w-10 py-3 pr-0 pl-4">
+        <td className="w-10 py-3 pr-0 pl-4 max-sm:pl-2">
           <button
             type="button"
             aria-expanded={expanded}
@@ -32,7 +32,7 @@ export function EventRow({ event, columns, expanded, onToggle }: EventRowProps) 
               clickEvent.stopPropagation();
               onToggle();
             }}
-            className="flex size-6 items-center justify-center rounded-md text-slate-500 hover:bg-slate-200 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-primary-500"
+            className="flex size-6 max-sm:size-10 items-center justify-center rounded-md text-slate-500 hover:bg-slate-200 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-primary-500"
           >
             <svg
               viewBox="0 0 20 20"
@@ -48,26 +48,42 @@ export function EventRow({ event, columns, expanded, onToggle }: EventRowProps) 
             </svg>
           </button>
         </td>
-        <Cell>
+        <Cell wide>
           <RelativeTime value={event.receivedAt} />
         </Cell>
-        <Cell className="max-w-xs">
+        {/* On a phone it takes the room the other cells leave, and says when the event came. */}
+        <Cell className="max-w-xs max-sm:w-full max-sm:max-w-0">
           <span className="flex items-center gap-2" title={request}>
             <span className="font-mono text-xs font-semibold text-slate-900">{event.method}</span>
             <span className="truncate font-mono text-xs text-slate-600">{request}</span>
           </span>
+          <span className="mt-1 block text-xs text-slate-500 sm:hidden">
+            <RelativeTime value={event.receivedAt} />
+          </span>
         </Cell>
-        <Cell className="text-xs">{event.contentType ?? <span className="text-slate-400">none</span>}</Cell>
-        <Cell className="text-xs">{formatBytes(event.size)}</Cell>
-        <Cell className="font-mono text-xs">{event.sourceIp ?? '–'}</Cell>
-        <Cell className="text-right">
+        <Cell wide className="text-xs">
+          {event.contentType ?? <span className="text-slate-400">none</span>}
+        </Cell>
+        <Cell wide className="text-xs">
+          {formatBytes(event.size)}
+        </Cell>
+        <Cell wide className="font-mono text-xs">
+          {event.sourceIp ?? '–'}
+        </Cell>
+        <Cell className="text-right max-sm:whitespace-normal">
           <DeliveryCounts counts={event.deliveryCounts} />
         </Cell>
       </tr>
       {expanded && (
         <tr id={detailId}>
-          <td colSpan={columns} className="border-l-2 border-primary-500 bg-slate-50 px-6 py-5">
-            <EventDetail eventId={event.id} showLink />
+          <td
+            colSpan={columns}
+            className="border-l-2 border-primary-500 bg-slate-50 px-6 py-5 max-sm:px-3 max-sm:py-4"
+          >
+            {/* On a phone a long line of the body scrolls inside it rather than widening the table. */}
+            <div className="max-sm:[contain:inline-size]">
+              <EventDetail eventId={event.id} showLink />
+            </div>
           </td>
         </tr>
       )}

@@ -22,12 +22,12 @@ export function YourWebhooksCard() {
       }
     >
       <ul className="divide-y divide-slate-100">
-        {webhooks.isPending && <li className="px-6 py-6 text-sm text-slate-500">Loading…</li>}
+        {webhooks.isPending && <li className="px-4 py-6 text-sm text-slate-500 sm:px-6">Loading…</li>}
         {webhooks.isError && (
-          <li className="px-6 py-6 text-sm text-slate-500">{errorMessage(webhooks.error)}</li>
+          <li className="px-4 py-6 text-sm text-slate-500 sm:px-6">{errorMessage(webhooks.error)}</li>
         )}
         {webhooks.isSuccess && items.length === 0 && (
-          <li className="px-6 py-6 text-sm text-slate-500">
+          <li className="px-4 py-6 text-sm text-slate-500 sm:px-6">
             No webhooks yet.{' '}
             <Link to="/webhooks" className="font-medium text-primary-600 hover:text-primary-700">
               Create one
@@ -39,7 +39,7 @@ export function YourWebhooksCard() {
           <li key={webhook.id}>
             <Link
               to={`/webhooks/${webhook.id}`}
-              className="flex items-center justify-between gap-4 px-6 py-3 transition-colors hover:bg-slate-50"
+              className="flex items-center justify-between gap-4 px-4 py-3 transition-colors hover:bg-slate-50 sm:px-6"
             >
               <span className="min-w-0">
                 <span className="block truncate text-sm font-medium text-slate-900">{webhook.name}</span>

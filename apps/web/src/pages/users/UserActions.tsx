@@ -20,7 +20,7 @@ export function UserActions({ user }: { user: UserDto }) {
   const newRole = user.role === 'admin' ? 'member' : 'admin';
 
   return (
-    <div className="flex items-center justify-end gap-1">
+    <div className="flex flex-wrap items-center justify-end gap-1">
       {enable.isError && <span className="mr-2 text-xs text-red-600">{errorMessage(enable.error)}</span>}
       <Button size="sm" variant="ghost" onClick={() => setDialog('role')}>
         Make {newRole}

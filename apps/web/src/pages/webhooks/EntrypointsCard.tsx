@@ -41,7 +41,7 @@ export function EntrypointsCard({ webhook }: { webhook: WebhookDetailDto }) {
     >
       <ul className="divide-y divide-slate-100">
         {webhook.entrypoints.length === 0 && (
-          <li className="px-6 py-8 text-center text-sm text-slate-500">
+          <li className="px-4 py-8 text-center text-sm text-slate-500 sm:px-6">
             No entrypoints: this webhook receives nothing. Add one to get a URL.
           </li>
         )}
@@ -54,7 +54,7 @@ export function EntrypointsCard({ webhook }: { webhook: WebhookDetailDto }) {
         ))}
       </ul>
       {firstActive && (
-        <div className="border-t border-slate-100 bg-slate-50/60 px-6 py-5">
+        <div className="border-t border-slate-100 bg-slate-50/60 px-4 py-5 sm:px-6">
           <CodeBlock label="Send a test event" code={curlExample(firstActive.url)} />
         </div>
       )}
@@ -74,8 +74,8 @@ function EntrypointItem({ entrypoint, onDelete }: { entrypoint: EntrypointDto; o
   const name = entrypoint.description || entrypoint.url;
 
   return (
-    <li className="flex flex-wrap items-center gap-x-6 gap-y-3 px-6 py-4">
-      <div className="min-w-0 flex-1">
+    <li className="flex flex-wrap items-center gap-x-6 gap-y-3 px-4 py-4 sm:px-6">
+      <div className="min-w-0 flex-1 max-sm:basis-full">
         <div className="flex items-center gap-2">
           <code
             aria-label="Entrypoint URL"

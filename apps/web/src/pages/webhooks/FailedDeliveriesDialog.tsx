@@ -42,11 +42,11 @@ export function FailedDeliveriesDialog({ target, onClose }: { target: TargetDto;
             <li className="px-4 py-6 text-center text-sm text-slate-500">No failed deliveries.</li>
           )}
           {items.map((delivery) => (
-            <li key={delivery.id} className="flex items-center gap-4 px-4 py-2.5 text-sm">
+            <li key={delivery.id} className="flex flex-wrap items-center gap-x-4 gap-y-1 px-4 py-2.5 text-sm">
               <span className="w-28 shrink-0 text-slate-700">
                 <RelativeTime value={delivery.createdAt} />
               </span>
-              <span className="min-w-0 flex-1 truncate text-xs text-red-700">
+              <span className="min-w-0 flex-1 truncate text-xs text-red-700 max-sm:order-last max-sm:basis-full">
                 {[
                   delivery.lastStatusCode != null && `HTTP ${delivery.lastStatusCode}`,
                   delivery.lastError !== `HTTP ${delivery.lastStatusCode}` && delivery.lastError,
@@ -59,7 +59,7 @@ export function FailedDeliveriesDialog({ target, onClose }: { target: TargetDto;
               </span>
               <Link
                 to={`/events/${delivery.eventId}`}
-                className="shrink-0 text-xs font-medium text-primary-600 hover:text-primary-700"
+                className="shrink-0 text-xs font-medium text-primary-600 hover:text-primary-700 max-sm:ml-auto max-sm:py-2"
               >
                 View event
               </Link>

@@ -106,7 +106,7 @@ export function SigningSecretsDialog({ target, onClose }: { target: TargetDto; o
             </li>
           )}
           {items.map((secret) => (
-            <li key={secret.id} className="flex items-center gap-4 px-4 py-3 text-sm">
+            <li key={secret.id} className="flex flex-wrap items-center gap-x-4 gap-y-1 px-4 py-3 text-sm">
               <span className="font-mono text-slate-900">{secret.prefix}</span>
               {secret.expiresAt ? (
                 <Badge tone="amber">
@@ -137,7 +137,7 @@ export function SigningSecretsDialog({ target, onClose }: { target: TargetDto; o
             rotate.mutate({ path: { id: target.id }, body: { gracePeriodHours: Number(graceHours) } });
           }}
         >
-          <div className="w-56">
+          <div className="w-full sm:w-56">
             <TextField
               label="Grace period (hours)"
               hint="How long the current secrets keep signing, 0–720."
@@ -152,7 +152,7 @@ export function SigningSecretsDialog({ target, onClose }: { target: TargetDto; o
               error={fieldError(rotate.error, 'gracePeriodHours')}
             />
           </div>
-          <Button type="submit" variant="primary" className="mb-6" disabled={rotate.isPending}>
+          <Button type="submit" variant="primary" className="mb-6 max-sm:mb-0" disabled={rotate.isPending}>
             {rotate.isPending ? 'Rotating…' : 'Rotate'}
           </Button>
         </form>

@@ -40,12 +40,16 @@ export function TargetsCard({ webhook }: { webhook: WebhookDetailDto }) {
       flush
     >
       <ul className="divide-y divide-slate-100">
-        {targets.isPending && <li className="px-6 py-8 text-center text-sm text-slate-500">Loading…</li>}
+        {targets.isPending && (
+          <li className="px-4 py-8 text-center text-sm text-slate-500 sm:px-6">Loading…</li>
+        )}
         {targets.isError && (
-          <li className="px-6 py-8 text-center text-sm text-slate-500">{errorMessage(targets.error)}</li>
+          <li className="px-4 py-8 text-center text-sm text-slate-500 sm:px-6">
+            {errorMessage(targets.error)}
+          </li>
         )}
         {targets.data?.items.length === 0 && (
-          <li className="px-6 py-8 text-center text-sm text-slate-500">
+          <li className="px-4 py-8 text-center text-sm text-slate-500 sm:px-6">
             No targets yet: events are stored but go nowhere. Add one to deliver them.
           </li>
         )}
@@ -73,8 +77,11 @@ function TargetItem({ target, onOpen }: { target: TargetDto; onOpen: (kind: Open
   const toggleError = activate.error ?? deactivate.error;
 
   return (
-    <li className="flex flex-wrap items-start gap-x-6 gap-y-3 px-6 py-4" aria-label={`Target ${target.name}`}>
-      <div className="min-w-0 flex-1">
+    <li
+      className="flex flex-wrap items-start gap-x-6 gap-y-3 px-4 py-4 sm:px-6"
+      aria-label={`Target ${target.name}`}
+    >
+      <div className="min-w-0 flex-1 max-sm:basis-full">
         <p className="flex flex-wrap items-center gap-2">
           <span className="font-medium text-slate-900">{target.name}</span>
           <TargetTypeBadge target={target} />
@@ -89,7 +96,7 @@ function TargetItem({ target, onOpen }: { target: TargetDto; onOpen: (kind: Open
         )}
         {toggleError && <p className="mt-2 text-xs text-red-600">{errorMessage(toggleError)}</p>}
       </div>
-      <div className="flex flex-wrap items-center justify-end gap-1">
+      <div className="flex flex-wrap items-center justify-end gap-1 max-sm:-mx-3 max-sm:justify-start">
         <Button size="sm" variant="ghost" onClick={() => onOpen('failed')}>
           Failed deliveries
         </Button>
