@@ -116,22 +116,38 @@ export class HttpSender implements OnApplicationShutdown {
     if (liveSecrets.length > 0)
       headers['webhook-signature'] = signatureHeader(liveSecrets, event.id, timestamp, body);
 
+    // One controller per attempt, aborted by its own timer or by the shutdown's interrupt, and
+    // held here until the answer is read (a signal made by AbortSignal.any from a timeout signal
+    // can be garbage-collected on Node 20 and then never fire).
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(new DOMException('timed out', 'TimeoutError')),
+      config.timeoutMs,
+    );
+    const onInterrupt = () => abort.abort(interrupt.reason);
+    interrupt.addEventListener('abort', onInterrupt, { once: true });
     let response: Dispatcher.ResponseData;
+    let excerpt: string | null;
     try {
-      response = await this.agent.request({
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: config.method,
-        headers,
-        body,
-        headersTimeout: config.timeoutMs,
-        bodyTimeout: config.timeoutMs,
-        signal: AbortSignal.any([AbortSignal.timeout(config.timeoutMs), interrupt]),
-      });
-    } catch (error) {
-      return { ok: false, statusCode: null, responseExcerpt: null, error: describe(error) };
+      try {
+        response = await this.agent.request({
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: config.method,
+          headers,
+          body,
+          headersTimeout: config.timeoutMs,
+          bodyTimeout: config.timeoutMs,
+          signal: abort.signal,
+        });
+      } catch (error) {
+        return { ok: false, statusCode: null, responseExcerpt: null, error: describe(error) };
+      }
+      excerpt = await this.readExcerpt(response.body);
+    } finally {
+      clearTimeout(timer);
+      interrupt.removeEventListener('abort', onInterrupt);
     }
-    const excerpt = await this.readExcerpt(response.body);
     const statusCode = response.statusCode;
     const ok = statusCode >= 200 && statusCode < 300;
     const retryAfter = response.headers['retry-after'];
