@@ -1,4 +1,5 @@
 import { ApiKey } from '../api-keys/api-key.entity';
+import { BulkOperation } from '../bulk-operations/bulk-operation.entity';
 import { ArchivedEvent } from '../delivery/archived-event.entity';
 import { Delivery } from '../delivery/delivery.entity';
 import { DeliveryAttempt } from '../delivery/delivery-attempt.entity';
@@ -23,4 +24,5 @@ export const ENTITIES = [
   DeliveryAttempt,
   ArchivedEvent,
   IdempotencyKey,
+  BulkOperation,
 ];

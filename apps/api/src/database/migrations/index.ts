@@ -3,6 +3,7 @@ import { Configuration1763910000000 } from './1763910000000-configuration';
 import { DeliveryEngine1763920000000 } from './1763920000000-delivery-engine';
 import { FaultIsolation1764000000000 } from './1764000000000-fault-isolation';
 import { TargetOperations1764100000000 } from './1764100000000-target-operations';
+import { BulkOperations1764200000000 } from './1764200000000-bulk-operations';
 
 /** Every migration in order; new ones are appended here. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   DeliveryEngine1763920000000,
   FaultIsolation1764000000000,
   TargetOperations1764100000000,
+  BulkOperations1764200000000,
 ];
