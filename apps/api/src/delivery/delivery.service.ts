@@ -5,6 +5,13 @@ import { EntityManager, In, Repository } from 'typeorm';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
 import { ArchivedEvent } from './archived-event.entity';
 import { DeliveryAttempt } from './delivery-attempt.entity';
+import {
+  DeliveryBatch,
+  DeliveryFilter,
+  filterParams,
+  MATCHING_DELIVERIES,
+  NEXT_BATCH,
+} from './delivery-filter';
 import { Delivery, DeliveryStatus } from './delivery.entity';
 
 @Injectable()
@@ -120,5 +127,81 @@ export class DeliveryService {
       }),
     );
     return this.deliveries.save(deliveries);
+  }
+
+  /** How many deliveries a bulk operation's filter matches now. */
+  async countMatching(filter: DeliveryFilter, manager: EntityManager): Promise<number> {
+    const rows: { count: number }[] = await manager.query(
+      `SELECT count(*)::int AS count ${MATCHING_DELIVERIES}`,
+      filterParams(filter),
+    );
+    return rows[0]?.count ?? 0;
+  }
+
+  /**
+   * Replays the next `limit` matching deliveries after the cursor `after`, like `replay` but left to
+   * any replica's sweep: a fresh set of retries, due now; a delivery of an inactive target becomes
+   * `paused` instead of `pending`, so nothing is attempted until its target is activated.
+   */
+  async replayBatch(
+    filter: DeliveryFilter,
+    after: string | null,
+    limit: number,
+    manager: EntityManager,
+  ): Promise<DeliveryBatch> {
+    return this.changeBatch(
+      filter,
+      after,
+      limit,
+      manager,
+      `status = CASE WHEN batch.active THEN 'pending' ELSE 'paused' END, replay_base = d.attempt_count,
+       next_attempt_at = now()`,
+      [],
+    );
+  }
+
+  /** Cancels the next `limit` matching deliveries after the cursor `after`; `reason` becomes their last error. */
+  async cancelBatch(
+    filter: DeliveryFilter,
+    after: string | null,
+    limit: number,
+    reason: string,
+    manager: EntityManager,
+  ): Promise<DeliveryBatch> {
+    return this.changeBatch(
+      filter,
+      after,
+      limit,
+      manager,
+      `status = 'cancelled', next_attempt_at = NULL, last_error = $9`,
+      [reason],
+    );
+  }
+
+  /**
+   * One keyset batch of a bulk operation in one statement: picks the next matching deliveries by id,
+   * applies `set` (with `extra` parameters from $9) to those still in a matching status, clears
+   * their lease, and returns how many changed and where the cursor goes.
+   */
+  private async changeBatch(
+    filter: DeliveryFilter,
+    after: string | null,
+    limit: number,
+    manager: EntityManager,
+    set: string,
+    extra: unknown[],
+  ): Promise<DeliveryBatch> {
+    const rows: { changed: number; last: string | null }[] = await manager.query(
+      `WITH batch AS (${NEXT_BATCH}),
+       changed AS (
+         UPDATE deliveries d SET ${set}, lease_expires_at = NULL, leased_by = NULL, updated_at = now()
+         FROM batch WHERE d.id = batch.id AND d.status = ANY($2::varchar[])
+         RETURNING d.id
+       )
+       SELECT (SELECT count(*)::int FROM changed) AS changed,
+              (SELECT id FROM batch ORDER BY id DESC LIMIT 1) AS last`,
+      [...filterParams(filter), after, limit, ...extra],
+    );
+    return { changed: rows[0]?.changed ?? 0, last: rows[0]?.last ?? null };
   }
 }
