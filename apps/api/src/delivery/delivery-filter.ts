@@ -23,28 +23,30 @@ export interface DeliveryBatch {
 }
 
 /**
- * The deliveries a filter matches, of targets not deleted, as `d` joined with their target `t`;
- * parameters $1–$6 come from filterParams.
+ * The conditions a delivery `d` of a target `t` (not deleted: its deliveries are never replayed
+ * nor cancelled in bulk) must meet to match a filter; parameters $1–$6 come from filterParams.
  */
-export const MATCHING_DELIVERIES = `
-  FROM deliveries d JOIN targets t ON t.id = d.target_id AND t.deleted_at IS NULL
-  WHERE d.webhook_id = $1 AND d.status = ANY($2::varchar[])
-    AND ($3::uuid IS NULL OR d.target_id = $3::uuid)
-    AND ($4::timestamptz IS NULL OR d.created_at >= $4::timestamptz)
-    AND ($5::timestamptz IS NULL OR d.created_at < $5::timestamptz)
-    AND d.created_at <= $6::timestamptz`;
+export const MATCHES_FILTER = `
+  t.id = d.target_id AND t.deleted_at IS NULL
+  AND d.webhook_id = $1 AND d.status = ANY($2::varchar[])
+  AND ($3::uuid IS NULL OR d.target_id = $3::uuid)
+  AND ($4::timestamptz IS NULL OR d.created_at >= $4::timestamptz)
+  AND ($5::timestamptz IS NULL OR d.created_at < $5::timestamptz)
+  AND d.created_at <= $6::timestamptz`;
 
-/** The parameters $1–$6 of MATCHING_DELIVERIES. */
+/** The parameters $1–$6 of MATCHES_FILTER. */
 export function filterParams(filter: DeliveryFilter): unknown[] {
   return [filter.webhookId, filter.statuses, filter.targetId, filter.since, filter.until, filter.createdUpTo];
 }
 
 /**
- * The next `$8` matching deliveries after the keyset cursor `$7` (null: from the start), by id,
- * with whether their target is active: the batch a bulk operation changes next.
+ * The ids of the webhook `$1`'s next `$3` deliveries after the keyset cursor `$2` (null: from the
+ * start), by id, whatever their status: a walk of the (webhook_id, id) index that never rescans.
+ * One batch of a bulk operation changes the ones among them that match its filter, found by
+ * primary key (`id = ANY(...)`), a plan that does not depend on the table's statistics.
  */
-export const NEXT_BATCH = `
-  SELECT d.id, t.active ${MATCHING_DELIVERIES}
-    AND ($7::uuid IS NULL OR d.id > $7::uuid)
-  ORDER BY d.id
-  LIMIT $8`;
+export const NEXT_DELIVERIES = `
+  SELECT id FROM deliveries
+  WHERE webhook_id = $1 AND ($2::uuid IS NULL OR id > $2::uuid)
+  ORDER BY id
+  LIMIT $3`;

@@ -9,8 +9,8 @@ import {
   DeliveryBatch,
   DeliveryFilter,
   filterParams,
-  MATCHING_DELIVERIES,
-  NEXT_BATCH,
+  MATCHES_FILTER,
+  NEXT_DELIVERIES,
 } from './delivery-filter';
 import { Delivery, DeliveryStatus } from './delivery.entity';
 
@@ -132,16 +132,17 @@ export class DeliveryService {
   /** How many deliveries a bulk operation's filter matches now. */
   async countMatching(filter: DeliveryFilter, manager: EntityManager): Promise<number> {
     const rows: { count: number }[] = await manager.query(
-      `SELECT count(*)::int AS count ${MATCHING_DELIVERIES}`,
+      `SELECT count(*)::int AS count FROM deliveries d, targets t WHERE ${MATCHES_FILTER}`,
       filterParams(filter),
     );
     return rows[0]?.count ?? 0;
   }
 
   /**
-   * Replays the next `limit` matching deliveries after the cursor `after`, like `replay` but left to
-   * any replica's sweep: a fresh set of retries, due now; a delivery of an inactive target becomes
-   * `paused` instead of `pending`, so nothing is attempted until its target is activated.
+   * Replays the matching deliveries among the webhook's next `limit` after the cursor `after`, like
+   * `replay` but left to any replica's sweep: a fresh set of retries, due now; a delivery of an
+   * inactive target becomes `paused` instead of `pending`, so nothing is attempted until its target
+   * is activated.
    */
   async replayBatch(
     filter: DeliveryFilter,
@@ -154,13 +155,16 @@ export class DeliveryService {
       after,
       limit,
       manager,
-      `status = CASE WHEN batch.active THEN 'pending' ELSE 'paused' END, replay_base = d.attempt_count,
+      `status = CASE WHEN t.active THEN 'pending' ELSE 'paused' END, replay_base = d.attempt_count,
        next_attempt_at = now()`,
       [],
     );
   }
 
-  /** Cancels the next `limit` matching deliveries after the cursor `after`; `reason` becomes their last error. */
+  /**
+   * Cancels the matching deliveries among the webhook's next `limit` after the cursor `after`;
+   * `reason` becomes their last error.
+   */
   async cancelBatch(
     filter: DeliveryFilter,
     after: string | null,
@@ -173,15 +177,15 @@ export class DeliveryService {
       after,
       limit,
       manager,
-      `status = 'cancelled', next_attempt_at = NULL, last_error = $9`,
+      `status = 'cancelled', next_attempt_at = NULL, last_error = $8`,
       [reason],
     );
   }
 
   /**
-   * One keyset batch of a bulk operation in one statement: picks the next matching deliveries by id,
-   * applies `set` (with `extra` parameters from $9) to those still in a matching status, clears
-   * their lease, and returns how many changed and where the cursor goes.
+   * One keyset batch of a bulk operation in one short transaction: looks at the webhook's next
+   * `limit` deliveries after the cursor, applies `set` (with `extra` parameters from $8) to those
+   * the filter matches, clears their lease, and returns how many changed and where the cursor goes.
    */
   private async changeBatch(
     filter: DeliveryFilter,
@@ -191,17 +195,14 @@ export class DeliveryService {
     set: string,
     extra: unknown[],
   ): Promise<DeliveryBatch> {
-    const rows: { changed: number; last: string | null }[] = await manager.query(
-      `WITH batch AS (${NEXT_BATCH}),
-       changed AS (
-         UPDATE deliveries d SET ${set}, lease_expires_at = NULL, leased_by = NULL, updated_at = now()
-         FROM batch WHERE d.id = batch.id AND d.status = ANY($2::varchar[])
-         RETURNING d.id
-       )
-       SELECT (SELECT count(*)::int FROM changed) AS changed,
-              (SELECT id FROM batch ORDER BY id DESC LIMIT 1) AS last`,
-      [...filterParams(filter), after, limit, ...extra],
+    const scanned: { id: string }[] = await manager.query(NEXT_DELIVERIES, [filter.webhookId, after, limit]);
+    const last = scanned.at(-1)?.id ?? null;
+    if (last === null) return { changed: 0, last };
+    const [, changed]: [unknown, number] = await manager.query(
+      `UPDATE deliveries d SET ${set}, lease_expires_at = NULL, leased_by = NULL, updated_at = now()
+       FROM targets t WHERE d.id = ANY($7::uuid[]) AND ${MATCHES_FILTER}`,
+      [...filterParams(filter), scanned.map((row) => row.id), ...extra],
     );
-    return { changed: rows[0]?.changed ?? 0, last: rows[0]?.last ?? null };
+    return { changed, last };
   }
 }
