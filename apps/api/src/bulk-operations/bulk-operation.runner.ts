@@ -11,7 +11,7 @@ import { INSTANCE_ID } from '../delivery/instance-id';
 import { BulkOperation } from './bulk-operation.entity';
 import { BulkOperationsService, StepOutcome } from './bulk-operations.service';
 
-/** Deliveries changed per statement; each batch is its own short transaction. */
+/** Deliveries of the webhook one batch looks at (changing those that match), in one short transaction. */
 export const BULK_BATCH_SIZE = 1000;
 /** How often a replica looks for operations nobody runs: another replica's after its lease expired. */
 const CLAIM_INTERVAL_MS = 1000;
