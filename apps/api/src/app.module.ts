@@ -14,6 +14,7 @@ import { DatabaseModule } from './database/database.module';
 import { EntrypointsModule } from './entrypoints/entrypoints.module';
 import { DeliveryModule } from './delivery/delivery.module';
 import { EventLogModule } from './event-log/event-log.module';
+import { BulkOperationsModule } from './bulk-operations/bulk-operations.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
@@ -57,6 +58,7 @@ export class AppModule {
         DeliveryModule,
         IngestModule,
         EventLogModule,
+        BulkOperationsModule,
         RetentionModule,
         AlertsModule,
       ],

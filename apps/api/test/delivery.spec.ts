@@ -605,8 +605,9 @@ describe('ingest and delivery (real PostgreSQL, real HTTP sinks)', () => {
       await waitFor(async () => (await deliveryStatuses(eventId))[0] === 'failed', 5000, 'failed');
       const target = await api().get(`/api/v1/targets/${targets[0].id}`).expect(200);
       expect(target.body).toMatchObject({ active: false, disabledReason: 'the receiver answered 410 Gone' });
-      const replayWhileOff = await api().post(`/api/v1/targets/${targets[0].id}/replay-failed`).expect(409);
-      expect(replayWhileOff.body.detail).toMatch(/is not active/);
+      const replayWhileOff = await api().post(`/api/v1/targets/${targets[0].id}/replay-failed`).expect(200);
+      expect(replayWhileOff.body.replayed).toBe(1);
+      expect(await deliveryStatuses(eventId)).toEqual(['paused']);
       const activated = await api().post(`/api/v1/targets/${targets[0].id}/activate`).expect(200);
       expect(activated.body).toMatchObject({
         active: true,

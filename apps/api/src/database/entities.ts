@@ -1,5 +1,6 @@
 import { AlertSubscription } from '../alerts/alert-subscription.entity';
 import { ApiKey } from '../api-keys/api-key.entity';
+import { BulkOperation } from '../bulk-operations/bulk-operation.entity';
 import { ArchivedEvent } from '../delivery/archived-event.entity';
 import { Delivery } from '../delivery/delivery.entity';
 import { DeliveryAttempt } from '../delivery/delivery-attempt.entity';
@@ -25,4 +26,5 @@ export const ENTITIES = [
   ArchivedEvent,
   IdempotencyKey,
   AlertSubscription,
+  BulkOperation,
 ];

@@ -20,6 +20,7 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
   where: `status IN ('pending', 'retrying')`,
 })
 @Index('deliveries_target_id_status_idx', ['targetId', 'status', 'createdAt'])
+@Index('deliveries_webhook_id_id_idx', ['webhookId', 'id'])
 export class Delivery {
   @PrimaryColumn({ type: 'uuid' })
   id: string;
@@ -28,7 +29,6 @@ export class Delivery {
   @Column({ type: 'uuid' })
   eventId: string;
 
-  @Index('deliveries_webhook_id_idx')
   @Column({ type: 'uuid' })
   webhookId: string;
 

@@ -5,6 +5,13 @@ import { EntityManager, In, Repository } from 'typeorm';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
 import { ArchivedEvent } from './archived-event.entity';
 import { DeliveryAttempt } from './delivery-attempt.entity';
+import {
+  DeliveryBatch,
+  DeliveryFilter,
+  filterParams,
+  MATCHES_FILTER,
+  NEXT_DELIVERIES,
+} from './delivery-filter';
 import { Delivery, DeliveryStatus } from './delivery.entity';
 
 @Injectable()
@@ -144,13 +151,13 @@ export class DeliveryService {
     return rows.length > 0 ? this.get(id) : null;
   }
 
-  /** Queues every failed delivery of a target again (the sweep picks them up); returns how many. */
-  async replayFailed(targetId: string): Promise<number> {
+  /** Queues every failed delivery of a target again (the sweep picks them up; `paused` when the target is); returns how many. */
+  async replayFailed(targetId: string, paused: boolean): Promise<number> {
     const [, count]: [unknown, number] = await this.deliveries.query(
-      `UPDATE deliveries SET status = 'pending', replay_base = attempt_count, next_attempt_at = now(),
+      `UPDATE deliveries SET status = CASE WHEN $2 THEN 'paused' ELSE 'pending' END, replay_base = attempt_count, next_attempt_at = now(),
          lease_expires_at = NULL, leased_by = NULL, updated_at = now()
        WHERE target_id = $1 AND status = 'failed'`,
-      [targetId],
+      [targetId, paused],
     );
     return count;
   }
@@ -180,5 +187,82 @@ export class DeliveryService {
       }),
     );
     return this.deliveries.save(deliveries);
+  }
+
+  /** How many deliveries a bulk operation's filter matches now. */
+  async countMatching(filter: DeliveryFilter, manager: EntityManager): Promise<number> {
+    const rows: { count: number }[] = await manager.query(
+      `SELECT count(*)::int AS count FROM deliveries d, targets t WHERE ${MATCHES_FILTER}`,
+      filterParams(filter),
+    );
+    return rows[0]?.count ?? 0;
+  }
+
+  /**
+   * Replays the matching deliveries among the webhook's next `limit` after the cursor `after`, like
+   * `replay` but left to any replica's sweep: a fresh set of retries, due now; a delivery of an
+   * inactive target becomes `paused` instead of `pending`, so nothing is attempted until its target
+   * is activated.
+   */
+  async replayBatch(
+    filter: DeliveryFilter,
+    after: string | null,
+    limit: number,
+    manager: EntityManager,
+  ): Promise<DeliveryBatch> {
+    return this.changeBatch(
+      filter,
+      after,
+      limit,
+      manager,
+      `status = CASE WHEN t.active THEN 'pending' ELSE 'paused' END, replay_base = d.attempt_count,
+       next_attempt_at = now()`,
+      [],
+    );
+  }
+
+  /**
+   * Cancels the matching deliveries among the webhook's next `limit` after the cursor `after`;
+   * `reason` becomes their last error.
+   */
+  async cancelBatch(
+    filter: DeliveryFilter,
+    after: string | null,
+    limit: number,
+    reason: string,
+    manager: EntityManager,
+  ): Promise<DeliveryBatch> {
+    return this.changeBatch(
+      filter,
+      after,
+      limit,
+      manager,
+      `status = 'cancelled', next_attempt_at = NULL, last_error = $8`,
+      [reason],
+    );
+  }
+
+  /**
+   * One keyset batch of a bulk operation in one short transaction: looks at the webhook's next
+   * `limit` deliveries after the cursor, applies `set` (with `extra` parameters from $8) to those
+   * the filter matches, clears their lease, and returns how many changed and where the cursor goes.
+   */
+  private async changeBatch(
+    filter: DeliveryFilter,
+    after: string | null,
+    limit: number,
+    manager: EntityManager,
+    set: string,
+    extra: unknown[],
+  ): Promise<DeliveryBatch> {
+    const scanned: { id: string }[] = await manager.query(NEXT_DELIVERIES, [filter.webhookId, after, limit]);
+    const last = scanned.at(-1)?.id ?? null;
+    if (last === null) return { changed: 0, last };
+    const [, changed]: [unknown, number] = await manager.query(
+      `UPDATE deliveries d SET ${set}, lease_expires_at = NULL, leased_by = NULL, updated_at = now()
+       FROM targets t WHERE d.id = ANY($7::uuid[]) AND ${MATCHES_FILTER}`,
+      [...filterParams(filter), scanned.map((row) => row.id), ...extra],
+    );
+    return { changed, last };
   }
 }

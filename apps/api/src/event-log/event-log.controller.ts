@@ -78,7 +78,7 @@ export class EventLogController {
     return this.eventLog.listTargetDeliveries(user, id, query);
   }
 
-  /** Queue every failed delivery of a target again. */
+  /** Queue every failed delivery of a target again (those of a paused target wait, `paused`, for its activation). */
   @Post('targets/:id/replay-failed')
   @HttpCode(200)
   async replayFailedDeliveries(

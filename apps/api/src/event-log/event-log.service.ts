@@ -201,15 +201,10 @@ export class EventLogService {
     return toDeliveryDto(delivery);
   }
 
-  /** Queues every failed delivery of a target again. */
+  /** Queues every failed delivery of a target again (a paused target's wait, `paused`, for its activation). */
   async replayFailed(user: AuthenticatedUser, targetId: string): Promise<number> {
     const target = await this.targets.get(user, targetId);
-    if (!target.active) {
-      throw new ConflictException(
-        `Target ${targetId} is not active: activate it before replaying its failed deliveries`,
-      );
-    }
-    return this.deliveries.replayFailed(target.id);
+    return this.deliveries.replayFailed(target.id, !target.active);
   }
 
   /** Delivers an event again to the webhook's current targets (new deliveries; paused ones wait). */

@@ -100,6 +100,67 @@ export type ApiKeyPageDto = {
 
 export type AuthMethod = 'session' | 'api-key';
 
+export type BulkOperationDto = {
+    createdAt: string;
+    /**
+     * How many deliveries have been replayed or cancelled so far. When the operation ends it may
+     * differ a little from `total`: deliveries that changed status meanwhile (one delivered, another
+     * newly failed) are counted when they match at the time their batch runs.
+     */
+    done: number;
+    error?: string | null;
+    filter: BulkOperationFilterDto;
+    finishedAt?: string | null;
+    id: string;
+    kind: BulkOperationKind;
+    state: BulkOperationState;
+    /**
+     * How many deliveries the filter matched when the operation was made.
+     */
+    total: number;
+    updatedAt: string;
+    webhookId: string;
+};
+
+export type BulkOperationFilterDto = {
+    since?: string | null;
+    status: Array<DeliveryStatus>;
+    targetId?: string | null;
+    until?: string | null;
+};
+
+export type BulkOperationKind = 'replay' | 'cancel';
+
+export type BulkOperationPageDto = {
+    items: Array<BulkOperationDto>;
+    nextCursor?: string | null;
+};
+
+/**
+ * `running` until every batch is done; `failed` (with `error`) when it could not go on.
+ */
+export type BulkOperationState = 'running' | 'done' | 'failed';
+
+export type CancelFilterDto = {
+    /**
+     * Only deliveries created at or after this time (ISO 8601). A delivery is created when its event
+     * is received (or when an event is replayed to a new target).
+     */
+    since?: string;
+    /**
+     * Cancel the deliveries in these statuses.
+     */
+    status: Array<'pending' | 'retrying' | 'paused'>;
+    /**
+     * Only the deliveries to this target (a target of this webhook).
+     */
+    targetId?: string;
+    /**
+     * Only deliveries created before this time (ISO 8601); must be later than `since`.
+     */
+    until?: string;
+};
+
 export type ChangePasswordDto = {
     currentPassword: string;
     /**
@@ -551,6 +612,26 @@ export type RateLimitSettingsDto = {
      * Deliveries per second at most, 0.01–10 000.
      */
     perSecond: number;
+};
+
+export type ReplayFilterDto = {
+    /**
+     * Only deliveries created at or after this time (ISO 8601). A delivery is created when its event
+     * is received (or when an event is replayed to a new target).
+     */
+    since?: string;
+    /**
+     * Replay the deliveries in these statuses.
+     */
+    status: Array<'failed' | 'cancelled' | 'paused'>;
+    /**
+     * Only the deliveries to this target (a target of this webhook).
+     */
+    targetId?: string;
+    /**
+     * Only deliveries created before this time (ISO 8601); must be later than `since`.
+     */
+    until?: string;
 };
 
 export type ReplayResultDto = {
@@ -1310,6 +1391,42 @@ export type ChangeMyPasswordResponses = {
 };
 
 export type ChangeMyPasswordResponse = ChangeMyPasswordResponses[keyof ChangeMyPasswordResponses];
+
+export type GetBulkOperationData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/bulk-operations/{id}';
+};
+
+export type GetBulkOperationErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Not found (or not yours)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type GetBulkOperationError = GetBulkOperationErrors[keyof GetBulkOperationErrors];
+
+export type GetBulkOperationResponses = {
+    200: BulkOperationDto;
+};
+
+export type GetBulkOperationResponse = GetBulkOperationResponses[keyof GetBulkOperationResponses];
 
 export type ListDeliveryAttemptsData = {
     body?: never;
@@ -2420,6 +2537,101 @@ export type UpdateWebhookResponses = {
 
 export type UpdateWebhookResponse = UpdateWebhookResponses[keyof UpdateWebhookResponses];
 
+export type ListBulkOperationsData = {
+    body?: never;
+    path: {
+        webhookId: string;
+    };
+    query?: {
+        /**
+         * How many items to return (1–200).
+         */
+        limit?: number;
+        /**
+         * The `nextCursor` of the previous page.
+         */
+        cursor?: string;
+    };
+    url: '/api/v1/webhooks/{webhookId}/bulk-operations';
+};
+
+export type ListBulkOperationsErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Not found (or not yours)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ListBulkOperationsError = ListBulkOperationsErrors[keyof ListBulkOperationsErrors];
+
+export type ListBulkOperationsResponses = {
+    200: BulkOperationPageDto;
+};
+
+export type ListBulkOperationsResponse = ListBulkOperationsResponses[keyof ListBulkOperationsResponses];
+
+export type CancelDeliveriesData = {
+    body: CancelFilterDto;
+    headers?: {
+        /**
+         * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response (with `Idempotent-Replayed: true`) instead of creating again; keys are remembered for 24 hours, per user.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        webhookId: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/{webhookId}/cancel';
+};
+
+export type CancelDeliveriesErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Not found (or not yours)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * A request with this Idempotency-Key is still running
+     */
+    409: ProblemDetailsDto;
+    /**
+     * The Idempotency-Key was used with another request
+     */
+    422: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type CancelDeliveriesError = CancelDeliveriesErrors[keyof CancelDeliveriesErrors];
+
+export type CancelDeliveriesResponses = {
+    202: BulkOperationDto;
+};
+
+export type CancelDeliveriesResponse = CancelDeliveriesResponses[keyof CancelDeliveriesResponses];
+
 export type ListEntrypointsData = {
     body?: never;
     path: {
@@ -2571,6 +2783,56 @@ export type ListEventsResponses = {
 };
 
 export type ListEventsResponse = ListEventsResponses[keyof ListEventsResponses];
+
+export type ReplayDeliveriesData = {
+    body: ReplayFilterDto;
+    headers?: {
+        /**
+         * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response (with `Idempotent-Replayed: true`) instead of creating again; keys are remembered for 24 hours, per user.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        webhookId: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/{webhookId}/replay';
+};
+
+export type ReplayDeliveriesErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Not found (or not yours)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * A request with this Idempotency-Key is still running
+     */
+    409: ProblemDetailsDto;
+    /**
+     * The Idempotency-Key was used with another request
+     */
+    422: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ReplayDeliveriesError = ReplayDeliveriesErrors[keyof ReplayDeliveriesErrors];
+
+export type ReplayDeliveriesResponses = {
+    202: BulkOperationDto;
+};
+
+export type ReplayDeliveriesResponse = ReplayDeliveriesResponses[keyof ReplayDeliveriesResponses];
 
 export type ListTargetsData = {
     body?: never;

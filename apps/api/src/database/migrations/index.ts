@@ -4,6 +4,7 @@ import { DeliveryEngine1763920000000 } from './1763920000000-delivery-engine';
 import { FaultIsolation1764000000000 } from './1764000000000-fault-isolation';
 import { TargetOperations1764100000000 } from './1764100000000-target-operations';
 import { RateLimits1764150000000 } from './1764150000000-rate-limits';
+import { BulkOperations1764200000000 } from './1764200000000-bulk-operations';
 import { Alerts1764300000000 } from './1764300000000-alerts';
 
 /** Every migration in order; new ones are appended here. */
@@ -14,5 +15,6 @@ export const MIGRATIONS = [
   FaultIsolation1764000000000,
   TargetOperations1764100000000,
   RateLimits1764150000000,
+  BulkOperations1764200000000,
   Alerts1764300000000,
 ];

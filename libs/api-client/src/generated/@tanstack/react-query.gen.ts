@@ -3,8 +3,8 @@
 import { type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { activateTarget, changeMyPassword, createAlertSubscription, createApiKey, createEntrypoint, createTarget, createUser, createWebhook, deactivateTarget, deleteAlertSubscription, deleteEntrypoint, deleteTarget, deleteWebhook, getAlertSubscription, getEntrypoint, getEvent, getHealthcheck, getLiveness, getMe, getMetrics, getReadiness, getTarget, getUser, getWebhook, ingestPatch, ingestPost, ingestPut, listAlertEvents, listAlertSubscriptions, listApiKeys, listDeliveryAttempts, listEntrypoints, listEvents, listSigningSecrets, listTargetDeliveries, listTargets, listUserApiKeys, listUsers, listWebhooks, login, logout, type Options, replayDelivery, replayEvent, replayFailedDeliveries, resetUserPassword, revokeApiKey, revokeSigningSecret, revokeUserApiKey, rotateSigningSecret, updateAlertSubscription, updateEntrypoint, updateTarget, updateUser, updateWebhook } from '../sdk.gen';
-import type { ActivateTargetData, ActivateTargetError, ActivateTargetResponse, ChangeMyPasswordData, ChangeMyPasswordError, ChangeMyPasswordResponse, CreateAlertSubscriptionData, CreateAlertSubscriptionError, CreateAlertSubscriptionResponse, CreateApiKeyData, CreateApiKeyError, CreateApiKeyResponse, CreateEntrypointData, CreateEntrypointError, CreateEntrypointResponse, CreateTargetData, CreateTargetError, CreateTargetResponse, CreateUserData, CreateUserError, CreateUserResponse, CreateWebhookData, CreateWebhookError, CreateWebhookResponse, DeactivateTargetData, DeactivateTargetError, DeactivateTargetResponse, DeleteAlertSubscriptionData, DeleteAlertSubscriptionError, DeleteAlertSubscriptionResponse, DeleteEntrypointData, DeleteEntrypointError, DeleteEntrypointResponse, DeleteTargetData, DeleteTargetError, DeleteTargetResponse, DeleteWebhookData, DeleteWebhookError, DeleteWebhookResponse, GetAlertSubscriptionData, GetAlertSubscriptionError, GetAlertSubscriptionResponse, GetEntrypointData, GetEntrypointError, GetEntrypointResponse, GetEventData, GetEventError, GetEventResponse, GetHealthcheckData, GetHealthcheckError, GetHealthcheckResponse, GetLivenessData, GetLivenessError, GetLivenessResponse, GetMeData, GetMeError, GetMeResponse, GetMetricsData, GetMetricsError, GetMetricsResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetTargetData, GetTargetError, GetTargetResponse, GetUserData, GetUserError, GetUserResponse, GetWebhookData, GetWebhookError, GetWebhookResponse, IngestPatchData, IngestPatchError, IngestPatchResponse, IngestPostData, IngestPostError, IngestPostResponse, IngestPutData, IngestPutError, IngestPutResponse, ListAlertEventsData, ListAlertEventsError, ListAlertEventsResponse, ListAlertSubscriptionsData, ListAlertSubscriptionsError, ListAlertSubscriptionsResponse, ListApiKeysData, ListApiKeysError, ListApiKeysResponse, ListDeliveryAttemptsData, ListDeliveryAttemptsError, ListDeliveryAttemptsResponse, ListEntrypointsData, ListEntrypointsError, ListEntrypointsResponse, ListEventsData, ListEventsError, ListEventsResponse, ListSigningSecretsData, ListSigningSecretsError, ListSigningSecretsResponse, ListTargetDeliveriesData, ListTargetDeliveriesError, ListTargetDeliveriesResponse, ListTargetsData, ListTargetsError, ListTargetsResponse, ListUserApiKeysData, ListUserApiKeysError, ListUserApiKeysResponse, ListUsersData, ListUsersError, ListUsersResponse, ListWebhooksData, ListWebhooksError, ListWebhooksResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, ReplayDeliveryData, ReplayDeliveryError, ReplayDeliveryResponse, ReplayEventData, ReplayEventError, ReplayEventResponse, ReplayFailedDeliveriesData, ReplayFailedDeliveriesError, ReplayFailedDeliveriesResponse, ResetUserPasswordData, ResetUserPasswordError, ResetUserPasswordResponse, RevokeApiKeyData, RevokeApiKeyError, RevokeApiKeyResponse, RevokeSigningSecretData, RevokeSigningSecretError, RevokeSigningSecretResponse, RevokeUserApiKeyData, RevokeUserApiKeyError, RevokeUserApiKeyResponse, RotateSigningSecretData, RotateSigningSecretError, RotateSigningSecretResponse, UpdateAlertSubscriptionData, UpdateAlertSubscriptionError, UpdateAlertSubscriptionResponse, UpdateEntrypointData, UpdateEntrypointError, UpdateEntrypointResponse, UpdateTargetData, UpdateTargetError, UpdateTargetResponse, UpdateUserData, UpdateUserError, UpdateUserResponse, UpdateWebhookData, UpdateWebhookError, UpdateWebhookResponse } from '../types.gen';
+import { activateTarget, cancelDeliveries, changeMyPassword, createAlertSubscription, createApiKey, createEntrypoint, createTarget, createUser, createWebhook, deactivateTarget, deleteAlertSubscription, deleteEntrypoint, deleteTarget, deleteWebhook, getAlertSubscription, getBulkOperation, getEntrypoint, getEvent, getHealthcheck, getLiveness, getMe, getMetrics, getReadiness, getTarget, getUser, getWebhook, ingestPatch, ingestPost, ingestPut, listAlertEvents, listAlertSubscriptions, listApiKeys, listBulkOperations, listDeliveryAttempts, listEntrypoints, listEvents, listSigningSecrets, listTargetDeliveries, listTargets, listUserApiKeys, listUsers, listWebhooks, login, logout, type Options, replayDeliveries, replayDelivery, replayEvent, replayFailedDeliveries, resetUserPassword, revokeApiKey, revokeSigningSecret, revokeUserApiKey, rotateSigningSecret, updateAlertSubscription, updateEntrypoint, updateTarget, updateUser, updateWebhook } from '../sdk.gen';
+import type { ActivateTargetData, ActivateTargetError, ActivateTargetResponse, CancelDeliveriesData, CancelDeliveriesError, CancelDeliveriesResponse, ChangeMyPasswordData, ChangeMyPasswordError, ChangeMyPasswordResponse, CreateAlertSubscriptionData, CreateAlertSubscriptionError, CreateAlertSubscriptionResponse, CreateApiKeyData, CreateApiKeyError, CreateApiKeyResponse, CreateEntrypointData, CreateEntrypointError, CreateEntrypointResponse, CreateTargetData, CreateTargetError, CreateTargetResponse, CreateUserData, CreateUserError, CreateUserResponse, CreateWebhookData, CreateWebhookError, CreateWebhookResponse, DeactivateTargetData, DeactivateTargetError, DeactivateTargetResponse, DeleteAlertSubscriptionData, DeleteAlertSubscriptionError, DeleteAlertSubscriptionResponse, DeleteEntrypointData, DeleteEntrypointError, DeleteEntrypointResponse, DeleteTargetData, DeleteTargetError, DeleteTargetResponse, DeleteWebhookData, DeleteWebhookError, DeleteWebhookResponse, GetAlertSubscriptionData, GetAlertSubscriptionError, GetAlertSubscriptionResponse, GetBulkOperationData, GetBulkOperationError, GetBulkOperationResponse, GetEntrypointData, GetEntrypointError, GetEntrypointResponse, GetEventData, GetEventError, GetEventResponse, GetHealthcheckData, GetHealthcheckError, GetHealthcheckResponse, GetLivenessData, GetLivenessError, GetLivenessResponse, GetMeData, GetMeError, GetMeResponse, GetMetricsData, GetMetricsError, GetMetricsResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetTargetData, GetTargetError, GetTargetResponse, GetUserData, GetUserError, GetUserResponse, GetWebhookData, GetWebhookError, GetWebhookResponse, IngestPatchData, IngestPatchError, IngestPatchResponse, IngestPostData, IngestPostError, IngestPostResponse, IngestPutData, IngestPutError, IngestPutResponse, ListAlertEventsData, ListAlertEventsError, ListAlertEventsResponse, ListAlertSubscriptionsData, ListAlertSubscriptionsError, ListAlertSubscriptionsResponse, ListApiKeysData, ListApiKeysError, ListApiKeysResponse, ListBulkOperationsData, ListBulkOperationsError, ListBulkOperationsResponse, ListDeliveryAttemptsData, ListDeliveryAttemptsError, ListDeliveryAttemptsResponse, ListEntrypointsData, ListEntrypointsError, ListEntrypointsResponse, ListEventsData, ListEventsError, ListEventsResponse, ListSigningSecretsData, ListSigningSecretsError, ListSigningSecretsResponse, ListTargetDeliveriesData, ListTargetDeliveriesError, ListTargetDeliveriesResponse, ListTargetsData, ListTargetsError, ListTargetsResponse, ListUserApiKeysData, ListUserApiKeysError, ListUserApiKeysResponse, ListUsersData, ListUsersError, ListUsersResponse, ListWebhooksData, ListWebhooksError, ListWebhooksResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, ReplayDeliveriesData, ReplayDeliveriesError, ReplayDeliveriesResponse, ReplayDeliveryData, ReplayDeliveryError, ReplayDeliveryResponse, ReplayEventData, ReplayEventError, ReplayEventResponse, ReplayFailedDeliveriesData, ReplayFailedDeliveriesError, ReplayFailedDeliveriesResponse, ResetUserPasswordData, ResetUserPasswordError, ResetUserPasswordResponse, RevokeApiKeyData, RevokeApiKeyError, RevokeApiKeyResponse, RevokeSigningSecretData, RevokeSigningSecretError, RevokeSigningSecretResponse, RevokeUserApiKeyData, RevokeUserApiKeyError, RevokeUserApiKeyResponse, RotateSigningSecretData, RotateSigningSecretError, RotateSigningSecretResponse, UpdateAlertSubscriptionData, UpdateAlertSubscriptionError, UpdateAlertSubscriptionResponse, UpdateEntrypointData, UpdateEntrypointError, UpdateEntrypointResponse, UpdateTargetData, UpdateTargetError, UpdateTargetResponse, UpdateUserData, UpdateUserError, UpdateUserResponse, UpdateWebhookData, UpdateWebhookError, UpdateWebhookResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -394,6 +394,24 @@ export const changeMyPasswordMutation = (options?: Partial<Options<ChangeMyPassw
     return mutationOptions;
 };
 
+export const getBulkOperationQueryKey = (options: Options<GetBulkOperationData>) => createQueryKey('getBulkOperation', options);
+
+/**
+ * Get a bulk operation and its progress.
+ */
+export const getBulkOperationOptions = (options: Options<GetBulkOperationData>) => queryOptions<GetBulkOperationResponse, GetBulkOperationError, GetBulkOperationResponse, ReturnType<typeof getBulkOperationQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await getBulkOperation({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: getBulkOperationQueryKey(options)
+});
+
 export const listDeliveryAttemptsQueryKey = (options: Options<ListDeliveryAttemptsData>) => createQueryKey('listDeliveryAttempts', options);
 
 /**
@@ -649,7 +667,7 @@ export const listTargetDeliveriesInfiniteOptions = (options: Options<ListTargetD
 });
 
 /**
- * Queue every failed delivery of a target again.
+ * Queue every failed delivery of a target again (those of a paused target wait, `paused`, for its activation).
  */
 export const replayFailedDeliveriesMutation = (options?: Partial<Options<ReplayFailedDeliveriesData>>): UseMutationOptions<ReplayFailedDeliveriesResponse, ReplayFailedDeliveriesError, Options<ReplayFailedDeliveriesData>> => {
     const mutationOptions: UseMutationOptions<ReplayFailedDeliveriesResponse, ReplayFailedDeliveriesError, Options<ReplayFailedDeliveriesData>> = {
@@ -1010,6 +1028,70 @@ export const updateWebhookMutation = (options?: Partial<Options<UpdateWebhookDat
     return mutationOptions;
 };
 
+export const listBulkOperationsQueryKey = (options: Options<ListBulkOperationsData>) => createQueryKey('listBulkOperations', options);
+
+/**
+ * List the webhook's bulk operations, newest first.
+ */
+export const listBulkOperationsOptions = (options: Options<ListBulkOperationsData>) => queryOptions<ListBulkOperationsResponse, ListBulkOperationsError, ListBulkOperationsResponse, ReturnType<typeof listBulkOperationsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listBulkOperations({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listBulkOperationsQueryKey(options)
+});
+
+export const listBulkOperationsInfiniteQueryKey = (options: Options<ListBulkOperationsData>): QueryKey<Options<ListBulkOperationsData>> => createQueryKey('listBulkOperations', options, true);
+
+/**
+ * List the webhook's bulk operations, newest first.
+ */
+export const listBulkOperationsInfiniteOptions = (options: Options<ListBulkOperationsData>) => infiniteQueryOptions<ListBulkOperationsResponse, ListBulkOperationsError, InfiniteData<ListBulkOperationsResponse>, QueryKey<Options<ListBulkOperationsData>>, string | Pick<QueryKey<Options<ListBulkOperationsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<ListBulkOperationsData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                cursor: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await listBulkOperations({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listBulkOperationsInfiniteQueryKey(options)
+});
+
+/**
+ * Cancel the webhook's unfinished deliveries matching the filter (pending, retrying or paused; by
+ * target and creation time), e.g. a flood that should not be delivered. Answers at once with the
+ * operation; follow its progress with getBulkOperation.
+ */
+export const cancelDeliveriesMutation = (options?: Partial<Options<CancelDeliveriesData>>): UseMutationOptions<CancelDeliveriesResponse, CancelDeliveriesError, Options<CancelDeliveriesData>> => {
+    const mutationOptions: UseMutationOptions<CancelDeliveriesResponse, CancelDeliveriesError, Options<CancelDeliveriesData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await cancelDeliveries({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
 export const listEntrypointsQueryKey = (options: Options<ListEntrypointsData>) => createQueryKey('listEntrypoints', options);
 
 /**
@@ -1116,6 +1198,25 @@ export const listEventsInfiniteOptions = (options: Options<ListEventsData>) => i
     },
     queryKey: listEventsInfiniteQueryKey(options)
 });
+
+/**
+ * Replay the webhook's deliveries matching the filter (failed, cancelled or paused; by target and
+ * creation time), with a fresh set of retries; those of an inactive target stay `paused` until it
+ * is activated. Answers at once with the operation; follow its progress with getBulkOperation.
+ */
+export const replayDeliveriesMutation = (options?: Partial<Options<ReplayDeliveriesData>>): UseMutationOptions<ReplayDeliveriesResponse, ReplayDeliveriesError, Options<ReplayDeliveriesData>> => {
+    const mutationOptions: UseMutationOptions<ReplayDeliveriesResponse, ReplayDeliveriesError, Options<ReplayDeliveriesData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await replayDeliveries({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
 
 export const listTargetsQueryKey = (options: Options<ListTargetsData>) => createQueryKey('listTargets', options);
 
