@@ -307,14 +307,16 @@ describe('webhooks and the event log', () => {
     await log.getByText('inactive', { exact: true }).waitFor();
     await log.getByRole('button', { name: 'Activate' }).waitFor();
 
-    // Events from now on go to the active target only (once the API's cached route is dropped).
+    // Events from now on wait, paused, for the inactive target (once the API's cached route is dropped).
     const deadline = Date.now() + ROUTE_CHANGE_MS;
     let deliveries: EventJson['deliveries'] = [];
+    const pausedOf = (list: EventJson['deliveries']) => list.filter((d) => d.status === 'paused');
     do {
       const eventId = await sendOk(entrypointUrl, { type: 'invoice.voided', order: 5 });
       ({ deliveries } = await apiGet<EventJson>(page, `/api/v1/events/${eventId}`));
-    } while (deliveries.length !== 1 && Date.now() < deadline);
-    expect(deliveries).toHaveLength(1);
+    } while (pausedOf(deliveries).length !== 1 && Date.now() < deadline);
+    expect(deliveries).toHaveLength(2);
+    expect(pausedOf(deliveries)).toHaveLength(1);
 
     // An inactive entrypoint answers 410 Gone; active again, it accepts events.
     const entrypoints = page.getByRole('region', { name: 'Entrypoints' });
