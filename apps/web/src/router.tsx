@@ -12,6 +12,7 @@ import { OverviewPage } from './pages/OverviewPage';
 import { UsersPage } from './pages/UsersPage';
 import { WebhookPage } from './pages/WebhookPage';
 import { WebhooksPage } from './pages/WebhooksPage';
+import { RecoveryPage } from './pages/RecoveryPage';
 import { WebhookLayout } from './pages/webhooks/WebhookLayout';
 
 export const router = createBrowserRouter([
@@ -30,6 +31,7 @@ export const router = createBrowserRouter([
             children: [
               { index: true, element: <WebhookPage /> },
               { path: 'events', element: <EventLogPage /> },
+              { path: 'recovery', element: <RecoveryPage /> },
             ],
           },
           { path: 'events/:eventId', element: <EventPage /> },

@@ -3,6 +3,7 @@ import {
   getWebhookQueryKey,
   listDeliveryAttemptsQueryKey,
   listEntrypointsQueryKey,
+  listBulkOperationsQueryKey,
   listEventsQueryKey,
   listSigningSecretsQueryKey,
   listTargetDeliveriesQueryKey,
@@ -18,6 +19,8 @@ export const LIVE_REFRESH_MS = 3000;
 export const TARGET_HEALTH_REFRESH_MS = 10_000;
 /** How often a webhook's page refreshes the webhook itself (its counts). */
 export const WEBHOOK_REFRESH_MS = 30_000;
+/** How often a webhook's bulk operations refresh while one of them is running. */
+export const BULK_OPERATION_REFRESH_MS = 1000;
 /** Items per page of the cursor-paginated lists. */
 export const PAGE_SIZE = 25;
 
@@ -86,5 +89,13 @@ export function invalidateDeliveries(
     }),
     deliveryId &&
       queryClient.invalidateQueries({ queryKey: listDeliveryAttemptsQueryKey({ path: { id: deliveryId } }) }),
+  ]);
+}
+
+/** After a bulk replay or cancel was started: its list, and the deliveries it is changing. */
+export function invalidateBulkOperations(queryClient: QueryClient, webhookId: string) {
+  return Promise.all([
+    queryClient.invalidateQueries({ queryKey: listBulkOperationsQueryKey({ path: { webhookId } }) }),
+    queryClient.invalidateQueries({ queryKey: listEventsQueryKey({ path: { webhookId } }) }),
   ]);
 }

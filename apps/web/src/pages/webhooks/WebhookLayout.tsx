@@ -83,6 +83,7 @@ export function WebhookLayout() {
         tabs={[
           { to: `/webhooks/${data.id}`, label: 'Entrypoints and targets', end: true },
           { to: `/webhooks/${data.id}/events`, label: 'Event log' },
+          { to: `/webhooks/${data.id}/recovery`, label: 'Recovery' },
         ]}
       />
       <Outlet context={data} />
