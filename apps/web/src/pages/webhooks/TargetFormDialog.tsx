@@ -231,9 +231,9 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
                     />
                   ))}
                 </div>
-                <fieldset>
-                  <legend className="text-sm font-medium text-slate-700">Rate limit</legend>
-                  <p className="mt-0.5 text-xs text-slate-500">
+                <fieldset className="border-t border-slate-100 pt-4">
+                  <legend className="float-left text-sm font-medium text-slate-700">Rate limit</legend>
+                  <p className="clear-left pt-0.5 text-xs text-slate-500">
                     Optional, on top of concurrency, for every replica together: work over it waits without
                     spending retries. Empty: no limit.
                   </p>
