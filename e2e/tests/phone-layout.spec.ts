@@ -1,105 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { baseUrl } from '../support/base-url';
-import { DESKTOP, logIn, mainNav, openDashboard, type Dashboard, type Viewport } from '../support/dashboard';
+import { api, apiLogin, waitUntil, type ApiSession } from '../support/api';
+import { DESKTOP, logIn, mainNav, openDashboard, type Dashboard } from '../support/dashboard';
+import { expectNoHorizontalOverflow, expectOnScreen, PHONE, SCREENSHOTS } from '../support/layout';
 import { ADMIN_PASSWORD } from '../support/server';
 import { startSink, type Sink } from '../support/sink';
-
-/** Written by every run, looked at by people (dist/ is not committed). */
-const SCREENSHOTS = path.join(__dirname, '..', '..', 'dist', 'e2e-screenshots');
-const PHONE: Viewport = { width: 390, height: 844 };
-/** The smallest comfortable tap target for a primary control on a phone. */
-const TAP_PX = 40;
-const WAIT_MS = 15_000;
 
 const WEBHOOK = 'Phone check: payments from the shop';
 const HTTP_TARGET = 'fulfilment service';
 const LOG_TARGET = 'audit log';
 const MEMBER = 'phone-check-member';
 const API_KEY = 'phone-check deploy key';
-
-/** The admin's API session, for the test data: a cookie and the CSRF token its changes need. */
-interface ApiSession {
-  cookie: string;
-  csrfToken: string;
-}
-
-async function api<T>(session: ApiSession, method: string, apiPath: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${baseUrl()}${apiPath}`, {
-    method,
-    headers: {
-      cookie: session.cookie,
-      'x-csrf-token': session.csrfToken,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${apiPath}: ${response.status} ${await response.text()}`);
-  return (response.status === 204 ? undefined : await response.json()) as T;
-}
-
-/** One login for both passes: logins are rate-limited, and the other test files log in too. */
-let adminSession: Promise<ApiSession> | undefined;
-
-async function apiLogin(): Promise<ApiSession> {
-  const response = await fetch(`${baseUrl()}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-  });
-  expect(response.status).toBe(200);
-  const { csrfToken } = (await response.json()) as { csrfToken: string };
-  const cookie = response.headers
-    .getSetCookie()
-    .map((header) => header.split(';')[0])
-    .join('; ');
-  return { cookie, csrfToken };
-}
-
-/** Polls until `check` holds. */
-async function waitUntil(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-/** The page is no wider than the screen, and an open dialog no wider than itself. */
-async function expectNoHorizontalOverflow(page: Page, viewport: Viewport): Promise<void> {
-  const sizes = await page.evaluate(() => {
-    const dialog = document.querySelector<HTMLDialogElement>('dialog[open]');
-    return {
-      scrollWidth: document.documentElement.scrollWidth,
-      innerWidth: window.innerWidth,
-      dialog: dialog && { scrollWidth: dialog.scrollWidth, clientWidth: dialog.clientWidth },
-    };
-  });
-  expect(sizes.innerWidth).toBe(viewport.width);
-  expect(sizes.scrollWidth).toBeLessThanOrEqual(sizes.innerWidth);
-  if (sizes.dialog) expect(sizes.dialog.scrollWidth).toBeLessThanOrEqual(sizes.dialog.clientWidth);
-}
-
-/**
- * The control is visible and, once scrolled to (inside a dialog, if it is in one), wholly on the
- * screen; on a phone a primary control is also big enough to tap.
- */
-async function expectOnScreen(
-  locator: Locator,
-  viewport: Viewport,
-  { primary = false }: { primary?: boolean } = {},
-): Promise<void> {
-  await locator.waitFor();
-  await locator.scrollIntoViewIfNeeded();
-  const box = await locator.boundingBox();
-  if (!box) throw new Error(`${locator} has no box`);
-  expect(box.x).toBeGreaterThanOrEqual(0);
-  expect(box.x + box.width).toBeLessThanOrEqual(viewport.width);
-  expect(box.y).toBeGreaterThanOrEqual(0);
-  expect(box.y + box.height).toBeLessThanOrEqual(viewport.height);
-  if (primary && viewport === PHONE) expect(box.height).toBeGreaterThanOrEqual(TAP_PX);
-}
 
 /** The rows of the event log (each has a Show/Hide details button). */
 function eventRows(page: Page): Locator {
@@ -159,7 +71,7 @@ describe.each([
     sink = await startSink();
     // The http target fails every delivery: the event log then shows a failed one.
     sink.status = 500;
-    session = await (adminSession ??= apiLogin());
+    session = await apiLogin();
     const webhook = await api<{ id: string; entrypoints: { id: string; url: string }[] }>(
       session,
       'POST',
@@ -241,7 +153,7 @@ describe.each([
       expect(await menu.isVisible()).toBe(false);
       await page.getByRole('button', { name: 'User menu (admin)' }).click();
     }
-    for (const link of ['Overview', 'Webhooks', 'API keys', 'Users']) {
+    for (const link of ['Overview', 'Webhooks', 'Alerts', 'API keys', 'Users']) {
       await onScreen(mainNav(page).getByRole('link', { name: link }), { primary: true });
     }
     await onScreen(page.getByRole('link', { name: 'Account' }), { primary: true });
@@ -287,7 +199,7 @@ describe.each([
     for (const copy of await entrypoints.getByRole('button', { name: 'Copy' }).all()) await onScreen(copy);
     await onScreen(entrypoints.locator('pre'));
     await onScreen(entrypoints.getByRole('button', { name: 'Add entrypoint' }));
-    for (const action of ['Failed deliveries', 'Signing secrets', 'Edit', 'Deactivate', 'Delete']) {
+    for (const action of ['Failed deliveries', 'Signing secrets', 'Edit', 'Pause', 'Delete']) {
       await onScreen(http.getByRole('button', { name: action, exact: true }));
     }
 

@@ -296,29 +296,42 @@ describe('webhooks and the event log', () => {
     await dialog.waitFor({ state: 'detached' });
   });
 
-  it('shows the targets with their health; deactivating a target or an entrypoint takes effect', async () => {
+  it('shows the targets with their health; pausing a target keeps its events, resuming delivers them', async () => {
     const { page } = dashboard;
     const log = target(page, LOG_TARGET);
     await log.getByText('active', { exact: true }).waitFor();
     await target(page, HTTP_TARGET).getByText('healthy').waitFor({ timeout: WAIT_MS });
     await page.screenshot({ path: path.join(ARTIFACTS, 'webhook-detail.png'), fullPage: true });
 
-    await log.getByRole('button', { name: 'Deactivate' }).click();
-    await log.getByText('inactive', { exact: true }).waitFor();
-    await log.getByRole('button', { name: 'Activate' }).waitFor();
+    await log.getByRole('button', { name: 'Pause' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Pause target?' });
+    expect(await confirm.textContent()).toContain('Its events are kept');
+    await confirm.getByRole('button', { name: 'Pause target' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    await log.getByText('paused', { exact: true }).waitFor();
+    await log.getByRole('button', { name: 'Resume' }).waitFor();
 
-    // Events from now on wait, paused, for the inactive target (once the API's cached route is dropped).
+    // Events from now on wait for the paused target (once the API's cached route is dropped).
     const deadline = Date.now() + ROUTE_CHANGE_MS;
+    let pausedEventId: string;
     let deliveries: EventJson['deliveries'] = [];
-    const pausedOf = (list: EventJson['deliveries']) => list.filter((d) => d.status === 'paused');
     do {
-      const eventId = await sendOk(entrypointUrl, { type: 'invoice.voided', order: 5 });
-      ({ deliveries } = await apiGet<EventJson>(page, `/api/v1/events/${eventId}`));
-    } while (pausedOf(deliveries).length !== 1 && Date.now() < deadline);
-    expect(deliveries).toHaveLength(2);
-    expect(pausedOf(deliveries)).toHaveLength(1);
+      pausedEventId = await sendOk(entrypointUrl, { type: 'invoice.voided', order: 5 });
+      ({ deliveries } = await apiGet<EventJson>(page, `/api/v1/events/${pausedEventId}`));
+    } while (!deliveries.some((delivery) => delivery.status === 'paused') && Date.now() < deadline);
+    expect(deliveries.map((delivery) => delivery.status)).toContain('paused');
+    await log.getByText(/deliver(y waits|ies wait)/).waitFor({ timeout: WAIT_MS });
 
-    // An inactive entrypoint answers 410 Gone; active again, it accepts events.
+    await log.getByRole('button', { name: 'Resume' }).click();
+    await log.getByText('active', { exact: true }).waitFor();
+    await waitUntil(async () => {
+      const event = await apiGet<EventJson>(page, `/api/v1/events/${pausedEventId}`);
+      return event.deliveries.every((delivery) => delivery.status === 'delivered');
+    }, 'the paused delivery is delivered after resuming');
+  });
+
+  it('an inactive entrypoint answers 410 Gone; active again, it accepts events', async () => {
+    const { page } = dashboard;
     const entrypoints = page.getByRole('region', { name: 'Entrypoints' });
     const receiving = entrypoints.getByRole('switch', { name: `Receive on ${entrypointUrl}` });
     await receiving.click();

@@ -3,6 +3,7 @@ import { AppLayout } from './layout/AppLayout';
 import { RequireAdmin } from './layout/RequireAdmin';
 import { RequireSession } from './layout/RequireSession';
 import { AccountPage } from './pages/AccountPage';
+import { AlertsPage } from './pages/AlertsPage';
 import { ApiKeysPage } from './pages/ApiKeysPage';
 import { EventLogPage } from './pages/EventLogPage';
 import { EventPage } from './pages/EventPage';
@@ -35,6 +36,7 @@ export const router = createBrowserRouter([
             ],
           },
           { path: 'events/:eventId', element: <EventPage /> },
+          { path: 'alerts', element: <AlertsPage /> },
           { path: 'api-keys', element: <ApiKeysPage /> },
           { path: 'account', element: <AccountPage /> },
           { element: <RequireAdmin />, children: [{ path: 'users', element: <UsersPage /> }] },

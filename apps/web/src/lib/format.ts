@@ -23,6 +23,11 @@ export function formatDuration(ms: number): string {
   return `${+(ms / 3_600_000).toFixed(1)} h`;
 }
 
+/** A rate as typed: 10, 0.5, 2.25 (at most 3 decimals, the API's precision). */
+export function formatRate(perSecond: number): string {
+  return perSecond.toLocaleString(undefined, { maximumFractionDigits: 3 });
+}
+
 /** The full date and time, for tooltips. */
 export function formatFullDate(value: string): string {
   return fullDate.format(new Date(value));

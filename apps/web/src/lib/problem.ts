@@ -27,9 +27,16 @@ export function errorMessage(error: unknown): string {
   return 'Something went wrong. Try again.';
 }
 
-/** The message the API gave for one input field, if any. */
-export function fieldError(error: unknown, field: string): string | undefined {
-  return problemOf(error)?.errors?.find((entry) => entry.field === field)?.message;
+/**
+ * The message the API gave for one input field, if any. With `label`, the field's path at the
+ * start of the message ("http.timeoutMs must not be …") reads as the form's label instead.
+ */
+export function fieldError(error: unknown, field: string, label?: string): string | undefined {
+  const message = problemOf(error)?.errors?.find((entry) => entry.field === field)?.message;
+  if (!message || !label || !message.startsWith(`${field} `)) return message;
+  return `${label}${message.slice(field.length)}`
+    .replace('must be a number conforming to the specified constraints', 'must be a number')
+    .replace('must be an integer number', 'must be a whole number');
 }
 
 /** The error to show above a form: field errors are shown next to their inputs instead. */

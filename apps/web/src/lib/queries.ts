@@ -1,5 +1,7 @@
 import {
   getEventQueryKey,
+  listAlertEventsQueryKey,
+  listAlertSubscriptionsQueryKey,
   getWebhookQueryKey,
   listDeliveryAttemptsQueryKey,
   listEntrypointsQueryKey,
@@ -17,6 +19,8 @@ import type { QueryClient } from '@tanstack/react-query';
 export const LIVE_REFRESH_MS = 3000;
 /** How often the targets' health (circuit state) refreshes on the webhook page. */
 export const TARGET_HEALTH_REFRESH_MS = 10_000;
+/** How often the alerts page refreshes the recent operational events and their deliveries. */
+export const ALERTS_REFRESH_MS = 10_000;
 /** How often a webhook's page refreshes the webhook itself (its counts). */
 export const WEBHOOK_REFRESH_MS = 30_000;
 /** How often a webhook's bulk operations refresh while one of them is running. */
@@ -62,7 +66,7 @@ export function invalidateEntrypoints(queryClient: QueryClient, webhookId: strin
   ]);
 }
 
-/** After a target was added, changed, (de)activated or deleted. */
+/** After a target was added, changed or deleted. */
 export function invalidateTargets(queryClient: QueryClient, webhookId: string, targetId?: string) {
   return Promise.all([
     queryClient.invalidateQueries({ queryKey: listTargetsQueryKey({ path: { webhookId } }) }),
@@ -89,6 +93,25 @@ export function invalidateDeliveries(
     }),
     deliveryId &&
       queryClient.invalidateQueries({ queryKey: listDeliveryAttemptsQueryKey({ path: { id: deliveryId } }) }),
+  ]);
+}
+
+/**
+ * After a target was paused or resumed: its waiting deliveries changed status (`paused` ↔
+ * `pending`), so the event log and the counts change with it.
+ */
+export function invalidatePausedTarget(queryClient: QueryClient, webhookId: string, targetId: string) {
+  return Promise.all([
+    invalidateTargets(queryClient, webhookId, targetId),
+    invalidateDeliveries(queryClient, { webhookId, targetId }),
+  ]);
+}
+
+/** After an alert subscription was created, changed or deleted: the list, and the events naming it. */
+export function invalidateAlertSubscriptions(queryClient: QueryClient) {
+  return Promise.all([
+    queryClient.invalidateQueries({ queryKey: listAlertSubscriptionsQueryKey() }),
+    queryClient.invalidateQueries({ queryKey: listAlertEventsQueryKey() }),
   ]);
 }
 

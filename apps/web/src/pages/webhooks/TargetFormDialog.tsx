@@ -4,6 +4,7 @@ import {
   type CreatedTargetDto,
   type HttpMethod,
   type HttpTargetSettingsDto,
+  type RateLimitSettingsDto,
   type TargetDto,
   type TargetType,
 } from '@webhooker/api-client';
@@ -38,6 +39,12 @@ const NUMBER_SETTINGS = [
   { key: 'concurrency', label: 'Concurrency', placeholder: '8', hint: 'Attempts in flight, 1–256.' },
 ] as const;
 type NumberSetting = (typeof NUMBER_SETTINGS)[number]['key'];
+
+/**
+ * The http settings as sent: `rateLimit: null` removes a limit (the API takes it; the generated
+ * type lost the `nullable` beside its `$ref`).
+ */
+type HttpSettings = Omit<HttpTargetSettingsDto, 'rateLimit'> & { rateLimit?: RateLimitSettingsDto | null };
 
 interface TargetFormDialogProps {
   webhookId: string;
@@ -78,6 +85,8 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
     maxBackoffMs: String(target?.http?.maxBackoffMs ?? ''),
     concurrency: String(target?.http?.concurrency ?? ''),
   }));
+  const [perSecond, setPerSecond] = useState(String(target?.http?.rateLimit?.perSecond ?? ''));
+  const [burst, setBurst] = useState(String(target?.http?.rateLimit?.burst ?? ''));
   const [headersError, setHeadersError] = useState<string>();
   const [advancedOpen, setAdvancedOpen] = useState(Boolean(target));
 
@@ -88,7 +97,7 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
   const create = useMutation({ ...createTargetMutation(), onSuccess });
   const update = useMutation({ ...updateTargetMutation(), onSuccess });
   const save = target ? update : create;
-  const error = (field: string) => fieldError(save.error, field);
+  const error = (field: string, label?: string) => fieldError(save.error, field, label);
   const advancedError =
     headersError ||
     problemOf(save.error)?.errors?.some(
@@ -119,7 +128,7 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    let http: HttpTargetSettingsDto | undefined;
+    let http: HttpSettings | undefined;
     if (type === 'http') {
       const parsed = parseHeaders(headers);
       setHeadersError(typeof parsed === 'string' ? parsed : undefined);
@@ -131,9 +140,16 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
       for (const { key } of NUMBER_SETTINGS) {
         if (numbers[key].trim() !== '') http[key] = Number(numbers[key]);
       }
+      if (perSecond.trim() !== '') {
+        http.rateLimit = { perSecond: Number(perSecond) };
+        if (burst.trim() !== '') http.rateLimit.burst = Number(burst);
+      } else if (target?.http?.rateLimit) {
+        http.rateLimit = null;
+      }
     }
-    if (target) update.mutate({ path: { id: target.id }, body: { name, http } });
-    else create.mutate({ path: { webhookId }, body: { name, type, http } });
+    const body = { name, http: http as HttpTargetSettingsDto | undefined };
+    if (target) update.mutate({ path: { id: target.id }, body });
+    else create.mutate({ path: { webhookId }, body: { ...body, type } });
   };
 
   return (
@@ -148,7 +164,7 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
             maxLength={100}
             value={name}
             onChange={(event) => setName(event.target.value)}
-            error={error('name')}
+            error={error('name', 'The name')}
           />
           <SelectField
             label="Type"
@@ -175,7 +191,7 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
               placeholder="https://example.com/webhooks"
               value={url}
               onChange={(event) => setUrl(event.target.value)}
-              error={error('http.url') ?? error('http')}
+              error={error('http.url', 'The URL') ?? error('http')}
             />
             <details
               open={advancedOpen || Boolean(advancedError)}
@@ -185,7 +201,7 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
               <summary className="cursor-pointer rounded-lg px-4 py-2.5 text-sm font-medium text-slate-700 select-none hover:bg-slate-50">
                 Advanced settings
                 <span className="ml-2 text-xs font-normal text-slate-500">
-                  method, headers, timeout, retries, concurrency
+                  method, headers, timeout, retries, concurrency, rate limit
                 </span>
               </summary>
               <div className="space-y-4 border-t border-slate-200 px-4 py-4">
@@ -194,7 +210,7 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
                     label="Method"
                     value={method}
                     onChange={(event) => setMethod(event.target.value as HttpMethod)}
-                    error={error('http.method')}
+                    error={error('http.method', 'The method')}
                   >
                     {METHODS.map((value) => (
                       <option key={value}>{value}</option>
@@ -211,14 +227,53 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
                       placeholder={setting.placeholder}
                       value={numbers[setting.key]}
                       onChange={(event) => setNumbers({ ...numbers, [setting.key]: event.target.value })}
-                      error={error(`http.${setting.key}`)}
+                      error={error(`http.${setting.key}`, setting.label)}
                     />
                   ))}
                 </div>
+                <fieldset className="border-t border-slate-100 pt-4">
+                  <legend className="float-left text-sm font-medium text-slate-700">Rate limit</legend>
+                  <p className="clear-left pt-0.5 text-xs text-slate-500">
+                    Optional, on top of concurrency, for every replica together: work over it waits without
+                    spending retries. Empty: no limit.
+                  </p>
+                  <div className="mt-3 grid gap-4 sm:grid-cols-3">
+                    <TextField
+                      label="Deliveries per second"
+                      hint="0.01–10 000; 0.5 is one every 2 s."
+                      type="number"
+                      inputMode="decimal"
+                      min={0.01}
+                      max={10_000}
+                      step={0.001}
+                      placeholder="No limit"
+                      required={burst.trim() !== ''}
+                      value={perSecond}
+                      onChange={(event) => setPerSecond(event.target.value)}
+                      error={
+                        error('http.rateLimit.perSecond', 'Deliveries per second') ??
+                        error('http.rateLimit', 'The rate limit')
+                      }
+                    />
+                    <TextField
+                      label="Burst"
+                      hint="Sent at once after a quiet spell; default: the rate, rounded up."
+                      type="number"
+                      inputMode="numeric"
+                      min={1}
+                      max={10_000}
+                      step={1}
+                      disabled={perSecond.trim() === '' && burst.trim() === ''}
+                      value={burst}
+                      onChange={(event) => setBurst(event.target.value)}
+                      error={error('http.rateLimit.burst', 'The burst')}
+                    />
+                  </div>
+                </fieldset>
                 <Field
                   label="Extra headers"
                   hint="One “Name: value” per line, sent with every request."
-                  error={headersError ?? error('http.headers')}
+                  error={headersError ?? error('http.headers', 'Extra headers')}
                 >
                   {(control) => (
                     <textarea

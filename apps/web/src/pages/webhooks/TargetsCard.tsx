@@ -10,10 +10,11 @@ import { useState } from 'react';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { formatDuration, plural } from '../../lib/format';
+import { formatDuration, formatRate, plural } from '../../lib/format';
 import { errorMessage } from '../../lib/problem';
 import {
   invalidateDeliveries,
+  invalidatePausedTarget,
   invalidateTargets,
   TARGET_HEALTH_REFRESH_MS,
   targetsOptions,
@@ -21,9 +22,9 @@ import {
 import { FailedDeliveriesDialog } from './FailedDeliveriesDialog';
 import { SigningSecretsDialog } from './SigningSecretsDialog';
 import { TargetFormDialog } from './TargetFormDialog';
-import { ActiveBadge, CircuitBadge, TargetTypeBadge } from './TargetHealth';
+import { ActiveBadge, CircuitBadge, PausedNote, TargetTypeBadge } from './TargetHealth';
 
-type OpenDialog = { kind: 'edit' | 'delete' | 'secrets' | 'failed'; target: TargetDto };
+type OpenDialog = { kind: 'edit' | 'delete' | 'secrets' | 'failed' | 'pause'; target: TargetDto };
 
 /** Where the webhook's events go, with each target's health and actions. */
 export function TargetsCard({ webhook }: { webhook: WebhookDetailDto }) {
@@ -35,7 +36,7 @@ export function TargetsCard({ webhook }: { webhook: WebhookDetailDto }) {
   return (
     <Card
       title="Targets"
-      description="Every event is delivered to each active target, in parallel, with retries."
+      description="Every event is delivered to each target, in parallel, with retries; a paused target keeps its events until it is resumed."
       action={<Button onClick={() => setAdding(true)}>Add target</Button>}
       flush
     >
@@ -62,6 +63,7 @@ export function TargetsCard({ webhook }: { webhook: WebhookDetailDto }) {
         <TargetFormDialog webhookId={webhook.id} target={dialog.target} onClose={close} />
       )}
       {dialog?.kind === 'delete' && <DeleteTargetDialog target={dialog.target} onClose={close} />}
+      {dialog?.kind === 'pause' && <PauseTargetDialog target={dialog.target} onClose={close} />}
       {dialog?.kind === 'secrets' && <SigningSecretsDialog target={dialog.target} onClose={close} />}
       {dialog?.kind === 'failed' && <FailedDeliveriesDialog target={dialog.target} onClose={close} />}
     </Card>
@@ -70,11 +72,10 @@ export function TargetsCard({ webhook }: { webhook: WebhookDetailDto }) {
 
 function TargetItem({ target, onOpen }: { target: TargetDto; onOpen: (kind: OpenDialog['kind']) => void }) {
   const queryClient = useQueryClient();
-  const onSuccess = () => invalidateTargets(queryClient, target.webhookId, target.id);
-  const activate = useMutation({ ...activateTargetMutation(), onSuccess });
-  const deactivate = useMutation({ ...deactivateTargetMutation(), onSuccess });
-  const toggling = activate.isPending || deactivate.isPending;
-  const toggleError = activate.error ?? deactivate.error;
+  const resume = useMutation({
+    ...activateTargetMutation(),
+    onSuccess: () => invalidatePausedTarget(queryClient, target.webhookId, target.id),
+  });
 
   return (
     <li
@@ -85,16 +86,12 @@ function TargetItem({ target, onOpen }: { target: TargetDto; onOpen: (kind: Open
         <p className="flex flex-wrap items-center gap-2">
           <span className="font-medium text-slate-900">{target.name}</span>
           <TargetTypeBadge target={target} />
-          <ActiveBadge active={target.active} />
+          <ActiveBadge target={target} />
           <CircuitBadge target={target} />
         </p>
         <TargetSummary target={target} />
-        {target.disabledReason && (
-          <p className="mt-2 rounded-lg bg-red-50 px-3 py-2 text-xs text-red-700 ring-1 ring-red-600/15 ring-inset">
-            Deactivated by webhooker: {target.disabledReason}
-          </p>
-        )}
-        {toggleError && <p className="mt-2 text-xs text-red-600">{errorMessage(toggleError)}</p>}
+        <PausedNote target={target} />
+        {resume.isError && <p className="mt-2 text-xs text-red-600">{errorMessage(resume.error)}</p>}
       </div>
       <div className="flex flex-wrap items-center justify-end gap-1 max-sm:-mx-3 max-sm:justify-start">
         <Button size="sm" variant="ghost" onClick={() => onOpen('failed')}>
@@ -109,22 +106,17 @@ function TargetItem({ target, onOpen }: { target: TargetDto; onOpen: (kind: Open
           Edit
         </Button>
         {target.active ? (
-          <Button
-            size="sm"
-            variant="ghost"
-            disabled={toggling}
-            onClick={() => deactivate.mutate({ path: { id: target.id } })}
-          >
-            Deactivate
+          <Button size="sm" variant="ghost" onClick={() => onOpen('pause')}>
+            Pause
           </Button>
         ) : (
           <Button
             size="sm"
             variant="ghost"
-            disabled={toggling}
-            onClick={() => activate.mutate({ path: { id: target.id } })}
+            disabled={resume.isPending}
+            onClick={() => resume.mutate({ path: { id: target.id } })}
           >
-            Activate
+            {resume.isPending ? 'Resuming…' : 'Resume'}
           </Button>
         )}
         <Button size="sm" variant="ghost-danger" onClick={() => onOpen('delete')}>
@@ -146,7 +138,7 @@ function TargetSummary({ target }: { target: TargetDto }) {
       </p>
     );
   }
-  const { url, method, timeoutMs, maxRetries, maxBackoffMs, concurrency, headers } = target.http;
+  const { url, method, timeoutMs, maxRetries, maxBackoffMs, concurrency, headers, rateLimit } = target.http;
   const headerCount = Object.keys(headers).length;
   const details = [
     `timeout ${formatDuration(timeoutMs)}`,
@@ -154,6 +146,7 @@ function TargetSummary({ target }: { target: TargetDto }) {
       ? 'no retries (fire-and-forget)'
       : `${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'}, backoff up to ${formatDuration(maxBackoffMs)}`,
     `${concurrency} in flight`,
+    rateLimit && `≤ ${formatRate(rateLimit.perSecond)}/s (bursts of ${rateLimit.burst})`,
     headerCount > 0 && plural(headerCount, 'extra header'),
   ].filter(Boolean);
   return (
@@ -191,9 +184,37 @@ function DeleteTargetDialog({ target, onClose }: { target: TargetDto; onClose: (
     >
       <p>
         <strong className="font-medium text-slate-900">{target.name}</strong> gets no more events. Its
-        deliveries not yet done are cancelled; the ones done stay in the event log. This cannot be undone: to
-        pause it, deactivate it instead.
+        deliveries not yet done, paused ones included, are cancelled; the ones done stay in the event log.
+        This cannot be undone: to stop sending for a while and keep the events, pause it instead.
       </p>
+    </ConfirmDialog>
+  );
+}
+
+function PauseTargetDialog({ target, onClose }: { target: TargetDto; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const pause = useMutation({
+    ...deactivateTargetMutation(),
+    onSuccess: async () => {
+      await invalidatePausedTarget(queryClient, target.webhookId, target.id);
+      onClose();
+    },
+  });
+  return (
+    <ConfirmDialog
+      title="Pause target?"
+      confirmLabel="Pause target"
+      pending={pause.isPending}
+      error={pause.isError ? errorMessage(pause.error) : undefined}
+      onConfirm={() => pause.mutate({ path: { id: target.id } })}
+      onClose={onClose}
+    >
+      <p>
+        Nothing is sent to <strong className="font-medium text-slate-900">{target.name}</strong> while it is
+        paused. Its events are kept: the deliveries waiting now and those of new events wait for it, and go
+        out oldest first when you resume it.
+      </p>
+      <p>Paused deliveries older than the webhook’s retention are deleted with their events.</p>
     </ConfirmDialog>
   );
 }
