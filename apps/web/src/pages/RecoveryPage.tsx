@@ -264,7 +264,7 @@ function BulkOperationsCard({
             <Cell label="Progress">
               <Progress done={operation.done} total={operation.total} />
             </Cell>
-            <Cell label="Started">
+            <Cell label="Started" className="text-right">
               <RelativeTime value={operation.createdAt} />
             </Cell>
           </tr>
