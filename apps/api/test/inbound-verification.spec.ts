@@ -84,13 +84,16 @@ describe('inbound verification (HTTP, real PostgreSQL)', () => {
         10_000,
         'the delivery',
       );
-      expect(delivered.body.toString()).toBe('Hello, World!');
+      expect(delivered!.body.toString()).toBe('Hello, World!');
     });
 
     it('refuses forged, tampered and unsigned requests with a 401 that says nothing more, and stores none', async () => {
       const before = await eventCount(setup.entrypoint.id);
       const forged = [
-        testApp.request().post(setup.path).set('x-hub-signature-256', `sha256=${'0'.repeat(64)}`),
+        testApp
+          .request()
+          .post(setup.path)
+          .set('x-hub-signature-256', `sha256=${'0'.repeat(64)}`),
         testApp.request().post(setup.path).set('x-hub-signature-256', GITHUB_SIGNATURE),
         testApp.request().post(setup.path),
       ];
@@ -113,7 +116,9 @@ describe('inbound verification (HTTP, real PostgreSQL)', () => {
         const entrypoint = await admin.apiKey.get(`/api/v1/entrypoints/${setup.entrypoint.id}`).expect(200);
         return entrypoint.body.rejectedCount === 3;
       });
-      const { body } = await admin.apiKey.get(`/api/v1/entrypoints/${setup.entrypoint.id}/rejections`).expect(200);
+      const { body } = await admin.apiKey
+        .get(`/api/v1/entrypoints/${setup.entrypoint.id}/rejections`)
+        .expect(200);
       expect(body.rejectedCount).toBe(3);
       expect(body.recent.map((rejection: { reason: string }) => rejection.reason)).toEqual([
         'missing',
@@ -125,7 +130,10 @@ describe('inbound verification (HTTP, real PostgreSQL)', () => {
         sourceIp: '127.0.0.1',
         reason: 'mismatch',
         detail: 'x-hub-signature-256 matches none of the live secrets',
-        headers: expect.objectContaining({ 'x-hub-signature-256': '[redacted]', 'content-type': 'text/plain' }),
+        headers: expect.objectContaining({
+          'x-hub-signature-256': '[redacted]',
+          'content-type': 'text/plain',
+        }),
       });
       const list = await admin.apiKey.get(`/api/v1/webhooks/${setup.webhookId}/entrypoints`).expect(200);
       expect(list.body.items[0].rejectedCount).toBe(3);
@@ -154,7 +162,12 @@ describe('inbound verification (HTTP, real PostgreSQL)', () => {
       secret: 'a-token-of-the-sender',
     });
     expect(entrypoint.verification).toMatchObject({ method: 'token', header: 'x-webhook-token' });
-    await testApp.request().post(path).set('x-webhook-token', 'a-token-of-the-sender').send({ a: 1 }).expect(200);
+    await testApp
+      .request()
+      .post(path)
+      .set('x-webhook-token', 'a-token-of-the-sender')
+      .send({ a: 1 })
+      .expect(200);
     await testApp.request().post(`${path}?token=a-token-of-the-sender`).send({ a: 2 }).expect(200);
     await testApp.request().post(`${path}?token=a-token-of-the-sendeR`).send({ a: 3 }).expect(401);
     await testApp.request().post(path).send({ a: 4 }).expect(401);
@@ -182,14 +195,26 @@ describe('inbound verification (HTTP, real PostgreSQL)', () => {
       'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
       'webhook-signature': new Webhook(secret).sign('msg_1', now, body),
     };
-    await testApp.request().post(path).set(headers).set('content-type', 'application/json').send(body).expect(200);
+    await testApp
+      .request()
+      .post(path)
+      .set(headers)
+      .set('content-type', 'application/json')
+      .send(body)
+      .expect(200);
     const old = new Date(now.getTime() - 600_000);
     const expired = {
       'webhook-id': 'msg_2',
       'webhook-timestamp': String(Math.floor(old.getTime() / 1000)),
       'webhook-signature': new Webhook(secret).sign('msg_2', old, body),
     };
-    await testApp.request().post(path).set(expired).set('content-type', 'application/json').send(body).expect(401);
+    await testApp
+      .request()
+      .post(path)
+      .set(expired)
+      .set('content-type', 'application/json')
+      .send(body)
+      .expect(401);
     expect(await eventCount(entrypoint.id)).toBe(1);
   });
 
@@ -225,7 +250,9 @@ describe('inbound verification (HTTP, real PostgreSQL)', () => {
     const webhook = (await admin.apiKey.post('/api/v1/webhooks', { name: 'replayed' }).expect(201)).body;
     const create = () =>
       admin.apiKey
-        .post(`/api/v1/webhooks/${webhook.id}/entrypoints`, { verification: { preset: 'gitlab', secret: 'gitlab-token-1' } })
+        .post(`/api/v1/webhooks/${webhook.id}/entrypoints`, {
+          verification: { preset: 'gitlab', secret: 'gitlab-token-1' },
+        })
         .set('Idempotency-Key', 'verified-entrypoint');
     const first = await create().expect(201);
     const replay = await create().expect(201);
@@ -273,9 +300,17 @@ describe('inbound verification (HTTP, real PostgreSQL)', () => {
 
   it.each([
     [{ preset: 'github' }, 'verification.secret', 'verification.secret is required'],
-    [{ secret: 'long-enough-secret' }, 'verification.method', 'verification.method is required unless a preset is given'],
+    [
+      { secret: 'long-enough-secret' },
+      'verification.method',
+      'verification.method is required unless a preset is given',
+    ],
     [{ method: 'sign', secret: 'long-enough-secret' }, 'verification.method', undefined],
-    [{ method: 'hmac', secret: 'long-enough-secret' }, 'verification.header', 'verification.header is required by the hmac method'],
+    [
+      { method: 'hmac', secret: 'long-enough-secret' },
+      'verification.header',
+      'verification.header is required by the hmac method',
+    ],
     [{ preset: 'github', secret: 'short' }, 'verification.secret', undefined],
     [
       { method: 'hmac', header: 'x-sig', signedContent: '{timestamp}.{body}', secret: 'long-enough-secret' },
@@ -287,22 +322,34 @@ describe('inbound verification (HTTP, real PostgreSQL)', () => {
       'verification.secret',
       'verification.secret must be "whsec_" followed by base64 for this signature format',
     ],
-    [{ method: 'token', algorithm: 'sha1', secret: 'long-enough-secret' }, 'verification.algorithm', undefined],
+    [
+      { method: 'token', algorithm: 'sha1', secret: 'long-enough-secret' },
+      'verification.algorithm',
+      undefined,
+    ],
     [{ method: 'basic', secret: 'long-enough-secret' }, 'verification.username', undefined],
-    [{ method: 'token', header: 'bad header', secret: 'long-enough-secret' }, 'verification.header', undefined],
+    [
+      { method: 'token', header: 'bad header', secret: 'long-enough-secret' },
+      'verification.header',
+      undefined,
+    ],
   ])('refuses %j with a 400 naming %s', async (verification, field, message) => {
     const webhook = (await admin.apiKey.post('/api/v1/webhooks', { name: 'invalid' }).expect(201)).body;
     const response = await admin.apiKey
       .post(`/api/v1/webhooks/${webhook.id}/entrypoints`, { verification })
       .expect(400);
     expect(response.headers['content-type']).toContain('application/problem+json');
-    expect(response.body.errors).toEqual([expect.objectContaining({ field, ...(message ? { message } : {}) })]);
+    expect(response.body.errors).toEqual([
+      expect.objectContaining({ field, ...(message ? { message } : {}) }),
+    ]);
   });
 
   it('refuses a rotation of an entrypoint without verification', async () => {
     const webhook = (await admin.apiKey.post('/api/v1/webhooks', { name: 'plain' }).expect(201)).body;
     const response = await admin.apiKey
-      .post(`/api/v1/entrypoints/${webhook.entrypoints[0].id}/verification/secrets`, { secret: 'long-enough-secret' })
+      .post(`/api/v1/entrypoints/${webhook.entrypoints[0].id}/verification/secrets`, {
+        secret: 'long-enough-secret',
+      })
       .expect(400);
     expect(response.body.errors).toEqual([expect.objectContaining({ field: 'verification.method' })]);
   });

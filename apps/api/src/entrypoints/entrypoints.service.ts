@@ -48,7 +48,9 @@ const HMAC_ONLY = [
 const STANDARD_WEBHOOKS_SECRET = /^(whsec_)?[A-Za-z0-9+/]+={0,2}$/;
 
 function invalid(field: string, message: string): ValidationFailedException {
-  return new ValidationFailedException([{ field: `verification.${field}`, message: `verification.${field} ${message}` }]);
+  return new ValidationFailedException([
+    { field: `verification.${field}`, message: `verification.${field} ${message}` },
+  ]);
 }
 
 function newSecret(secret: string, now: Date): VerificationSecret {
@@ -123,7 +125,9 @@ export class EntrypointsService {
     const kept = config.secrets
       .filter((existing) => isLive(existing, now.getTime()))
       .map((existing) =>
-        existing.expiresAt === null || existing.expiresAt > graceEnds ? { ...existing, expiresAt: graceEnds } : existing,
+        existing.expiresAt === null || existing.expiresAt > graceEnds
+          ? { ...existing, expiresAt: graceEnds }
+          : existing,
       );
     const verification = {
       ...config,
@@ -220,8 +224,10 @@ export class EntrypointsService {
       const extra = HMAC_ONLY.find((field) => dto[field] !== undefined);
       if (extra) throw invalid(extra, `is only used by the hmac method`);
     }
-    if (dto.username !== undefined && method !== 'basic') throw invalid('username', 'is only used by the basic method');
-    if (dto.header !== undefined && method === 'basic') throw invalid('header', 'is not used by the basic method');
+    if (dto.username !== undefined && method !== 'basic')
+      throw invalid('username', 'is only used by the basic method');
+    if (dto.header !== undefined && method === 'basic')
+      throw invalid('header', 'is not used by the basic method');
     const base: VerificationFields =
       preset?.fields ??
       (method === 'hmac'
@@ -229,7 +235,9 @@ export class EntrypointsService {
         : { ...PRESETS.gitlab.fields, header: method === 'token' ? DEFAULT_TOKEN_HEADER : null, method });
     const fields: VerificationFields = {
       ...base,
-      ...Object.fromEntries(HMAC_ONLY.flatMap((field) => (dto[field] === undefined ? [] : [[field, dto[field]]]))),
+      ...Object.fromEntries(
+        HMAC_ONLY.flatMap((field) => (dto[field] === undefined ? [] : [[field, dto[field]]])),
+      ),
       header: dto.header?.toLowerCase() ?? base.header,
     };
     if (dto.timestampHeader) fields.timestampHeader = dto.timestampHeader.toLowerCase();

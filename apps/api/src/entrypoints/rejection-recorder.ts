@@ -1,9 +1,4 @@
-import {
-  BeforeApplicationShutdown,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -125,7 +120,9 @@ export class RejectionRecorder implements OnApplicationBootstrap, BeforeApplicat
         entries.map((entry) => entry.recent[0]!.at),
       ]);
     } catch (error) {
-      this.logger.warn(`Writing ${ids.length} entrypoint(s)' rejections failed, kept for the next write: ${error}`);
+      this.logger.warn(
+        `Writing ${ids.length} entrypoint(s)' rejections failed, kept for the next write: ${error}`,
+      );
       for (const [id, entry] of batch) this.restore(id, entry);
       return;
     }

@@ -268,8 +268,12 @@ export class EntrypointVerificationDto extends VerificationFieldsDto {
       ...fields,
       secrets: secrets
         .filter((secret) => secret.expiresAt === null || Date.parse(secret.expiresAt) > now)
-        .map(({ id, secret, createdAt, expiresAt }) => ({ id, hint: `…${secret.slice(-4)}`, createdAt, expiresAt })),
+        .map(({ id, secret, createdAt, expiresAt }) => ({
+          id,
+          hint: `…${secret.slice(-4)}`,
+          createdAt,
+          expiresAt,
+        })),
     };
   }
 }
-

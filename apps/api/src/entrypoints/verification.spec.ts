@@ -122,19 +122,25 @@ describe('inbound verification', () => {
 
     it('refuses a tampered body, a wrong secret, an expired timestamp, no v1', () => {
       const header = `t=${NOW},v1=${sign(NOW)}`;
-      expect(verifierAt(config, NOW).verify(request({ 'stripe-signature': header }, `${body} `))).toMatchObject({
+      expect(
+        verifierAt(config, NOW).verify(request({ 'stripe-signature': header }, `${body} `)),
+      ).toMatchObject({
         reason: 'mismatch',
       });
       const wrong = `t=${NOW},v1=${sign(NOW, 'whsec_wrongSecret0123456789')}`;
       expect(verifierAt(config, NOW).verify(request({ 'stripe-signature': wrong }, body))).toMatchObject({
         reason: 'mismatch',
       });
-      expect(verifierAt(config, NOW + 301).verify(request({ 'stripe-signature': header }, body))).toMatchObject({
+      expect(
+        verifierAt(config, NOW + 301).verify(request({ 'stripe-signature': header }, body)),
+      ).toMatchObject({
         reason: 'timestamp_expired',
       });
-      expect(verifierAt(config, NOW).verify(request({ 'stripe-signature': `t=${NOW}` }, body))).toMatchObject({
-        reason: 'malformed',
-      });
+      expect(verifierAt(config, NOW).verify(request({ 'stripe-signature': `t=${NOW}` }, body))).toMatchObject(
+        {
+          reason: 'malformed',
+        },
+      );
       expect(
         verifierAt(config, NOW).verify(request({ 'stripe-signature': `v1=${sign(NOW)}` }, body)),
       ).toMatchObject({ reason: 'timestamp_invalid' });
@@ -191,7 +197,9 @@ describe('inbound verification', () => {
 
     it('refuses a tampered body, a wrong secret, another id, an expired timestamp', () => {
       const headers = signed(NOW);
-      expect(verifierAt(config, NOW).verify(request(headers, `${body} `))).toMatchObject({ reason: 'mismatch' });
+      expect(verifierAt(config, NOW).verify(request(headers, `${body} `))).toMatchObject({
+        reason: 'mismatch',
+      });
       const wrong = signed(NOW, 'whsec_c2Vjb25kIHNlY3JldCBvZiB0aGUgc2VuZGVy');
       expect(verifierAt(config, NOW).verify(request(wrong, body))).toMatchObject({ reason: 'mismatch' });
       expect(
@@ -240,7 +248,9 @@ describe('inbound verification', () => {
       const verifier = verifierAt(token, NOW);
       expect(verifier.verify(request({ 'x-webhook-token': 'a-long-enough-token' }, ''))).toBeNull();
       expect(verifier.verify(request({}, '', 'a=1&token=a-long-enough-token'))).toBeNull();
-      expect(verifier.verify(request({}, '', 'token=a-long-enough-tokeN'))).toMatchObject({ reason: 'mismatch' });
+      expect(verifier.verify(request({}, '', 'token=a-long-enough-tokeN'))).toMatchObject({
+        reason: 'mismatch',
+      });
       expect(verifier.verify(request({}, '', 'a=1'))).toMatchObject({ reason: 'missing' });
     });
 
@@ -254,15 +264,22 @@ describe('inbound verification', () => {
       expect(verifier.verify(request(auth('github', 'a-long-enough-token'), ''))).toMatchObject({
         reason: 'mismatch',
       });
-      expect(verifier.verify(request(auth('stripe', 'wrong-password'), ''))).toMatchObject({ reason: 'mismatch' });
-      expect(verifier.verify(request({ authorization: 'Bearer x' }, ''))).toMatchObject({ reason: 'malformed' });
+      expect(verifier.verify(request(auth('stripe', 'wrong-password'), ''))).toMatchObject({
+        reason: 'mismatch',
+      });
+      expect(verifier.verify(request({ authorization: 'Bearer x' }, ''))).toMatchObject({
+        reason: 'malformed',
+      });
       expect(verifier.verify(request({}, ''))).toMatchObject({ reason: 'missing' });
     });
 
     it('accepts an old secret until its grace period ends, the new one all along', () => {
       const rotated: VerificationConfig = {
         ...token,
-        secrets: [secret('the-new-token-value'), secret('a-long-enough-token', new Date(NOW * 1000).toISOString())],
+        secrets: [
+          secret('the-new-token-value'),
+          secret('a-long-enough-token', new Date(NOW * 1000).toISOString()),
+        ],
       };
       const old = request({ 'x-webhook-token': 'a-long-enough-token' }, '');
       const current = request({ 'x-webhook-token': 'the-new-token-value' }, '');
