@@ -1,12 +1,13 @@
 // The bench scenarios. Each run returns { valid, reasons, metrics, details }: `valid` is false
 // (the run is VOID) when the counts do not add up: requests answered 2xx = events stored =
 // deliveries done (in the database and at the sink).
+import { createHmac } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { now } from './clock.mjs';
-import { closedLoad, pacedLoad } from './load.mjs';
+import { BODY, closedLoad, pacedLoad } from './load.mjs';
 import { cpuMeter, forkServer, freePort, onCleanup, peakRss, waitFor } from './procs.mjs';
 import { connectDatabase, countRows, provision, startWebhooker, waitForDelivered } from './webhooker.mjs';
 
@@ -105,16 +106,16 @@ function meterAll(ctx, app) {
 
 /**
  * Starts webhooker (ROLE=all) on a fresh database with one webhook of `targets` http targets to the
- * sink, runs `body({ app, db, url, meter })`, and always stops it and removes its data.
+ * sink (its entrypoint with `verification` when given), runs `body({ app, db, url, meter })`, and
+ * always stops it and removes its data.
  */
-
-async function withWebhooker(ctx, name, targets, body) {
+async function withWebhooker(ctx, name, targets, body, verification) {
   const space = await workspace(ctx, name);
   let app;
   let db;
   try {
     app = await startWebhooker({ ...space });
-    const { entrypointUrl } = await provision(app.baseUrl, { sinkUrl: ctx.sink.url, targets });
+    const { entrypointUrl } = await provision(app.baseUrl, { sinkUrl: ctx.sink.url, targets, verification });
     db = await connectDatabase(app.dataDir, space.pgPort);
     if (!ctx.postgresVersion) {
       ctx.postgresVersion = (await db.query('SHOW server_version')).rows[0].server_version;
@@ -134,8 +135,8 @@ async function withWebhooker(ctx, name, targets, body) {
 }
 
 /** Warm-up: `events` events through webhooker, all delivered, then the sink is reset. */
-async function warmUp(ctx, url, events, targets) {
-  const warm = await closedLoad({ url, amount: events });
+async function warmUp(ctx, url, events, targets, headers) {
+  const warm = await closedLoad({ url, amount: events, headers });
   const stats = await waitForSink(ctx.sink, warm.ok * targets, 60_000);
   await ctx.sink.call('reset');
   const reasons = loadProblems('warm-up', warm);
@@ -174,39 +175,68 @@ export async function reference(ctx) {
   }
 }
 
+/** The GitHub secret of the `verified` scenario's entrypoint. */
+const GITHUB_SECRET = 'webhooker-bench-github-secret';
+
+/**
+ * The closed-loop load against an entrypoint with one http target, its requests carrying
+ * `headers`, the entrypoint verifying them with `verification` when given.
+ */
+async function measureIngest(ctx, name, { headers, verification } = {}) {
+  return withWebhooker(
+    ctx,
+    name,
+    1,
+    async ({ db, url, meter }) => {
+      const { warm, reasons } = await warmUp(ctx, url, ctx.warmupEvents, 1, headers);
+      const cpu = meter();
+      const load = await closedLoad({ url, durationMs: ctx.durationMs, headers });
+      const cpuCores = cpu.stop();
+      const loadEndedAt = now();
+      const sink = await waitForSink(ctx.sink, load.ok, 120_000);
+      const counts = await waitForDelivered(db, warm.ok + load.ok, 30_000);
+      reasons.push(
+        ...loadProblems('load', load),
+        ...checkCounts({
+          accepted: warm.ok + load.ok,
+          targets: 1,
+          counts,
+          sinkUnique: sink.unique,
+          sinkExpected: load.ok,
+        }),
+      );
+      return result(
+        reasons,
+        { rate: load.rate, p50: load.latency.p50, p99: load.latency.p99 },
+        {
+          events: load.ok,
+          warmUpEvents: warm.ok,
+          elapsedMs: load.elapsedMs,
+          deliveriesCaughtUpMsAfterLoad: Math.max(0, sink.lastAt - loadEndedAt),
+          cpuCores,
+          attempts: counts.attempts,
+          duplicatesAtSink: sink.duplicates,
+        },
+      );
+    },
+    verification,
+  );
+}
+
 /** 2. Ingest: the same closed-loop load against an entrypoint with one http target. */
 export async function ingest(ctx) {
-  return withWebhooker(ctx, 'ingest', 1, async ({ db, url, meter }) => {
-    const { warm, reasons } = await warmUp(ctx, url, ctx.warmupEvents, 1);
-    const cpu = meter();
-    const load = await closedLoad({ url, durationMs: ctx.durationMs });
-    const cpuCores = cpu.stop();
-    const loadEndedAt = now();
-    const sink = await waitForSink(ctx.sink, load.ok, 120_000);
-    const counts = await waitForDelivered(db, warm.ok + load.ok, 30_000);
-    reasons.push(
-      ...loadProblems('load', load),
-      ...checkCounts({
-        accepted: warm.ok + load.ok,
-        targets: 1,
-        counts,
-        sinkUnique: sink.unique,
-        sinkExpected: load.ok,
-      }),
-    );
-    return result(
-      reasons,
-      { rate: load.rate, p50: load.latency.p50, p99: load.latency.p99 },
-      {
-        events: load.ok,
-        warmUpEvents: warm.ok,
-        elapsedMs: load.elapsedMs,
-        deliveriesCaughtUpMsAfterLoad: Math.max(0, sink.lastAt - loadEndedAt),
-        cpuCores,
-        attempts: counts.attempts,
-        duplicatesAtSink: sink.duplicates,
-      },
-    );
+  return measureIngest(ctx, 'ingest');
+}
+
+/**
+ * 2b. Verified ingest: the same, the entrypoint verifying GitHub signatures (HMAC-SHA256 of each
+ * body, computed by webhooker per request); the load generator signs the body as GitHub does.
+ */
+export async function verified(ctx) {
+  const signature = `sha256=${createHmac('sha256', GITHUB_SECRET).update(BODY).digest('hex')}`;
+  return measureIngest(ctx, 'verified', {
+    headers: { 'x-hub-signature-256': signature },
+    verification: { preset: 'github', secret: GITHUB_SECRET },
   });
 }
 

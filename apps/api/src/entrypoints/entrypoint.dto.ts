@@ -1,8 +1,10 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsBoolean, IsString, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsObject, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { PageDto } from '../common/pagination';
 import { IsOptionalNonNull } from '../common/validation';
 import { Entrypoint } from './entrypoint.entity';
+import { EntrypointVerificationDto, VerificationSettingsDto } from './verification.dto';
 
 export class EntrypointDto {
   @ApiProperty({ format: 'uuid' })
@@ -28,7 +30,15 @@ export class EntrypointDto {
   @ApiProperty()
   updatedAt: Date;
 
-  static from(entrypoint: Entrypoint, publicUrl: string): EntrypointDto {
+  /** How senders are verified (`method: none` when they are not); secrets show as hints only. */
+  @ApiProperty({ type: EntrypointVerificationDto })
+  verification: EntrypointVerificationDto;
+
+  /** Requests refused by verification so far (counted about once a second). */
+  @ApiProperty()
+  rejectedCount: number;
+
+  static from(entrypoint: Entrypoint, publicUrl: string, rejectedCount = 0): EntrypointDto {
     return {
       id: entrypoint.id,
       webhookId: entrypoint.webhookId,
@@ -37,6 +47,8 @@ export class EntrypointDto {
       active: entrypoint.active,
       createdAt: entrypoint.createdAt,
       updatedAt: entrypoint.updatedAt,
+      verification: EntrypointVerificationDto.from(entrypoint.verification),
+      rejectedCount,
     };
   }
 }
@@ -53,6 +65,14 @@ export class CreateEntrypointDto {
   @IsOptionalNonNull()
   @IsBoolean()
   active?: boolean;
+
+  /** Verify senders (default: none); on a change, replaces the verification as a whole. */
+  @ApiPropertyOptional({ type: VerificationSettingsDto })
+  @IsOptionalNonNull()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => VerificationSettingsDto)
+  verification?: VerificationSettingsDto;
 }
 
 export class UpdateEntrypointDto extends CreateEntrypointDto {}

@@ -10,6 +10,7 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { Webhook } from '../webhooks/webhook.entity';
+import type { VerificationConfig } from './verification';
 
 /** An inbound URL, `/webhook/{id}`, of a webhook. */
 @Entity('entrypoints')
@@ -39,4 +40,8 @@ export class Entrypoint {
 
   @DeleteDateColumn({ type: 'timestamptz' })
   deletedAt: Date | null;
+
+  /** How senders are verified, with the secrets (never shown); null: not verified. */
+  @Column({ type: 'jsonb', nullable: true })
+  verification: VerificationConfig | null;
 }

@@ -4,7 +4,6 @@ import {
   Delete,
   Get,
   HttpCode,
-  Inject,
   Param,
   ParseUUIDPipe,
   Patch,
@@ -17,11 +16,16 @@ import { CurrentUser } from '../auth/auth.decorators';
 import { ConfigChangesInterceptor } from '../common/config-changes.interceptor';
 import type { AuthenticatedUser } from '../auth/auth.types';
 import { PageQueryDto } from '../common/pagination';
-import { APP_CONFIG, AppConfig } from '../config/config';
 import { Idempotent } from '../idempotency/idempotent.decorator';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { CreateEntrypointDto, EntrypointDto, EntrypointPageDto, UpdateEntrypointDto } from './entrypoint.dto';
 import { EntrypointsService } from './entrypoints.service';
+import {
+  AddVerificationSecretDto,
+  EntrypointRejectionsDto,
+  EntrypointVerificationDto,
+  VerificationPresetDto,
+} from './verification.dto';
 
 /** Entrypoints: the inbound URLs of a webhook. */
 @ApiTags('entrypoints')
@@ -31,7 +35,6 @@ export class EntrypointsController {
   constructor(
     private readonly entrypoints: EntrypointsService,
     private readonly webhooks: WebhooksService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Add an entrypoint to a webhook. */
@@ -43,7 +46,8 @@ export class EntrypointsController {
     @Body() dto: CreateEntrypointDto,
   ): Promise<EntrypointDto> {
     const webhook = await this.webhooks.getAccessible(user, webhookId);
-    return EntrypointDto.from(await this.entrypoints.create(webhook.id, dto), this.config.publicUrl);
+    const [created] = await this.entrypoints.describe([await this.entrypoints.create(webhook.id, dto)]);
+    return created!;
   }
 
   /** List the entrypoints of a webhook, newest first. */
@@ -55,10 +59,7 @@ export class EntrypointsController {
   ): Promise<EntrypointPageDto> {
     const webhook = await this.webhooks.getAccessible(user, webhookId);
     const result = await this.entrypoints.list(webhook.id, page);
-    return {
-      items: result.items.map((entrypoint) => EntrypointDto.from(entrypoint, this.config.publicUrl)),
-      nextCursor: result.nextCursor,
-    };
+    return { items: await this.entrypoints.describe(result.items), nextCursor: result.nextCursor };
   }
 
   /** Get an entrypoint. */
@@ -67,17 +68,19 @@ export class EntrypointsController {
     @CurrentUser() user: AuthenticatedUser,
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<EntrypointDto> {
-    return EntrypointDto.from(await this.entrypoints.get(user, id), this.config.publicUrl);
+    const [entrypoint] = await this.entrypoints.describe([await this.entrypoints.get(user, id)]);
+    return entrypoint!;
   }
 
-  /** Change an entrypoint's description, or switch it off (it then answers 410) and on. */
+  /** Change an entrypoint's description or verification, or switch it off (it then answers 410) and on. */
   @Patch('entrypoints/:id')
   async updateEntrypoint(
     @CurrentUser() user: AuthenticatedUser,
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: UpdateEntrypointDto,
   ): Promise<EntrypointDto> {
-    return EntrypointDto.from(await this.entrypoints.update(user, id, dto), this.config.publicUrl);
+    const [entrypoint] = await this.entrypoints.describe([await this.entrypoints.update(user, id, dto)]);
+    return entrypoint!;
   }
 
   /** Delete an entrypoint. */
@@ -88,5 +91,34 @@ export class EntrypointsController {
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<void> {
     await this.entrypoints.delete(user, id);
+  }
+
+  /** The providers whose verification schemes are built in, with the settings each fills. */
+  @Get('verification-presets')
+  listVerificationPresets(): VerificationPresetDto[] {
+    return this.entrypoints.presets();
+  }
+
+  /**
+   * Add a verification secret (rotate): it verifies from now on, and the current one keeps
+   * verifying for the grace period (default 24 h). Secrets are never shown, only hinted at.
+   */
+  @Post('entrypoints/:id/verification/secrets')
+  @Idempotent()
+  async addVerificationSecret(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: AddVerificationSecretDto,
+  ): Promise<EntrypointVerificationDto> {
+    return this.entrypoints.addVerificationSecret(user, id, dto.secret, dto.gracePeriodHours);
+  }
+
+  /** How many requests inbound verification refused on an entrypoint, and the last 20. */
+  @Get('entrypoints/:id/rejections')
+  async listEntrypointRejections(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<EntrypointRejectionsDto> {
+    return this.entrypoints.rejections(user, id);
   }
 }

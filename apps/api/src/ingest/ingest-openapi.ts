@@ -9,7 +9,8 @@ function ingestOperation(method: string): OperationObject {
     description:
       'The entrypoint URL given to senders. Any body (JSON, form, XML, binary) up to MAX_EVENT_BYTES is stored ' +
       'byte for byte with the method, path, query, headers, content type and source address; the 200 answer ' +
-      'comes only after the event and one delivery per active target are committed. No authentication.',
+      'comes only after the event and one delivery per active target are committed. No API authentication; ' +
+      'an entrypoint with inbound verification checks the token, Basic credentials or signature first.',
     security: [],
     parameters: [
       { name: 'entrypointId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
@@ -33,6 +34,11 @@ function ingestOperation(method: string): OperationObject {
             },
           },
         },
+      },
+      '401': {
+        description:
+          'The entrypoint verifies its senders and this request failed verification (nothing was stored; the ' +
+          "entrypoint's owner sees why in GET /api/v1/entrypoints/{id}/rejections)",
       },
       '404': { description: 'No such entrypoint' },
       '405': { description: 'Only POST, PUT and PATCH are accepted' },

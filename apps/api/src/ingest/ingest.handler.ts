@@ -8,11 +8,14 @@ import { clientAddress, PROXY_TRUST, ProxyTrust } from '../common/proxy-trust';
 import { storableText } from '../common/storable-text';
 import { captureHeaders } from './captured-headers';
 import { IngestBudget } from './ingest-budget';
+import { RejectionRecorder } from '../entrypoints/rejection-recorder';
 
 const INGEST_PATH = /^\/webhook\/([^/?]+)\/?(?:\?|$)/;
 const ACCEPTED_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 /** Seconds a sender refused by backpressure is asked to wait. */
 const RETRY_AFTER_SECONDS = 1;
+/** The whole answer to a request that fails inbound verification: nothing that helps a forger. */
+const VERIFICATION_FAILED = 'Signature verification failed';
 /** Backpressure is logged at most this often, with the number of events refused meanwhile. */
 const BUSY_LOG_INTERVAL_MS = 10_000;
 
@@ -77,6 +80,7 @@ export class IngestHandler {
     @Inject(PROXY_TRUST) private readonly proxyTrust: ProxyTrust,
     private readonly routes: RouteCache,
     private readonly ingest: IngestService,
+    private readonly rejections: RejectionRecorder,
   ) {
     this.budget = new IngestBudget(config.ingestMaxPendingEvents, config.ingestMaxPendingBytes);
   }
@@ -149,13 +153,24 @@ export class IngestHandler {
       if (!body) return;
       const url = request.url!;
       const queryStart = url.indexOf('?');
+      const query = queryStart === -1 ? '' : url.slice(queryStart + 1);
+      const sourceIp = clientAddress(request.socket.remoteAddress, forwardedFor(request), this.proxyTrust);
+      const rejection = route.verifier?.verify({ headers: headers.headers, query, body });
+      if (rejection) {
+        this.rejections.record(route.entrypointId, route.webhookId, rejection, {
+          at: receivedAt,
+          sourceIp,
+          headers: route.verifier!.redact(headers.headers),
+        });
+        return problem(response, 401, 'Unauthorized', VERIFICATION_FAILED);
+      }
       const captured: CapturedRequest = {
         method,
         path: storableText(queryStart === -1 ? url : url.slice(0, queryStart)),
-        query: storableText(queryStart === -1 ? '' : url.slice(queryStart + 1)),
+        query: storableText(query),
         headers: headers.headers,
         body,
-        sourceIp: clientAddress(request.socket.remoteAddress, forwardedFor(request), this.proxyTrust),
+        sourceIp,
         receivedAt,
       };
       const eventId = await this.ingest.ingest(route, captured);

@@ -17,6 +17,12 @@ export class MetricsService {
     help: 'Events stored by ingest',
     registers: [this.registry],
   });
+  readonly ingestRejected = new Counter({
+    name: 'webhooker_ingest_rejected_total',
+    help: 'Requests refused with 401 by inbound verification, by the check that failed',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly attempts = new Counter({
     name: 'webhooker_delivery_attempts_total',
     help: 'Delivery attempts by target type and outcome (delivered, retrying, failed)',

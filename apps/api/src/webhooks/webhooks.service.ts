@@ -115,7 +115,7 @@ export class WebhooksService {
     const webhook = await this.getAccessible(user, id);
     const [dto] = await this.withCounts([webhook]);
     const entrypoints = await this.entrypoints.listAll(webhook.id);
-    return { ...dto!, entrypoints: entrypoints.map((e) => EntrypointDto.from(e, this.config.publicUrl)) };
+    return { ...dto!, entrypoints: await this.entrypoints.describe(entrypoints) };
   }
 
   async update(user: AuthenticatedUser, id: string, dto: UpdateWebhookDto): Promise<WebhookDetailDto> {

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ActivateTargetData, ActivateTargetErrors, ActivateTargetResponses, CancelDeliveriesData, CancelDeliveriesErrors, CancelDeliveriesResponses, ChangeMyPasswordData, ChangeMyPasswordErrors, ChangeMyPasswordResponses, CreateAlertSubscriptionData, CreateAlertSubscriptionErrors, CreateAlertSubscriptionResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateEntrypointData, CreateEntrypointErrors, CreateEntrypointResponses, CreateTargetData, CreateTargetErrors, CreateTargetResponses, CreateUserData, CreateUserErrors, CreateUserResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeactivateTargetData, DeactivateTargetErrors, DeactivateTargetResponses, DeleteAlertSubscriptionData, DeleteAlertSubscriptionErrors, DeleteAlertSubscriptionResponses, DeleteEntrypointData, DeleteEntrypointErrors, DeleteEntrypointResponses, DeleteTargetData, DeleteTargetErrors, DeleteTargetResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, GetAlertSubscriptionData, GetAlertSubscriptionErrors, GetAlertSubscriptionResponses, GetBulkOperationData, GetBulkOperationErrors, GetBulkOperationResponses, GetEntrypointData, GetEntrypointErrors, GetEntrypointResponses, GetEventData, GetEventErrors, GetEventResponses, GetHealthcheckData, GetHealthcheckErrors, GetHealthcheckResponses, GetLivenessData, GetLivenessErrors, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetTargetData, GetTargetErrors, GetTargetResponses, GetUserData, GetUserErrors, GetUserResponses, GetWebhookData, GetWebhookErrors, GetWebhookResponses, IngestPatchData, IngestPatchErrors, IngestPatchResponses, IngestPostData, IngestPostErrors, IngestPostResponses, IngestPutData, IngestPutErrors, IngestPutResponses, ListAlertEventsData, ListAlertEventsErrors, ListAlertEventsResponses, ListAlertSubscriptionsData, ListAlertSubscriptionsErrors, ListAlertSubscriptionsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListBulkOperationsData, ListBulkOperationsErrors, ListBulkOperationsResponses, ListDeliveryAttemptsData, ListDeliveryAttemptsErrors, ListDeliveryAttemptsResponses, ListEntrypointsData, ListEntrypointsErrors, ListEntrypointsResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListSigningSecretsData, ListSigningSecretsErrors, ListSigningSecretsResponses, ListTargetDeliveriesData, ListTargetDeliveriesErrors, ListTargetDeliveriesResponses, ListTargetsData, ListTargetsErrors, ListTargetsResponses, ListUserApiKeysData, ListUserApiKeysErrors, ListUserApiKeysResponses, ListUsersData, ListUsersErrors, ListUsersResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, ReplayDeliveriesData, ReplayDeliveriesErrors, ReplayDeliveriesResponses, ReplayDeliveryData, ReplayDeliveryErrors, ReplayDeliveryResponses, ReplayEventData, ReplayEventErrors, ReplayEventResponses, ReplayFailedDeliveriesData, ReplayFailedDeliveriesErrors, ReplayFailedDeliveriesResponses, ResetUserPasswordData, ResetUserPasswordErrors, ResetUserPasswordResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeSigningSecretData, RevokeSigningSecretErrors, RevokeSigningSecretResponses, RevokeUserApiKeyData, RevokeUserApiKeyErrors, RevokeUserApiKeyResponses, RotateSigningSecretData, RotateSigningSecretErrors, RotateSigningSecretResponses, UpdateAlertSubscriptionData, UpdateAlertSubscriptionErrors, UpdateAlertSubscriptionResponses, UpdateEntrypointData, UpdateEntrypointErrors, UpdateEntrypointResponses, UpdateTargetData, UpdateTargetErrors, UpdateTargetResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UpdateWebhookData, UpdateWebhookErrors, UpdateWebhookResponses } from './types.gen';
+import type { ActivateTargetData, ActivateTargetErrors, ActivateTargetResponses, AddVerificationSecretData, AddVerificationSecretErrors, AddVerificationSecretResponses, CancelDeliveriesData, CancelDeliveriesErrors, CancelDeliveriesResponses, ChangeMyPasswordData, ChangeMyPasswordErrors, ChangeMyPasswordResponses, CreateAlertSubscriptionData, CreateAlertSubscriptionErrors, CreateAlertSubscriptionResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateEntrypointData, CreateEntrypointErrors, CreateEntrypointResponses, CreateTargetData, CreateTargetErrors, CreateTargetResponses, CreateUserData, CreateUserErrors, CreateUserResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeactivateTargetData, DeactivateTargetErrors, DeactivateTargetResponses, DeleteAlertSubscriptionData, DeleteAlertSubscriptionErrors, DeleteAlertSubscriptionResponses, DeleteEntrypointData, DeleteEntrypointErrors, DeleteEntrypointResponses, DeleteTargetData, DeleteTargetErrors, DeleteTargetResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, GetAlertSubscriptionData, GetAlertSubscriptionErrors, GetAlertSubscriptionResponses, GetBulkOperationData, GetBulkOperationErrors, GetBulkOperationResponses, GetEntrypointData, GetEntrypointErrors, GetEntrypointResponses, GetEventData, GetEventErrors, GetEventResponses, GetHealthcheckData, GetHealthcheckErrors, GetHealthcheckResponses, GetLivenessData, GetLivenessErrors, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetTargetData, GetTargetErrors, GetTargetResponses, GetUserData, GetUserErrors, GetUserResponses, GetWebhookData, GetWebhookErrors, GetWebhookResponses, IngestPatchData, IngestPatchErrors, IngestPatchResponses, IngestPostData, IngestPostErrors, IngestPostResponses, IngestPutData, IngestPutErrors, IngestPutResponses, ListAlertEventsData, ListAlertEventsErrors, ListAlertEventsResponses, ListAlertSubscriptionsData, ListAlertSubscriptionsErrors, ListAlertSubscriptionsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListBulkOperationsData, ListBulkOperationsErrors, ListBulkOperationsResponses, ListDeliveryAttemptsData, ListDeliveryAttemptsErrors, ListDeliveryAttemptsResponses, ListEntrypointRejectionsData, ListEntrypointRejectionsErrors, ListEntrypointRejectionsResponses, ListEntrypointsData, ListEntrypointsErrors, ListEntrypointsResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListSigningSecretsData, ListSigningSecretsErrors, ListSigningSecretsResponses, ListTargetDeliveriesData, ListTargetDeliveriesErrors, ListTargetDeliveriesResponses, ListTargetsData, ListTargetsErrors, ListTargetsResponses, ListUserApiKeysData, ListUserApiKeysErrors, ListUserApiKeysResponses, ListUsersData, ListUsersErrors, ListUsersResponses, ListVerificationPresetsData, ListVerificationPresetsErrors, ListVerificationPresetsResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, ReplayDeliveriesData, ReplayDeliveriesErrors, ReplayDeliveriesResponses, ReplayDeliveryData, ReplayDeliveryErrors, ReplayDeliveryResponses, ReplayEventData, ReplayEventErrors, ReplayEventResponses, ReplayFailedDeliveriesData, ReplayFailedDeliveriesErrors, ReplayFailedDeliveriesResponses, ResetUserPasswordData, ResetUserPasswordErrors, ResetUserPasswordResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeSigningSecretData, RevokeSigningSecretErrors, RevokeSigningSecretResponses, RevokeUserApiKeyData, RevokeUserApiKeyErrors, RevokeUserApiKeyResponses, RotateSigningSecretData, RotateSigningSecretErrors, RotateSigningSecretResponses, UpdateAlertSubscriptionData, UpdateAlertSubscriptionErrors, UpdateAlertSubscriptionResponses, UpdateEntrypointData, UpdateEntrypointErrors, UpdateEntrypointResponses, UpdateTargetData, UpdateTargetErrors, UpdateTargetResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UpdateWebhookData, UpdateWebhookErrors, UpdateWebhookResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -274,7 +274,7 @@ export const getEntrypoint = <ThrowOnError extends boolean = false>(options: Opt
 });
 
 /**
- * Change an entrypoint's description, or switch it off (it then answers 410) and on.
+ * Change an entrypoint's description or verification, or switch it off (it then answers 410) and on.
  */
 export const updateEntrypoint = <ThrowOnError extends boolean = false>(options: Options<UpdateEntrypointData, ThrowOnError>) => (options.client ?? client).patch<UpdateEntrypointResponses, UpdateEntrypointErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
@@ -283,6 +283,37 @@ export const updateEntrypoint = <ThrowOnError extends boolean = false>(options: 
             type: 'apiKey'
         }],
     url: '/api/v1/entrypoints/{id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * How many requests inbound verification refused on an entrypoint, and the last 20.
+ */
+export const listEntrypointRejections = <ThrowOnError extends boolean = false>(options: Options<ListEntrypointRejectionsData, ThrowOnError>) => (options.client ?? client).get<ListEntrypointRejectionsResponses, ListEntrypointRejectionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/entrypoints/{id}/rejections',
+    ...options
+});
+
+/**
+ * Add a verification secret (rotate): it verifies from now on, and the current one keeps
+ * verifying for the grace period (default 24 h). Secrets are never shown, only hinted at.
+ */
+export const addVerificationSecret = <ThrowOnError extends boolean = false>(options: Options<AddVerificationSecretData, ThrowOnError>) => (options.client ?? client).post<AddVerificationSecretResponses, AddVerificationSecretErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/entrypoints/{id}/verification/secrets',
     ...options,
     headers: {
         'Content-Type': 'application/json',
@@ -561,6 +592,19 @@ export const resetUserPassword = <ThrowOnError extends boolean = false>(options:
 });
 
 /**
+ * The providers whose verification schemes are built in, with the settings each fills.
+ */
+export const listVerificationPresets = <ThrowOnError extends boolean = false>(options?: Options<ListVerificationPresetsData, ThrowOnError>) => (options?.client ?? client).get<ListVerificationPresetsResponses, ListVerificationPresetsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/verification-presets',
+    ...options
+});
+
+/**
  * List webhooks (yours; admins see all), newest first, with entrypoint, target and event counts.
  */
 export const listWebhooks = <ThrowOnError extends boolean = false>(options?: Options<ListWebhooksData, ThrowOnError>) => (options?.client ?? client).get<ListWebhooksResponses, ListWebhooksErrors, ThrowOnError>({
@@ -777,7 +821,7 @@ export const getReadiness = <ThrowOnError extends boolean = false>(options?: Opt
 /**
  * Send a webhook (PATCH)
  *
- * The entrypoint URL given to senders. Any body (JSON, form, XML, binary) up to MAX_EVENT_BYTES is stored byte for byte with the method, path, query, headers, content type and source address; the 200 answer comes only after the event and one delivery per active target are committed. No authentication.
+ * The entrypoint URL given to senders. Any body (JSON, form, XML, binary) up to MAX_EVENT_BYTES is stored byte for byte with the method, path, query, headers, content type and source address; the 200 answer comes only after the event and one delivery per active target are committed. No API authentication; an entrypoint with inbound verification checks the token, Basic credentials or signature first.
  */
 export const ingestPatch = <ThrowOnError extends boolean = false>(options: Options<IngestPatchData, ThrowOnError>) => (options.client ?? client).patch<IngestPatchResponses, IngestPatchErrors, ThrowOnError>({
     bodySerializer: null,
@@ -792,7 +836,7 @@ export const ingestPatch = <ThrowOnError extends boolean = false>(options: Optio
 /**
  * Send a webhook (POST)
  *
- * The entrypoint URL given to senders. Any body (JSON, form, XML, binary) up to MAX_EVENT_BYTES is stored byte for byte with the method, path, query, headers, content type and source address; the 200 answer comes only after the event and one delivery per active target are committed. No authentication.
+ * The entrypoint URL given to senders. Any body (JSON, form, XML, binary) up to MAX_EVENT_BYTES is stored byte for byte with the method, path, query, headers, content type and source address; the 200 answer comes only after the event and one delivery per active target are committed. No API authentication; an entrypoint with inbound verification checks the token, Basic credentials or signature first.
  */
 export const ingestPost = <ThrowOnError extends boolean = false>(options: Options<IngestPostData, ThrowOnError>) => (options.client ?? client).post<IngestPostResponses, IngestPostErrors, ThrowOnError>({
     bodySerializer: null,
@@ -807,7 +851,7 @@ export const ingestPost = <ThrowOnError extends boolean = false>(options: Option
 /**
  * Send a webhook (PUT)
  *
- * The entrypoint URL given to senders. Any body (JSON, form, XML, binary) up to MAX_EVENT_BYTES is stored byte for byte with the method, path, query, headers, content type and source address; the 200 answer comes only after the event and one delivery per active target are committed. No authentication.
+ * The entrypoint URL given to senders. Any body (JSON, form, XML, binary) up to MAX_EVENT_BYTES is stored byte for byte with the method, path, query, headers, content type and source address; the 200 answer comes only after the event and one delivery per active target are committed. No API authentication; an entrypoint with inbound verification checks the token, Basic credentials or signature first.
  */
 export const ingestPut = <ThrowOnError extends boolean = false>(options: Options<IngestPutData, ThrowOnError>) => (options.client ?? client).put<IngestPutResponses, IngestPutErrors, ThrowOnError>({
     bodySerializer: null,

@@ -4,6 +4,13 @@ export type ClientOptions = {
     baseUrl: `${string}://${string}` | (string & {});
 };
 
+export type AddVerificationSecretDto = {
+    /**
+     * How long the secrets in use keep verifying next to the new one, 0–720 hours.
+     */
+    gracePeriodHours?: number;
+};
+
 export type AlertDeliveryDto = {
     attemptCount: number;
     /**
@@ -198,6 +205,7 @@ export type CreateEntrypointDto = {
      * What sends to this entrypoint.
      */
     description?: string;
+    verification?: VerificationSettingsDto;
 };
 
 export type CreateTargetDto = {
@@ -416,17 +424,52 @@ export type EntrypointDto = {
     createdAt: string;
     description: string;
     id: string;
+    /**
+     * Requests refused by verification so far (counted about once a second).
+     */
+    rejectedCount: number;
     updatedAt: string;
     /**
      * Where senders POST (or PUT/PATCH) their webhooks.
      */
     url: string;
+    verification: EntrypointVerificationDto;
     webhookId: string;
 };
 
 export type EntrypointPageDto = {
     items: Array<EntrypointDto>;
     nextCursor?: string | null;
+};
+
+export type EntrypointRejectionsDto = {
+    /**
+     * The last 20 at most, newest first.
+     */
+    recent: Array<RejectionDto>;
+    rejectedCount: number;
+};
+
+export type EntrypointVerificationDto = {
+    algorithm?: HmacAlgorithm;
+    encoding?: SignatureEncoding;
+    /**
+     * Header names are lower case.
+     */
+    header?: string | null;
+    idHeader?: string | null;
+    method: VerificationMethod;
+    prefix?: string | null;
+    preset?: VerificationPreset;
+    /**
+     * Newest first; during a rotation's grace period the older one verifies too.
+     */
+    secrets: Array<VerificationSecretDto>;
+    signatureFormat?: SignatureFormat;
+    signedContent?: string | null;
+    timestampHeader?: string | null;
+    toleranceSeconds?: number | null;
+    username?: string | null;
 };
 
 export type EntrypointVerificationFailedAlert = {
@@ -530,6 +573,8 @@ export type HealthcheckDto = {
     version: string;
 };
 
+export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
+
 export type HttpMethod = 'POST' | 'PUT' | 'PATCH';
 
 export type HttpTargetConfigDto = {
@@ -614,6 +659,27 @@ export type RateLimitSettingsDto = {
     perSecond: number;
 };
 
+export type RejectionDto = {
+    at: string;
+    /**
+     * The failed check in a sentence (shown to the owner only, never to the sender).
+     */
+    detail: string;
+    /**
+     * The request headers, credentials and signatures redacted.
+     */
+    headers: {
+        [key: string]: string;
+    };
+    reason: RejectionReason;
+    sourceIp?: string | null;
+};
+
+/**
+ * Which check failed (the `reason` label of `webhooker_ingest_rejected_total`).
+ */
+export type RejectionReason = 'missing' | 'malformed' | 'timestamp_invalid' | 'timestamp_expired' | 'mismatch';
+
 export type ReplayFilterDto = {
     /**
      * Only deliveries created at or after this time (ISO 8601). A delivery is created when its event
@@ -667,6 +733,10 @@ export type SessionDto = {
     csrfToken?: string;
     user: UserDto;
 };
+
+export type SignatureEncoding = 'hex' | 'base64';
+
+export type SignatureFormat = 'plain' | 'stripe' | 'standard-webhooks';
 
 export type SigningSecretDto = {
     createdAt: string;
@@ -795,6 +865,7 @@ export type UpdateEntrypointDto = {
      * What sends to this entrypoint.
      */
     description?: string;
+    verification?: VerificationSettingsDto;
 };
 
 export type UpdateTargetDto = {
@@ -853,6 +924,81 @@ export type UserWithPasswordDto = {
     username: string;
 };
 
+export type VerificationMethod = 'none' | 'token' | 'basic' | 'hmac';
+
+export type VerificationPreset = 'github' | 'stripe' | 'shopify' | 'slack' | 'gitlab' | 'standard-webhooks' | 'svix';
+
+export type VerificationPresetDto = {
+    algorithm?: HmacAlgorithm;
+    encoding?: SignatureEncoding;
+    /**
+     * Header names are lower case.
+     */
+    header?: string | null;
+    id: VerificationPreset;
+    idHeader?: string | null;
+    method: VerificationMethod;
+    name: string;
+    prefix?: string | null;
+    /**
+     * Where the sender shows the secret to paste into `secret`.
+     */
+    secretDescription: string;
+    signatureFormat?: SignatureFormat;
+    signedContent?: string | null;
+    timestampHeader?: string | null;
+    toleranceSeconds?: number | null;
+};
+
+export type VerificationSecretDto = {
+    createdAt: string;
+    /**
+     * When it stops verifying (a newer secret replaced it); null while current.
+     */
+    expiresAt?: string | null;
+    /**
+     * The last 4 characters, to tell secrets apart.
+     */
+    hint: string;
+    id: string;
+};
+
+export type VerificationSettingsDto = {
+    algorithm?: HmacAlgorithm;
+    encoding?: SignatureEncoding;
+    /**
+     * token: the header carrying the token (it may also come as `?token=`); hmac: the signature header.
+     */
+    header?: string;
+    /**
+     * hmac: the header holding the message id `{id}`.
+     */
+    idHeader?: string;
+    method?: VerificationMethod;
+    /**
+     * hmac: text before the signature in the header, e.g. `sha256=`.
+     */
+    prefix?: string;
+    preset?: VerificationPreset;
+    signatureFormat?: SignatureFormat;
+    /**
+     * hmac: what is signed, a template of `{body}` (the raw bytes), `{timestamp}` and `{id}`.
+     */
+    signedContent?: string;
+    /**
+     * hmac: the header holding the signed Unix timestamp (seconds), checked against `toleranceSeconds`.
+     */
+    timestampHeader?: string;
+    /**
+     * hmac with a timestamp: how far (either way) it may be from now, 1–86 400 s.
+     */
+    toleranceSeconds?: number;
+    /**
+     * basic: the username (no colon).
+     */
+    username?: string;
+};
+
 export type WebhookBacklogHighAlert = {
     data: {
         threshold: number;
@@ -899,6 +1045,76 @@ export type WebhookDto = {
 export type WebhookPageDto = {
     items: Array<WebhookDto>;
     nextCursor?: string | null;
+};
+
+export type AddVerificationSecretDtoWritable = {
+    /**
+     * How long the secrets in use keep verifying next to the new one, 0–720 hours.
+     */
+    gracePeriodHours?: number;
+    /**
+     * The new token, password or HMAC key (12–1 000 characters); write-only.
+     */
+    secret: string;
+};
+
+export type CreateEntrypointDtoWritable = {
+    active?: boolean;
+    /**
+     * What sends to this entrypoint.
+     */
+    description?: string;
+    verification?: VerificationSettingsDtoWritable;
+};
+
+export type UpdateEntrypointDtoWritable = {
+    active?: boolean;
+    /**
+     * What sends to this entrypoint.
+     */
+    description?: string;
+    verification?: VerificationSettingsDtoWritable;
+};
+
+export type VerificationSettingsDtoWritable = {
+    algorithm?: HmacAlgorithm;
+    encoding?: SignatureEncoding;
+    /**
+     * token: the header carrying the token (it may also come as `?token=`); hmac: the signature header.
+     */
+    header?: string;
+    /**
+     * hmac: the header holding the message id `{id}`.
+     */
+    idHeader?: string;
+    method?: VerificationMethod;
+    /**
+     * hmac: text before the signature in the header, e.g. `sha256=`.
+     */
+    prefix?: string;
+    preset?: VerificationPreset;
+    /**
+     * The token, password or HMAC key (12–1 000 characters; `whsec_` + base64 for Standard Webhooks and
+     * Svix). Write-only: never shown again. Leave it out on a change to keep the live secrets.
+     */
+    secret?: string;
+    signatureFormat?: SignatureFormat;
+    /**
+     * hmac: what is signed, a template of `{body}` (the raw bytes), `{timestamp}` and `{id}`.
+     */
+    signedContent?: string;
+    /**
+     * hmac: the header holding the signed Unix timestamp (seconds), checked against `toleranceSeconds`.
+     */
+    timestampHeader?: string;
+    /**
+     * hmac with a timestamp: how far (either way) it may be from now, 1–86 400 s.
+     */
+    toleranceSeconds?: number;
+    /**
+     * basic: the username (no colon).
+     */
+    username?: string;
 };
 
 export type GetHealthcheckData = {
@@ -1573,7 +1789,7 @@ export type GetEntrypointResponses = {
 export type GetEntrypointResponse = GetEntrypointResponses[keyof GetEntrypointResponses];
 
 export type UpdateEntrypointData = {
-    body: UpdateEntrypointDto;
+    body: UpdateEntrypointDtoWritable;
     path: {
         id: string;
     };
@@ -1607,6 +1823,92 @@ export type UpdateEntrypointResponses = {
 };
 
 export type UpdateEntrypointResponse = UpdateEntrypointResponses[keyof UpdateEntrypointResponses];
+
+export type ListEntrypointRejectionsData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/entrypoints/{id}/rejections';
+};
+
+export type ListEntrypointRejectionsErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Not found (or not yours)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ListEntrypointRejectionsError = ListEntrypointRejectionsErrors[keyof ListEntrypointRejectionsErrors];
+
+export type ListEntrypointRejectionsResponses = {
+    200: EntrypointRejectionsDto;
+};
+
+export type ListEntrypointRejectionsResponse = ListEntrypointRejectionsResponses[keyof ListEntrypointRejectionsResponses];
+
+export type AddVerificationSecretData = {
+    body: AddVerificationSecretDtoWritable;
+    headers?: {
+        /**
+         * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response (with `Idempotent-Replayed: true`) instead of creating again; keys are remembered for 24 hours, per user.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/entrypoints/{id}/verification/secrets';
+};
+
+export type AddVerificationSecretErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Not found (or not yours)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * A request with this Idempotency-Key is still running
+     */
+    409: ProblemDetailsDto;
+    /**
+     * The Idempotency-Key was used with another request
+     */
+    422: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type AddVerificationSecretError = AddVerificationSecretErrors[keyof AddVerificationSecretErrors];
+
+export type AddVerificationSecretResponses = {
+    201: EntrypointVerificationDto;
+};
+
+export type AddVerificationSecretResponse = AddVerificationSecretResponses[keyof AddVerificationSecretResponses];
 
 export type GetEventData = {
     body?: never;
@@ -2346,6 +2648,32 @@ export type ResetUserPasswordResponses = {
 
 export type ResetUserPasswordResponse = ResetUserPasswordResponses[keyof ResetUserPasswordResponses];
 
+export type ListVerificationPresetsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/verification-presets';
+};
+
+export type ListVerificationPresetsErrors = {
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ListVerificationPresetsError = ListVerificationPresetsErrors[keyof ListVerificationPresetsErrors];
+
+export type ListVerificationPresetsResponses = {
+    200: Array<VerificationPresetDto>;
+};
+
+export type ListVerificationPresetsResponse = ListVerificationPresetsResponses[keyof ListVerificationPresetsResponses];
+
 export type ListWebhooksData = {
     body?: never;
     path?: never;
@@ -2678,7 +3006,7 @@ export type ListEntrypointsResponses = {
 export type ListEntrypointsResponse = ListEntrypointsResponses[keyof ListEntrypointsResponses];
 
 export type CreateEntrypointData = {
-    body: CreateEntrypointDto;
+    body: CreateEntrypointDtoWritable;
     headers?: {
         /**
          * Any unique string (up to 255 characters), e.g. a UUID. Retrying with the same key and body returns the first response (with `Idempotent-Replayed: true`) instead of creating again; keys are remembered for 24 hours, per user.
@@ -3018,6 +3346,10 @@ export type IngestPatchErrors = {
      */
     400: ProblemDetailsDto;
     /**
+     * The entrypoint verifies its senders and this request failed verification (nothing was stored; the entrypoint's owner sees why in GET /api/v1/entrypoints/{id}/rejections)
+     */
+    401: unknown;
+    /**
      * No such entrypoint
      */
     404: unknown;
@@ -3080,6 +3412,10 @@ export type IngestPostErrors = {
      */
     400: ProblemDetailsDto;
     /**
+     * The entrypoint verifies its senders and this request failed verification (nothing was stored; the entrypoint's owner sees why in GET /api/v1/entrypoints/{id}/rejections)
+     */
+    401: unknown;
+    /**
      * No such entrypoint
      */
     404: unknown;
@@ -3141,6 +3477,10 @@ export type IngestPutErrors = {
      * The input is not valid; `errors` names each field
      */
     400: ProblemDetailsDto;
+    /**
+     * The entrypoint verifies its senders and this request failed verification (nothing was stored; the entrypoint's owner sees why in GET /api/v1/entrypoints/{id}/rejections)
+     */
+    401: unknown;
     /**
      * No such entrypoint
      */

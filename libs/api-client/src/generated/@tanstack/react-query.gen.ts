@@ -3,8 +3,8 @@
 import { type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { activateTarget, cancelDeliveries, changeMyPassword, createAlertSubscription, createApiKey, createEntrypoint, createTarget, createUser, createWebhook, deactivateTarget, deleteAlertSubscription, deleteEntrypoint, deleteTarget, deleteWebhook, getAlertSubscription, getBulkOperation, getEntrypoint, getEvent, getHealthcheck, getLiveness, getMe, getMetrics, getReadiness, getTarget, getUser, getWebhook, ingestPatch, ingestPost, ingestPut, listAlertEvents, listAlertSubscriptions, listApiKeys, listBulkOperations, listDeliveryAttempts, listEntrypoints, listEvents, listSigningSecrets, listTargetDeliveries, listTargets, listUserApiKeys, listUsers, listWebhooks, login, logout, type Options, replayDeliveries, replayDelivery, replayEvent, replayFailedDeliveries, resetUserPassword, revokeApiKey, revokeSigningSecret, revokeUserApiKey, rotateSigningSecret, updateAlertSubscription, updateEntrypoint, updateTarget, updateUser, updateWebhook } from '../sdk.gen';
-import type { ActivateTargetData, ActivateTargetError, ActivateTargetResponse, CancelDeliveriesData, CancelDeliveriesError, CancelDeliveriesResponse, ChangeMyPasswordData, ChangeMyPasswordError, ChangeMyPasswordResponse, CreateAlertSubscriptionData, CreateAlertSubscriptionError, CreateAlertSubscriptionResponse, CreateApiKeyData, CreateApiKeyError, CreateApiKeyResponse, CreateEntrypointData, CreateEntrypointError, CreateEntrypointResponse, CreateTargetData, CreateTargetError, CreateTargetResponse, CreateUserData, CreateUserError, CreateUserResponse, CreateWebhookData, CreateWebhookError, CreateWebhookResponse, DeactivateTargetData, DeactivateTargetError, DeactivateTargetResponse, DeleteAlertSubscriptionData, DeleteAlertSubscriptionError, DeleteAlertSubscriptionResponse, DeleteEntrypointData, DeleteEntrypointError, DeleteEntrypointResponse, DeleteTargetData, DeleteTargetError, DeleteTargetResponse, DeleteWebhookData, DeleteWebhookError, DeleteWebhookResponse, GetAlertSubscriptionData, GetAlertSubscriptionError, GetAlertSubscriptionResponse, GetBulkOperationData, GetBulkOperationError, GetBulkOperationResponse, GetEntrypointData, GetEntrypointError, GetEntrypointResponse, GetEventData, GetEventError, GetEventResponse, GetHealthcheckData, GetHealthcheckError, GetHealthcheckResponse, GetLivenessData, GetLivenessError, GetLivenessResponse, GetMeData, GetMeError, GetMeResponse, GetMetricsData, GetMetricsError, GetMetricsResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetTargetData, GetTargetError, GetTargetResponse, GetUserData, GetUserError, GetUserResponse, GetWebhookData, GetWebhookError, GetWebhookResponse, IngestPatchData, IngestPatchError, IngestPatchResponse, IngestPostData, IngestPostError, IngestPostResponse, IngestPutData, IngestPutError, IngestPutResponse, ListAlertEventsData, ListAlertEventsError, ListAlertEventsResponse, ListAlertSubscriptionsData, ListAlertSubscriptionsError, ListAlertSubscriptionsResponse, ListApiKeysData, ListApiKeysError, ListApiKeysResponse, ListBulkOperationsData, ListBulkOperationsError, ListBulkOperationsResponse, ListDeliveryAttemptsData, ListDeliveryAttemptsError, ListDeliveryAttemptsResponse, ListEntrypointsData, ListEntrypointsError, ListEntrypointsResponse, ListEventsData, ListEventsError, ListEventsResponse, ListSigningSecretsData, ListSigningSecretsError, ListSigningSecretsResponse, ListTargetDeliveriesData, ListTargetDeliveriesError, ListTargetDeliveriesResponse, ListTargetsData, ListTargetsError, ListTargetsResponse, ListUserApiKeysData, ListUserApiKeysError, ListUserApiKeysResponse, ListUsersData, ListUsersError, ListUsersResponse, ListWebhooksData, ListWebhooksError, ListWebhooksResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, ReplayDeliveriesData, ReplayDeliveriesError, ReplayDeliveriesResponse, ReplayDeliveryData, ReplayDeliveryError, ReplayDeliveryResponse, ReplayEventData, ReplayEventError, ReplayEventResponse, ReplayFailedDeliveriesData, ReplayFailedDeliveriesError, ReplayFailedDeliveriesResponse, ResetUserPasswordData, ResetUserPasswordError, ResetUserPasswordResponse, RevokeApiKeyData, RevokeApiKeyError, RevokeApiKeyResponse, RevokeSigningSecretData, RevokeSigningSecretError, RevokeSigningSecretResponse, RevokeUserApiKeyData, RevokeUserApiKeyError, RevokeUserApiKeyResponse, RotateSigningSecretData, RotateSigningSecretError, RotateSigningSecretResponse, UpdateAlertSubscriptionData, UpdateAlertSubscriptionError, UpdateAlertSubscriptionResponse, UpdateEntrypointData, UpdateEntrypointError, UpdateEntrypointResponse, UpdateTargetData, UpdateTargetError, UpdateTargetResponse, UpdateUserData, UpdateUserError, UpdateUserResponse, UpdateWebhookData, UpdateWebhookError, UpdateWebhookResponse } from '../types.gen';
+import { activateTarget, addVerificationSecret, cancelDeliveries, changeMyPassword, createAlertSubscription, createApiKey, createEntrypoint, createTarget, createUser, createWebhook, deactivateTarget, deleteAlertSubscription, deleteEntrypoint, deleteTarget, deleteWebhook, getAlertSubscription, getBulkOperation, getEntrypoint, getEvent, getHealthcheck, getLiveness, getMe, getMetrics, getReadiness, getTarget, getUser, getWebhook, ingestPatch, ingestPost, ingestPut, listAlertEvents, listAlertSubscriptions, listApiKeys, listBulkOperations, listDeliveryAttempts, listEntrypointRejections, listEntrypoints, listEvents, listSigningSecrets, listTargetDeliveries, listTargets, listUserApiKeys, listUsers, listVerificationPresets, listWebhooks, login, logout, type Options, replayDeliveries, replayDelivery, replayEvent, replayFailedDeliveries, resetUserPassword, revokeApiKey, revokeSigningSecret, revokeUserApiKey, rotateSigningSecret, updateAlertSubscription, updateEntrypoint, updateTarget, updateUser, updateWebhook } from '../sdk.gen';
+import type { ActivateTargetData, ActivateTargetError, ActivateTargetResponse, AddVerificationSecretData, AddVerificationSecretError, AddVerificationSecretResponse, CancelDeliveriesData, CancelDeliveriesError, CancelDeliveriesResponse, ChangeMyPasswordData, ChangeMyPasswordError, ChangeMyPasswordResponse, CreateAlertSubscriptionData, CreateAlertSubscriptionError, CreateAlertSubscriptionResponse, CreateApiKeyData, CreateApiKeyError, CreateApiKeyResponse, CreateEntrypointData, CreateEntrypointError, CreateEntrypointResponse, CreateTargetData, CreateTargetError, CreateTargetResponse, CreateUserData, CreateUserError, CreateUserResponse, CreateWebhookData, CreateWebhookError, CreateWebhookResponse, DeactivateTargetData, DeactivateTargetError, DeactivateTargetResponse, DeleteAlertSubscriptionData, DeleteAlertSubscriptionError, DeleteAlertSubscriptionResponse, DeleteEntrypointData, DeleteEntrypointError, DeleteEntrypointResponse, DeleteTargetData, DeleteTargetError, DeleteTargetResponse, DeleteWebhookData, DeleteWebhookError, DeleteWebhookResponse, GetAlertSubscriptionData, GetAlertSubscriptionError, GetAlertSubscriptionResponse, GetBulkOperationData, GetBulkOperationError, GetBulkOperationResponse, GetEntrypointData, GetEntrypointError, GetEntrypointResponse, GetEventData, GetEventError, GetEventResponse, GetHealthcheckData, GetHealthcheckError, GetHealthcheckResponse, GetLivenessData, GetLivenessError, GetLivenessResponse, GetMeData, GetMeError, GetMeResponse, GetMetricsData, GetMetricsError, GetMetricsResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetTargetData, GetTargetError, GetTargetResponse, GetUserData, GetUserError, GetUserResponse, GetWebhookData, GetWebhookError, GetWebhookResponse, IngestPatchData, IngestPatchError, IngestPatchResponse, IngestPostData, IngestPostError, IngestPostResponse, IngestPutData, IngestPutError, IngestPutResponse, ListAlertEventsData, ListAlertEventsError, ListAlertEventsResponse, ListAlertSubscriptionsData, ListAlertSubscriptionsError, ListAlertSubscriptionsResponse, ListApiKeysData, ListApiKeysError, ListApiKeysResponse, ListBulkOperationsData, ListBulkOperationsError, ListBulkOperationsResponse, ListDeliveryAttemptsData, ListDeliveryAttemptsError, ListDeliveryAttemptsResponse, ListEntrypointRejectionsData, ListEntrypointRejectionsError, ListEntrypointRejectionsResponse, ListEntrypointsData, ListEntrypointsError, ListEntrypointsResponse, ListEventsData, ListEventsError, ListEventsResponse, ListSigningSecretsData, ListSigningSecretsError, ListSigningSecretsResponse, ListTargetDeliveriesData, ListTargetDeliveriesError, ListTargetDeliveriesResponse, ListTargetsData, ListTargetsError, ListTargetsResponse, ListUserApiKeysData, ListUserApiKeysError, ListUserApiKeysResponse, ListUsersData, ListUsersError, ListUsersResponse, ListVerificationPresetsData, ListVerificationPresetsError, ListVerificationPresetsResponse, ListWebhooksData, ListWebhooksError, ListWebhooksResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, ReplayDeliveriesData, ReplayDeliveriesError, ReplayDeliveriesResponse, ReplayDeliveryData, ReplayDeliveryError, ReplayDeliveryResponse, ReplayEventData, ReplayEventError, ReplayEventResponse, ReplayFailedDeliveriesData, ReplayFailedDeliveriesError, ReplayFailedDeliveriesResponse, ResetUserPasswordData, ResetUserPasswordError, ResetUserPasswordResponse, RevokeApiKeyData, RevokeApiKeyError, RevokeApiKeyResponse, RevokeSigningSecretData, RevokeSigningSecretError, RevokeSigningSecretResponse, RevokeUserApiKeyData, RevokeUserApiKeyError, RevokeUserApiKeyResponse, RotateSigningSecretData, RotateSigningSecretError, RotateSigningSecretResponse, UpdateAlertSubscriptionData, UpdateAlertSubscriptionError, UpdateAlertSubscriptionResponse, UpdateEntrypointData, UpdateEntrypointError, UpdateEntrypointResponse, UpdateTargetData, UpdateTargetError, UpdateTargetResponse, UpdateUserData, UpdateUserError, UpdateUserResponse, UpdateWebhookData, UpdateWebhookError, UpdateWebhookResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -483,12 +483,48 @@ export const getEntrypointOptions = (options: Options<GetEntrypointData>) => que
 });
 
 /**
- * Change an entrypoint's description, or switch it off (it then answers 410) and on.
+ * Change an entrypoint's description or verification, or switch it off (it then answers 410) and on.
  */
 export const updateEntrypointMutation = (options?: Partial<Options<UpdateEntrypointData>>): UseMutationOptions<UpdateEntrypointResponse, UpdateEntrypointError, Options<UpdateEntrypointData>> => {
     const mutationOptions: UseMutationOptions<UpdateEntrypointResponse, UpdateEntrypointError, Options<UpdateEntrypointData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await updateEntrypoint({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const listEntrypointRejectionsQueryKey = (options: Options<ListEntrypointRejectionsData>) => createQueryKey('listEntrypointRejections', options);
+
+/**
+ * How many requests inbound verification refused on an entrypoint, and the last 20.
+ */
+export const listEntrypointRejectionsOptions = (options: Options<ListEntrypointRejectionsData>) => queryOptions<ListEntrypointRejectionsResponse, ListEntrypointRejectionsError, ListEntrypointRejectionsResponse, ReturnType<typeof listEntrypointRejectionsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listEntrypointRejections({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listEntrypointRejectionsQueryKey(options)
+});
+
+/**
+ * Add a verification secret (rotate): it verifies from now on, and the current one keeps
+ * verifying for the grace period (default 24 h). Secrets are never shown, only hinted at.
+ */
+export const addVerificationSecretMutation = (options?: Partial<Options<AddVerificationSecretData>>): UseMutationOptions<AddVerificationSecretResponse, AddVerificationSecretError, Options<AddVerificationSecretData>> => {
+    const mutationOptions: UseMutationOptions<AddVerificationSecretResponse, AddVerificationSecretError, Options<AddVerificationSecretData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await addVerificationSecret({
                 ...options,
                 ...fnOptions,
                 throwOnError: true
@@ -912,6 +948,24 @@ export const resetUserPasswordMutation = (options?: Partial<Options<ResetUserPas
     };
     return mutationOptions;
 };
+
+export const listVerificationPresetsQueryKey = (options?: Options<ListVerificationPresetsData>) => createQueryKey('listVerificationPresets', options);
+
+/**
+ * The providers whose verification schemes are built in, with the settings each fills.
+ */
+export const listVerificationPresetsOptions = (options?: Options<ListVerificationPresetsData>) => queryOptions<ListVerificationPresetsResponse, ListVerificationPresetsError, ListVerificationPresetsResponse, ReturnType<typeof listVerificationPresetsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listVerificationPresets({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listVerificationPresetsQueryKey(options)
+});
 
 export const listWebhooksQueryKey = (options?: Options<ListWebhooksData>) => createQueryKey('listWebhooks', options);
 
@@ -1338,7 +1392,7 @@ export const getReadinessOptions = (options?: Options<GetReadinessData>) => quer
 /**
  * Send a webhook (PATCH)
  *
- * The entrypoint URL given to senders. Any body (JSON, form, XML, binary) up to MAX_EVENT_BYTES is stored byte for byte with the method, path, query, headers, content type and source address; the 200 answer comes only after the event and one delivery per active target are committed. No authentication.
+ * The entrypoint URL given to senders. Any body (JSON, form, XML, binary) up to MAX_EVENT_BYTES is stored byte for byte with the method, path, query, headers, content type and source address; the 200 answer comes only after the event and one delivery per active target are committed. No API authentication; an entrypoint with inbound verification checks the token, Basic credentials or signature first.
  */
 export const ingestPatchMutation = (options?: Partial<Options<IngestPatchData>>): UseMutationOptions<IngestPatchResponse, IngestPatchError, Options<IngestPatchData>> => {
     const mutationOptions: UseMutationOptions<IngestPatchResponse, IngestPatchError, Options<IngestPatchData>> = {
@@ -1357,7 +1411,7 @@ export const ingestPatchMutation = (options?: Partial<Options<IngestPatchData>>)
 /**
  * Send a webhook (POST)
  *
- * The entrypoint URL given to senders. Any body (JSON, form, XML, binary) up to MAX_EVENT_BYTES is stored byte for byte with the method, path, query, headers, content type and source address; the 200 answer comes only after the event and one delivery per active target are committed. No authentication.
+ * The entrypoint URL given to senders. Any body (JSON, form, XML, binary) up to MAX_EVENT_BYTES is stored byte for byte with the method, path, query, headers, content type and source address; the 200 answer comes only after the event and one delivery per active target are committed. No API authentication; an entrypoint with inbound verification checks the token, Basic credentials or signature first.
  */
 export const ingestPostMutation = (options?: Partial<Options<IngestPostData>>): UseMutationOptions<IngestPostResponse, IngestPostError, Options<IngestPostData>> => {
     const mutationOptions: UseMutationOptions<IngestPostResponse, IngestPostError, Options<IngestPostData>> = {
@@ -1376,7 +1430,7 @@ export const ingestPostMutation = (options?: Partial<Options<IngestPostData>>): 
 /**
  * Send a webhook (PUT)
  *
- * The entrypoint URL given to senders. Any body (JSON, form, XML, binary) up to MAX_EVENT_BYTES is stored byte for byte with the method, path, query, headers, content type and source address; the 200 answer comes only after the event and one delivery per active target are committed. No authentication.
+ * The entrypoint URL given to senders. Any body (JSON, form, XML, binary) up to MAX_EVENT_BYTES is stored byte for byte with the method, path, query, headers, content type and source address; the 200 answer comes only after the event and one delivery per active target are committed. No API authentication; an entrypoint with inbound verification checks the token, Basic credentials or signature first.
  */
 export const ingestPutMutation = (options?: Partial<Options<IngestPutData>>): UseMutationOptions<IngestPutResponse, IngestPutError, Options<IngestPutData>> => {
     const mutationOptions: UseMutationOptions<IngestPutResponse, IngestPutError, Options<IngestPutData>> = {
