@@ -44,6 +44,8 @@ describe('entrypoints API (HTTP, real PostgreSQL)', () => {
         active: true,
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
+        dedup: null,
+        duplicateCount: 0,
       });
       expect(response.body.id).not.toBe(webhook.entrypoints[0]!.id);
 

@@ -10,6 +10,7 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { Webhook } from '../webhooks/webhook.entity';
+import type { DedupSetting } from './dedup-settings';
 
 /** An inbound URL, `/webhook/{id}`, of a webhook. */
 @Entity('entrypoints')
@@ -39,4 +40,18 @@ export class Entrypoint {
 
   @DeleteDateColumn({ type: 'timestamptz' })
   deletedAt: Date | null;
+
+  /** How duplicates are recognised; null: every request becomes an event. */
+  @Column({ type: 'jsonb', nullable: true })
+  dedup: DedupSetting | null;
+
+  /** Duplicates answered with the first event's id, counted by ingest only (never written by the ORM). */
+  @Column({
+    type: 'bigint',
+    default: 0,
+    insert: false,
+    update: false,
+    transformer: { to: (value: number) => value, from: (value: string) => Number(value) },
+  })
+  duplicateCount: number;
 }

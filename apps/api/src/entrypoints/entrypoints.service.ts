@@ -4,9 +4,22 @@ import { EntityManager, Repository } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/auth.types';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
 import { canAccessWebhook } from '../webhooks/webhook-access';
-import { CreateEntrypointDto, UpdateEntrypointDto } from './entrypoint.dto';
+import { ValidationFailedException } from '../common/validation';
+import { CreateEntrypointDto, DedupSettingsDto, dedupSetting, UpdateEntrypointDto } from './entrypoint.dto';
+import type { DedupSetting } from './dedup-settings';
 import { Entrypoint } from './entrypoint.entity';
 import { countByWebhook } from '../common/count-by-webhook';
+
+/** The setting to store (null: off); 400 unless exactly one of header and jsonPath is given. */
+function storedDedup(settings: DedupSettingsDto | null | undefined): DedupSetting | null {
+  if (!settings) return null;
+  if ((settings.header === undefined) === (settings.jsonPath === undefined)) {
+    throw new ValidationFailedException([
+      { field: 'dedup', message: 'dedup must have exactly one of header and jsonPath' },
+    ]);
+  }
+  return dedupSetting(settings);
+}
 
 @Injectable()
 export class EntrypointsService {
@@ -16,7 +29,12 @@ export class EntrypointsService {
   async create(webhookId: string, dto: CreateEntrypointDto, manager?: EntityManager): Promise<Entrypoint> {
     const repository = manager?.getRepository(Entrypoint) ?? this.entrypoints;
     return repository.save(
-      repository.create({ webhookId, description: dto.description ?? '', active: dto.active ?? true }),
+      repository.create({
+        webhookId,
+        description: dto.description ?? '',
+        active: dto.active ?? true,
+        dedup: storedDedup(dto.dedup),
+      }),
     );
   }
 
@@ -46,6 +64,7 @@ export class EntrypointsService {
     const entrypoint = await this.get(user, id);
     if (dto.description !== undefined) entrypoint.description = dto.description;
     if (dto.active !== undefined) entrypoint.active = dto.active;
+    if (dto.dedup !== undefined) entrypoint.dedup = storedDedup(dto.dedup);
     delete entrypoint.webhook;
     return this.entrypoints.save(entrypoint);
   }

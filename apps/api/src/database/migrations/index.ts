@@ -6,6 +6,7 @@ import { TargetOperations1764100000000 } from './1764100000000-target-operations
 import { RateLimits1764150000000 } from './1764150000000-rate-limits';
 import { BulkOperations1764200000000 } from './1764200000000-bulk-operations';
 import { Alerts1764300000000 } from './1764300000000-alerts';
+import { InboundDedup1764500000000 } from './1764500000000-inbound-dedup';
 
 /** Every migration in order; new ones are appended here. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   RateLimits1764150000000,
   BulkOperations1764200000000,
   Alerts1764300000000,
+  InboundDedup1764500000000,
 ];
