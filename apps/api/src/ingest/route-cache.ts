@@ -5,6 +5,7 @@ import { CONFIG_CHANGED_EVENT } from '../database/config-change.listener';
 import type { TargetSnapshot } from '../delivery/delivery-task';
 import { EntrypointsService } from '../entrypoints/entrypoints.service';
 import { TargetHealthService } from '../targets/target-health.service';
+import { DedupRule, dedupRule } from './dedup-key';
 
 /** Where an entrypoint leads: `gone` for a deleted entrypoint or webhook (410), `inactive` (410). */
 export interface Route {
@@ -12,6 +13,8 @@ export interface Route {
   webhookId: string;
   state: 'active' | 'inactive' | 'gone';
   targets: TargetSnapshot[];
+  /** How duplicates are recognised; null: deduplication is off. */
+  dedup: DedupRule | null;
 }
 
 /** Routes held at most; the oldest are dropped first. */
@@ -148,6 +151,7 @@ export class RouteCache {
       webhookId: entrypoint.webhookId,
       state,
       targets: state === 'active' ? await this.targets.liveSnapshots(entrypoint.webhookId) : [],
+      dedup: dedupRule(entrypoint.dedup),
     };
   }
 }
