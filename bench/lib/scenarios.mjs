@@ -105,16 +105,17 @@ function meterAll(ctx, app) {
 
 /**
  * Starts webhooker (ROLE=all) on a fresh database with one webhook of `targets` http targets to the
- * sink, runs `body({ app, db, url, meter })`, and always stops it and removes its data.
+ * sink (its entrypoint set to `dedup` when given), runs `body({ app, db, url, meter })`, and always
+ * stops it and removes its data.
  */
 
-async function withWebhooker(ctx, name, targets, body) {
+async function withWebhooker(ctx, name, targets, body, dedup) {
   const space = await workspace(ctx, name);
   let app;
   let db;
   try {
     app = await startWebhooker({ ...space });
-    const { entrypointUrl } = await provision(app.baseUrl, { sinkUrl: ctx.sink.url, targets });
+    const { entrypointUrl } = await provision(app.baseUrl, { sinkUrl: ctx.sink.url, targets, dedup });
     db = await connectDatabase(app.dataDir, space.pgPort);
     if (!ctx.postgresVersion) {
       ctx.postgresVersion = (await db.query('SHOW server_version')).rows[0].server_version;
@@ -134,8 +135,8 @@ async function withWebhooker(ctx, name, targets, body) {
 }
 
 /** Warm-up: `events` events through webhooker, all delivered, then the sink is reset. */
-async function warmUp(ctx, url, events, targets) {
-  const warm = await closedLoad({ url, amount: events });
+async function warmUp(ctx, url, events, targets, uniqueHeader) {
+  const warm = await closedLoad({ url, amount: events, uniqueHeader });
   const stats = await waitForSink(ctx.sink, warm.ok * targets, 60_000);
   await ctx.sink.call('reset');
   const reasons = loadProblems('warm-up', warm);
@@ -174,40 +175,59 @@ export async function reference(ctx) {
   }
 }
 
+/**
+ * The closed-loop load against an entrypoint with one http target; with `dedup`, the entrypoint
+ * deduplicates by the header `uniqueHeader`, which every request sets to a value of its own.
+ */
+function ingestLoad(ctx, name, dedup, uniqueHeader) {
+  return withWebhooker(
+    ctx,
+    name,
+    1,
+    async ({ db, url, meter }) => {
+      const { warm, reasons } = await warmUp(ctx, url, ctx.warmupEvents, 1, uniqueHeader);
+      const cpu = meter();
+      const load = await closedLoad({ url, durationMs: ctx.durationMs, uniqueHeader });
+      const cpuCores = cpu.stop();
+      const loadEndedAt = now();
+      const sink = await waitForSink(ctx.sink, load.ok, 120_000);
+      const counts = await waitForDelivered(db, warm.ok + load.ok, 30_000);
+      reasons.push(
+        ...loadProblems('load', load),
+        ...checkCounts({
+          accepted: warm.ok + load.ok,
+          targets: 1,
+          counts,
+          sinkUnique: sink.unique,
+          sinkExpected: load.ok,
+        }),
+      );
+      return result(
+        reasons,
+        { rate: load.rate, p50: load.latency.p50, p99: load.latency.p99 },
+        {
+          events: load.ok,
+          warmUpEvents: warm.ok,
+          elapsedMs: load.elapsedMs,
+          deliveriesCaughtUpMsAfterLoad: Math.max(0, sink.lastAt - loadEndedAt),
+          cpuCores,
+          attempts: counts.attempts,
+          duplicatesAtSink: sink.duplicates,
+        },
+      );
+    },
+    dedup,
+  );
+}
+
 /** 2. Ingest: the same closed-loop load against an entrypoint with one http target. */
-export async function ingest(ctx) {
-  return withWebhooker(ctx, 'ingest', 1, async ({ db, url, meter }) => {
-    const { warm, reasons } = await warmUp(ctx, url, ctx.warmupEvents, 1);
-    const cpu = meter();
-    const load = await closedLoad({ url, durationMs: ctx.durationMs });
-    const cpuCores = cpu.stop();
-    const loadEndedAt = now();
-    const sink = await waitForSink(ctx.sink, load.ok, 120_000);
-    const counts = await waitForDelivered(db, warm.ok + load.ok, 30_000);
-    reasons.push(
-      ...loadProblems('load', load),
-      ...checkCounts({
-        accepted: warm.ok + load.ok,
-        targets: 1,
-        counts,
-        sinkUnique: sink.unique,
-        sinkExpected: load.ok,
-      }),
-    );
-    return result(
-      reasons,
-      { rate: load.rate, p50: load.latency.p50, p99: load.latency.p99 },
-      {
-        events: load.ok,
-        warmUpEvents: warm.ok,
-        elapsedMs: load.elapsedMs,
-        deliveriesCaughtUpMsAfterLoad: Math.max(0, sink.lastAt - loadEndedAt),
-        cpuCores,
-        attempts: counts.attempts,
-        duplicatesAtSink: sink.duplicates,
-      },
-    );
-  });
+export function ingest(ctx) {
+  return ingestLoad(ctx, 'ingest');
+}
+
+/** 2b. Ingest with dedup on: the same load, each request with an Idempotency-Key of its own. */
+export function dedup(ctx) {
+  return ingestLoad(ctx, 'dedup', { header: 'Idempotency-Key' }, 'idempotency-key');
 }
 
 /** 3. Ingest-to-sink latency at a fixed rate (half the ingest rate), one http target. */

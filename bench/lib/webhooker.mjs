@@ -169,10 +169,10 @@ async function request(baseUrl, method, route, { body, headers = {} } = {}) {
 
 /**
  * Creates one webhook with `targets` `http` targets pointing at `${sinkUrl}/t/<n>` (concurrency 64,
- * 3 retries), the way an integrator would: log in, create an API key, then use it.
- * Returns the entrypoint's URL.
+ * 3 retries), the way an integrator would: log in, create an API key, then use it. `dedup`, when
+ * given, is set on the entrypoint. Returns the entrypoint's URL.
  */
-export async function provision(baseUrl, { sinkUrl, targets }) {
+export async function provision(baseUrl, { sinkUrl, targets, dedup }) {
   const login = await request(baseUrl, 'POST', '/api/v1/auth/login', {
     body: { username: 'admin', password: ADMIN_PASSWORD },
   });
@@ -201,6 +201,12 @@ export async function provision(baseUrl, { sinkUrl, targets }) {
   }
   const entrypoint = webhook.entrypoints[0];
   if (!entrypoint) throw new Error('the new webhook has no entrypoint');
+  if (dedup) {
+    await request(baseUrl, 'PATCH', `/api/v1/entrypoints/${entrypoint.id}`, {
+      body: { dedup },
+      headers: auth,
+    });
+  }
   return { webhookId: webhook.id, entrypointUrl: entrypoint.url };
 }
 
