@@ -61,6 +61,8 @@ describe('webhooks API (HTTP, real PostgreSQL)', () => {
             active: true,
             createdAt: expect.stringMatching(ISO_DATE),
             updatedAt: expect.any(String),
+            dedup: null,
+            duplicateCount: 0,
           },
         ],
       });
