@@ -37,12 +37,13 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
 const ANSWER_TIMEOUT_MS = 60_000;
 
 /**
- * Closed-loop load with autocannon: `connections` connections POST `BODY` (with `headers`) to `url`, either for
- * `durationMs` or until `amount` requests are answered. At the end of the duration every
- * connection finishes the request it has in flight (nothing is cut off), so the responses
- * counted here are exactly the requests the server answered.
+ * Closed-loop load with autocannon: `connections` connections POST `BODY` (with `headers`) to `url`,
+ * either for `durationMs` or until `amount` requests are answered; with `uniqueHeader`, each
+ * request carries that header with a value of its own (a dedup key that is never repeated). At the
+ * end of the duration every connection finishes the request it has in flight (nothing is cut off),
+ * so the responses counted here are exactly the requests the server answered.
  */
-export function closedLoad({ url, connections = 100, durationMs, amount, headers = {} }) {
+export function closedLoad({ url, connections = 100, durationMs, amount, headers = {}, uniqueHeader }) {
   return new Promise((resolve, reject) => {
     const clients = [];
     const latencies = new NumberList();
@@ -55,7 +56,8 @@ export function closedLoad({ url, connections = 100, durationMs, amount, headers
       {
         url,
         method: 'POST',
-        headers: { ...JSON_HEADERS, ...headers },
+        headers: { ...JSON_HEADERS, ...headers, ...(uniqueHeader ? { [uniqueHeader]: '[<id>]' } : {}) },
+        idReplacement: Boolean(uniqueHeader),
         body: BODY,
         connections,
         // the real end of a timed run is the timer below; `duration` only bounds one that hangs

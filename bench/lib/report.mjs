@@ -13,6 +13,7 @@ export const TARGETS = {
   ingestShare: 0.5,
   ingestShareAim: 0.7,
   verifiedShareOfIngest: 0.8,
+  dedupShareOfIngest: 0.8,
   latencyP50Ms: 5,
   latencyP99Ms: 50,
   fanoutRate: 8000,
@@ -147,6 +148,21 @@ export function tableRows(scenarios, settings) {
   }
   add('verified', 'latency p50', ver.p50, ms);
   add('verified', 'latency p99', ver.p99, ms);
+  const dedup = m('dedup');
+  add('dedup', 'events/s', dedup.rate, (n) => `${integer(n)} /s`);
+  if (dedup.rate !== undefined && ing.rate !== undefined) {
+    const share = dedup.rate / ing.rate;
+    add(
+      'dedup',
+      'share of ingest',
+      share,
+      pct,
+      `≥ ${pct(TARGETS.dedupShareOfIngest)}`,
+      verdict(share, share >= TARGETS.dedupShareOfIngest),
+    );
+  }
+  add('dedup', 'latency p50', dedup.p50, ms);
+  add('dedup', 'latency p99', dedup.p99, ms);
 
   const lat = m('latency');
   add(
@@ -179,7 +195,7 @@ export function tableRows(scenarios, settings) {
   const dr = m('drain');
   add('drain', 'deliveries/s', dr.rate, (n) => `${integer(n)} /s`);
 
-  for (const name of ['ingest', 'verified', 'latency', 'fanout', 'drain']) {
+  for (const name of ['ingest', 'verified', 'dedup', 'latency', 'fanout', 'drain']) {
     add(name, 'peak RSS (VmHWM)', m(name).peakRssBytes, mb);
   }
 
@@ -187,6 +203,7 @@ export function tableRows(scenarios, settings) {
     reference: refName,
     ingest: `Ingest: 1 \`http\` target, same load`,
     verified: `Verified ingest: the same, GitHub preset (HMAC-SHA256), signed by the load generator`,
+    dedup: `Ingest with dedup on (header key, unique per request): 1 \`http\` target, same load`,
     latency: `Latency: 1 \`http\` target, ${integer(settings.latencyRate ?? 0)} events/s paced (½ ingest)`,
     fanout: `Fan-out: 10 \`http\` targets, ${integer(settings.fanoutEvents)} events`,
     drain: `Drain: backlog of ${integer(settings.backlogEvents * 10)} deliveries after a restart`,

@@ -106,16 +106,16 @@ function meterAll(ctx, app) {
 
 /**
  * Starts webhooker (ROLE=all) on a fresh database with one webhook of `targets` http targets to the
- * sink (its entrypoint with `verification` when given), runs `body({ app, db, url, meter })`, and
- * always stops it and removes its data.
+ * sink (its entrypoint given the `entrypoint` settings — `verification`, `dedup` — when given),
+ * runs `body({ app, db, url, meter })`, and always stops it and removes its data.
  */
-async function withWebhooker(ctx, name, targets, body, verification) {
+async function withWebhooker(ctx, name, targets, body, entrypoint) {
   const space = await workspace(ctx, name);
   let app;
   let db;
   try {
     app = await startWebhooker({ ...space });
-    const { entrypointUrl } = await provision(app.baseUrl, { sinkUrl: ctx.sink.url, targets, verification });
+    const { entrypointUrl } = await provision(app.baseUrl, { sinkUrl: ctx.sink.url, targets, entrypoint });
     db = await connectDatabase(app.dataDir, space.pgPort);
     if (!ctx.postgresVersion) {
       ctx.postgresVersion = (await db.query('SHOW server_version')).rows[0].server_version;
@@ -135,8 +135,8 @@ async function withWebhooker(ctx, name, targets, body, verification) {
 }
 
 /** Warm-up: `events` events through webhooker, all delivered, then the sink is reset. */
-async function warmUp(ctx, url, events, targets, headers) {
-  const warm = await closedLoad({ url, amount: events, headers });
+async function warmUp(ctx, url, events, targets, load = {}) {
+  const warm = await closedLoad({ url, amount: events, ...load });
   const stats = await waitForSink(ctx.sink, warm.ok * targets, 60_000);
   await ctx.sink.call('reset');
   const reasons = loadProblems('warm-up', warm);
@@ -179,39 +179,40 @@ export async function reference(ctx) {
 const GITHUB_SECRET = 'webhooker-bench-github-secret';
 
 /**
- * The closed-loop load against an entrypoint with one http target, its requests carrying
- * `headers`, the entrypoint verifying them with `verification` when given.
+ * The closed-loop load against an entrypoint with one http target, its requests carrying `load`
+ * (`headers`, a `uniqueHeader` set to a value of its own per request), the entrypoint given the
+ * `entrypoint` settings when given.
  */
-async function measureIngest(ctx, name, { headers, verification } = {}) {
+async function measureIngest(ctx, name, { load = {}, entrypoint } = {}) {
   return withWebhooker(
     ctx,
     name,
     1,
     async ({ db, url, meter }) => {
-      const { warm, reasons } = await warmUp(ctx, url, ctx.warmupEvents, 1, headers);
+      const { warm, reasons } = await warmUp(ctx, url, ctx.warmupEvents, 1, load);
       const cpu = meter();
-      const load = await closedLoad({ url, durationMs: ctx.durationMs, headers });
+      const measured = await closedLoad({ url, durationMs: ctx.durationMs, ...load });
       const cpuCores = cpu.stop();
       const loadEndedAt = now();
-      const sink = await waitForSink(ctx.sink, load.ok, 120_000);
-      const counts = await waitForDelivered(db, warm.ok + load.ok, 30_000);
+      const sink = await waitForSink(ctx.sink, measured.ok, 120_000);
+      const counts = await waitForDelivered(db, warm.ok + measured.ok, 30_000);
       reasons.push(
-        ...loadProblems('load', load),
+        ...loadProblems('load', measured),
         ...checkCounts({
-          accepted: warm.ok + load.ok,
+          accepted: warm.ok + measured.ok,
           targets: 1,
           counts,
           sinkUnique: sink.unique,
-          sinkExpected: load.ok,
+          sinkExpected: measured.ok,
         }),
       );
       return result(
         reasons,
-        { rate: load.rate, p50: load.latency.p50, p99: load.latency.p99 },
+        { rate: measured.rate, p50: measured.latency.p50, p99: measured.latency.p99 },
         {
-          events: load.ok,
+          events: measured.ok,
           warmUpEvents: warm.ok,
-          elapsedMs: load.elapsedMs,
+          elapsedMs: measured.elapsedMs,
           deliveriesCaughtUpMsAfterLoad: Math.max(0, sink.lastAt - loadEndedAt),
           cpuCores,
           attempts: counts.attempts,
@@ -219,7 +220,7 @@ async function measureIngest(ctx, name, { headers, verification } = {}) {
         },
       );
     },
-    verification,
+    entrypoint,
   );
 }
 
@@ -235,8 +236,16 @@ export async function ingest(ctx) {
 export async function verified(ctx) {
   const signature = `sha256=${createHmac('sha256', GITHUB_SECRET).update(BODY).digest('hex')}`;
   return measureIngest(ctx, 'verified', {
-    headers: { 'x-hub-signature-256': signature },
-    verification: { preset: 'github', secret: GITHUB_SECRET },
+    load: { headers: { 'x-hub-signature-256': signature } },
+    entrypoint: { verification: { preset: 'github', secret: GITHUB_SECRET } },
+  });
+}
+
+/** 2c. Ingest with dedup on: the same load, each request with an Idempotency-Key of its own. */
+export async function dedup(ctx) {
+  return measureIngest(ctx, 'dedup', {
+    load: { uniqueHeader: 'idempotency-key' },
+    entrypoint: { dedup: { header: 'Idempotency-Key' } },
   });
 }
 

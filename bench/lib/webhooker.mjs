@@ -170,9 +170,10 @@ async function request(baseUrl, method, route, { body, headers = {} } = {}) {
 /**
  * Creates one webhook with `targets` `http` targets pointing at `${sinkUrl}/t/<n>` (concurrency 64,
  * 3 retries), the way an integrator would: log in, create an API key, then use it; the
- * entrypoint gets `verification` when given. Returns the entrypoint's URL.
+ * entrypoint gets the `entrypoint` settings (`verification`, `dedup`) when given. Returns the
+ * entrypoint's URL.
  */
-export async function provision(baseUrl, { sinkUrl, targets, verification }) {
+export async function provision(baseUrl, { sinkUrl, targets, entrypoint: settings }) {
   const login = await request(baseUrl, 'POST', '/api/v1/auth/login', {
     body: { username: 'admin', password: ADMIN_PASSWORD },
   });
@@ -201,9 +202,9 @@ export async function provision(baseUrl, { sinkUrl, targets, verification }) {
   }
   const entrypoint = webhook.entrypoints[0];
   if (!entrypoint) throw new Error('the new webhook has no entrypoint');
-  if (verification) {
+  if (settings) {
     await request(baseUrl, 'PATCH', `/api/v1/entrypoints/${entrypoint.id}`, {
-      body: { verification },
+      body: settings,
       headers: auth,
     });
   }

@@ -46,6 +46,8 @@ describe('entrypoints API (HTTP, real PostgreSQL)', () => {
         updatedAt: expect.any(String),
         verification: expect.objectContaining({ method: 'none', secrets: [] }),
         rejectedCount: 0,
+        dedup: null,
+        duplicateCount: 0,
       });
       expect(response.body.id).not.toBe(webhook.entrypoints[0]!.id);
 

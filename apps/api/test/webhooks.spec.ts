@@ -63,6 +63,8 @@ describe('webhooks API (HTTP, real PostgreSQL)', () => {
             updatedAt: expect.any(String),
             verification: expect.objectContaining({ method: 'none', secrets: [] }),
             rejectedCount: 0,
+            dedup: null,
+            duplicateCount: 0,
           },
         ],
       });

@@ -46,6 +46,7 @@ describe('loadConfig', () => {
       alertIntervalMs: 300_000,
       backlogAlertThreshold: 1_000,
       backlogCheckIntervalMs: 60_000,
+      dedupCleanupIntervalMs: 60_000,
     });
   });
 

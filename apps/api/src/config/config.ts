@@ -60,6 +60,8 @@ export interface AppConfig {
   backlogAlertThreshold: number;
   /** How often waiting deliveries are counted for webhook.backlog_high. */
   backlogCheckIntervalMs: number;
+  /** How often the dedup keys whose window has passed are deleted. */
+  dedupCleanupIntervalMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -262,5 +264,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     alertIntervalMs: integer(env, 'ALERT_INTERVAL_MS', 300_000, 100, 86_400_000),
     backlogAlertThreshold: integer(env, 'BACKLOG_ALERT_THRESHOLD', 1_000, 2, 100_000_000),
     backlogCheckIntervalMs: integer(env, 'BACKLOG_CHECK_INTERVAL_MS', 60_000, 100, 3_600_000),
+    dedupCleanupIntervalMs: integer(env, 'DEDUP_CLEANUP_INTERVAL_MS', 60_000, 100, 3_600_000),
   };
 }

@@ -11,6 +11,7 @@ import {
 } from 'typeorm';
 import { Webhook } from '../webhooks/webhook.entity';
 import type { VerificationConfig } from './verification';
+import type { DedupSetting } from './dedup-settings';
 
 /** An inbound URL, `/webhook/{id}`, of a webhook. */
 @Entity('entrypoints')
@@ -44,4 +45,17 @@ export class Entrypoint {
   /** How senders are verified, with the secrets (never shown); null: not verified. */
   @Column({ type: 'jsonb', nullable: true })
   verification: VerificationConfig | null;
+  /** How duplicates are recognised; null: every request becomes an event. */
+  @Column({ type: 'jsonb', nullable: true })
+  dedup: DedupSetting | null;
+
+  /** Duplicates answered with the first event's id, counted by ingest only (never written by the ORM). */
+  @Column({
+    type: 'bigint',
+    default: 0,
+    insert: false,
+    update: false,
+    transformer: { to: (value: number) => value, from: (value: string) => Number(value) },
+  })
+  duplicateCount: number;
 }

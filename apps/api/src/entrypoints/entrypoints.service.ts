@@ -7,7 +7,14 @@ import { Page, PageQueryDto, paginate } from '../common/pagination';
 import { ValidationFailedException } from '../common/validation';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { canAccessWebhook } from '../webhooks/webhook-access';
-import { CreateEntrypointDto, EntrypointDto, UpdateEntrypointDto } from './entrypoint.dto';
+import {
+  CreateEntrypointDto,
+  DedupSettingsDto,
+  dedupSetting,
+  EntrypointDto,
+  UpdateEntrypointDto,
+} from './entrypoint.dto';
+import type { DedupSetting } from './dedup-settings';
 import { Entrypoint } from './entrypoint.entity';
 import { countByWebhook } from '../common/count-by-webhook';
 import type { RecordedRejection } from './rejection-recorder';
@@ -61,6 +68,17 @@ function isLive(secret: VerificationSecret, now: number): boolean {
   return secret.expiresAt === null || Date.parse(secret.expiresAt) > now;
 }
 
+/** The setting to store (null: off); 400 unless exactly one of header and jsonPath is given. */
+function storedDedup(settings: DedupSettingsDto | null | undefined): DedupSetting | null {
+  if (!settings) return null;
+  if ((settings.header === undefined) === (settings.jsonPath === undefined)) {
+    throw new ValidationFailedException([
+      { field: 'dedup', message: 'dedup must have exactly one of header and jsonPath' },
+    ]);
+  }
+  return dedupSetting(settings);
+}
+
 @Injectable()
 export class EntrypointsService {
   constructor(
@@ -77,6 +95,7 @@ export class EntrypointsService {
         description: dto.description ?? '',
         active: dto.active ?? true,
         verification: dto.verification ? this.verification(dto.verification, null) : null,
+        dedup: storedDedup(dto.dedup),
       }),
     );
   }
@@ -176,6 +195,7 @@ export class EntrypointsService {
     if (dto.verification !== undefined) {
       entrypoint.verification = this.verification(dto.verification, entrypoint.verification);
     }
+    if (dto.dedup !== undefined) entrypoint.dedup = storedDedup(dto.dedup);
     delete entrypoint.webhook;
     return this.entrypoints.save(entrypoint);
   }

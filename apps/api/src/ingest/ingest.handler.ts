@@ -19,6 +19,9 @@ const VERIFICATION_FAILED = 'Signature verification failed';
 /** Backpressure is logged at most this often, with the number of events refused meanwhile. */
 const BUSY_LOG_INTERVAL_MS = 10_000;
 
+/** Marks the answer to a duplicate: its eventId is the first event's, and nothing was stored. */
+const DUPLICATE_HEADER = 'webhooker-duplicate';
+
 /** X-Forwarded-For, every occurrence in order. */
 function forwardedFor(request: IncomingMessage): string | undefined {
   const value = request.headers['x-forwarded-for'];
@@ -173,9 +176,13 @@ export class IngestHandler {
         sourceIp,
         receivedAt,
       };
-      const eventId = await this.ingest.ingest(route, captured);
+      const { eventId, duplicate } = await this.ingest.ingest(route, captured);
       const answer = `{"status":"ok","eventId":"${eventId}"}`;
-      response.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.length });
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': answer.length,
+        ...(duplicate ? { [DUPLICATE_HEADER]: 'true' } : {}),
+      });
       response.end(answer);
     } finally {
       this.budget.release(held);

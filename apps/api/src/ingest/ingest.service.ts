@@ -16,32 +16,86 @@ import {
 import { INSTANCE_ID } from '../delivery/instance-id';
 import { LoopGuard } from '../delivery/loop-guard';
 import { MetricsService } from '../metrics/metrics.service';
+import { dedupKey } from './dedup-key';
 import type { Route } from './route-cache';
+
+/** The key an event is deduplicated by, and how long it stands. */
+interface DedupClaim {
+  key: string;
+  windowSeconds: number;
+}
 
 interface PendingEvent {
   entrypointId: string | null;
   event: EventSnapshot;
   body: Buffer;
   deliveries: { id: string; targetId: string; status: 'pending' | 'paused' }[];
+  dedup: DedupClaim | null;
+  /** Set by the write when the event is a duplicate: the id of the event its key stands for. */
+  firstEventId?: string;
 }
 
-/** Events and their deliveries, written together by one statement per batch (group commit). */
+/**
+ * Events and their deliveries, written together by one statement per batch (group commit).
+ *
+ * An event with a dedup key first claims it in `dedup_keys`: one probe of its primary key, inside
+ * this statement. The first event of a key in the batch inserts it, or takes over a key whose window
+ * has passed; a key still in its window stays with its event, and ON CONFLICT DO UPDATE (not DO
+ * NOTHING) returns that row, waiting for another replica's uncommitted claim of the key to commit,
+ * so the check is atomic across replicas without a read. Events whose key stands for another event
+ * are duplicates: neither they nor their deliveries are stored, each is counted on its entrypoint,
+ * and the statement returns them with the id that stands. Keys are claimed in (entrypoint, key)
+ * order and entrypoints locked in id order after every claim, so concurrent batches cannot deadlock.
+ * Without keys the claim, the count and the result are empty.
+ */
 const INSERT_EVENTS = `
-WITH inserted_events AS (
+WITH batch AS (
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::varchar[], $5::text[], $6::text[], $7::jsonb[],
+                       $18::int[], $19::int[], $9::text[], $10::varchar[], $11::timestamptz[], $21::text[], $22::int[])
+    WITH ORDINALITY
+    AS e(id, webhook_id, entrypoint_id, method, path, query, headers, body_start, body_length, content_type, source_ip,
+         received_at, dedup_key, dedup_window, n)
+), claimed_keys AS (
+  INSERT INTO dedup_keys AS k (entrypoint_id, key, event_id, expires_at)
+  SELECT DISTINCT ON (b.entrypoint_id, b.dedup_key)
+         b.entrypoint_id, b.dedup_key, b.id, now() + make_interval(secs => b.dedup_window)
+  FROM batch b
+  WHERE b.dedup_key IS NOT NULL
+  ORDER BY b.entrypoint_id, b.dedup_key, b.n
+  ON CONFLICT (entrypoint_id, key) DO UPDATE
+    SET event_id = CASE WHEN k.expires_at <= now() THEN excluded.event_id ELSE k.event_id END,
+        expires_at = CASE WHEN k.expires_at <= now() THEN excluded.expires_at ELSE k.expires_at END
+  RETURNING k.entrypoint_id, k.key, k.event_id
+), duplicates AS (
+  SELECT b.id, b.entrypoint_id, c.event_id AS first_event_id
+  FROM batch b JOIN claimed_keys c ON c.entrypoint_id = b.entrypoint_id AND c.key = b.dedup_key
+  WHERE c.event_id <> b.id
+), counted_entrypoints AS (
+  SELECT ep.id FROM entrypoints ep
+  WHERE ep.id IN (SELECT entrypoint_id FROM duplicates)
+  ORDER BY ep.id
+  FOR NO KEY UPDATE
+), counted AS (
+  UPDATE entrypoints ep SET duplicate_count = ep.duplicate_count + c.n
+  FROM (SELECT l.id, count(*) AS n FROM counted_entrypoints l JOIN duplicates d ON d.entrypoint_id = l.id GROUP BY l.id) c
+  WHERE ep.id = c.id
+), inserted_events AS (
   INSERT INTO events (id, webhook_id, entrypoint_id, method, path, query, headers, body, content_type, source_ip, received_at)
   SELECT e.id, e.webhook_id, e.entrypoint_id, e.method, e.path, e.query, e.headers,
          substring($8::bytea FROM e.body_start FOR e.body_length), e.content_type, e.source_ip, e.received_at
-  FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::varchar[], $5::text[], $6::text[], $7::jsonb[],
-              $18::int[], $19::int[], $9::text[], $10::varchar[], $11::timestamptz[])
-    AS e(id, webhook_id, entrypoint_id, method, path, query, headers, body_start, body_length, content_type, source_ip, received_at)
+  FROM batch e
+  WHERE NOT EXISTS (SELECT FROM duplicates x WHERE x.id = e.id)
+), inserted_deliveries AS (
+  INSERT INTO deliveries (id, event_id, webhook_id, target_id, status, next_attempt_at, lease_expires_at, leased_by)
+  SELECT d.id, d.event_id, d.webhook_id, d.target_id, d.status, now(),
+         CASE WHEN $17::text IS NULL OR d.status = 'paused' THEN NULL
+              ELSE now() + make_interval(secs => $16::float8 / 1000) END,
+         CASE WHEN d.status = 'paused' THEN NULL ELSE $17::text END
+  FROM unnest($12::uuid[], $13::uuid[], $14::uuid[], $15::uuid[], $20::varchar[])
+    AS d(id, event_id, webhook_id, target_id, status)
+  WHERE NOT EXISTS (SELECT FROM duplicates x WHERE x.id = d.event_id)
 )
-INSERT INTO deliveries (id, event_id, webhook_id, target_id, status, next_attempt_at, lease_expires_at, leased_by)
-SELECT d.id, d.event_id, d.webhook_id, d.target_id, d.status, now(),
-       CASE WHEN $17::text IS NULL OR d.status = 'paused' THEN NULL
-            ELSE now() + make_interval(secs => $16::float8 / 1000) END,
-       CASE WHEN d.status = 'paused' THEN NULL ELSE $17::text END
-FROM unnest($12::uuid[], $13::uuid[], $14::uuid[], $15::uuid[], $20::varchar[])
-  AS d(id, event_id, webhook_id, target_id, status)`;
+SELECT id, first_event_id FROM duplicates`;
 
 /** Events written by one statement at most. */
 const MAX_BATCH = 200;
@@ -53,6 +107,12 @@ export class EventRefusedError extends Error {
   constructor(eventId: string, entrypointId: string | null, cause: Error) {
     super(`Event ${eventId} on entrypoint ${entrypointId ?? '(none)'} could not be stored: ${cause.message}`);
   }
+}
+
+/** What ingest made of a request: its event id, or the first event's id when it is a duplicate. */
+export interface IngestResult {
+  eventId: string;
+  duplicate: boolean;
 }
 
 export interface CapturedRequest {
@@ -91,8 +151,11 @@ export class IngestService implements BeforeApplicationShutdown {
     this.leaseHolder = config.role === 'api' ? null : instanceId;
   }
 
-  /** Commits the event; resolves with its id once it is durable. */
-  async ingest(route: Route, request: CapturedRequest): Promise<string> {
+  /**
+   * Commits the event; resolves with its id once it is durable, or, for a duplicate within its
+   * entrypoint's window, with the first event's id (nothing is stored or delivered).
+   */
+  async ingest(route: Route, request: CapturedRequest): Promise<IngestResult> {
     const event: EventSnapshot = {
       id: randomUUID(),
       webhookId: route.webhookId,
@@ -111,9 +174,21 @@ export class IngestService implements BeforeApplicationShutdown {
         `Event ${event.id} on entrypoint ${route.entrypointId} was sent by this webhooker itself: stored, not delivered again`,
       );
     }
-    await this.commit(route.entrypointId, event, request.body, looped ? [] : route.targets);
+    const key = route.dedup && dedupKey(route.dedup, request.headers, request.body);
+    const dedup = key ? { key, windowSeconds: route.dedup!.windowSeconds } : null;
+    const firstEventId = await this.commit(
+      route.entrypointId,
+      event,
+      request.body,
+      looped ? [] : route.targets,
+      dedup,
+    );
+    if (firstEventId) {
+      this.metrics.duplicatesReceived.inc();
+      return { eventId: firstEventId, duplicate: true };
+    }
     this.metrics.eventsReceived.inc();
-    return event.id;
+    return { eventId: event.id, duplicate: false };
   }
 
   /**
@@ -134,37 +209,42 @@ export class IngestService implements BeforeApplicationShutdown {
       receivedAt: new Date(),
       body: body.length <= INLINE_BODY_LIMIT ? body : null,
     };
-    await this.commit(null, event, body, targets);
+    await this.commit(null, event, body, targets, null);
     return event.id;
   }
 
   /**
    * Writes the event and one delivery per target (group commit; a paused target's waits as
-   * `paused`), then gives the deliveries to the engine.
+   * `paused`), then gives the deliveries to the engine. A duplicate is not written: resolves with
+   * the id of the event its key stands for instead.
    */
   private async commit(
     entrypointId: string | null,
     event: EventSnapshot,
     body: Buffer,
     targets: TargetSnapshot[],
-  ): Promise<void> {
+    dedup: DedupClaim | null,
+  ): Promise<string | null> {
     const deliveries = targets.map((target) => ({
       id: randomUUID(),
       targetId: target.id,
       status: target.active ? ('pending' as const) : ('paused' as const),
     }));
+    const pending: PendingEvent = { entrypointId, event, body, deliveries, dedup };
     try {
-      await this.batcher.submit({ entrypointId, event, body, deliveries });
+      await this.batcher.submit(pending);
     } catch (error) {
       if (isRowError(error)) throw new EventRefusedError(event.id, entrypointId, error as Error);
       throw error;
     }
+    if (pending.firstEventId) return pending.firstEventId;
     const tasks: DeliveryTask[] = deliveries.flatMap((delivery, index) =>
       delivery.status === 'paused'
         ? []
         : [{ deliveryId: delivery.id, target: targets[index]!, event, attemptCount: 0, replayBase: 0 }],
     );
     if (this.leaseHolder && tasks.length > 0) this.emitter.emit(DELIVERY_TASKS_EVENT, tasks);
+    return null;
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -184,7 +264,7 @@ export class IngestService implements BeforeApplicationShutdown {
     const deliveries = pending.flatMap((p) =>
       p.deliveries.map((d) => ({ ...d, eventId: p.event.id, webhookId: p.event.webhookId })),
     );
-    await pgPool(this.dataSource).query({
+    const { rows: duplicates } = await pgPool(this.dataSource).query<{ id: string; first_event_id: string }>({
       name: 'webhooker-ingest',
       text: INSERT_EVENTS,
       values: [
@@ -208,7 +288,12 @@ export class IngestService implements BeforeApplicationShutdown {
         bodyStarts,
         pending.map((p) => p.body.length),
         deliveries.map((d) => d.status),
+        pending.map((p) => p.dedup?.key ?? null),
+        pending.map((p) => p.dedup?.windowSeconds ?? null),
       ],
     });
+    if (duplicates.length === 0) return;
+    const firstEventIds = new Map(duplicates.map((row) => [row.id, row.first_event_id]));
+    for (const p of pending) p.firstEventId = firstEventIds.get(p.event.id);
   }
 }

@@ -6,6 +6,7 @@ import type { TargetSnapshot } from '../delivery/delivery-task';
 import { EntrypointsService } from '../entrypoints/entrypoints.service';
 import { TargetHealthService } from '../targets/target-health.service';
 import { compileVerifier, Verifier } from '../entrypoints/verification';
+import { DedupRule, dedupRule } from './dedup-key';
 
 /** Where an entrypoint leads: `gone` for a deleted entrypoint or webhook (410), `inactive` (410). */
 export interface Route {
@@ -15,6 +16,8 @@ export interface Route {
   targets: TargetSnapshot[];
   /** The entrypoint's inbound verification, compiled; null when senders are not verified. */
   verifier: Verifier | null;
+  /** How duplicates are recognised; null: deduplication is off. */
+  dedup: DedupRule | null;
 }
 
 /** Routes held at most; the oldest are dropped first. */
@@ -152,6 +155,7 @@ export class RouteCache {
       state,
       targets: state === 'active' ? await this.targets.liveSnapshots(entrypoint.webhookId) : [],
       verifier: state === 'active' ? compileVerifier(entrypoint.verification) : null,
+      dedup: dedupRule(entrypoint.dedup),
     };
   }
 }

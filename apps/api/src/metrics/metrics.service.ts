@@ -23,6 +23,11 @@ export class MetricsService {
     labelNames: ['reason'],
     registers: [this.registry],
   });
+  readonly duplicatesReceived = new Counter({
+    name: 'webhooker_duplicates_received_total',
+    help: 'Requests answered as duplicates of an earlier event (entrypoint deduplication): not stored',
+    registers: [this.registry],
+  });
   readonly attempts = new Counter({
     name: 'webhooker_delivery_attempts_total',
     help: 'Delivery attempts by target type and outcome (delivered, retrying, failed)',

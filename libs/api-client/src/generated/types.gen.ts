@@ -201,6 +201,7 @@ export type CreateApiKeyDto = {
 
 export type CreateEntrypointDto = {
     active?: boolean;
+    dedup?: DedupSettingsDto;
     /**
      * What sends to this entrypoint.
      */
@@ -334,6 +335,37 @@ export type CreatedTargetDto = {
     webhookId: string;
 };
 
+export type DedupDto = {
+    /**
+     * The header whose value is the key (lower-case), or null when the key comes from `jsonPath`.
+     */
+    header: string | null;
+    /**
+     * The JSON path into the body whose value is the key, or null when it comes from `header`.
+     */
+    jsonPath: string | null;
+    /**
+     * How long a key is remembered after its first event, in seconds.
+     */
+    windowSeconds: number;
+};
+
+export type DedupSettingsDto = {
+    /**
+     * A request header whose value is the key, e.g. `X-GitHub-Delivery`, `webhook-id`, `Idempotency-Key`.
+     */
+    header?: string;
+    /**
+     * A JSON path into the body whose value (a string or a number) is the key: `$` then `.name`
+     * and `[index]` steps, e.g. `$.id` (Stripe's event id) or `$.events[0].id`.
+     */
+    jsonPath?: string;
+    /**
+     * How long a key is remembered after its first event, 60 s – 30 days (default 24 h).
+     */
+    windowSeconds?: number;
+};
+
 export type DeliveryAttemptDto = {
     /**
      * 1 for the first try.
@@ -422,7 +454,12 @@ export type EntrypointDto = {
      */
     active: boolean;
     createdAt: string;
+    dedup: DedupDto;
     description: string;
+    /**
+     * Duplicates answered with the first event's id instead of becoming events.
+     */
+    duplicateCount: number;
     id: string;
     /**
      * Requests refused by verification so far (counted about once a second).
@@ -861,6 +898,7 @@ export type UpdateAlertSubscriptionDto = {
 
 export type UpdateEntrypointDto = {
     active?: boolean;
+    dedup?: DedupSettingsDto;
     /**
      * What sends to this entrypoint.
      */
@@ -1060,6 +1098,7 @@ export type AddVerificationSecretDtoWritable = {
 
 export type CreateEntrypointDtoWritable = {
     active?: boolean;
+    dedup?: DedupSettingsDto;
     /**
      * What sends to this entrypoint.
      */
@@ -1069,6 +1108,7 @@ export type CreateEntrypointDtoWritable = {
 
 export type UpdateEntrypointDtoWritable = {
     active?: boolean;
+    dedup?: DedupSettingsDto;
     /**
      * What sends to this entrypoint.
      */

@@ -7,6 +7,7 @@ import { RateLimits1764150000000 } from './1764150000000-rate-limits';
 import { BulkOperations1764200000000 } from './1764200000000-bulk-operations';
 import { Alerts1764300000000 } from './1764300000000-alerts';
 import { InboundVerification1764400000000 } from './1764400000000-inbound-verification';
+import { InboundDedup1764500000000 } from './1764500000000-inbound-dedup';
 
 /** Every migration in order; new ones are appended here. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   BulkOperations1764200000000,
   Alerts1764300000000,
   InboundVerification1764400000000,
+  InboundDedup1764500000000,
 ];
