@@ -97,7 +97,7 @@ describe('a row PostgreSQL refuses fails alone (real PostgreSQL, real HTTP)', ()
         );
         return rows[0].n === 8;
       },
-      20_000,
+      45_000,
       'every delivery to fail after its retries',
     );
     const { rows } = await db.query(
@@ -117,5 +117,5 @@ describe('a row PostgreSQL refuses fails alone (real PostgreSQL, real HTTP)', ()
       expect(row).toMatchObject({ attempt_count: 3, attempts: 3, answers: ['busy'] });
     }
     expect(sink.requests.length - before).toBe(24);
-  });
+  }, 60_000);
 });
