@@ -85,7 +85,6 @@ describe('a row PostgreSQL refuses fails alone (real PostgreSQL, real HTTP)', ()
       body: JSON.parse(request.body.toString()).n === 3 ? 'poison' : 'busy',
     });
     const path = await webhookTo(sink.url);
-    const before = sink.requests.length;
     const eventIds: string[] = [];
     for (let n = 0; n < 8; n++)
       eventIds.push((await testApp.request().post(path).send({ n }).expect(200)).body.eventId);
@@ -116,6 +115,7 @@ describe('a row PostgreSQL refuses fails alone (real PostgreSQL, real HTTP)', ()
     for (const row of rows.filter((r) => r.event_id !== eventIds[3])) {
       expect(row).toMatchObject({ attempt_count: 3, attempts: 3, answers: ['busy'] });
     }
-    expect(sink.requests.length - before).toBe(24);
+    const sent = sink.requests.filter((r) => eventIds.includes(r.headers['webhook-id'] as string));
+    expect(sent).toHaveLength(24);
   }, 60_000);
 });
