@@ -63,7 +63,7 @@ export function EntrypointsCard({ webhook }: { webhook: WebhookDetailDto }) {
           <CodeBlock label="Send a test event" code={curlExample(firstActive)} />
           {firstActive.verification.method === 'hmac' && (
             <p className="text-xs text-slate-500">
-              Replace &lt;signature&gt; with what the sender computes:{' '}
+              Refused until &lt;signature&gt; is what the sender computes.{' '}
               {describeScheme(firstActive.verification)}
             </p>
           )}

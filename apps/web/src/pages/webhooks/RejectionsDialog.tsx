@@ -61,7 +61,7 @@ export function RejectionsDialog({
                   from <span className="font-mono">{rejection.sourceIp ?? 'an unknown address'}</span>
                 </span>
               </p>
-              <p className="text-slate-700">{sentence(rejection.detail)}</p>
+              <p className="text-slate-700">{rejection.detail}</p>
               <details className="text-xs">
                 <summary className="cursor-pointer py-1 font-medium text-slate-600 select-none hover:text-slate-900">
                   Headers ({Object.keys(rejection.headers).length})
@@ -86,9 +86,4 @@ export function RejectionsDialog({
       </DialogActions>
     </Dialog>
   );
-}
-
-/** The API's detail ("no x-hub-signature-256 header") as a sentence. */
-function sentence(detail: string): string {
-  return `${detail.charAt(0).toUpperCase()}${detail.slice(1)}.`;
 }

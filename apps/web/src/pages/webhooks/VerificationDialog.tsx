@@ -25,10 +25,22 @@ type CustomMethod = 'token' | 'basic' | 'hmac';
 /** What the form verifies with: a provider's preset, or a method set up by hand. */
 type Choice = `preset:${VerificationPreset}` | `method:${CustomMethod}` | '';
 
-const METHODS: { method: CustomMethod; label: string }[] = [
-  { method: 'token', label: 'Token in a header or ?token=' },
-  { method: 'basic', label: 'Basic auth (username and password)' },
-  { method: 'hmac', label: 'HMAC signature (set up by hand)' },
+const METHODS: { method: CustomMethod; label: string; hint: string }[] = [
+  {
+    method: 'token',
+    label: 'Token in a header or ?token=',
+    hint: 'For senders that send the same secret with every request.',
+  },
+  {
+    method: 'basic',
+    label: 'Basic auth (username and password)',
+    hint: 'For senders that log in with HTTP Basic authentication.',
+  },
+  {
+    method: 'hmac',
+    label: 'HMAC signature (set up by hand)',
+    hint: 'For senders that sign each request with a shared secret: set it up the way they compute it.',
+  },
 ];
 const ALGORITHMS: HmacAlgorithm[] = ['sha256', 'sha512', 'sha1'];
 const ENCODINGS: SignatureEncoding[] = ['hex', 'base64'];
@@ -192,7 +204,7 @@ function VerificationForm({ entrypoint, rotated, onRotate, onTurnOff, onClose }:
       {method === 'token' && !preset && (
         <TextField
           label="Header"
-          hint={`Senders put the token in this header, or in the URL as ?${TOKEN_QUERY_PARAMETER}=….`}
+          hint={`Senders put the token in this header, or in the URL as ?${TOKEN_QUERY_PARAMETER}=<token>.`}
           placeholder={DEFAULT_TOKEN_HEADER}
           maxLength={100}
           value={values.tokenHeader}
@@ -263,15 +275,11 @@ function VerificationForm({ entrypoint, rotated, onRotate, onTurnOff, onClose }:
           hint={
             preset
               ? describeScheme(preset)
-              : method === 'token'
-                ? describeScheme({ method: 'token', header: values.tokenHeader || null })
-                : method === 'basic'
-                  ? describeScheme({ method: 'basic' })
-                  : method === 'hmac'
-                    ? 'Set up the signature the way the sender computes it.'
-                    : presets.isError
-                      ? `The providers' presets cannot be loaded: ${errorMessage(presets.error)}`
-                      : 'Choose the sender, or how it proves who it is.'
+              : method
+                ? METHODS.find((option) => option.method === method)?.hint
+                : presets.isError
+                  ? `The providers' presets cannot be loaded: ${errorMessage(presets.error)}`
+                  : 'Choose the sender, or how it proves who it is.'
           }
         >
           <option value="" disabled>
@@ -381,7 +389,6 @@ function HmacFields({ values, set, error }: HmacFieldsProps) {
         hint="{body} is the raw body; {timestamp} and {id} come from the headers below."
         required
         maxLength={200}
-        className="font-mono"
         value={values.signedContent}
         onChange={set('signedContent')}
         error={error('signedContent', 'The signed content')}
@@ -394,20 +401,21 @@ function HmacFields({ values, set, error }: HmacFieldsProps) {
         onChange={set('timestampHeader')}
         error={error('timestampHeader', 'The timestamp header')}
       />
-      <TextField
-        label="Tolerance (seconds)"
-        hint="How far the timestamp may be from now, 1–86 400."
-        type="number"
-        inputMode="numeric"
-        min={1}
-        max={86_400}
-        step={1}
-        placeholder={String(DEFAULT_TOLERANCE_SECONDS)}
-        disabled={!timestamped}
-        value={values.toleranceSeconds}
-        onChange={set('toleranceSeconds')}
-        error={error('toleranceSeconds', 'The tolerance')}
-      />
+      {timestamped && (
+        <TextField
+          label="Tolerance (seconds)"
+          hint="How far the timestamp may be from now, 1–86 400."
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={86_400}
+          step={1}
+          placeholder={String(DEFAULT_TOLERANCE_SECONDS)}
+          value={values.toleranceSeconds}
+          onChange={set('toleranceSeconds')}
+          error={error('toleranceSeconds', 'The tolerance')}
+        />
+      )}
       <TextField
         label="ID header"
         hint="Optional: the message id, for {id}."
@@ -503,7 +511,7 @@ function RotateSecretDialog({
         <ol className="list-decimal space-y-1 pl-5 text-sm text-slate-600">
           <li>Save the new secret here: it verifies from now on.</li>
           <li>
-            The current one{current && <span className="font-mono text-slate-900"> {current.hint}</span>}{' '}
+            The current secret {current && <span className="font-mono text-slate-900">{current.hint}</span>}{' '}
             keeps verifying for the grace period:{' '}
             <strong className="font-medium text-slate-900">both work</strong> meanwhile.
           </li>

@@ -36,7 +36,7 @@ export const DEFAULT_TOKEN_HEADER = 'x-webhook-token';
 export function describeScheme(scheme: Scheme): string {
   if (scheme.method === 'none') return 'Anyone who knows the URL can send events.';
   if (scheme.method === 'token') {
-    return `A shared token in the ${scheme.header ?? DEFAULT_TOKEN_HEADER} header, or in the URL as ?${TOKEN_QUERY_PARAMETER}=….`;
+    return `A shared token in the ${scheme.header ?? DEFAULT_TOKEN_HEADER} header, or in the URL as ?${TOKEN_QUERY_PARAMETER}=<token>.`;
   }
   if (scheme.method === 'basic') return 'HTTP Basic authentication: a username and the secret as password.';
   const content =
