@@ -36,7 +36,9 @@ export function fieldError(error: unknown, field: string, label?: string): strin
   if (!message || !label || !message.startsWith(`${field} `)) return message;
   return `${label}${message.slice(field.length)}`
     .replace('must be a number conforming to the specified constraints', 'must be a number')
-    .replace('must be an integer number', 'must be a whole number');
+    .replace('must be an integer number', 'must be a whole number')
+    .replace(/must be longer than or equal to (\d+) characters/, 'must be at least $1 characters long')
+    .replace(/must be shorter than or equal to (\d+) characters/, 'must be at most $1 characters long');
 }
 
 /** The error to show above a form: field errors are shown next to their inputs instead. */

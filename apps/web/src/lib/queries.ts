@@ -11,6 +11,7 @@ import {
   listTargetDeliveriesQueryKey,
   listTargetsOptions,
   listTargetsQueryKey,
+  listVerificationPresetsOptions,
   listWebhooksQueryKey,
 } from '@webhooker/api-client';
 import type { QueryClient } from '@tanstack/react-query';
@@ -44,6 +45,11 @@ export function targetsOptions(webhookId: string) {
   return listTargetsOptions({ path: { webhookId }, query: { limit: 200 } });
 }
 
+/** The providers' verification schemes: built into the server, they do not change while it runs. */
+export function verificationPresetsOptions() {
+  return { ...listVerificationPresetsOptions(), staleTime: Infinity };
+}
+
 /*
  * The generated query keys are one object each; TanStack matches a filter key partially, so
  * `listEventsQueryKey({ path: { webhookId } })` covers every filter and page of that event log,
@@ -58,7 +64,7 @@ export function invalidateWebhook(queryClient: QueryClient, webhookId: string) {
   ]);
 }
 
-/** After an entrypoint was added, changed or deleted. */
+/** After an entrypoint was added, changed (its verification or secrets too) or deleted. */
 export function invalidateEntrypoints(queryClient: QueryClient, webhookId: string) {
   return Promise.all([
     queryClient.invalidateQueries({ queryKey: listEntrypointsQueryKey({ path: { webhookId } }) }),

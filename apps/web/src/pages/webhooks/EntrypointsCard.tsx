@@ -5,7 +5,7 @@ import {
   type EntrypointDto,
   type WebhookDetailDto,
 } from '@webhooker/api-client';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
@@ -18,19 +18,23 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { TextField } from '../../components/Field';
 import { RelativeTime } from '../../components/RelativeTime';
 import { Switch } from '../../components/Switch';
+import { plural } from '../../lib/format';
 import { errorMessage, fieldError, formError } from '../../lib/problem';
-import { invalidateEntrypoints } from '../../lib/queries';
+import { invalidateEntrypoints, verificationPresetsOptions } from '../../lib/queries';
+import { RejectionsDialog } from './RejectionsDialog';
+import { curlExample, describeScheme, verificationLabel } from './verification';
+import { VerificationDialog } from './VerificationDialog';
 
-/** The curl command that sends a test event to an entrypoint. */
-export function curlExample(url: string): string {
-  return `curl -X POST ${url} -H 'content-type: application/json' -d '{"hello":"world"}'`;
-}
+/** A dialog about one entrypoint, by id: it shows the entrypoint as the webhook's latest data has it. */
+type OpenDialog = { kind: 'verification' | 'rejections'; id: string };
 
-/** The webhook's entrypoint URLs, to give to senders, with a curl example. */
+/** The webhook's entrypoint URLs, to give to senders, with how each verifies them and a curl example. */
 export function EntrypointsCard({ webhook }: { webhook: WebhookDetailDto }) {
   const [adding, setAdding] = useState(false);
   const [deleting, setDeleting] = useState<EntrypointDto>();
+  const [dialog, setDialog] = useState<OpenDialog>();
   const firstActive = webhook.entrypoints.find((entrypoint) => entrypoint.active);
+  const open = webhook.entrypoints.find((entrypoint) => entrypoint.id === dialog?.id);
 
   return (
     <Card
@@ -49,32 +53,57 @@ export function EntrypointsCard({ webhook }: { webhook: WebhookDetailDto }) {
           <EntrypointItem
             key={entrypoint.id}
             entrypoint={entrypoint}
+            onOpen={(kind) => setDialog({ kind, id: entrypoint.id })}
             onDelete={() => setDeleting(entrypoint)}
           />
         ))}
       </ul>
       {firstActive && (
-        <div className="border-t border-slate-100 bg-slate-50/60 px-4 py-5 sm:px-6">
-          <CodeBlock label="Send a test event" code={curlExample(firstActive.url)} />
+        <div className="space-y-2 border-t border-slate-100 bg-slate-50/60 px-4 py-5 sm:px-6">
+          <CodeBlock label="Send a test event" code={curlExample(firstActive)} />
+          {firstActive.verification.method === 'hmac' && (
+            <p className="text-xs text-slate-500">
+              Refused until &lt;signature&gt; is what the sender computes.{' '}
+              {describeScheme(firstActive.verification)}
+            </p>
+          )}
         </div>
       )}
       {adding && <AddEntrypointDialog webhookId={webhook.id} onClose={() => setAdding(false)} />}
       {deleting && <DeleteEntrypointDialog entrypoint={deleting} onClose={() => setDeleting(undefined)} />}
+      {open && dialog?.kind === 'verification' && (
+        <VerificationDialog entrypoint={open} onClose={() => setDialog(undefined)} />
+      )}
+      {open && dialog?.kind === 'rejections' && (
+        <RejectionsDialog entrypoint={open} onClose={() => setDialog(undefined)} />
+      )}
     </Card>
   );
 }
 
-function EntrypointItem({ entrypoint, onDelete }: { entrypoint: EntrypointDto; onDelete: () => void }) {
+interface EntrypointItemProps {
+  entrypoint: EntrypointDto;
+  onOpen: (kind: OpenDialog['kind']) => void;
+  onDelete: () => void;
+}
+
+function EntrypointItem({ entrypoint, onOpen, onDelete }: EntrypointItemProps) {
   const queryClient = useQueryClient();
   const toggle = useMutation({
     ...updateEntrypointMutation(),
     onSuccess: () => invalidateEntrypoints(queryClient, entrypoint.webhookId),
   });
-  const { active } = entrypoint;
+  const presets = useQuery(verificationPresetsOptions());
+  const { active, verification, rejectedCount } = entrypoint;
   const name = entrypoint.description || entrypoint.url;
+  const verified = verification.method !== 'none';
+  const [current, previous] = verification.secrets;
 
   return (
-    <li className="flex flex-wrap items-center gap-x-6 gap-y-3 px-4 py-4 sm:px-6">
+    <li
+      className="flex flex-wrap items-center gap-x-6 gap-y-3 px-4 py-4 sm:px-6"
+      aria-label={`Entrypoint ${name}`}
+    >
       <div className="min-w-0 flex-1 max-sm:basis-full">
         <div className="flex items-center gap-2">
           <code
@@ -95,15 +124,50 @@ function EntrypointItem({ entrypoint, onDelete }: { entrypoint: EntrypointDto; o
             added <RelativeTime value={entrypoint.createdAt} />
           </span>
         </p>
+        <p className="mt-2 flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-slate-500">
+          <Badge tone={verified ? 'primary' : 'amber'} title={describeScheme(verification)}>
+            {verificationLabel(verification, presets.data)}
+          </Badge>
+          {verified ? (
+            <span>
+              secret <span className="font-mono text-slate-700">{current?.hint}</span>
+              {previous?.expiresAt && (
+                <>
+                  {' '}
+                  (and <span className="font-mono text-slate-700">{previous.hint}</span> until{' '}
+                  <RelativeTime value={previous.expiresAt} />)
+                </>
+              )}
+            </span>
+          ) : (
+            <span>Anyone with the URL can send events: set a verification to refuse forgeries.</span>
+          )}
+          {(verified || rejectedCount > 0) && (
+            <>
+              <span aria-hidden="true">·</span>
+              <span className={rejectedCount > 0 ? 'font-medium text-slate-700' : ''}>
+                {plural(rejectedCount, 'rejected request')}
+              </span>
+            </>
+          )}
+        </p>
         {toggle.isError && <p className="mt-2 text-xs text-red-600">{errorMessage(toggle.error)}</p>}
       </div>
-      <div className="flex items-center gap-3">
-        <Switch
-          checked={active}
-          label={`Receive on ${name}`}
-          disabled={toggle.isPending}
-          onChange={(checked) => toggle.mutate({ path: { id: entrypoint.id }, body: { active: checked } })}
-        />
+      <div className="flex flex-wrap items-center gap-1 max-sm:-mx-3">
+        <Button size="sm" variant="ghost" onClick={() => onOpen('verification')}>
+          Verification
+        </Button>
+        <Button size="sm" variant="ghost" onClick={() => onOpen('rejections')}>
+          Recent rejections
+        </Button>
+        <span className="mx-2 inline-flex">
+          <Switch
+            checked={active}
+            label={`Receive on ${name}`}
+            disabled={toggle.isPending}
+            onChange={(checked) => toggle.mutate({ path: { id: entrypoint.id }, body: { active: checked } })}
+          />
+        </span>
         <Button size="sm" variant="ghost-danger" aria-label={`Delete entrypoint ${name}`} onClick={onDelete}>
           Delete
         </Button>
