@@ -21,12 +21,13 @@ import { Switch } from '../../components/Switch';
 import { plural } from '../../lib/format';
 import { errorMessage, fieldError, formError } from '../../lib/problem';
 import { invalidateEntrypoints, verificationPresetsOptions } from '../../lib/queries';
+import { DedupDialog, describeDedup } from './DedupDialog';
 import { RejectionsDialog } from './RejectionsDialog';
 import { curlExample, describeScheme, verificationLabel } from './verification';
 import { VerificationDialog } from './VerificationDialog';
 
 /** A dialog about one entrypoint, by id: it shows the entrypoint as the webhook's latest data has it. */
-type OpenDialog = { kind: 'verification' | 'rejections'; id: string };
+type OpenDialog = { kind: 'verification' | 'rejections' | 'dedup'; id: string };
 
 /** The webhook's entrypoint URLs, to give to senders, with how each verifies them and a curl example. */
 export function EntrypointsCard({ webhook }: { webhook: WebhookDetailDto }) {
@@ -77,6 +78,9 @@ export function EntrypointsCard({ webhook }: { webhook: WebhookDetailDto }) {
       {open && dialog?.kind === 'rejections' && (
         <RejectionsDialog entrypoint={open} onClose={() => setDialog(undefined)} />
       )}
+      {open && dialog?.kind === 'dedup' && (
+        <DedupDialog entrypoint={open} onClose={() => setDialog(undefined)} />
+      )}
     </Card>
   );
 }
@@ -94,7 +98,7 @@ function EntrypointItem({ entrypoint, onOpen, onDelete }: EntrypointItemProps) {
     onSuccess: () => invalidateEntrypoints(queryClient, entrypoint.webhookId),
   });
   const presets = useQuery(verificationPresetsOptions());
-  const { active, verification, rejectedCount } = entrypoint;
+  const { active, verification, rejectedCount, dedup, duplicateCount } = entrypoint;
   const name = entrypoint.description || entrypoint.url;
   const verified = verification.method !== 'none';
   const [current, previous] = verification.secrets;
@@ -151,6 +155,24 @@ function EntrypointItem({ entrypoint, onOpen, onDelete }: EntrypointItemProps) {
             </>
           )}
         </p>
+        <p className="mt-2 flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-slate-500">
+          {dedup ? (
+            <>
+              <Badge tone="primary">Duplicates dropped</Badge>
+              <span>{describeDedup(dedup)}</span>
+            </>
+          ) : (
+            <span>Duplicates are delivered like any event.</span>
+          )}
+          {(dedup || duplicateCount > 0) && (
+            <>
+              <span aria-hidden="true">·</span>
+              <span className={duplicateCount > 0 ? 'font-medium text-slate-700' : ''}>
+                {plural(duplicateCount, 'duplicate')}
+              </span>
+            </>
+          )}
+        </p>
         {toggle.isError && <p className="mt-2 text-xs text-red-600">{errorMessage(toggle.error)}</p>}
       </div>
       <div className="flex flex-wrap items-center gap-1 max-sm:-mx-3">
@@ -159,6 +181,9 @@ function EntrypointItem({ entrypoint, onOpen, onDelete }: EntrypointItemProps) {
         </Button>
         <Button size="sm" variant="ghost" onClick={() => onOpen('rejections')}>
           Recent rejections
+        </Button>
+        <Button size="sm" variant="ghost" onClick={() => onOpen('dedup')}>
+          Duplicates
         </Button>
         <span className="mx-2 inline-flex">
           <Switch
