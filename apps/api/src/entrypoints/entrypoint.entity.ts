@@ -58,4 +58,8 @@ export class Entrypoint {
     transformer: { to: (value: number) => value, from: (value: string) => Number(value) },
   })
   duplicateCount: number;
+
+  /** Stable key for configuration as code (unique per webhook); null until given. */
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  key: string | null;
 }

@@ -110,4 +110,8 @@ export class Target {
 
   @DeleteDateColumn({ type: 'timestamptz' })
   deletedAt: Date | null;
+
+  /** Stable key for configuration as code (unique per webhook); null until given. */
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  key: string | null;
 }

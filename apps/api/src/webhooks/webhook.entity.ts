@@ -54,4 +54,8 @@ export class Webhook {
 
   @DeleteDateColumn({ type: 'timestamptz' })
   deletedAt: Date | null;
+
+  /** Stable key for configuration as code (unique per owner); null until given. */
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  key: string | null;
 }
