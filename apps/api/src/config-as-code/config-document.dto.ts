@@ -148,15 +148,20 @@ export const CHANGE_KINDS = ['webhook', 'entrypoint', 'target'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
 /** One field of a change: its value before and after (null when it does not exist on that side). */
+/** A field's value: a string, number, boolean, object or null. */
+const ANY_VALUE = {
+  oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'object', nullable: true }],
+};
+
 export class ConfigFieldChangeDto {
   /** The field, dotted for `http` settings (`http.url`). */
   @ApiProperty({ example: 'http.url' })
   field: string;
 
-  @ApiProperty({ nullable: true, description: 'Any JSON value', example: 'https://old.example.com/hooks' })
+  @ApiProperty({ ...ANY_VALUE, example: 'https://old.example.com/hooks' })
   before: unknown;
 
-  @ApiProperty({ nullable: true, description: 'Any JSON value', example: 'https://new.example.com/hooks' })
+  @ApiProperty({ ...ANY_VALUE, example: 'https://new.example.com/hooks' })
   after: unknown;
 }
 
