@@ -75,4 +75,6 @@ for (const change of json.changes) {
   console.error(`${change.action}: ${change.kind} ${address}`);
 }
 if (json.changes.length === 0) console.error('nothing to change');
-console.log(json.entrypoints.find((entrypoint) => entrypoint.webhook === 'orders' && entrypoint.key === 'default').url);
+console.log(
+  json.entrypoints.find((entrypoint) => entrypoint.webhook === 'orders' && entrypoint.key === 'default').url,
+);

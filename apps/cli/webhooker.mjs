@@ -51,14 +51,18 @@ function resolvePlaceholders(value, path) {
   if (typeof value === 'string') {
     return value.replace(/\$\{([^}]*)\}/g, (_match, name) => {
       const resolved = process.env[name];
-      if (resolved === undefined) throw new CliError(`${name} is not set (used at ${path || 'the document'})`);
+      if (resolved === undefined)
+        throw new CliError(`${name} is not set (used at ${path || 'the document'})`);
       return resolved;
     });
   }
   if (Array.isArray(value)) return value.map((item, index) => resolvePlaceholders(item, `${path}[${index}]`));
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, resolvePlaceholders(item, path ? `${path}.${key}` : key)]),
+      Object.entries(value).map(([key, item]) => [
+        key,
+        resolvePlaceholders(item, path ? `${path}.${key}` : key),
+      ]),
     );
   }
   return value;

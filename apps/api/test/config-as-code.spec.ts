@@ -63,7 +63,9 @@ describe('configuration as code: plan, apply, export (real HTTP, real PostgreSQL
   it('plans without changing anything, applies once, and a second apply changes nothing', async () => {
     const user = await freshUser();
     const plan = await user.apiKey.post('/api/v1/config/plan', ordersDocument()).expect(200);
-    expect(plan.body.changes.map((c: { action: string; kind: string; key: string }) => [c.action, c.kind, c.key])).toEqual([
+    expect(
+      plan.body.changes.map((c: { action: string; kind: string; key: string }) => [c.action, c.kind, c.key]),
+    ).toEqual([
       ['create', 'webhook', 'orders'],
       ['create', 'entrypoint', 'shop'],
       ['create', 'target', 'billing'],
@@ -72,14 +74,29 @@ describe('configuration as code: plan, apply, export (real HTTP, real PostgreSQL
     expect((await user.apiKey.get('/api/v1/webhooks').expect(200)).body.items).toEqual([]);
 
     const applied = await user.apiKey.post('/api/v1/config/apply', ordersDocument()).expect(200);
-    expect(applied.body.changes).toEqual(plan.body.changes.map((change: object, index: number) => (index === 2 ? { ...change, signingSecret: expect.stringMatching(/^whsec_/) } : change)));
+    expect(applied.body.changes).toEqual(
+      plan.body.changes.map((change: object, index: number) =>
+        index === 2 ? { ...change, signingSecret: expect.stringMatching(/^whsec_/) } : change,
+      ),
+    );
     expect(applied.body.entrypoints).toEqual([
-      { webhook: 'orders', key: 'shop', url: expect.stringMatching(new RegExp(`^${PUBLIC_URL}/webhook/[0-9a-f-]{36}$`)) },
+      {
+        webhook: 'orders',
+        key: 'shop',
+        url: expect.stringMatching(new RegExp(`^${PUBLIC_URL}/webhook/[0-9a-f-]{36}$`)),
+      },
     ]);
     const webhooks = (await user.apiKey.get('/api/v1/webhooks').expect(200)).body.items;
-    expect(webhooks).toEqual([expect.objectContaining({ key: 'orders', name: 'Orders', entrypointCount: 1, targetCount: 2 })]);
-    const targets = (await user.apiKey.get(`/api/v1/webhooks/${webhooks[0].id}/targets`).expect(200)).body.items;
-    expect(targets.map((t: { key: string; http: { headers: object } | null }) => [t.key, t.http?.headers ?? null]).sort()).toEqual([
+    expect(webhooks).toEqual([
+      expect.objectContaining({ key: 'orders', name: 'Orders', entrypointCount: 1, targetCount: 2 }),
+    ]);
+    const targets = (await user.apiKey.get(`/api/v1/webhooks/${webhooks[0].id}/targets`).expect(200)).body
+      .items;
+    expect(
+      targets
+        .map((t: { key: string; http: { headers: object } | null }) => [t.key, t.http?.headers ?? null])
+        .sort(),
+    ).toEqual([
       ['audit', null],
       ['billing', { 'x-token': 't0k3n' }],
     ]);
@@ -87,7 +104,9 @@ describe('configuration as code: plan, apply, export (real HTTP, real PostgreSQL
     const again = await user.apiKey.post('/api/v1/config/apply', ordersDocument()).expect(200);
     expect(again.body.changes).toEqual([]);
     expect(again.body.entrypoints).toEqual(applied.body.entrypoints);
-    expect((await user.apiKey.post('/api/v1/config/plan', ordersDocument()).expect(200)).body.changes).toEqual([]);
+    expect(
+      (await user.apiKey.post('/api/v1/config/plan', ordersDocument()).expect(200)).body.changes,
+    ).toEqual([]);
   });
 
   it('plans an update field by field, and deletes only with prune', async () => {
@@ -104,7 +123,11 @@ describe('configuration as code: plan, apply, export (real HTTP, real PostgreSQL
         webhook: 'orders',
         key: 'billing',
         fields: [
-          { field: 'http.url', before: 'https://billing.example.com/hooks/orders', after: 'https://billing.example.com/v2/orders' },
+          {
+            field: 'http.url',
+            before: 'https://billing.example.com/hooks/orders',
+            after: 'https://billing.example.com/v2/orders',
+          },
         ],
       },
     ]);
@@ -118,21 +141,33 @@ describe('configuration as code: plan, apply, export (real HTTP, real PostgreSQL
     const [webhook] = (await user.apiKey.get('/api/v1/webhooks').expect(200)).body.items;
     expect(webhook.targetCount).toBe(2);
     const applied = await user.apiKey.post('/api/v1/config/apply?prune=true', { webhooks: [] }).expect(200);
-    expect(applied.body.changes.map((c: { action: string; kind: string; key: string }) => [c.action, c.kind, c.key])).toEqual([
-      ['delete', 'webhook', 'orders'],
-    ]);
+    expect(
+      applied.body.changes.map((c: { action: string; kind: string; key: string }) => [
+        c.action,
+        c.kind,
+        c.key,
+      ]),
+    ).toEqual([['delete', 'webhook', 'orders']]);
     expect((await user.apiKey.get('/api/v1/webhooks').expect(200)).body.items).toEqual([]);
   });
 
   it('exports what the dashboard made (keys from names), and a user without configuration applying it exports the same', async () => {
     const user = await freshUser();
-    const made = await user.apiKey.post('/api/v1/webhooks', { name: 'Stripe payments', retentionDays: 7 }).expect(201);
-    await user.apiKey.post(`/api/v1/webhooks/${made.body.id}/targets`, { name: 'Ledger', type: 'database' }).expect(201);
+    const made = await user.apiKey
+      .post('/api/v1/webhooks', { name: 'Stripe payments', retentionDays: 7 })
+      .expect(201);
+    await user.apiKey
+      .post(`/api/v1/webhooks/${made.body.id}/targets`, { name: 'Ledger', type: 'database' })
+      .expect(201);
     await user.apiKey.post('/api/v1/webhooks', { name: 'Stripe payments' }).expect(201);
     await user.apiKey.post('/api/v1/config/apply', ordersDocument()).expect(200);
 
     const exported = (await user.apiKey.get('/api/v1/config/export').expect(200)).body;
-    expect(exported.webhooks.map((w: { key: string }) => w.key)).toEqual(['orders', 'stripe-payments', 'stripe-payments-2']);
+    expect(exported.webhooks.map((w: { key: string }) => w.key)).toEqual([
+      'orders',
+      'stripe-payments',
+      'stripe-payments-2',
+    ]);
     expect(exported.webhooks[1]).toEqual({
       key: 'stripe-payments',
       name: 'Stripe payments',
@@ -155,7 +190,13 @@ describe('configuration as code: plan, apply, export (real HTTP, real PostgreSQL
     expect((await empty.apiKey.get('/api/v1/config/export').expect(200)).body).toEqual(exported);
 
     const adopted = await user.apiKey.post('/api/v1/config/apply', exported).expect(200);
-    expect(adopted.body.changes.map((c: { action: string; kind: string; fields: { field: string }[] }) => [c.action, c.kind, c.fields.map((f) => f.field)])).toEqual([
+    expect(
+      adopted.body.changes.map((c: { action: string; kind: string; fields: { field: string }[] }) => [
+        c.action,
+        c.kind,
+        c.fields.map((f) => f.field),
+      ]),
+    ).toEqual([
       ['update', 'webhook', ['key']],
       ['update', 'entrypoint', ['key']],
       ['update', 'target', ['key']],
@@ -170,16 +211,29 @@ describe('configuration as code: plan, apply, export (real HTTP, real PostgreSQL
     const first = await user.apiKey.post('/api/v1/webhooks', { name: 'First' }).expect(201);
     const second = await user.apiKey.post('/api/v1/webhooks', { name: 'Second', key: 'second' }).expect(201);
     expect(second.body.key).toBe('second');
-    const refused = await user.apiKey.patch(`/api/v1/webhooks/${first.body.id}`, { key: 'second' }).expect(400);
-    expect(refused.body.errors).toEqual([{ field: 'key', message: 'key "second" is already used by another webhook' }]);
-    const patched = await user.apiKey.patch(`/api/v1/webhooks/${first.body.id}`, { key: 'first-one' }).expect(200);
+    const refused = await user.apiKey
+      .patch(`/api/v1/webhooks/${first.body.id}`, { key: 'second' })
+      .expect(400);
+    expect(refused.body.errors).toEqual([
+      { field: 'key', message: 'key "second" is already used by another webhook' },
+    ]);
+    const patched = await user.apiKey
+      .patch(`/api/v1/webhooks/${first.body.id}`, { key: 'first-one' })
+      .expect(200);
     expect(patched.body.key).toBe('first-one');
     const entrypointId = first.body.entrypoints[0].id;
-    const entrypoint = await user.apiKey.patch(`/api/v1/entrypoints/${entrypointId}`, { key: 'main' }).expect(200);
+    const entrypoint = await user.apiKey
+      .patch(`/api/v1/entrypoints/${entrypointId}`, { key: 'main' })
+      .expect(200);
     expect(entrypoint.body.key).toBe('main');
     await user.apiKey.patch(`/api/v1/webhooks/${first.body.id}`, { key: 'no spaces' }).expect(400);
     const exported = (await user.apiKey.get('/api/v1/config/export').expect(200)).body;
-    expect(exported.webhooks.map((w: { key: string; entrypoints: { key: string }[] }) => [w.key, w.entrypoints[0]?.key])).toEqual([
+    expect(
+      exported.webhooks.map((w: { key: string; entrypoints: { key: string }[] }) => [
+        w.key,
+        w.entrypoints[0]?.key,
+      ]),
+    ).toEqual([
       ['first-one', 'main'],
       ['second', 'entrypoint'],
     ]);
@@ -190,31 +244,50 @@ describe('configuration as code: plan, apply, export (real HTTP, real PostgreSQL
     const document = {
       webhooks: [
         ordersDocument().webhooks[0],
-        { key: 'second', name: 'Second', targets: [{ key: 'local', name: 'Local', type: 'http', http: { url: 'http://127.0.0.1:9/hook' } }] },
+        {
+          key: 'second',
+          name: 'Second',
+          targets: [{ key: 'local', name: 'Local', type: 'http', http: { url: 'http://127.0.0.1:9/hook' } }],
+        },
       ],
     };
     const refused = await user.apiKey.post('/api/v1/config/apply', document).expect(400);
     expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(refused.body.errors).toEqual([
-      { field: 'webhooks[1].targets[0].http.url', message: expect.stringMatching(/^webhooks\[1\]\.targets\[0\]\.http\.url is not allowed: /) },
+      {
+        field: 'webhooks[1].targets[0].http.url',
+        message: expect.stringMatching(/^webhooks\[1\]\.targets\[0\]\.http\.url is not allowed: /),
+      },
     ]);
     expect((await user.apiKey.get('/api/v1/webhooks').expect(200)).body.items).toEqual([]);
 
     const shape = await user.apiKey
       .post('/api/v1/config/plan')
       .set('Content-Type', 'text/yaml')
-      .send('webhooks:\n  - key: a\n    name: A\n    retentionDays: "30"\n    targets:\n      - { key: t, name: T, type: log, colour: red }\n')
+      .send(
+        'webhooks:\n  - key: a\n    name: A\n    retentionDays: "30"\n    targets:\n      - { key: t, name: T, type: log, colour: red }\n',
+      )
       .expect(400);
     expect(shape.body.errors).toEqual([
       { field: 'webhooks[0].retentionDays', message: 'webhooks[0].retentionDays must be an integer number' },
-      { field: 'webhooks[0].targets[0].colour', message: 'webhooks[0].targets[0].colour: property colour should not exist' },
+      {
+        field: 'webhooks[0].targets[0].colour',
+        message: 'webhooks[0].targets[0].colour: property colour should not exist',
+      },
     ]);
     const placeholder = ordersDocument('${ORDERS_URL}');
     const unresolved = await user.apiKey.post('/api/v1/config/plan', placeholder).expect(400);
     expect(unresolved.body.errors[0].field).toBe('webhooks[0].targets[0].http.url');
-    const duplicate = { webhooks: [{ key: 'a', name: 'A' }, { key: 'a', name: 'B' }] };
+    const duplicate = {
+      webhooks: [
+        { key: 'a', name: 'A' },
+        { key: 'a', name: 'B' },
+      ],
+    };
     const twice = await user.apiKey.post('/api/v1/config/plan', duplicate).expect(400);
-    expect(twice.body.errors).toEqual([{ field: 'webhooks[1].key', message: 'webhooks[1].key "a" is used by another webhook' }]);
+    expect(twice.body.errors).toEqual([
+      { field: 'webhooks[1].key', message: 'webhooks[1].key "a" is used by another webhook' },
+    ]);
     const retyped = ordersDocument();
     await user.apiKey.post('/api/v1/config/apply', retyped).expect(200);
     retyped.webhooks[0]!.targets[1] = { key: 'audit', name: 'Audit', type: 'database' } as never;
@@ -231,7 +304,9 @@ describe('configuration as code: plan, apply, export (real HTTP, real PostgreSQL
     expect([a.status, b.status]).toEqual([200, 200]);
     expect([a.body.changes.length, b.body.changes.length].sort()).toEqual([0, 4]);
     const webhooks = (await user.apiKey.get('/api/v1/webhooks').expect(200)).body.items;
-    expect(webhooks).toEqual([expect.objectContaining({ key: 'orders', entrypointCount: 1, targetCount: 2 })]);
+    expect(webhooks).toEqual([
+      expect.objectContaining({ key: 'orders', entrypointCount: 1, targetCount: 2 }),
+    ]);
   });
 
   describe('the CLI (apps/cli/webhooker.mjs)', () => {
@@ -261,10 +336,16 @@ describe('configuration as code: plan, apply, export (real HTTP, real PostgreSQL
       const apply = await cli(['apply', '-f', EXAMPLE], env);
       expect(apply.code).toBe(0);
       expect(apply.stdout).toContain('\nApply complete: 4 created, 0 updated, 0 deleted.\n');
-      expect(apply.stdout).toMatch(new RegExp(`^entrypoint orders/shop: ${PUBLIC_URL}/webhook/[0-9a-f-]{36}$`, 'm'));
+      expect(apply.stdout).toMatch(
+        new RegExp(`^entrypoint orders/shop: ${PUBLIC_URL}/webhook/[0-9a-f-]{36}$`, 'm'),
+      );
 
       const again = await cli(['plan', '-f', EXAMPLE], env);
-      expect(again).toEqual({ code: 0, stdout: 'No changes: the configuration matches the document.\n', stderr: '' });
+      expect(again).toEqual({
+        code: 0,
+        stdout: 'No changes: the configuration matches the document.\n',
+        stderr: '',
+      });
       const json = await cli(['plan', '-f', EXAMPLE, '--json'], env);
       expect(json.code).toBe(0);
       expect(JSON.parse(json.stdout)).toEqual({ changes: [] });
@@ -272,13 +353,26 @@ describe('configuration as code: plan, apply, export (real HTTP, real PostgreSQL
       const changed = await cli(['plan', '-f', EXAMPLE, '--json'], { ...env, BILLING_TOKEN: 'rotated' });
       expect(changed.code).toBe(2);
       expect(JSON.parse(changed.stdout).changes).toEqual([
-        expect.objectContaining({ action: 'update', key: 'billing', fields: [{ field: 'http.headers', before: { authorization: 'Bearer b1ll1ng' }, after: { authorization: 'Bearer rotated' } }] }),
+        expect.objectContaining({
+          action: 'update',
+          key: 'billing',
+          fields: [
+            {
+              field: 'http.headers',
+              before: { authorization: 'Bearer b1ll1ng' },
+              after: { authorization: 'Bearer rotated' },
+            },
+          ],
+        }),
       ]);
 
       const exported = await cli(['export'], env);
       expect(exported.code).toBe(0);
       expect(parseYaml(exported.stdout).webhooks[0]).toEqual(
-        expect.objectContaining({ key: 'orders', targets: [expect.objectContaining({ key: 'audit' }), expect.objectContaining({ key: 'billing' })] }),
+        expect.objectContaining({
+          key: 'orders',
+          targets: [expect.objectContaining({ key: 'audit' }), expect.objectContaining({ key: 'billing' })],
+        }),
       );
     });
 
@@ -287,11 +381,14 @@ describe('configuration as code: plan, apply, export (real HTTP, real PostgreSQL
       expect(await cli(['plan', '-f', EXAMPLE], withoutToken)).toEqual({
         code: 1,
         stdout: '',
-        stderr: 'webhooker: BILLING_TOKEN is not set (used at webhooks[0].targets[0].http.headers.authorization)\n',
+        stderr:
+          'webhooker: BILLING_TOKEN is not set (used at webhooks[0].targets[0].http.headers.authorization)\n',
       });
       const bad = await cli(['apply', '-f', EXAMPLE], { ...env, ORDERS_TARGET_URL: 'http://127.0.0.1:9/x' });
       expect(bad.code).toBe(1);
-      expect(bad.stderr).toMatch(/^webhooker: HTTP 400: .*\n {2}webhooks\[0\]\.targets\[0\]\.http\.url: webhooks\[0\]\.targets\[0\]\.http\.url is not allowed: /);
+      expect(bad.stderr).toMatch(
+        /^webhooker: HTTP 400: .*\n {2}webhooks\[0\]\.targets\[0\]\.http\.url: webhooks\[0\]\.targets\[0\]\.http\.url is not allowed: /,
+      );
       const file = path.join(mkdtempSync(path.join(tmpdir(), 'webhooker-')), 'broken.yaml');
       writeFileSync(file, 'webhooks: [');
       const broken = await cli(['plan', '-f', file], env);

@@ -8,7 +8,12 @@ export const CONFIG_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /** An optional key for configuration as code (null removes it). */
 export function IsConfigKey(): PropertyDecorator {
   return applyDecorators(
-    ApiPropertyOptional({ type: String, nullable: true, pattern: CONFIG_KEY_PATTERN.source, example: 'orders' }),
+    ApiPropertyOptional({
+      type: String,
+      nullable: true,
+      pattern: CONFIG_KEY_PATTERN.source,
+      example: 'orders',
+    }),
     IsOptional(),
     IsString(),
     Matches(CONFIG_KEY_PATTERN, {

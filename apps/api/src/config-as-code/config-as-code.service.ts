@@ -170,7 +170,13 @@ export class ConfigAsCodeService {
       const targets: TargetState[] = [];
       for (const [t, target] of (webhook.targets ?? []).entries()) {
         const http = await this.desiredHttp(target, `webhooks[${w}].targets[${t}]`, errors);
-        targets.push({ key: target.key, name: target.name, type: target.type, active: target.active ?? true, http });
+        targets.push({
+          key: target.key,
+          name: target.name,
+          type: target.type,
+          active: target.active ?? true,
+          http,
+        });
       }
       webhooks.push({
         key: webhook.key,
@@ -197,7 +203,10 @@ export class ConfigAsCodeService {
   ): Promise<HttpTargetConfig | null> {
     if (target.type !== 'http') {
       if (target.http !== undefined) {
-        errors.push({ field: `${path}.http`, message: `${path}.http is not allowed for a ${target.type} target` });
+        errors.push({
+          field: `${path}.http`,
+          message: `${path}.http is not allowed for a ${target.type} target`,
+        });
       }
       return null;
     }
@@ -217,20 +226,41 @@ export class ConfigAsCodeService {
   /** The owner's webhooks, entrypoints and targets in the document's shape. */
   private async storedState(ownerId: string, manager?: EntityManager): Promise<StoredWebhook[]> {
     const webhooks = await this.webhooks.listOwned(ownerId, manager);
-    const keys = effectiveKeys(webhooks, (webhook) => webhook.key, (webhook) => webhook.name, 'webhook');
+    const keys = effectiveKeys(
+      webhooks,
+      (webhook) => webhook.key,
+      (webhook) => webhook.name,
+      'webhook',
+    );
     const stored: StoredWebhook[] = [];
     for (const [index, entity] of webhooks.entries()) {
       const entrypoints = await this.entrypoints.listAll(entity.id, manager);
       const targets = await this.targets.listAll(entity.id, manager);
-      const entrypointKeys = effectiveKeys(entrypoints, (e) => e.key, (e) => e.description, 'entrypoint');
-      const targetKeys = effectiveKeys(targets, (t) => t.key, (t) => t.name, 'target');
+      const entrypointKeys = effectiveKeys(
+        entrypoints,
+        (e) => e.key,
+        (e) => e.description,
+        'entrypoint',
+      );
+      const targetKeys = effectiveKeys(
+        targets,
+        (t) => t.key,
+        (t) => t.name,
+        'target',
+      );
       const entrypointStates = entrypoints.map((e, i) => ({
         entity: e,
         state: { key: entrypointKeys[i]!, description: e.description, active: e.active },
       }));
       const targetStates = targets.map((t, i) => ({
         entity: t,
-        state: { key: targetKeys[i]!, name: t.name, type: t.type, active: t.active, http: withCurrentFields(t.http) },
+        state: {
+          key: targetKeys[i]!,
+          name: t.name,
+          type: t.type,
+          active: t.active,
+          http: withCurrentFields(t.http),
+        },
       }));
       stored.push({
         entity,
@@ -264,7 +294,13 @@ export class ConfigAsCodeService {
   /** The steps from what is stored to what is desired: creates and updates, and deletes with `prune`. */
   private steps(ownerId: string, stored: StoredWebhook[], desired: WebhookState[], prune: boolean): Step[] {
     const steps: Step[] = [];
-    const change = (action: ChangeAction, kind: ChangeKind, webhook: string, key: string, fields: ConfigFieldChangeDto[]) => ({
+    const change = (
+      action: ChangeAction,
+      kind: ChangeKind,
+      webhook: string,
+      key: string,
+      fields: ConfigFieldChangeDto[],
+    ) => ({
       action,
       kind,
       webhook,
@@ -274,7 +310,10 @@ export class ConfigAsCodeService {
     const storedByKey = new Map(stored.map((webhook) => [webhook.state.key, webhook]));
     for (const [w, want] of desired.entries()) {
       const have = storedByKey.get(want.key);
-      const fields = diff(have ? webhookFields(have.entity.key, have.state) : null, webhookFields(want.key, want));
+      const fields = diff(
+        have ? webhookFields(have.entity.key, have.state) : null,
+        webhookFields(want.key, want),
+      );
       if (!have) {
         steps.push({
           change: change('create', 'webhook', want.key, want.key, fields),
@@ -306,7 +345,13 @@ export class ConfigAsCodeService {
         );
         if (entrypointChanges.length === 0) continue;
         steps.push({
-          change: change(existing ? 'update' : 'create', 'entrypoint', want.key, entrypoint.key, entrypointChanges),
+          change: change(
+            existing ? 'update' : 'create',
+            'entrypoint',
+            want.key,
+            entrypoint.key,
+            entrypointChanges,
+          ),
           run: async (manager, webhookIds) => {
             if (existing) await this.entrypoints.updateWithin(manager, existing.entity.id, entrypoint);
             else await this.entrypoints.create(webhookIds.get(want.key)!, entrypoint, manager);
@@ -345,7 +390,11 @@ export class ConfigAsCodeService {
               });
               return;
             }
-            const created = await this.targets.create(webhookIds.get(want.key)!, { ...target, http }, manager);
+            const created = await this.targets.create(
+              webhookIds.get(want.key)!,
+              { ...target, http },
+              manager,
+            );
             return created.signingSecret;
           },
         });
@@ -353,13 +402,25 @@ export class ConfigAsCodeService {
       if (!prune || !have) continue;
       for (const { entity, state } of storedEntrypoints.values()) {
         steps.push({
-          change: change('delete', 'entrypoint', want.key, state.key, diff(entrypointFields(entity.key, state), null)),
+          change: change(
+            'delete',
+            'entrypoint',
+            want.key,
+            state.key,
+            diff(entrypointFields(entity.key, state), null),
+          ),
           run: (manager) => this.entrypoints.deleteWithin(manager, entity.id),
         });
       }
       for (const { entity, state } of storedTargets.values()) {
         steps.push({
-          change: change('delete', 'target', want.key, state.key, diff(targetFields(entity.key, state), null)),
+          change: change(
+            'delete',
+            'target',
+            want.key,
+            state.key,
+            diff(targetFields(entity.key, state), null),
+          ),
           run: (manager) => this.targets.deleteWithin(manager, entity.id),
         });
       }
@@ -368,7 +429,13 @@ export class ConfigAsCodeService {
       const wanted = new Set(desired.map((webhook) => webhook.key));
       for (const webhook of stored.filter((candidate) => !wanted.has(candidate.state.key))) {
         steps.push({
-          change: change('delete', 'webhook', webhook.state.key, webhook.state.key, diff(webhookFields(webhook.entity.key, webhook.state), null)),
+          change: change(
+            'delete',
+            'webhook',
+            webhook.state.key,
+            webhook.state.key,
+            diff(webhookFields(webhook.entity.key, webhook.state), null),
+          ),
           run: (manager) => this.webhooks.deleteWithin(manager, webhook.entity.id),
         });
       }

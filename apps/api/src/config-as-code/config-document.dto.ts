@@ -99,7 +99,11 @@ export class ConfigWebhookDto {
   @MaxLength(1000)
   description?: string;
 
-  @ApiPropertyOptional({ default: RETENTION_DAYS.default, minimum: RETENTION_DAYS.min, maximum: RETENTION_DAYS.max })
+  @ApiPropertyOptional({
+    default: RETENTION_DAYS.default,
+    minimum: RETENTION_DAYS.min,
+    maximum: RETENTION_DAYS.max,
+  })
   @IsOptionalNonNull()
   @IsInt()
   @Min(RETENTION_DAYS.min)

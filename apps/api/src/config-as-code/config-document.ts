@@ -84,7 +84,10 @@ function checkUniqueKeys(items: { key: string }[], path: string, what: string): 
   const seen = new Set<string>();
   for (const [index, item] of items.entries()) {
     if (seen.has(item.key)) {
-      throw invalid(`${path}[${index}].key`, `${path}[${index}].key "${item.key}" is used by another ${what}`);
+      throw invalid(
+        `${path}[${index}].key`,
+        `${path}[${index}].key "${item.key}" is used by another ${what}`,
+      );
     }
     seen.add(item.key);
   }
@@ -110,7 +113,11 @@ export function validateDocument(value: unknown): ConfigDocumentDto {
   if (errors.length > 0) throw new ValidationFailedException(flatten(errors));
   checkUniqueKeys(document.webhooks, 'webhooks', 'webhook');
   for (const [index, webhook] of document.webhooks.entries()) {
-    checkUniqueKeys(webhook.entrypoints ?? [], `webhooks[${index}].entrypoints`, 'entrypoint of this webhook');
+    checkUniqueKeys(
+      webhook.entrypoints ?? [],
+      `webhooks[${index}].entrypoints`,
+      'entrypoint of this webhook',
+    );
     checkUniqueKeys(webhook.targets ?? [], `webhooks[${index}].targets`, 'target of this webhook');
   }
   return document;

@@ -179,7 +179,9 @@ export class WebhooksService {
   private async checkKeyFree(ownerId: string, key: string, exceptId: string | null): Promise<void> {
     const taken = await this.webhooks.existsBy({ ownerId, key, ...(exceptId ? { id: Not(exceptId) } : {}) });
     if (taken) {
-      throw new ValidationFailedException([{ field: 'key', message: `key "${key}" is already used by another webhook` }]);
+      throw new ValidationFailedException([
+        { field: 'key', message: `key "${key}" is already used by another webhook` },
+      ]);
     }
   }
 
