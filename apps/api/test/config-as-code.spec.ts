@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ADMIN_PASSWORD, startTestApp, TestApp } from './test-app';
-import { asUser, createMember, TestUser } from './fixtures';
+import { asUser, createMember, TestUser, withSql } from './fixtures';
 
 const CLI = path.resolve(__dirname, '../../cli/webhooker.mjs');
 const EXAMPLE = path.resolve(__dirname, '../../../examples/webhooker.yaml');
@@ -278,6 +278,15 @@ describe('configuration as code: plan, apply, export (real HTTP, real PostgreSQL
     const placeholder = ordersDocument('${ORDERS_URL}');
     const unresolved = await user.apiKey.post('/api/v1/config/plan', placeholder).expect(400);
     expect(unresolved.body.errors[0].field).toBe('webhooks[0].targets[0].http.url');
+    const nul = await user.apiKey
+      .post('/api/v1/config/plan', { webhooks: [{ key: 'a', name: 'A', description: 'x\u0000y' }] })
+      .expect(400);
+    expect(nul.body.errors).toEqual([
+      {
+        field: 'webhooks[0].description',
+        message: 'webhooks[0].description must not contain NUL characters',
+      },
+    ]);
     const duplicate = {
       webhooks: [
         { key: 'a', name: 'A' },
@@ -293,6 +302,36 @@ describe('configuration as code: plan, apply, export (real HTTP, real PostgreSQL
     retyped.webhooks[0]!.targets[1] = { key: 'audit', name: 'Audit', type: 'database' } as never;
     const typeChange = await user.apiKey.post('/api/v1/config/plan', retyped).expect(400);
     expect(typeChange.body.errors[0].field).toBe('webhooks[0].targets[1].type');
+  });
+
+  it('rolls back everything when a write fails halfway through an apply', async () => {
+    const user = await freshUser();
+    // Fault injection: the database refuses the target named "explode", after the first webhook's rows are written.
+    await withSql(testApp, (sql) =>
+      sql.query(
+        `CREATE FUNCTION test_explode() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN IF NEW.name = 'explode' THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$;
+         CREATE TRIGGER test_explode BEFORE INSERT ON targets FOR EACH ROW EXECUTE FUNCTION test_explode();`,
+      ),
+    );
+    try {
+      const document = {
+        webhooks: [
+          ordersDocument().webhooks[0],
+          { key: 'second', name: 'Second', targets: [{ key: 'boom', name: 'explode', type: 'log' }] },
+        ],
+      };
+      await user.apiKey.post('/api/v1/config/apply', document).expect(500);
+    } finally {
+      await withSql(testApp, (sql) =>
+        sql.query(`DROP TRIGGER test_explode ON targets; DROP FUNCTION test_explode();`),
+      );
+    }
+    expect((await user.apiKey.get('/api/v1/webhooks').expect(200)).body.items).toEqual([]);
+    const rows = await withSql(testApp, (sql) =>
+      sql.query(`SELECT count(*)::int AS n FROM webhooks WHERE owner_id = $1`, [user.id]),
+    );
+    expect(rows.rows[0].n).toBe(0);
   });
 
   it('serialises concurrent applies of one owner: the second sees the first’s work', async () => {

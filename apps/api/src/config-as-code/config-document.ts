@@ -49,22 +49,24 @@ function flatten(errors: ValidationError[], parent = ''): FieldErrorDto[] {
   });
 }
 
-/** The first string holding an unresolved `${…}` placeholder, with its path. */
-function findPlaceholder(value: unknown, path: string): { path: string; placeholder: string } | null {
+/** The first string (with its path) for which `test` gives a match. */
+function findString(
+  value: unknown,
+  path: string,
+  test: (text: string) => string | null,
+): { path: string; match: string } | null {
   if (typeof value === 'string') {
-    const match = PLACEHOLDER.exec(value);
-    return match ? { path, placeholder: match[0] } : null;
+    const match = test(value);
+    return match === null ? null : { path, match };
   }
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) {
-      const found = findPlaceholder(item, `${path}[${index}]`);
-      if (found) return found;
-    }
-  } else if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const found = findPlaceholder(item, path ? `${path}.${key}` : key);
-      if (found) return found;
-    }
+  const entries = Array.isArray(value)
+    ? value.map((item, index) => [`${path}[${index}]`, item] as const)
+    : value && typeof value === 'object'
+      ? Object.entries(value).map(([key, item]) => [path ? `${path}.${key}` : key, item] as const)
+      : [];
+  for (const [itemPath, item] of entries) {
+    const found = findString(item, itemPath, test);
+    if (found) return found;
   }
   return null;
 }
@@ -95,19 +97,21 @@ function checkUniqueKeys(items: { key: string }[], path: string, what: string): 
 
 /**
  * The document, checked: its shape (every error named by its path in the document), no
- * unresolved placeholders, and keys unique where they must be.
+ * unresolved placeholders nor NUL characters, and keys unique where they must be.
  */
 export function validateDocument(value: unknown): ConfigDocumentDto {
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     throw invalid('document', 'document must be an object with a webhooks list');
   }
-  const found = findPlaceholder(value, '');
-  if (found) {
+  const placeholder = findString(value, '', (text) => PLACEHOLDER.exec(text)?.[0] ?? null);
+  if (placeholder) {
     throw invalid(
-      found.path,
-      `${found.path} holds the unresolved placeholder ${found.placeholder}: the CLI resolves placeholders from its environment`,
+      placeholder.path,
+      `${placeholder.path} holds the unresolved placeholder ${placeholder.match}: the CLI resolves placeholders from its environment`,
     );
   }
+  const nul = findString(value, '', (text) => (text.includes('\u0000') ? '\u0000' : null));
+  if (nul) throw invalid(nul.path, `${nul.path} must not contain NUL characters`);
   const document = plainToInstance(ConfigDocumentDto, value);
   const errors = validateSync(document, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) throw new ValidationFailedException(flatten(errors));
