@@ -131,6 +131,7 @@ export function validateDocument(value: unknown): ConfigDocumentDto {
 function slug(name: string, fallback: string): string {
   const made = name
     .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')

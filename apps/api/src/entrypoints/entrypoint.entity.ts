@@ -15,6 +15,10 @@ import type { DedupSetting } from './dedup-settings';
 
 /** An inbound URL, `/webhook/{id}`, of a webhook. */
 @Entity('entrypoints')
+@Index('entrypoints_webhook_key', ['webhookId', 'key'], {
+  unique: true,
+  where: 'key IS NOT NULL AND deleted_at IS NULL',
+})
 export class Entrypoint {
   @PrimaryGeneratedColumn('uuid')
   id: string;

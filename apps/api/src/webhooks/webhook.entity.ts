@@ -13,6 +13,10 @@ import { User } from '../users/user.entity';
 
 @Entity('webhooks')
 @Index('webhooks_system_owner_key', ['ownerId'], { unique: true, where: 'system AND deleted_at IS NULL' })
+@Index('webhooks_owner_key', ['ownerId', 'key'], {
+  unique: true,
+  where: 'key IS NOT NULL AND deleted_at IS NULL',
+})
 export class Webhook {
   @PrimaryGeneratedColumn('uuid')
   id: string;
