@@ -82,6 +82,16 @@ function jsonBody(): express.RequestHandler {
     });
 }
 
+/** YAML bodies (configuration documents, up to 1 MiB) as text, parsed by the module that takes them. */
+function yamlBody(): express.RequestHandler {
+  const parse = express.text({ type: ['application/yaml', 'text/yaml', 'application/x-yaml'], limit: '1mb' });
+  return (request, response, next) =>
+    parse(request, response, (error?: BodyParserError) => {
+      if (!error) return next();
+      next(bodyParserProblem(error, request) ?? error);
+    });
+}
+
 /** Entrypoint requests go to the ingest handler before Express sees them (the hot path). */
 function mountIngest(app: INestApplication): void {
   const server: Server = app.getHttpServer();
@@ -127,6 +137,7 @@ export async function createApp(
   app.set('trust proxy', app.get<ProxyTrust>(PROXY_TRUST));
   app.disable('x-powered-by');
   app.use('/api', jsonBody());
+  app.use('/api/v1/config', yamlBody());
   app.useGlobalPipes(createValidationPipe());
   serveOpenApi(app);
   serveDashboard(app);

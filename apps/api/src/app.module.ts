@@ -27,6 +27,7 @@ import { UsersModule } from './users/users.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 // After the modules it uses: they import one another in a circle, which only this order resolves.
 import { AlertsModule } from './alerts/alerts.module';
+import { ConfigAsCodeModule } from './config-as-code/config-as-code.module';
 
 /** `offline`: build every module without connecting to the database (for the OpenAPI document). */
 export interface AppOptions {
@@ -61,6 +62,7 @@ export class AppModule {
         BulkOperationsModule,
         RetentionModule,
         AlertsModule,
+        ConfigAsCodeModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

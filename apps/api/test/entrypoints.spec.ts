@@ -38,6 +38,7 @@ describe('entrypoints API (HTTP, real PostgreSQL)', () => {
         .expect(201);
       expect(response.body).toEqual({
         id: expect.stringMatching(UUID),
+        key: null,
         webhookId: webhook.id,
         url: `http://hooks.example.com/webhook/${response.body.id}`,
         description: 'Stripe production',

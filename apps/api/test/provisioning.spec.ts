@@ -43,21 +43,20 @@ describe('provisioning from CI with examples/provision-ci.mjs (real HTTP, real P
 
   it('provisions once, however often it runs: one webhook, one entrypoint, two targets', async () => {
     const first = await provision(env);
-    expect(first.stderr).toMatch(/^created: webhook "orders" /m);
+    expect(first.stderr).toBe(
+      'create: webhook orders\ncreate: entrypoint orders/default\ncreate: target orders/billing\ncreate: target orders/audit-log\n',
+    );
     expect(first.code).toBe(0);
     const entrypointUrl = first.stdout.trim();
     expect(entrypointUrl).toMatch(new RegExp(`^${PUBLIC_URL}/webhook/[0-9a-f-]{36}$`));
-    expect(first.stderr.match(/^created: /gm)).toHaveLength(3);
 
     const second = await provision(env);
-    expect(second.code).toBe(0);
-    expect(second.stdout).toBe(first.stdout);
-    expect(second.stderr.match(/^already there: /gm)).toHaveLength(3);
-    expect(second.stderr).not.toMatch(/^created: /m);
+    expect(second).toEqual({ code: 0, stdout: first.stdout, stderr: 'nothing to change\n' });
 
     const webhooks = await ci.apiKey.get('/api/v1/webhooks').expect(200);
     expect(webhooks.body.items).toEqual([
       expect.objectContaining({
+        key: 'orders',
         name: 'orders',
         description: 'Order events, provisioned by CI',
         ownerId: ci.id,
@@ -85,8 +84,7 @@ describe('provisioning from CI with examples/provision-ci.mjs (real HTTP, real P
     ]);
   });
 
-  it('exits 1 with the API’s detail when the API refuses a request', async () => {
-    // A fresh user, whose Idempotency-Keys are unused.
+  it('exits 1 with the API’s detail when the API refuses the configuration, changing nothing', async () => {
     const other = await createMember(testApp, admin, 'ci-bot-2');
     const otherKey = await other.session.post('/api/v1/api-keys', { name: 'CI' }).expect(201);
     const otherEnv = { ...env, WEBHOOKER_API_KEY: otherKey.body.key };
@@ -94,24 +92,28 @@ describe('provisioning from CI with examples/provision-ci.mjs (real HTTP, real P
     expect(badUrl.code).toBe(1);
     expect(badUrl.stdout).toBe('');
     expect(badUrl.stderr).toContain(
-      'provision-ci: creating http target "billing" failed (HTTP 400): ' +
-        'http.url must be an absolute http or https URL\n  http.url: http.url must be an absolute http or https URL\n',
+      'provision-ci: applying the configuration failed (HTTP 400): ' +
+        'webhooks[0].targets[0].http.url must be an absolute http or https URL\n' +
+        '  webhooks[0].targets[0].http.url: webhooks[0].targets[0].http.url must be an absolute http or https URL\n',
     );
+    expect((await other.apiKey.get('/api/v1/webhooks').expect(200)).body.items).toEqual([]);
 
     const badKey = await provision({ ...env, WEBHOOKER_API_KEY: 'whk_not-a-real-key' });
     expect(badKey.code).toBe(1);
-    expect(badKey.stderr).toMatch(/^provision-ci: creating webhook "orders" failed \(HTTP 401\): \S/);
+    expect(badKey.stderr).toMatch(/^provision-ci: applying the configuration failed \(HTTP 401\): \S/);
   });
 
-  it('refuses to re-run with a changed target under the same Idempotency-Key, creating nothing', async () => {
+  it('converges on a changed target URL: the target is updated, nothing is duplicated', async () => {
     const changed = await provision({ ...env, ORDERS_TARGET_URL: 'https://billing.example.com/v2/orders' });
-    expect(changed.code).toBe(1);
-    expect(changed.stderr).toContain(
-      'provision-ci: creating http target "billing" failed (HTTP 422): Idempotency-Key ' +
-        '"provision-ci/orders/target-billing" was already used with a different request; use a new key for a new request',
-    );
+    expect(changed.code).toBe(0);
+    expect(changed.stderr).toBe('update: target orders/billing\n');
     const webhooks = await ci.apiKey.get('/api/v1/webhooks').expect(200);
     expect(webhooks.body.items).toEqual([expect.objectContaining({ entrypointCount: 1, targetCount: 2 })]);
+    const targets = await ci.apiKey.get(`/api/v1/webhooks/${webhooks.body.items[0].id}/targets`).expect(200);
+    expect(targets.body.items.map((t: { http: { url: string } | null }) => t.http?.url).sort()).toEqual([
+      'https://billing.example.com/v2/orders',
+      undefined,
+    ]);
   });
 
   it('exits 1 naming what is missing or unreachable', async () => {
@@ -121,6 +123,6 @@ describe('provisioning from CI with examples/provision-ci.mjs (real HTTP, real P
 
     const down = await provision({ ...env, WEBHOOKER_URL: `http://127.0.0.1:${await freePort()}` });
     expect(down.code).toBe(1);
-    expect(down.stderr).toMatch(/^provision-ci: creating webhook "orders" failed: .*ECONNREFUSED/);
+    expect(down.stderr).toMatch(/^provision-ci: applying the configuration failed: .*ECONNREFUSED/);
   });
 });

@@ -63,6 +63,7 @@ describe('targets API (HTTP, real PostgreSQL, ALLOW_PRIVATE_TARGETS=true)', () =
       const target = response.body;
       expect(target).toEqual({
         id: expect.stringMatching(UUID),
+        key: null,
         webhookId: webhook.id,
         name: 'Billing service',
         type: 'http',
@@ -165,6 +166,7 @@ describe('targets API (HTTP, real PostgreSQL, ALLOW_PRIVATE_TARGETS=true)', () =
         const response = await createTarget(alice, { name: `${type} copy`, type }).expect(201);
         expect(response.body).toEqual({
           id: expect.stringMatching(UUID),
+          key: null,
           webhookId: webhook.id,
           name: `${type} copy`,
           type,

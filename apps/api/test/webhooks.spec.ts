@@ -43,6 +43,7 @@ describe('webhooks API (HTTP, real PostgreSQL)', () => {
       const webhook = response.body;
       expect(webhook).toEqual({
         id: expect.stringMatching(UUID),
+        key: null,
         name: 'Stripe payments',
         description: '',
         retentionDays: 30,
@@ -55,6 +56,7 @@ describe('webhooks API (HTTP, real PostgreSQL)', () => {
         entrypoints: [
           {
             id: expect.stringMatching(UUID),
+            key: null,
             webhookId: webhook.id,
             url: `${PUBLIC_URL}/webhook/${webhook.entrypoints[0].id}`,
             description: '',
@@ -198,6 +200,7 @@ describe('webhooks API (HTTP, real PostgreSQL)', () => {
       expect(list.body.items).toEqual([
         {
           id: second.id,
+          key: null,
           name: 'second',
           description: '',
           retentionDays: 30,

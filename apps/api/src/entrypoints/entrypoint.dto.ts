@@ -13,6 +13,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PageDto } from '../common/pagination';
+import { IsConfigKey } from '../common/config-key';
 import { IsOptionalNonNull } from '../common/validation';
 import {
   DEDUP_HEADER_PATTERN,
@@ -77,6 +78,11 @@ export class EntrypointDto {
   /** Duplicates answered with the first event's id instead of becoming events. */
   @ApiProperty({ example: 0 })
   duplicateCount: number;
+
+  /** Stable key for configuration as code; null until given. */
+  @ApiProperty({ type: String, nullable: true, example: 'stripe' })
+  key: string | null;
+
   static from(entrypoint: Entrypoint, publicUrl: string, rejectedCount = 0): EntrypointDto {
     return {
       id: entrypoint.id,
@@ -90,6 +96,7 @@ export class EntrypointDto {
       rejectedCount,
       dedup: entrypoint.dedup,
       duplicateCount: entrypoint.duplicateCount,
+      key: entrypoint.key,
     };
   }
 }
@@ -161,6 +168,10 @@ export class CreateEntrypointDto {
   @ValidateNested()
   @Type(() => DedupSettingsDto)
   dedup?: DedupSettingsDto | null;
+
+  /** Stable key for configuration as code, unique among the webhook's entrypoints (null removes it). */
+  @IsConfigKey()
+  key?: string | null;
 }
 
 /** The stored form of validated settings (the header lower-case, the window defaulted). */

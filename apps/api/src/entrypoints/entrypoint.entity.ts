@@ -15,6 +15,10 @@ import type { DedupSetting } from './dedup-settings';
 
 /** An inbound URL, `/webhook/{id}`, of a webhook. */
 @Entity('entrypoints')
+@Index('entrypoints_webhook_key', ['webhookId', 'key'], {
+  unique: true,
+  where: 'key IS NOT NULL AND deleted_at IS NULL',
+})
 export class Entrypoint {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -58,4 +62,8 @@ export class Entrypoint {
     transformer: { to: (value: number) => value, from: (value: string) => Number(value) },
   })
   duplicateCount: number;
+
+  /** Stable key for configuration as code (unique per webhook); null until given. */
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  key: string | null;
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager, Not, Repository } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/auth.types';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
 import { ValidationFailedException } from '../common/validation';
@@ -89,8 +89,10 @@ export class EntrypointsService {
   /** Creates an entrypoint of a webhook the caller may access (checked by the caller). */
   async create(webhookId: string, dto: CreateEntrypointDto, manager?: EntityManager): Promise<Entrypoint> {
     const repository = manager?.getRepository(Entrypoint) ?? this.entrypoints;
+    if (dto.key) await this.checkKeyFree(repository, webhookId, dto.key, null);
     return repository.save(
       repository.create({
+        key: dto.key ?? null,
         webhookId,
         description: dto.description ?? '',
         active: dto.active ?? true,
@@ -175,8 +177,10 @@ export class EntrypointsService {
     return paginate(query, page);
   }
 
-  async listAll(webhookId: string): Promise<Entrypoint[]> {
-    return this.entrypoints.find({ where: { webhookId }, order: { createdAt: 'ASC' } });
+  /** Every entrypoint of a webhook, oldest first, in the caller's transaction if given. */
+  async listAll(webhookId: string, manager?: EntityManager): Promise<Entrypoint[]> {
+    const repository = manager?.getRepository(Entrypoint) ?? this.entrypoints;
+    return repository.find({ where: { webhookId }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
   /** An entrypoint of a webhook the user may access; 404 otherwise. */
@@ -190,6 +194,8 @@ export class EntrypointsService {
 
   async update(user: AuthenticatedUser, id: string, dto: UpdateEntrypointDto): Promise<Entrypoint> {
     const entrypoint = await this.get(user, id);
+    if (dto.key) await this.checkKeyFree(this.entrypoints, entrypoint.webhookId, dto.key, entrypoint.id);
+    if (dto.key !== undefined) entrypoint.key = dto.key;
     if (dto.description !== undefined) entrypoint.description = dto.description;
     if (dto.active !== undefined) entrypoint.active = dto.active;
     if (dto.verification !== undefined) {
@@ -208,6 +214,35 @@ export class EntrypointsService {
 
   async softDeleteForWebhook(webhookId: string, manager: EntityManager): Promise<void> {
     await manager.getRepository(Entrypoint).softDelete({ webhookId });
+  }
+
+  /** Changes an entrypoint's key, description or active flag in the caller's transaction. */
+  async updateWithin(
+    manager: EntityManager,
+    id: string,
+    fields: Partial<Pick<Entrypoint, 'key' | 'description' | 'active'>>,
+  ): Promise<void> {
+    await manager.getRepository(Entrypoint).update({ id }, fields);
+  }
+
+  /** Soft-deletes an entrypoint in the caller's transaction. */
+  async deleteWithin(manager: EntityManager, id: string): Promise<void> {
+    await manager.getRepository(Entrypoint).softDelete({ id });
+  }
+
+  /** 400 when another entrypoint of the webhook has the key. */
+  private async checkKeyFree(
+    repository: Repository<Entrypoint>,
+    webhookId: string,
+    key: string,
+    exceptId: string | null,
+  ): Promise<void> {
+    const taken = await repository.existsBy({ webhookId, key, ...(exceptId ? { id: Not(exceptId) } : {}) });
+    if (taken) {
+      throw new ValidationFailedException([
+        { field: 'key', message: `key "${key}" is already used by another entrypoint of this webhook` },
+      ]);
+    }
   }
 
   async countByWebhook(webhookIds: string[]): Promise<Map<string, number>> {

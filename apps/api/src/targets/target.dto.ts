@@ -17,6 +17,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PageDto } from '../common/pagination';
+import { IsConfigKey } from '../common/config-key';
 import { IsOptionalNonNull } from '../common/validation';
 import { HTTP_METHODS, type HttpMethod, TARGET_TYPES, type TargetType } from './target.entity';
 import { IsHeaderMap } from './header-map.validator';
@@ -176,6 +177,10 @@ export class CreateTargetDto {
   @ValidateNested()
   @Type(() => HttpTargetSettingsDto)
   http?: HttpTargetSettingsDto;
+
+  /** Stable key for configuration as code, unique among the webhook's targets (null removes it). */
+  @IsConfigKey()
+  key?: string | null;
 }
 
 export class UpdateTargetDto {
@@ -195,6 +200,10 @@ export class UpdateTargetDto {
   @ValidateNested()
   @Type(() => HttpTargetSettingsDto)
   http?: HttpTargetSettingsDto;
+
+  /** Stable key for configuration as code, unique among the webhook's targets (null removes it). */
+  @IsConfigKey()
+  key?: string | null;
 }
 
 export class SigningSecretDto {
@@ -294,6 +303,10 @@ export class TargetDto {
 
   @ApiProperty()
   updatedAt: Date;
+
+  /** Stable key for configuration as code; null until given. */
+  @ApiProperty({ type: String, nullable: true, example: 'billing' })
+  key: string | null;
 }
 
 export class CreatedTargetDto extends TargetDto {

@@ -52,6 +52,10 @@ export interface SigningSecret {
 
 /** A destination of a webhook. */
 @Entity('targets')
+@Index('targets_webhook_key', ['webhookId', 'key'], {
+  unique: true,
+  where: 'key IS NOT NULL AND deleted_at IS NULL',
+})
 @Check('targets_type_check', `"type" IN ('http', 'database', 'log')`)
 export class Target {
   @PrimaryGeneratedColumn('uuid')
@@ -110,4 +114,8 @@ export class Target {
 
   @DeleteDateColumn({ type: 'timestamptz' })
   deletedAt: Date | null;
+
+  /** Stable key for configuration as code (unique per webhook); null until given. */
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  key: string | null;
 }

@@ -1,6 +1,6 @@
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { DataSource, EntityManager, Not, Repository } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/auth.types';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
 import { ValidationFailedException } from '../common/validation';
@@ -58,6 +58,7 @@ export function toTargetDto(target: Target, pausedDeliveries = 0): TargetDto {
     pausedDeliveries,
     createdAt: target.createdAt,
     updatedAt: target.updatedAt,
+    key: target.key,
   };
 }
 
@@ -76,8 +77,10 @@ export class TargetsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Creates a target of a webhook the caller may access (checked by the caller). */
-  async create(webhookId: string, dto: CreateTargetDto): Promise<CreatedTargetDto> {
+  /** Creates a target of a webhook the caller may access (checked by the caller), in the caller's transaction if given. */
+  async create(webhookId: string, dto: CreateTargetDto, manager?: EntityManager): Promise<CreatedTargetDto> {
+    const repository = manager?.getRepository(Target) ?? this.targets;
+    if (dto.key) await this.checkKeyFree(repository, webhookId, dto.key, null);
     if (dto.type !== 'http' && dto.http !== undefined) {
       throw new ValidationFailedException([
         { field: 'http', message: `http is not allowed for a ${dto.type} target` },
@@ -85,8 +88,9 @@ export class TargetsService {
     }
     const http = dto.type === 'http' ? await this.httpConfig(dto.http!) : null;
     const signingSecrets = http ? [newSigningSecret()] : [];
-    const target = await this.targets.save(
-      this.targets.create({
+    const target = await repository.save(
+      repository.create({
+        key: dto.key ?? null,
         webhookId,
         name: dto.name,
         type: dto.type,
@@ -130,6 +134,14 @@ export class TargetsService {
     scope: TargetScope = {},
   ): Promise<Target> {
     const target = await this.get(user, id, scope);
+    return this.dataSource.transaction((manager) => this.updateWithin(manager, target, dto));
+  }
+
+  /** Applies the changes to a target (already found and authorised) in the caller's transaction. */
+  async updateWithin(manager: EntityManager, target: Target, dto: UpdateTargetDto): Promise<Target> {
+    const repository = manager.getRepository(Target);
+    if (dto.key) await this.checkKeyFree(repository, target.webhookId, dto.key, target.id);
+    if (dto.key !== undefined) target.key = dto.key;
     if (dto.http !== undefined) {
       if (target.type !== 'http') {
         throw new ValidationFailedException([
@@ -155,12 +167,16 @@ export class TargetsService {
       });
     }
     if (dto.active !== undefined) target.active = dto.active;
-    return this.dataSource.transaction(async (manager) => {
-      const saved = await manager.getRepository(Target).save(target);
-      if (paused) await this.deliveries.pauseWaiting(target.id, manager);
-      if (resumed) await this.deliveries.resumePaused(target.id, manager);
-      return saved;
-    });
+    const saved = await repository.save(target);
+    if (paused) await this.deliveries.pauseWaiting(target.id, manager);
+    if (resumed) await this.deliveries.resumePaused(target.id, manager);
+    return saved;
+  }
+
+  /** Every target of a webhook, oldest first. */
+  async listAll(webhookId: string, manager?: EntityManager): Promise<Target[]> {
+    const repository = manager?.getRepository(Target) ?? this.targets;
+    return repository.find({ where: { webhookId }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
   /** The API form of targets, with how many deliveries each has waiting, paused. */
@@ -180,10 +196,28 @@ export class TargetsService {
   /** Soft-deletes the target; its deliveries not yet done become `cancelled`. */
   async delete(user: AuthenticatedUser, id: string, scope: TargetScope = {}): Promise<void> {
     const target = await this.get(user, id, scope);
-    await this.dataSource.transaction(async (manager) => {
-      await manager.getRepository(Target).softDelete({ id: target.id });
-      await this.deliveries.cancelUnfinished({ targetId: target.id }, manager);
-    });
+    await this.dataSource.transaction((manager) => this.deleteWithin(manager, target.id));
+  }
+
+  /** Soft-deletes a target and cancels its unfinished deliveries, in the caller's transaction. */
+  async deleteWithin(manager: EntityManager, id: string): Promise<void> {
+    await manager.getRepository(Target).softDelete({ id });
+    await this.deliveries.cancelUnfinished({ targetId: id }, manager);
+  }
+
+  /** 400 when another target of the webhook has the key. */
+  private async checkKeyFree(
+    repository: Repository<Target>,
+    webhookId: string,
+    key: string,
+    exceptId: string | null,
+  ): Promise<void> {
+    const taken = await repository.existsBy({ webhookId, key, ...(exceptId ? { id: Not(exceptId) } : {}) });
+    if (taken) {
+      throw new ValidationFailedException([
+        { field: 'key', message: `key "${key}" is already used by another target of this webhook` },
+      ]);
+    }
   }
 
   async softDeleteForWebhook(webhookId: string, manager: EntityManager): Promise<void> {
@@ -225,7 +259,7 @@ export class TargetsService {
   }
 
   /** Applies defaults, requires a URL and refuses non-public addresses (see SsrfGuard). */
-  private async httpConfig(settings: HttpTargetSettingsDto): Promise<HttpTargetConfig> {
+  async httpConfig(settings: HttpTargetSettingsDto): Promise<HttpTargetConfig> {
     if (!settings.url)
       throw new ValidationFailedException([{ field: 'http.url', message: 'http.url is required' }]);
     const url = new URL(settings.url);

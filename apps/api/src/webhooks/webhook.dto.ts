@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { PageDto } from '../common/pagination';
+import { IsConfigKey } from '../common/config-key';
 import { IsOptionalNonNull } from '../common/validation';
 import { EntrypointDto } from '../entrypoints/entrypoint.dto';
 import { Webhook } from './webhook.entity';
@@ -25,6 +26,10 @@ export class CreateWebhookDto {
   @Min(RETENTION_DAYS.min)
   @Max(RETENTION_DAYS.max)
   retentionDays?: number;
+
+  /** Stable key for configuration as code, unique among your webhooks (null removes it). */
+  @IsConfigKey()
+  key?: string | null;
 }
 
 export class UpdateWebhookDto {
@@ -45,6 +50,10 @@ export class UpdateWebhookDto {
   @Min(RETENTION_DAYS.min)
   @Max(RETENTION_DAYS.max)
   retentionDays?: number;
+
+  /** Stable key for configuration as code, unique among your webhooks (null removes it). */
+  @IsConfigKey()
+  key?: string | null;
 }
 
 export interface WebhookCounts {
@@ -84,6 +93,10 @@ export class WebhookDto {
   @ApiProperty()
   updatedAt: Date;
 
+  /** Stable key for configuration as code; null until given. */
+  @ApiProperty({ type: String, nullable: true, example: 'orders' })
+  key: string | null;
+
   static from(webhook: Webhook, counts: WebhookCounts): WebhookDto {
     return {
       id: webhook.id,
@@ -94,6 +107,7 @@ export class WebhookDto {
       ...counts,
       createdAt: webhook.createdAt,
       updatedAt: webhook.updatedAt,
+      key: webhook.key,
     };
   }
 }

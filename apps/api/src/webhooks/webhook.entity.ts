@@ -13,6 +13,10 @@ import { User } from '../users/user.entity';
 
 @Entity('webhooks')
 @Index('webhooks_system_owner_key', ['ownerId'], { unique: true, where: 'system AND deleted_at IS NULL' })
+@Index('webhooks_owner_key', ['ownerId', 'key'], {
+  unique: true,
+  where: 'key IS NOT NULL AND deleted_at IS NULL',
+})
 export class Webhook {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -54,4 +58,8 @@ export class Webhook {
 
   @DeleteDateColumn({ type: 'timestamptz' })
   deletedAt: Date | null;
+
+  /** Stable key for configuration as code (unique per owner); null until given. */
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  key: string | null;
 }

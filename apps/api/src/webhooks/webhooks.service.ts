@@ -1,8 +1,9 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Not, Repository } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/auth.types';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
+import { ValidationFailedException } from '../common/validation';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { DeliveryService } from '../delivery/delivery.service';
 import { EntrypointDto } from '../entrypoints/entrypoint.dto';
@@ -33,6 +34,7 @@ export class WebhooksService {
 
   /** Creates the webhook and its first, active entrypoint, in one transaction. */
   async create(user: AuthenticatedUser, dto: CreateWebhookDto): Promise<WebhookDetailDto> {
+    if (dto.key) await this.checkKeyFree(user.id, dto.key, null);
     const { webhook, entrypoint } = await this.dataSource.transaction(async (manager) => {
       const repository = manager.getRepository(Webhook);
       const webhook = await repository.save(
@@ -42,6 +44,7 @@ export class WebhooksService {
           description: dto.description ?? '',
           retentionDays: dto.retentionDays ?? RETENTION_DAYS.default,
           eventDataPurgedAt: null,
+          key: dto.key ?? null,
         }),
       );
       const entrypoint = await this.entrypoints.create(webhook.id, {}, manager);
@@ -120,6 +123,8 @@ export class WebhooksService {
 
   async update(user: AuthenticatedUser, id: string, dto: UpdateWebhookDto): Promise<WebhookDetailDto> {
     const webhook = await this.getAccessible(user, id);
+    if (dto.key) await this.checkKeyFree(webhook.ownerId, dto.key, webhook.id);
+    if (dto.key !== undefined) webhook.key = dto.key;
     if (dto.name !== undefined) webhook.name = dto.name;
     if (dto.description !== undefined) webhook.description = dto.description;
     if (dto.retentionDays !== undefined) webhook.retentionDays = dto.retentionDays;
@@ -134,12 +139,50 @@ export class WebhooksService {
    */
   async delete(user: AuthenticatedUser, id: string): Promise<void> {
     const webhook = await this.getAccessible(user, id);
-    await this.dataSource.transaction(async (manager) => {
-      await manager.getRepository(Webhook).softDelete({ id: webhook.id });
-      await this.entrypoints.softDeleteForWebhook(webhook.id, manager);
-      await this.targets.softDeleteForWebhook(webhook.id, manager);
-      await this.deliveries.cancelUnfinished({ webhookId: webhook.id }, manager);
-    });
+    await this.dataSource.transaction((manager) => this.deleteWithin(manager, webhook.id));
+  }
+
+  /** The owner's webhooks (not the system one), oldest first: what configuration as code manages. */
+  async listOwned(ownerId: string, manager?: EntityManager): Promise<Webhook[]> {
+    const repository = manager?.getRepository(Webhook) ?? this.webhooks;
+    return repository.find({ where: { ownerId, system: false }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** Creates a webhook without entrypoints in the caller's transaction (configuration as code adds its own). */
+  async insertWithin(
+    manager: EntityManager,
+    ownerId: string,
+    fields: Pick<Webhook, 'key' | 'name' | 'description' | 'retentionDays'>,
+  ): Promise<Webhook> {
+    const repository = manager.getRepository(Webhook);
+    return repository.save(repository.create({ ...fields, ownerId, eventDataPurgedAt: null }));
+  }
+
+  /** Changes a webhook's fields in the caller's transaction. */
+  async updateWithin(
+    manager: EntityManager,
+    id: string,
+    fields: Partial<Pick<Webhook, 'key' | 'name' | 'description' | 'retentionDays'>>,
+  ): Promise<void> {
+    await manager.getRepository(Webhook).update({ id }, fields);
+  }
+
+  /** Soft-deletes a webhook with its entrypoints and targets, and cancels its unfinished deliveries, in the caller's transaction. */
+  async deleteWithin(manager: EntityManager, id: string): Promise<void> {
+    await manager.getRepository(Webhook).softDelete({ id });
+    await this.entrypoints.softDeleteForWebhook(id, manager);
+    await this.targets.softDeleteForWebhook(id, manager);
+    await this.deliveries.cancelUnfinished({ webhookId: id }, manager);
+  }
+
+  /** 400 when another of the owner's webhooks has the key. */
+  private async checkKeyFree(ownerId: string, key: string, exceptId: string | null): Promise<void> {
+    const taken = await this.webhooks.existsBy({ ownerId, key, ...(exceptId ? { id: Not(exceptId) } : {}) });
+    if (taken) {
+      throw new ValidationFailedException([
+        { field: 'key', message: `key "${key}" is already used by another webhook` },
+      ]);
+    }
   }
 
   private async withCounts(webhooks: Webhook[]): Promise<WebhookDto[]> {

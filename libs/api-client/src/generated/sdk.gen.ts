@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ActivateTargetData, ActivateTargetErrors, ActivateTargetResponses, AddVerificationSecretData, AddVerificationSecretErrors, AddVerificationSecretResponses, CancelDeliveriesData, CancelDeliveriesErrors, CancelDeliveriesResponses, ChangeMyPasswordData, ChangeMyPasswordErrors, ChangeMyPasswordResponses, CreateAlertSubscriptionData, CreateAlertSubscriptionErrors, CreateAlertSubscriptionResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateEntrypointData, CreateEntrypointErrors, CreateEntrypointResponses, CreateTargetData, CreateTargetErrors, CreateTargetResponses, CreateUserData, CreateUserErrors, CreateUserResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeactivateTargetData, DeactivateTargetErrors, DeactivateTargetResponses, DeleteAlertSubscriptionData, DeleteAlertSubscriptionErrors, DeleteAlertSubscriptionResponses, DeleteEntrypointData, DeleteEntrypointErrors, DeleteEntrypointResponses, DeleteTargetData, DeleteTargetErrors, DeleteTargetResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, GetAlertSubscriptionData, GetAlertSubscriptionErrors, GetAlertSubscriptionResponses, GetBulkOperationData, GetBulkOperationErrors, GetBulkOperationResponses, GetEntrypointData, GetEntrypointErrors, GetEntrypointResponses, GetEventData, GetEventErrors, GetEventResponses, GetHealthcheckData, GetHealthcheckErrors, GetHealthcheckResponses, GetLivenessData, GetLivenessErrors, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetTargetData, GetTargetErrors, GetTargetResponses, GetUserData, GetUserErrors, GetUserResponses, GetWebhookData, GetWebhookErrors, GetWebhookResponses, IngestPatchData, IngestPatchErrors, IngestPatchResponses, IngestPostData, IngestPostErrors, IngestPostResponses, IngestPutData, IngestPutErrors, IngestPutResponses, ListAlertEventsData, ListAlertEventsErrors, ListAlertEventsResponses, ListAlertSubscriptionsData, ListAlertSubscriptionsErrors, ListAlertSubscriptionsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListBulkOperationsData, ListBulkOperationsErrors, ListBulkOperationsResponses, ListDeliveryAttemptsData, ListDeliveryAttemptsErrors, ListDeliveryAttemptsResponses, ListEntrypointRejectionsData, ListEntrypointRejectionsErrors, ListEntrypointRejectionsResponses, ListEntrypointsData, ListEntrypointsErrors, ListEntrypointsResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListSigningSecretsData, ListSigningSecretsErrors, ListSigningSecretsResponses, ListTargetDeliveriesData, ListTargetDeliveriesErrors, ListTargetDeliveriesResponses, ListTargetsData, ListTargetsErrors, ListTargetsResponses, ListUserApiKeysData, ListUserApiKeysErrors, ListUserApiKeysResponses, ListUsersData, ListUsersErrors, ListUsersResponses, ListVerificationPresetsData, ListVerificationPresetsErrors, ListVerificationPresetsResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, ReplayDeliveriesData, ReplayDeliveriesErrors, ReplayDeliveriesResponses, ReplayDeliveryData, ReplayDeliveryErrors, ReplayDeliveryResponses, ReplayEventData, ReplayEventErrors, ReplayEventResponses, ReplayFailedDeliveriesData, ReplayFailedDeliveriesErrors, ReplayFailedDeliveriesResponses, ResetUserPasswordData, ResetUserPasswordErrors, ResetUserPasswordResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeSigningSecretData, RevokeSigningSecretErrors, RevokeSigningSecretResponses, RevokeUserApiKeyData, RevokeUserApiKeyErrors, RevokeUserApiKeyResponses, RotateSigningSecretData, RotateSigningSecretErrors, RotateSigningSecretResponses, UpdateAlertSubscriptionData, UpdateAlertSubscriptionErrors, UpdateAlertSubscriptionResponses, UpdateEntrypointData, UpdateEntrypointErrors, UpdateEntrypointResponses, UpdateTargetData, UpdateTargetErrors, UpdateTargetResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UpdateWebhookData, UpdateWebhookErrors, UpdateWebhookResponses } from './types.gen';
+import type { ActivateTargetData, ActivateTargetErrors, ActivateTargetResponses, AddVerificationSecretData, AddVerificationSecretErrors, AddVerificationSecretResponses, ApplyConfigData, ApplyConfigErrors, ApplyConfigResponses, CancelDeliveriesData, CancelDeliveriesErrors, CancelDeliveriesResponses, ChangeMyPasswordData, ChangeMyPasswordErrors, ChangeMyPasswordResponses, CreateAlertSubscriptionData, CreateAlertSubscriptionErrors, CreateAlertSubscriptionResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateEntrypointData, CreateEntrypointErrors, CreateEntrypointResponses, CreateTargetData, CreateTargetErrors, CreateTargetResponses, CreateUserData, CreateUserErrors, CreateUserResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeactivateTargetData, DeactivateTargetErrors, DeactivateTargetResponses, DeleteAlertSubscriptionData, DeleteAlertSubscriptionErrors, DeleteAlertSubscriptionResponses, DeleteEntrypointData, DeleteEntrypointErrors, DeleteEntrypointResponses, DeleteTargetData, DeleteTargetErrors, DeleteTargetResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, ExportConfigData, ExportConfigErrors, ExportConfigResponses, GetAlertSubscriptionData, GetAlertSubscriptionErrors, GetAlertSubscriptionResponses, GetBulkOperationData, GetBulkOperationErrors, GetBulkOperationResponses, GetEntrypointData, GetEntrypointErrors, GetEntrypointResponses, GetEventData, GetEventErrors, GetEventResponses, GetHealthcheckData, GetHealthcheckErrors, GetHealthcheckResponses, GetLivenessData, GetLivenessErrors, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetTargetData, GetTargetErrors, GetTargetResponses, GetUserData, GetUserErrors, GetUserResponses, GetWebhookData, GetWebhookErrors, GetWebhookResponses, IngestPatchData, IngestPatchErrors, IngestPatchResponses, IngestPostData, IngestPostErrors, IngestPostResponses, IngestPutData, IngestPutErrors, IngestPutResponses, ListAlertEventsData, ListAlertEventsErrors, ListAlertEventsResponses, ListAlertSubscriptionsData, ListAlertSubscriptionsErrors, ListAlertSubscriptionsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListBulkOperationsData, ListBulkOperationsErrors, ListBulkOperationsResponses, ListDeliveryAttemptsData, ListDeliveryAttemptsErrors, ListDeliveryAttemptsResponses, ListEntrypointRejectionsData, ListEntrypointRejectionsErrors, ListEntrypointRejectionsResponses, ListEntrypointsData, ListEntrypointsErrors, ListEntrypointsResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListSigningSecretsData, ListSigningSecretsErrors, ListSigningSecretsResponses, ListTargetDeliveriesData, ListTargetDeliveriesErrors, ListTargetDeliveriesResponses, ListTargetsData, ListTargetsErrors, ListTargetsResponses, ListUserApiKeysData, ListUserApiKeysErrors, ListUserApiKeysResponses, ListUsersData, ListUsersErrors, ListUsersResponses, ListVerificationPresetsData, ListVerificationPresetsErrors, ListVerificationPresetsResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PlanConfigData, PlanConfigErrors, PlanConfigResponses, ReplayDeliveriesData, ReplayDeliveriesErrors, ReplayDeliveriesResponses, ReplayDeliveryData, ReplayDeliveryErrors, ReplayDeliveryResponses, ReplayEventData, ReplayEventErrors, ReplayEventResponses, ReplayFailedDeliveriesData, ReplayFailedDeliveriesErrors, ReplayFailedDeliveriesResponses, ResetUserPasswordData, ResetUserPasswordErrors, ResetUserPasswordResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeSigningSecretData, RevokeSigningSecretErrors, RevokeSigningSecretResponses, RevokeUserApiKeyData, RevokeUserApiKeyErrors, RevokeUserApiKeyResponses, RotateSigningSecretData, RotateSigningSecretErrors, RotateSigningSecretResponses, UpdateAlertSubscriptionData, UpdateAlertSubscriptionErrors, UpdateAlertSubscriptionResponses, UpdateEntrypointData, UpdateEntrypointErrors, UpdateEntrypointResponses, UpdateTargetData, UpdateTargetErrors, UpdateTargetResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UpdateWebhookData, UpdateWebhookErrors, UpdateWebhookResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -219,6 +219,53 @@ export const getBulkOperation = <ThrowOnError extends boolean = false>(options: 
         }],
     url: '/api/v1/bulk-operations/{id}',
     ...options
+});
+
+/**
+ * Make the document's changes, all or nothing, never interleaved with another apply of yours.
+ */
+export const applyConfig = <ThrowOnError extends boolean = false>(options: Options<ApplyConfigData, ThrowOnError>) => (options.client ?? client).post<ApplyConfigResponses, ApplyConfigErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/config/apply',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Your webhooks as a document (JSON, or YAML with `format=yaml`); keys are derived from names where none is set.
+ */
+export const exportConfig = <ThrowOnError extends boolean = false>(options?: Options<ExportConfigData, ThrowOnError>) => (options?.client ?? client).get<ExportConfigResponses, ExportConfigErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/config/export',
+    ...options
+});
+
+/**
+ * What applying the document would change (deletes only with `prune=true`); changes nothing.
+ */
+export const planConfig = <ThrowOnError extends boolean = false>(options: Options<PlanConfigData, ThrowOnError>) => (options.client ?? client).post<PlanConfigResponses, PlanConfigErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/config/plan',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**

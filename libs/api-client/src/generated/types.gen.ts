@@ -65,6 +65,10 @@ export type AlertSubscriptionDto = {
     eventTypes: Array<OperationalEventType>;
     http?: HttpTargetConfigDto;
     id: string;
+    /**
+     * Stable key for configuration as code; null until given.
+     */
+    key: string | null;
     name: string;
     /**
      * Deliveries waiting, `paused`, for this target to be activated again.
@@ -181,6 +185,111 @@ export type ChangePasswordDto = {
  */
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
+export type ConfigApplyDto = {
+    changes: Array<ConfigChangeDto>;
+    entrypoints: Array<ConfigEntrypointUrlDto>;
+};
+
+export type ConfigChangeAction = 'create' | 'update' | 'delete';
+
+export type ConfigChangeDto = {
+    action: ConfigChangeAction;
+    /**
+     * The fields that differ: every field on create, every field on delete.
+     */
+    fields: Array<ConfigFieldChangeDto>;
+    /**
+     * The key of the object itself.
+     */
+    key: string;
+    kind: ConfigChangeKind;
+    /**
+     * Applied creates of `http` targets: the generated signing secret, shown this once.
+     */
+    signingSecret?: string;
+    /**
+     * The key of the webhook (for entrypoints and targets: of their webhook).
+     */
+    webhook: string;
+};
+
+export type ConfigChangeKind = 'webhook' | 'entrypoint' | 'target';
+
+export type ConfigDocumentDto = {
+    /**
+     * The format's version: 1.
+     */
+    version?: 1;
+    /**
+     * Your webhooks; ones left out are deleted only with `prune`.
+     */
+    webhooks: Array<ConfigWebhookDto>;
+};
+
+export type ConfigEntrypointDto = {
+    /**
+     * Inactive entrypoints answer 410 Gone.
+     */
+    active?: boolean;
+    description?: string;
+    /**
+     * Stable key, unique among the webhook's entrypoints.
+     */
+    key: string;
+};
+
+export type ConfigEntrypointUrlDto = {
+    key: string;
+    url: string;
+    webhook: string;
+};
+
+export type ConfigFieldChangeDto = {
+    after: string | number | boolean | {
+        [key: string]: unknown;
+    } | null;
+    before: string | number | boolean | {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * The field, dotted for `http` settings (`http.url`).
+     */
+    field: string;
+};
+
+export type ConfigPlanDto = {
+    changes: Array<ConfigChangeDto>;
+};
+
+export type ConfigTargetDto = {
+    active?: boolean;
+    http?: HttpTargetSettingsDto;
+    /**
+     * Stable key, unique among the webhook's targets.
+     */
+    key: string;
+    name: string;
+    type: TargetType;
+};
+
+export type ConfigWebhookDto = {
+    description?: string;
+    /**
+     * The webhook's entrypoints; ones left out are deleted only with `prune`.
+     */
+    entrypoints?: Array<ConfigEntrypointDto>;
+    /**
+     * Stable key, unique among your webhooks.
+     */
+    key: string;
+    name: string;
+    retentionDays?: number;
+    /**
+     * The webhook's targets; ones left out are deleted only with `prune`.
+     */
+    targets?: Array<ConfigTargetDto>;
+};
+
 export type CreateAlertSubscriptionDto = {
     active?: boolean;
     /**
@@ -206,12 +315,20 @@ export type CreateEntrypointDto = {
      * What sends to this entrypoint.
      */
     description?: string;
+    /**
+     * Stable key for configuration as code, unique among the webhook's entrypoints (null removes it).
+     */
+    key?: string | null;
     verification?: VerificationSettingsDto;
 };
 
 export type CreateTargetDto = {
     active?: boolean;
     http?: HttpTargetSettingsDto;
+    /**
+     * Stable key for configuration as code, unique among the webhook's targets (null removes it).
+     */
+    key?: string | null;
     name: string;
     type: TargetType;
 };
@@ -230,6 +347,10 @@ export type CreateUserDto = {
 
 export type CreateWebhookDto = {
     description?: string;
+    /**
+     * Stable key for configuration as code, unique among your webhooks (null removes it).
+     */
+    key?: string | null;
     name: string;
     /**
      * Events are kept this many days (1–3650).
@@ -252,6 +373,10 @@ export type CreatedAlertSubscriptionDto = {
     eventTypes: Array<OperationalEventType>;
     http?: HttpTargetConfigDto;
     id: string;
+    /**
+     * Stable key for configuration as code; null until given.
+     */
+    key: string | null;
     name: string;
     /**
      * Deliveries waiting, `paused`, for this target to be activated again.
@@ -317,6 +442,10 @@ export type CreatedTargetDto = {
     disabledReason?: string | null;
     http?: HttpTargetConfigDto;
     id: string;
+    /**
+     * Stable key for configuration as code; null until given.
+     */
+    key: string | null;
     name: string;
     /**
      * Deliveries waiting, `paused`, for this target to be activated again.
@@ -461,6 +590,10 @@ export type EntrypointDto = {
      */
     duplicateCount: number;
     id: string;
+    /**
+     * Stable key for configuration as code; null until given.
+     */
+    key: string | null;
     /**
      * Requests refused by verification so far (counted about once a second).
      */
@@ -865,6 +998,10 @@ export type TargetDto = {
     disabledReason?: string | null;
     http?: HttpTargetConfigDto;
     id: string;
+    /**
+     * Stable key for configuration as code; null until given.
+     */
+    key: string | null;
     name: string;
     /**
      * Deliveries waiting, `paused`, for this target to be activated again.
@@ -903,12 +1040,20 @@ export type UpdateEntrypointDto = {
      * What sends to this entrypoint.
      */
     description?: string;
+    /**
+     * Stable key for configuration as code, unique among the webhook's entrypoints (null removes it).
+     */
+    key?: string | null;
     verification?: VerificationSettingsDto;
 };
 
 export type UpdateTargetDto = {
     active?: boolean;
     http?: HttpTargetSettingsDto;
+    /**
+     * Stable key for configuration as code, unique among the webhook's targets (null removes it).
+     */
+    key?: string | null;
     name?: string;
 };
 
@@ -922,6 +1067,10 @@ export type UpdateUserDto = {
 
 export type UpdateWebhookDto = {
     description?: string;
+    /**
+     * Stable key for configuration as code, unique among your webhooks (null removes it).
+     */
+    key?: string | null;
     name?: string;
     /**
      * Events are kept this many days (1–3650).
@@ -1060,6 +1209,10 @@ export type WebhookDetailDto = {
     entrypoints: Array<EntrypointDto>;
     eventCount: number;
     id: string;
+    /**
+     * Stable key for configuration as code; null until given.
+     */
+    key: string | null;
     name: string;
     ownerId: string;
     retentionDays: number;
@@ -1073,6 +1226,10 @@ export type WebhookDto = {
     entrypointCount: number;
     eventCount: number;
     id: string;
+    /**
+     * Stable key for configuration as code; null until given.
+     */
+    key: string | null;
     name: string;
     ownerId: string;
     retentionDays: number;
@@ -1103,6 +1260,10 @@ export type CreateEntrypointDtoWritable = {
      * What sends to this entrypoint.
      */
     description?: string;
+    /**
+     * Stable key for configuration as code, unique among the webhook's entrypoints (null removes it).
+     */
+    key?: string | null;
     verification?: VerificationSettingsDtoWritable;
 };
 
@@ -1113,6 +1274,10 @@ export type UpdateEntrypointDtoWritable = {
      * What sends to this entrypoint.
      */
     description?: string;
+    /**
+     * Stable key for configuration as code, unique among the webhook's entrypoints (null removes it).
+     */
+    key?: string | null;
     verification?: VerificationSettingsDtoWritable;
 };
 
@@ -1683,6 +1848,108 @@ export type GetBulkOperationResponses = {
 };
 
 export type GetBulkOperationResponse = GetBulkOperationResponses[keyof GetBulkOperationResponses];
+
+export type ApplyConfigData = {
+    body: ConfigDocumentDto;
+    path?: never;
+    query?: {
+        /**
+         * Also delete what the document leaves out (your webhooks, and their entrypoints and targets).
+         */
+        prune?: 'true' | 'false';
+    };
+    url: '/api/v1/config/apply';
+};
+
+export type ApplyConfigErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ApplyConfigError = ApplyConfigErrors[keyof ApplyConfigErrors];
+
+export type ApplyConfigResponses = {
+    200: ConfigApplyDto;
+};
+
+export type ApplyConfigResponse = ApplyConfigResponses[keyof ApplyConfigResponses];
+
+export type ExportConfigData = {
+    body?: never;
+    path?: never;
+    query?: {
+        format?: 'json' | 'yaml';
+    };
+    url: '/api/v1/config/export';
+};
+
+export type ExportConfigErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ExportConfigError = ExportConfigErrors[keyof ExportConfigErrors];
+
+export type ExportConfigResponses = {
+    200: ConfigDocumentDto;
+};
+
+export type ExportConfigResponse = ExportConfigResponses[keyof ExportConfigResponses];
+
+export type PlanConfigData = {
+    body: ConfigDocumentDto;
+    path?: never;
+    query?: {
+        /**
+         * Also delete what the document leaves out (your webhooks, and their entrypoints and targets).
+         */
+        prune?: 'true' | 'false';
+    };
+    url: '/api/v1/config/plan';
+};
+
+export type PlanConfigErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type PlanConfigError = PlanConfigErrors[keyof PlanConfigErrors];
+
+export type PlanConfigResponses = {
+    200: ConfigPlanDto;
+};
+
+export type PlanConfigResponse = PlanConfigResponses[keyof PlanConfigResponses];
 
 export type ListDeliveryAttemptsData = {
     body?: never;

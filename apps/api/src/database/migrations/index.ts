@@ -8,6 +8,7 @@ import { BulkOperations1764200000000 } from './1764200000000-bulk-operations';
 import { Alerts1764300000000 } from './1764300000000-alerts';
 import { InboundVerification1764400000000 } from './1764400000000-inbound-verification';
 import { InboundDedup1764500000000 } from './1764500000000-inbound-dedup';
+import { ConfigKeys1764600000000 } from './1764600000000-config-keys';
 
 /** Every migration in order; new ones are appended here. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   Alerts1764300000000,
   InboundVerification1764400000000,
   InboundDedup1764500000000,
+  ConfigKeys1764600000000,
 ];

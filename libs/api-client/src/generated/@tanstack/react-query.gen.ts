@@ -3,8 +3,8 @@
 import { type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { activateTarget, addVerificationSecret, cancelDeliveries, changeMyPassword, createAlertSubscription, createApiKey, createEntrypoint, createTarget, createUser, createWebhook, deactivateTarget, deleteAlertSubscription, deleteEntrypoint, deleteTarget, deleteWebhook, getAlertSubscription, getBulkOperation, getEntrypoint, getEvent, getHealthcheck, getLiveness, getMe, getMetrics, getReadiness, getTarget, getUser, getWebhook, ingestPatch, ingestPost, ingestPut, listAlertEvents, listAlertSubscriptions, listApiKeys, listBulkOperations, listDeliveryAttempts, listEntrypointRejections, listEntrypoints, listEvents, listSigningSecrets, listTargetDeliveries, listTargets, listUserApiKeys, listUsers, listVerificationPresets, listWebhooks, login, logout, type Options, replayDeliveries, replayDelivery, replayEvent, replayFailedDeliveries, resetUserPassword, revokeApiKey, revokeSigningSecret, revokeUserApiKey, rotateSigningSecret, updateAlertSubscription, updateEntrypoint, updateTarget, updateUser, updateWebhook } from '../sdk.gen';
-import type { ActivateTargetData, ActivateTargetError, ActivateTargetResponse, AddVerificationSecretData, AddVerificationSecretError, AddVerificationSecretResponse, CancelDeliveriesData, CancelDeliveriesError, CancelDeliveriesResponse, ChangeMyPasswordData, ChangeMyPasswordError, ChangeMyPasswordResponse, CreateAlertSubscriptionData, CreateAlertSubscriptionError, CreateAlertSubscriptionResponse, CreateApiKeyData, CreateApiKeyError, CreateApiKeyResponse, CreateEntrypointData, CreateEntrypointError, CreateEntrypointResponse, CreateTargetData, CreateTargetError, CreateTargetResponse, CreateUserData, CreateUserError, CreateUserResponse, CreateWebhookData, CreateWebhookError, CreateWebhookResponse, DeactivateTargetData, DeactivateTargetError, DeactivateTargetResponse, DeleteAlertSubscriptionData, DeleteAlertSubscriptionError, DeleteAlertSubscriptionResponse, DeleteEntrypointData, DeleteEntrypointError, DeleteEntrypointResponse, DeleteTargetData, DeleteTargetError, DeleteTargetResponse, DeleteWebhookData, DeleteWebhookError, DeleteWebhookResponse, GetAlertSubscriptionData, GetAlertSubscriptionError, GetAlertSubscriptionResponse, GetBulkOperationData, GetBulkOperationError, GetBulkOperationResponse, GetEntrypointData, GetEntrypointError, GetEntrypointResponse, GetEventData, GetEventError, GetEventResponse, GetHealthcheckData, GetHealthcheckError, GetHealthcheckResponse, GetLivenessData, GetLivenessError, GetLivenessResponse, GetMeData, GetMeError, GetMeResponse, GetMetricsData, GetMetricsError, GetMetricsResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetTargetData, GetTargetError, GetTargetResponse, GetUserData, GetUserError, GetUserResponse, GetWebhookData, GetWebhookError, GetWebhookResponse, IngestPatchData, IngestPatchError, IngestPatchResponse, IngestPostData, IngestPostError, IngestPostResponse, IngestPutData, IngestPutError, IngestPutResponse, ListAlertEventsData, ListAlertEventsError, ListAlertEventsResponse, ListAlertSubscriptionsData, ListAlertSubscriptionsError, ListAlertSubscriptionsResponse, ListApiKeysData, ListApiKeysError, ListApiKeysResponse, ListBulkOperationsData, ListBulkOperationsError, ListBulkOperationsResponse, ListDeliveryAttemptsData, ListDeliveryAttemptsError, ListDeliveryAttemptsResponse, ListEntrypointRejectionsData, ListEntrypointRejectionsError, ListEntrypointRejectionsResponse, ListEntrypointsData, ListEntrypointsError, ListEntrypointsResponse, ListEventsData, ListEventsError, ListEventsResponse, ListSigningSecretsData, ListSigningSecretsError, ListSigningSecretsResponse, ListTargetDeliveriesData, ListTargetDeliveriesError, ListTargetDeliveriesResponse, ListTargetsData, ListTargetsError, ListTargetsResponse, ListUserApiKeysData, ListUserApiKeysError, ListUserApiKeysResponse, ListUsersData, ListUsersError, ListUsersResponse, ListVerificationPresetsData, ListVerificationPresetsError, ListVerificationPresetsResponse, ListWebhooksData, ListWebhooksError, ListWebhooksResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, ReplayDeliveriesData, ReplayDeliveriesError, ReplayDeliveriesResponse, ReplayDeliveryData, ReplayDeliveryError, ReplayDeliveryResponse, ReplayEventData, ReplayEventError, ReplayEventResponse, ReplayFailedDeliveriesData, ReplayFailedDeliveriesError, ReplayFailedDeliveriesResponse, ResetUserPasswordData, ResetUserPasswordError, ResetUserPasswordResponse, RevokeApiKeyData, RevokeApiKeyError, RevokeApiKeyResponse, RevokeSigningSecretData, RevokeSigningSecretError, RevokeSigningSecretResponse, RevokeUserApiKeyData, RevokeUserApiKeyError, RevokeUserApiKeyResponse, RotateSigningSecretData, RotateSigningSecretError, RotateSigningSecretResponse, UpdateAlertSubscriptionData, UpdateAlertSubscriptionError, UpdateAlertSubscriptionResponse, UpdateEntrypointData, UpdateEntrypointError, UpdateEntrypointResponse, UpdateTargetData, UpdateTargetError, UpdateTargetResponse, UpdateUserData, UpdateUserError, UpdateUserResponse, UpdateWebhookData, UpdateWebhookError, UpdateWebhookResponse } from '../types.gen';
+import { activateTarget, addVerificationSecret, applyConfig, cancelDeliveries, changeMyPassword, createAlertSubscription, createApiKey, createEntrypoint, createTarget, createUser, createWebhook, deactivateTarget, deleteAlertSubscription, deleteEntrypoint, deleteTarget, deleteWebhook, exportConfig, getAlertSubscription, getBulkOperation, getEntrypoint, getEvent, getHealthcheck, getLiveness, getMe, getMetrics, getReadiness, getTarget, getUser, getWebhook, ingestPatch, ingestPost, ingestPut, listAlertEvents, listAlertSubscriptions, listApiKeys, listBulkOperations, listDeliveryAttempts, listEntrypointRejections, listEntrypoints, listEvents, listSigningSecrets, listTargetDeliveries, listTargets, listUserApiKeys, listUsers, listVerificationPresets, listWebhooks, login, logout, type Options, planConfig, replayDeliveries, replayDelivery, replayEvent, replayFailedDeliveries, resetUserPassword, revokeApiKey, revokeSigningSecret, revokeUserApiKey, rotateSigningSecret, updateAlertSubscription, updateEntrypoint, updateTarget, updateUser, updateWebhook } from '../sdk.gen';
+import type { ActivateTargetData, ActivateTargetError, ActivateTargetResponse, AddVerificationSecretData, AddVerificationSecretError, AddVerificationSecretResponse, ApplyConfigData, ApplyConfigError, ApplyConfigResponse, CancelDeliveriesData, CancelDeliveriesError, CancelDeliveriesResponse, ChangeMyPasswordData, ChangeMyPasswordError, ChangeMyPasswordResponse, CreateAlertSubscriptionData, CreateAlertSubscriptionError, CreateAlertSubscriptionResponse, CreateApiKeyData, CreateApiKeyError, CreateApiKeyResponse, CreateEntrypointData, CreateEntrypointError, CreateEntrypointResponse, CreateTargetData, CreateTargetError, CreateTargetResponse, CreateUserData, CreateUserError, CreateUserResponse, CreateWebhookData, CreateWebhookError, CreateWebhookResponse, DeactivateTargetData, DeactivateTargetError, DeactivateTargetResponse, DeleteAlertSubscriptionData, DeleteAlertSubscriptionError, DeleteAlertSubscriptionResponse, DeleteEntrypointData, DeleteEntrypointError, DeleteEntrypointResponse, DeleteTargetData, DeleteTargetError, DeleteTargetResponse, DeleteWebhookData, DeleteWebhookError, DeleteWebhookResponse, ExportConfigData, ExportConfigError, ExportConfigResponse, GetAlertSubscriptionData, GetAlertSubscriptionError, GetAlertSubscriptionResponse, GetBulkOperationData, GetBulkOperationError, GetBulkOperationResponse, GetEntrypointData, GetEntrypointError, GetEntrypointResponse, GetEventData, GetEventError, GetEventResponse, GetHealthcheckData, GetHealthcheckError, GetHealthcheckResponse, GetLivenessData, GetLivenessError, GetLivenessResponse, GetMeData, GetMeError, GetMeResponse, GetMetricsData, GetMetricsError, GetMetricsResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetTargetData, GetTargetError, GetTargetResponse, GetUserData, GetUserError, GetUserResponse, GetWebhookData, GetWebhookError, GetWebhookResponse, IngestPatchData, IngestPatchError, IngestPatchResponse, IngestPostData, IngestPostError, IngestPostResponse, IngestPutData, IngestPutError, IngestPutResponse, ListAlertEventsData, ListAlertEventsError, ListAlertEventsResponse, ListAlertSubscriptionsData, ListAlertSubscriptionsError, ListAlertSubscriptionsResponse, ListApiKeysData, ListApiKeysError, ListApiKeysResponse, ListBulkOperationsData, ListBulkOperationsError, ListBulkOperationsResponse, ListDeliveryAttemptsData, ListDeliveryAttemptsError, ListDeliveryAttemptsResponse, ListEntrypointRejectionsData, ListEntrypointRejectionsError, ListEntrypointRejectionsResponse, ListEntrypointsData, ListEntrypointsError, ListEntrypointsResponse, ListEventsData, ListEventsError, ListEventsResponse, ListSigningSecretsData, ListSigningSecretsError, ListSigningSecretsResponse, ListTargetDeliveriesData, ListTargetDeliveriesError, ListTargetDeliveriesResponse, ListTargetsData, ListTargetsError, ListTargetsResponse, ListUserApiKeysData, ListUserApiKeysError, ListUserApiKeysResponse, ListUsersData, ListUsersError, ListUsersResponse, ListVerificationPresetsData, ListVerificationPresetsError, ListVerificationPresetsResponse, ListWebhooksData, ListWebhooksError, ListWebhooksResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, PlanConfigData, PlanConfigError, PlanConfigResponse, ReplayDeliveriesData, ReplayDeliveriesError, ReplayDeliveriesResponse, ReplayDeliveryData, ReplayDeliveryError, ReplayDeliveryResponse, ReplayEventData, ReplayEventError, ReplayEventResponse, ReplayFailedDeliveriesData, ReplayFailedDeliveriesError, ReplayFailedDeliveriesResponse, ResetUserPasswordData, ResetUserPasswordError, ResetUserPasswordResponse, RevokeApiKeyData, RevokeApiKeyError, RevokeApiKeyResponse, RevokeSigningSecretData, RevokeSigningSecretError, RevokeSigningSecretResponse, RevokeUserApiKeyData, RevokeUserApiKeyError, RevokeUserApiKeyResponse, RotateSigningSecretData, RotateSigningSecretError, RotateSigningSecretResponse, UpdateAlertSubscriptionData, UpdateAlertSubscriptionError, UpdateAlertSubscriptionResponse, UpdateEntrypointData, UpdateEntrypointError, UpdateEntrypointResponse, UpdateTargetData, UpdateTargetError, UpdateTargetResponse, UpdateUserData, UpdateUserError, UpdateUserResponse, UpdateWebhookData, UpdateWebhookError, UpdateWebhookResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -411,6 +411,58 @@ export const getBulkOperationOptions = (options: Options<GetBulkOperationData>) 
     },
     queryKey: getBulkOperationQueryKey(options)
 });
+
+/**
+ * Make the document's changes, all or nothing, never interleaved with another apply of yours.
+ */
+export const applyConfigMutation = (options?: Partial<Options<ApplyConfigData>>): UseMutationOptions<ApplyConfigResponse, ApplyConfigError, Options<ApplyConfigData>> => {
+    const mutationOptions: UseMutationOptions<ApplyConfigResponse, ApplyConfigError, Options<ApplyConfigData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await applyConfig({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const exportConfigQueryKey = (options?: Options<ExportConfigData>) => createQueryKey('exportConfig', options);
+
+/**
+ * Your webhooks as a document (JSON, or YAML with `format=yaml`); keys are derived from names where none is set.
+ */
+export const exportConfigOptions = (options?: Options<ExportConfigData>) => queryOptions<ExportConfigResponse, ExportConfigError, ExportConfigResponse, ReturnType<typeof exportConfigQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await exportConfig({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: exportConfigQueryKey(options)
+});
+
+/**
+ * What applying the document would change (deletes only with `prune=true`); changes nothing.
+ */
+export const planConfigMutation = (options?: Partial<Options<PlanConfigData>>): UseMutationOptions<PlanConfigResponse, PlanConfigError, Options<PlanConfigData>> => {
+    const mutationOptions: UseMutationOptions<PlanConfigResponse, PlanConfigError, Options<PlanConfigData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await planConfig({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
 
 export const listDeliveryAttemptsQueryKey = (options: Options<ListDeliveryAttemptsData>) => createQueryKey('listDeliveryAttempts', options);
 
