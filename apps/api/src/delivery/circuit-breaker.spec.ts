@@ -25,10 +25,11 @@ describe('CircuitBreaker', () => {
     for (let i = 0; i < 5; i++) breaker.failure(t0);
     breaker.failure(t0 + COOLDOWN);
     expect(breaker.admit(t0 + 59_999)).toMatchObject({ kind: 'open' });
-    breaker.success();
+    expect(breaker.success()).toBe(true);
     expect(breaker.tripped).toBe(false);
     expect(breaker.failingSinceTime).toBeNull();
     expect(breaker.admit(t0 + 59_999)).toEqual({ kind: 'attempt' });
+    expect(breaker.success()).toBe(false);
   });
 
   it('starts from the state stored on the target, and follows it after a write', () => {

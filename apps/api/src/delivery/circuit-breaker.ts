@@ -59,10 +59,13 @@ export class CircuitBreaker {
     return { kind: 'probe' };
   }
 
-  success(): void {
+  /** Counts a success; returns whether this view had failures to clear (the row should hear of it). */
+  success(): boolean {
+    const changed = this.consecutiveFailures > 0 || this.openUntil !== null || this.failingSince !== null;
     this.consecutiveFailures = 0;
     this.openUntil = null;
     this.failingSince = null;
+    return changed;
   }
 
   /** Counts a failure; opens the circuit at the threshold (and again after a failed probe). */

@@ -42,6 +42,8 @@ export const INTERRUPTED_BY_SHUTDOWN = 'interrupted: webhooker was shutting down
 const UNEXPECTED_ERROR_DELAY_MS = 30_000;
 /** A receiver's 429 lowers its rate for its Retry-After window, but never for longer than this. */
 const MAX_THROTTLE_MS = 3_600_000;
+/** A healthy target's successes reach its row at most this often. */
+const SUCCESS_WRITE_INTERVAL_MS = 1_000;
 /** Rows claimed by one sweep statement at most. */
 const SWEEP_BATCH = 500;
 const SWEEP_JOB = 'delivery-sweep';
@@ -135,6 +137,8 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   private sweeping?: Promise<void>;
   private sweepAgain = false;
   private refreshGeneration = 0;
+  /** When a success of each target was last counted on its row. */
+  private readonly successWrittenAt = new Map<string, number>();
   /** Deliveries whose attempt is running now. */
   private readonly running = new Set<string>();
   /** Aborted at shutdown, after the grace period: interrupts the attempts still in flight. */
@@ -279,6 +283,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       if (!this.heldPerTarget.has(id)) {
         this.targets.delete(id);
         this.breakers.delete(id);
+        this.successWrittenAt.delete(id);
         this.limiter.forget(id);
       }
     }
@@ -427,10 +432,10 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     };
     let retryAt: number | undefined;
     if (outcome.ok) {
-      if (breaker) {
-        breaker.success();
-        this.countOutcome(target.id, true);
-      }
+      // A success reaches the row when it clears failures this replica knows of, and otherwise
+      // at most once a second per target (failures other replicas counted are cleared by then),
+      // so a healthy target costs no write per delivery.
+      if (breaker && (breaker.success() || this.successDue(target.id))) this.countOutcome(target.id, true);
     } else {
       if (breaker && !interrupted) {
         breaker.failure();
@@ -616,6 +621,13 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
         lastError: reason,
       }),
     );
+  }
+
+  private successDue(targetId: string): boolean {
+    const now = Date.now();
+    if (now - (this.successWrittenAt.get(targetId) ?? 0) < SUCCESS_WRITE_INTERVAL_MS) return false;
+    this.successWrittenAt.set(targetId, now);
+    return true;
   }
 
   private countOutcome(targetId: string, ok: boolean): void {
