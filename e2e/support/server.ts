@@ -71,6 +71,9 @@ export async function startServer(): Promise<RunningServer> {
       ALLOW_PRIVATE_TARGETS: 'true',
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
+      // Every test file logs in (the admin a dozen times a minute); the limits are tested in the API suite.
+      LOGIN_RATE_LIMIT: '1000',
+      LOGIN_RATE_LIMIT_PER_ADDRESS: '1000',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
