@@ -52,13 +52,37 @@ function addProblemResponses(document: OpenAPIObject): void {
   }
 }
 
-/** `allOf` with one schema (what a described enum property becomes) is that schema. */
+/**
+ * `allOf` with one schema (what a described enum property becomes) is that schema, except beside
+ * `nullable`: OpenAPI 3.0 cannot say "this object or null" of a bare `$ref`, so that one stays.
+ */
 function inlineSingleAllOf(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(inlineSingleAllOf);
   if (!value || typeof value !== 'object') return value;
   const record = value as Record<string, unknown>;
-  if (Array.isArray(record.allOf) && record.allOf.length === 1) return inlineSingleAllOf(record.allOf[0]);
+  if (Array.isArray(record.allOf) && record.allOf.length === 1 && record.nullable !== true)
+    return inlineSingleAllOf(record.allOf[0]);
   return Object.fromEntries(Object.entries(record).map(([key, child]) => [key, inlineSingleAllOf(child)]));
+}
+
+/**
+ * A kept `allOf` beside `nullable` gets the `type` of the schema it refers to (an enum's `string`):
+ * OpenAPI 3.0 reads `nullable` only beside a `type`.
+ */
+function typeNullableRefs(document: OpenAPIObject): void {
+  const schemas = (document.components?.schemas ?? {}) as Record<string, { type?: string }>;
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(visit);
+    if (!value || typeof value !== 'object') return;
+    const record = value as Record<string, unknown>;
+    const ref = Array.isArray(record.allOf) && (record.allOf[0] as { $ref?: string } | undefined)?.$ref;
+    if (record.nullable === true && !record.type && typeof ref === 'string') {
+      const type = schemas[ref.replace('#/components/schemas/', '')]?.type;
+      if (type) record.type = type;
+    }
+    Object.values(record).forEach(visit);
+  };
+  visit(document);
 }
 
 /** The OpenAPI document, with keys sorted so it is byte-for-byte stable. */
@@ -85,7 +109,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   addIngestPath(document);
   addAlertWebhooks(document);
   addProblemResponses(document);
-  return sortKeys(inlineSingleAllOf(document)) as OpenAPIObject;
+  const inlined = inlineSingleAllOf(document) as OpenAPIObject;
+  typeNullableRefs(inlined);
+  return sortKeys(inlined) as OpenAPIObject;
 }
 
 /** Serves the document at /api/openapi.json and the interactive docs at /api/docs. */

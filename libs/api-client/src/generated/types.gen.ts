@@ -63,7 +63,10 @@ export type AlertSubscriptionDto = {
      */
     disabledReason?: string | null;
     eventTypes: Array<OperationalEventType>;
-    http?: HttpTargetConfigDto;
+    /**
+     * Settings of an `http` target; null for other types.
+     */
+    http?: HttpTargetConfigDto | null;
     id: string;
     /**
      * Stable key for configuration as code; null until given.
@@ -310,7 +313,10 @@ export type CreateApiKeyDto = {
 
 export type CreateEntrypointDto = {
     active?: boolean;
-    dedup?: DedupSettingsDto;
+    /**
+     * Drop the duplicates senders send (null: off, the default); replaces the whole setting.
+     */
+    dedup?: DedupSettingsDto | null;
     /**
      * What sends to this entrypoint.
      */
@@ -371,7 +377,10 @@ export type CreatedAlertSubscriptionDto = {
      */
     disabledReason?: string | null;
     eventTypes: Array<OperationalEventType>;
-    http?: HttpTargetConfigDto;
+    /**
+     * Settings of an `http` target; null for other types.
+     */
+    http?: HttpTargetConfigDto | null;
     id: string;
     /**
      * Stable key for configuration as code; null until given.
@@ -440,7 +449,10 @@ export type CreatedTargetDto = {
      * Why webhooker deactivated this target (410 Gone, failing too long); null otherwise.
      */
     disabledReason?: string | null;
-    http?: HttpTargetConfigDto;
+    /**
+     * Settings of an `http` target; null for other types.
+     */
+    http?: HttpTargetConfigDto | null;
     id: string;
     /**
      * Stable key for configuration as code; null until given.
@@ -583,7 +595,10 @@ export type EntrypointDto = {
      */
     active: boolean;
     createdAt: string;
-    dedup: DedupDto;
+    /**
+     * Deduplication; null when off (every request becomes an event).
+     */
+    dedup: DedupDto | null;
     description: string;
     /**
      * Duplicates answered with the first event's id instead of becoming events.
@@ -621,8 +636,8 @@ export type EntrypointRejectionsDto = {
 };
 
 export type EntrypointVerificationDto = {
-    algorithm?: HmacAlgorithm;
-    encoding?: SignatureEncoding;
+    algorithm?: HmacAlgorithm | null;
+    encoding?: SignatureEncoding | null;
     /**
      * Header names are lower case.
      */
@@ -630,12 +645,12 @@ export type EntrypointVerificationDto = {
     idHeader?: string | null;
     method: VerificationMethod;
     prefix?: string | null;
-    preset?: VerificationPreset;
+    preset?: VerificationPreset | null;
     /**
      * Newest first; during a rotation's grace period the older one verifies too.
      */
     secrets: Array<VerificationSecretDto>;
-    signatureFormat?: SignatureFormat;
+    signatureFormat?: SignatureFormat | null;
     signedContent?: string | null;
     timestampHeader?: string | null;
     toleranceSeconds?: number | null;
@@ -755,7 +770,7 @@ export type HttpTargetConfigDto = {
     maxBackoffMs: number;
     maxRetries: number;
     method: HttpMethod;
-    rateLimit?: RateLimitDto;
+    rateLimit?: RateLimitDto | null;
     timeoutMs: number;
     url: string;
 };
@@ -780,7 +795,11 @@ export type HttpTargetSettingsDto = {
      */
     maxRetries?: number;
     method?: HttpMethod;
-    rateLimit?: RateLimitSettingsDto;
+    /**
+     * Deliveries per second at most, on top of `concurrency`, shared by every replica (null: none,
+     * the default). Work over the limit waits without spending retries.
+     */
+    rateLimit?: RateLimitSettingsDto | null;
     /**
      * Per-attempt timeout, 1 000–120 000 ms.
      */
@@ -996,7 +1015,10 @@ export type TargetDto = {
      * Why webhooker deactivated this target (410 Gone, failing too long); null otherwise.
      */
     disabledReason?: string | null;
-    http?: HttpTargetConfigDto;
+    /**
+     * Settings of an `http` target; null for other types.
+     */
+    http?: HttpTargetConfigDto | null;
     id: string;
     /**
      * Stable key for configuration as code; null until given.
@@ -1035,7 +1057,10 @@ export type UpdateAlertSubscriptionDto = {
 
 export type UpdateEntrypointDto = {
     active?: boolean;
-    dedup?: DedupSettingsDto;
+    /**
+     * Drop the duplicates senders send (null: off, the default); replaces the whole setting.
+     */
+    dedup?: DedupSettingsDto | null;
     /**
      * What sends to this entrypoint.
      */
@@ -1116,8 +1141,8 @@ export type VerificationMethod = 'none' | 'token' | 'basic' | 'hmac';
 export type VerificationPreset = 'github' | 'stripe' | 'shopify' | 'slack' | 'gitlab' | 'standard-webhooks' | 'svix';
 
 export type VerificationPresetDto = {
-    algorithm?: HmacAlgorithm;
-    encoding?: SignatureEncoding;
+    algorithm?: HmacAlgorithm | null;
+    encoding?: SignatureEncoding | null;
     /**
      * Header names are lower case.
      */
@@ -1131,7 +1156,7 @@ export type VerificationPresetDto = {
      * Where the sender shows the secret to paste into `secret`.
      */
     secretDescription: string;
-    signatureFormat?: SignatureFormat;
+    signatureFormat?: SignatureFormat | null;
     signedContent?: string | null;
     timestampHeader?: string | null;
     toleranceSeconds?: number | null;
@@ -1255,7 +1280,10 @@ export type AddVerificationSecretDtoWritable = {
 
 export type CreateEntrypointDtoWritable = {
     active?: boolean;
-    dedup?: DedupSettingsDto;
+    /**
+     * Drop the duplicates senders send (null: off, the default); replaces the whole setting.
+     */
+    dedup?: DedupSettingsDto | null;
     /**
      * What sends to this entrypoint.
      */
@@ -1269,7 +1297,10 @@ export type CreateEntrypointDtoWritable = {
 
 export type UpdateEntrypointDtoWritable = {
     active?: boolean;
-    dedup?: DedupSettingsDto;
+    /**
+     * Drop the duplicates senders send (null: off, the default); replaces the whole setting.
+     */
+    dedup?: DedupSettingsDto | null;
     /**
      * What sends to this entrypoint.
      */

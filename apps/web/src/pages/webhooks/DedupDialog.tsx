@@ -3,7 +3,6 @@ import {
   type DedupDto,
   type DedupSettingsDto,
   type EntrypointDto,
-  type UpdateEntrypointDto,
 } from '@webhooker/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
@@ -26,12 +25,6 @@ const KNOWN_HEADERS = [
   'X-Shopify-Webhook-Id',
 ];
 const DEFAULT_WINDOW_HOURS = 24;
-
-/**
- * The entrypoint change as sent: `dedup: null` turns deduplication off (the API takes it; the
- * generated type lost the `nullable` beside its `$ref`).
- */
-type DedupChange = Omit<UpdateEntrypointDto, 'dedup'> & { dedup: DedupSettingsDto | null };
 
 /** "by the X-GitHub-Delivery header, for 24 h" — how an entrypoint recognises repeats. */
 export function describeDedup(dedup: DedupDto): string {
@@ -68,8 +61,7 @@ export function DedupDialog({ entrypoint, onClose }: { entrypoint: EntrypointDto
             ...(source === 'header' ? { header: header.trim() } : { jsonPath: jsonPath.trim() }),
             windowSeconds,
           };
-    const body: DedupChange = { dedup };
-    save.mutate({ path: { id: entrypoint.id }, body: body as UpdateEntrypointDto });
+    save.mutate({ path: { id: entrypoint.id }, body: { dedup } });
   };
   const windowError = fieldError(save.error, 'dedup.windowSeconds');
 

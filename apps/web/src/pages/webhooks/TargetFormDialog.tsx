@@ -4,7 +4,6 @@ import {
   type CreatedTargetDto,
   type HttpMethod,
   type HttpTargetSettingsDto,
-  type RateLimitSettingsDto,
   type TargetDto,
   type TargetType,
 } from '@webhooker/api-client';
@@ -39,12 +38,6 @@ const NUMBER_SETTINGS = [
   { key: 'concurrency', label: 'Concurrency', placeholder: '8', hint: 'Attempts in flight, 1–256.' },
 ] as const;
 type NumberSetting = (typeof NUMBER_SETTINGS)[number]['key'];
-
-/**
- * The http settings as sent: `rateLimit: null` removes a limit (the API takes it; the generated
- * type lost the `nullable` beside its `$ref`).
- */
-type HttpSettings = Omit<HttpTargetSettingsDto, 'rateLimit'> & { rateLimit?: RateLimitSettingsDto | null };
 
 interface TargetFormDialogProps {
   webhookId: string;
@@ -128,7 +121,7 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    let http: HttpSettings | undefined;
+    let http: HttpTargetSettingsDto | undefined;
     if (type === 'http') {
       const parsed = parseHeaders(headers);
       setHeadersError(typeof parsed === 'string' ? parsed : undefined);
@@ -147,7 +140,7 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
         http.rateLimit = null;
       }
     }
-    const body = { name, http: http as HttpTargetSettingsDto | undefined };
+    const body = { name, http };
     if (target) update.mutate({ path: { id: target.id }, body });
     else create.mutate({ path: { webhookId }, body: { ...body, type } });
   };
