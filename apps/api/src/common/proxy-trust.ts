@@ -1,4 +1,5 @@
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { isIpRange, toBlockList } from './ip-ranges';
 
 /**
  * TRUST_PROXY as read from the environment: trust no proxy (`false`), every hop (`true`), the
@@ -47,12 +48,7 @@ export function normaliseAddress(raw: string): string | null {
 
 /** Whether `entry` may appear in a TRUST_PROXY list: an address, a CIDR range or a range name. */
 export function isProxyRange(entry: string): boolean {
-  if (entry in PROXY_RANGE_NAMES) return true;
-  const [address, prefix, extra] = entry.split('/');
-  const family = isIP(address ?? '');
-  if (!family || extra !== undefined) return false;
-  if (prefix === undefined) return true;
-  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+  return entry in PROXY_RANGE_NAMES || isIpRange(entry, { single: true });
 }
 
 /** The trust function of a TRUST_PROXY setting (validated by loadConfig). */
@@ -60,14 +56,11 @@ export function compileProxyTrust(setting: ProxyTrustSetting): ProxyTrust {
   if (setting === true) return () => true;
   if (setting === false) return () => false;
   if (typeof setting === 'number') return (_address, hop) => hop < setting;
-  const ranges = new BlockList();
-  for (const entry of setting.flatMap((item) => PROXY_RANGE_NAMES[item] ?? [item])) {
-    const [address, prefix] = entry.split('/') as [string, string | undefined];
-    if (prefix === undefined) {
-      const single = normaliseAddress(address)!;
-      ranges.addAddress(single, isIP(single) === 4 ? 'ipv4' : 'ipv6');
-    } else ranges.addSubnet(address, Number(prefix), isIP(address) === 4 ? 'ipv4' : 'ipv6');
-  }
+  const ranges = toBlockList(
+    setting
+      .flatMap((item) => PROXY_RANGE_NAMES[item] ?? [item])
+      .map((entry) => (entry.includes('/') ? entry : normaliseAddress(entry)!)),
+  );
   return (raw) => {
     const address = normaliseAddress(raw);
     return address !== null && ranges.check(address, isIP(address) === 4 ? 'ipv4' : 'ipv6');

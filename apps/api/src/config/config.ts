@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
 import * as path from 'node:path';
+import { isIpRange } from '../common/ip-ranges';
 import { isProxyRange, ProxyTrustSetting } from '../common/proxy-trust';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -153,13 +153,8 @@ function cidrList(env: Env, name: string): string[] {
   const raw = value(env, name);
   if (raw === undefined) return [];
   const cidrs = raw.split(',').map((part) => part.trim());
-  for (const cidr of cidrs) {
-    const [address, prefix, extra] = cidr.split('/');
-    const family = isIP(address ?? '');
-    const bits = Number(prefix);
-    if (!family || extra !== undefined || !/^\d+$/.test(prefix ?? '') || bits > (family === 4 ? 32 : 128)) {
-      fail(name, 'a comma-separated list of CIDR ranges like 10.0.0.0/8,fd00::/8', raw);
-    }
+  if (!cidrs.every((cidr) => isIpRange(cidr))) {
+    fail(name, 'a comma-separated list of CIDR ranges like 10.0.0.0/8,fd00::/8', raw);
   }
   return cidrs;
 }

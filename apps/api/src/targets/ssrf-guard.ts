@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BlockList, isIP } from 'node:net';
+import { toBlockList } from '../common/ip-ranges';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { HostResolver } from './host-resolver';
 
@@ -34,15 +35,6 @@ const NON_PUBLIC_V6 = [
   'fec0::/10',
   'ff00::/8',
 ];
-
-function toBlockList(cidrs: string[]): BlockList {
-  const list = new BlockList();
-  for (const cidr of cidrs) {
-    const [address, prefix] = cidr.split('/');
-    list.addSubnet(address!, Number(prefix), isIP(address!) === 6 ? 'ipv6' : 'ipv4');
-  }
-  return list;
-}
 
 /** The IPv4 address inside an IPv4-mapped IPv6 address (`::ffff:10.0.0.1`, `::ffff:a00:1`): checked as IPv4. */
 function mappedIpv4(address: string): string | undefined {
