@@ -51,6 +51,15 @@ export async function openDashboard(viewport: Viewport = DESKTOP): Promise<Dashb
   };
 }
 
+/**
+ * Gives the page the session of an API login, so a test file logs in once for the API and the
+ * browser alike (logins are rate-limited).
+ */
+export async function useSession(page: Page, session: { cookie: string }): Promise<void> {
+  const [name, ...value] = session.cookie.split('=');
+  await page.context().addCookies([{ name: name!, value: value.join('='), url: baseUrl() }]);
+}
+
 /** Logs in through the login form and waits to leave it. */
 export async function logIn(page: Page, username: string, password: string): Promise<void> {
   await page.goto('/login');

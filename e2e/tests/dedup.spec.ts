@@ -2,8 +2,7 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { api, apiLogin, waitUntil, type ApiSession } from '../support/api';
-import { baseUrl } from '../support/base-url';
-import { DESKTOP, openDashboard, type Dashboard, type Viewport } from '../support/dashboard';
+import { DESKTOP, openDashboard, useSession, type Dashboard, type Viewport } from '../support/dashboard';
 import { expectNoHorizontalOverflow, expectOnScreen, PHONE, SCREENSHOTS } from '../support/layout';
 
 interface EntrypointJson {
@@ -51,8 +50,7 @@ describe.each([
     await api(session, 'POST', `/api/v1/webhooks/${webhookId}/targets`, { name: 'log', type: 'log' });
     dashboard = await openDashboard(viewport);
     page = dashboard.page;
-    const [cookieName, ...cookieValue] = session.cookie.split('=');
-    await page.context().addCookies([{ name: cookieName!, value: cookieValue.join('='), url: baseUrl() }]);
+    await useSession(page, session);
   });
 
   afterAll(async () => {

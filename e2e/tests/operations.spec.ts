@@ -2,8 +2,7 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { api, apiLogin, waitUntil, type ApiSession } from '../support/api';
-import { baseUrl } from '../support/base-url';
-import { DESKTOP, mainNav, openDashboard, type Dashboard } from '../support/dashboard';
+import { DESKTOP, mainNav, openDashboard, useSession, type Dashboard } from '../support/dashboard';
 import { expectNoHorizontalOverflow, expectOnScreen, PHONE, SCREENSHOTS } from '../support/layout';
 import { hasValidSignature, startSink, type Sink } from '../support/sink';
 
@@ -151,9 +150,7 @@ describe.each([
 
     dashboard = await openDashboard(viewport);
     page = dashboard.page;
-    // The admin's API session, so this file logs in once (logins are rate-limited).
-    const [cookieName, ...cookieValue] = session.cookie.split('=');
-    await page.context().addCookies([{ name: cookieName, value: cookieValue.join('='), url: baseUrl() }]);
+    await useSession(page, session);
   });
 
   afterAll(async () => {

@@ -2,8 +2,7 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { api, apiLogin, waitUntil, type ApiSession } from '../support/api';
-import { baseUrl } from '../support/base-url';
-import { DESKTOP, openDashboard, type Dashboard, type Viewport } from '../support/dashboard';
+import { DESKTOP, openDashboard, useSession, type Dashboard, type Viewport } from '../support/dashboard';
 import { expectNoHorizontalOverflow, expectOnScreen, PHONE, SCREENSHOTS } from '../support/layout';
 import { startSink, type Sink } from '../support/sink';
 
@@ -70,8 +69,7 @@ describe.each([
     );
     dashboard = await openDashboard(viewport);
     page = dashboard.page;
-    const [cookieName, ...cookieValue] = session.cookie.split('=');
-    await page.context().addCookies([{ name: cookieName!, value: cookieValue.join('='), url: baseUrl() }]);
+    await useSession(page, session);
   });
 
   afterAll(async () => {

@@ -3,8 +3,7 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { api, apiLogin, waitUntil, type ApiSession } from '../support/api';
-import { baseUrl } from '../support/base-url';
-import { DESKTOP, openDashboard, type Dashboard, type Viewport } from '../support/dashboard';
+import { DESKTOP, openDashboard, useSession, type Dashboard, type Viewport } from '../support/dashboard';
 import { expectNoHorizontalOverflow, expectOnScreen, PHONE, SCREENSHOTS } from '../support/layout';
 
 const GITHUB_SECRET = 'github-webhook-secret-e2e';
@@ -92,8 +91,7 @@ describe.each([
 
     dashboard = await openDashboard(viewport);
     page = dashboard.page;
-    const [cookieName, ...cookieValue] = session.cookie.split('=');
-    await page.context().addCookies([{ name: cookieName!, value: cookieValue.join('='), url: baseUrl() }]);
+    await useSession(page, session);
   });
 
   afterAll(async () => {
