@@ -54,9 +54,11 @@ describe('configuration change listener', () => {
     );
   }
 
-  /** Waits until the listener reports a change without any notification. */
-  async function changeReported(what: string): Promise<void> {
-    const before = changes;
+  /**
+   * Waits until the listener reports a change without any notification, counting from `before`
+   * (taken before the connection is broken: the listener may notice before the breaking call returns).
+   */
+  async function changeReported(before: number, what: string): Promise<void> {
     await waitFor(() => changes > before, 15_000, what);
   }
 
@@ -66,20 +68,22 @@ describe('configuration change listener', () => {
 
   it('notices a connection that went silently dead, reports a change and listens again', async () => {
     const connections = proxy.connections;
+    const before = changes;
     proxy.freeze();
-    await changeReported('the ping to find the frozen connection');
+    await changeReported(before, 'the ping to find the frozen connection');
     await listening();
     expect(proxy.connections).toBeGreaterThan(connections);
   });
 
   it('notices a connection the server terminated, reports a change and listens again', async () => {
+    const before = changes;
     const { rows } = await sql.query<{ terminated: boolean }>(
       `SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity
         WHERE application_name = 'webhooker config listener' AND datname = current_database()
         ORDER BY backend_start DESC LIMIT 1`,
     );
     expect(rows).toEqual([{ terminated: true }]);
-    await changeReported('the listener to notice its terminated connection');
+    await changeReported(before, 'the listener to notice its terminated connection');
     await listening();
   });
 
