@@ -193,16 +193,14 @@ function atPath(segments: string[], matcher: Matcher): Matcher {
 }
 
 function compileCondition(condition: unknown, path: string, root: boolean): Matcher {
+  if (root && !isPlainObject(condition)) fail(path, `a filter is an object, not ${typeName(condition)}`);
   if (Array.isArray(condition)) {
     // A literal array: the value is an array holding, for each condition, an element it matches.
     const items = condition.map((item, index) => compileCondition(item, `${path}[${index}]`, false));
     return (value) =>
       Array.isArray(value) && items.every((matcher) => value.some((element) => matcher(element)));
   }
-  if (!isPlainObject(condition)) {
-    if (root) fail(path, `a filter is an object, not ${typeName(condition)}`);
-    return present(equals(condition));
-  }
+  if (!isPlainObject(condition)) return present(equals(condition));
   const parts: Matcher[] = [];
   for (const [key, operand] of Object.entries(condition)) {
     if (key.startsWith('$')) {
