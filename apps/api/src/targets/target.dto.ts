@@ -34,7 +34,7 @@ export const HTTP_TARGET_DEFAULTS = {
 };
 
 /** The OpenAPI form of a target's filter. */
-const FILTER_PROPERTY = {
+export const FILTER_PROPERTY = {
   type: 'object',
   additionalProperties: true,
   nullable: true,
