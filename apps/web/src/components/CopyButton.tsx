@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { toast } from 'sonner';
 import { Button } from './Button';
 
 const FEEDBACK_MS = 2000;
@@ -17,7 +18,10 @@ export function CopyButton({ text }: { text: string }) {
   const copy = () =>
     Promise.resolve()
       .then(() => navigator.clipboard.writeText(text))
-      .then(() => setState('copied'))
+      .then(() => {
+        setState('copied');
+        toast.success('Copied');
+      })
       .catch(() => setState('failed'));
 
   return (

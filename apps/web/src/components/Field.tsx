@@ -1,4 +1,4 @@
-import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from 'react';
+import { useId, useState, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from 'react';
 
 // 16 px text on a phone: a smaller one makes mobile browsers zoom in on focus.
 const CONTROL =
@@ -16,14 +16,24 @@ interface FieldProps {
   }) => ReactNode;
 }
 
-/** A label, the control, a hint and the API's message for this field. */
-export function Field({ label, hint, error, children }: FieldProps) {
+/**
+ * A label, the control, a hint and the API's message for this field. The message goes as soon as
+ * the control changes: it was about the value that was sent, not the one being typed.
+ */
+export function Field({ label, hint, error: sentError, children }: FieldProps) {
   const id = useId();
+  const [errorSeen, setErrorSeen] = useState(sentError);
+  const [changed, setChanged] = useState(false);
+  if (sentError !== errorSeen) {
+    setErrorSeen(sentError);
+    setChanged(false);
+  }
+  const error = changed ? undefined : sentError;
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
   const describedBy = error ? errorId : hint ? hintId : undefined;
   return (
-    <div>
+    <div onChange={() => setChanged(true)}>
       <label htmlFor={id} className="mb-1.5 block text-sm font-medium text-slate-700">
         {label}
       </label>

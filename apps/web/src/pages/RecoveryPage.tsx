@@ -10,6 +10,7 @@ import {
 } from '@webhooker/api-client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { toast } from 'sonner';
 import { Badge, type BadgeTone } from '../components/Badge';
 import { Button } from '../components/Button';
 import { Card } from '../components/Card';
@@ -66,7 +67,11 @@ export function RecoveryPage() {
   });
   const [confirming, setConfirming] = useState(false);
   const queryClient = useQueryClient();
-  const onSuccess = () => {
+  const onSuccess = (operation: BulkOperationDto) => {
+    toast.success(
+      `${operation.kind === 'replay' ? 'Replaying' : 'Cancelling'} ${plural(operation.total, 'delivery', 'deliveries')}`,
+      { description: 'Progress is under Bulk operations.' },
+    );
     setConfirming(false);
     return invalidateBulkOperations(queryClient, webhook.id);
   };

@@ -8,6 +8,7 @@ import {
 } from '@webhooker/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
+import { toast } from 'sonner';
 import { Button } from '../../components/Button';
 import { Dialog, DialogActions } from '../../components/Dialog';
 import { ErrorAlert } from '../../components/ErrorAlert';
@@ -42,6 +43,7 @@ export function SubscriptionFormDialog({ subscription, onClose }: SubscriptionFo
   const errorId = useId();
 
   const onSuccess = async (saved: AlertSubscriptionDto | CreatedAlertSubscriptionDto) => {
+    toast.success(`Subscription “${saved.name}” ${subscription ? 'saved' : 'created'}`);
     await invalidateAlertSubscriptions(queryClient);
     if (!('signingSecret' in saved && saved.signingSecret)) onClose();
   };

@@ -1,6 +1,7 @@
 import { createApiKeyMutation, listApiKeysQueryKey } from '@webhooker/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { toast } from 'sonner';
 import { Button } from '../../components/Button';
 import { CodeBlock } from '../../components/CodeBlock';
 import { Dialog, DialogActions } from '../../components/Dialog';
@@ -14,7 +15,13 @@ export function CreateApiKeyDialog({ onClose }: { onClose: () => void }) {
   const queryClient = useQueryClient();
   const [name, setName] = useState('');
   const refreshList = () => queryClient.invalidateQueries({ queryKey: listApiKeysQueryKey() });
-  const create = useMutation({ ...createApiKeyMutation(), onSuccess: refreshList });
+  const create = useMutation({
+    ...createApiKeyMutation(),
+    onSuccess: (created) => {
+      toast.success(`API key “${created.name}” created`);
+      return refreshList();
+    },
+  });
   // The key may have been tried out with the curl example meanwhile: refresh its "last used".
   const done = () => {
     refreshList();

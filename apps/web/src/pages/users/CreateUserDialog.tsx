@@ -1,6 +1,7 @@
 import { createUserMutation, listUsersQueryKey, type UserRole } from '@webhooker/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { toast } from 'sonner';
 import { Button } from '../../components/Button';
 import { Dialog, DialogActions } from '../../components/Dialog';
 import { ErrorAlert } from '../../components/ErrorAlert';
@@ -17,6 +18,7 @@ export function CreateUserDialog({ onClose }: { onClose: () => void }) {
   const create = useMutation({
     ...createUserMutation(),
     onSuccess: async (user) => {
+      toast.success(`User ${user.username} created`);
       await queryClient.invalidateQueries({ queryKey: listUsersQueryKey() });
       if (!user.password) onClose();
     },

@@ -9,6 +9,7 @@ import {
 } from '@webhooker/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { toast } from 'sonner';
 import { Button } from '../../components/Button';
 import { Dialog, DialogActions } from '../../components/Dialog';
 import { ErrorAlert } from '../../components/ErrorAlert';
@@ -84,6 +85,7 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
   const [advancedOpen, setAdvancedOpen] = useState(Boolean(target));
 
   const onSuccess = async (saved: TargetDto | CreatedTargetDto) => {
+    toast.success(`Target “${saved.name}” ${target ? 'saved' : 'created'}`);
     await invalidateTargets(queryClient, webhookId, saved.id);
     if (!('signingSecret' in saved && saved.signingSecret)) onClose();
   };
