@@ -43,9 +43,10 @@ export function SubscriptionFormDialog({ subscription, onClose }: SubscriptionFo
   const errorId = useId();
 
   const onSuccess = async (saved: AlertSubscriptionDto | CreatedAlertSubscriptionDto) => {
-    toast.success(`Subscription “${saved.name}” ${subscription ? 'saved' : 'created'}`);
     await invalidateAlertSubscriptions(queryClient);
-    if (!('signingSecret' in saved && saved.signingSecret)) onClose();
+    if ('signingSecret' in saved && saved.signingSecret) return;
+    toast.success(`Subscription “${saved.name}” ${subscription ? 'saved' : 'created'}`);
+    onClose();
   };
   const create = useMutation({ ...createAlertSubscriptionMutation(), onSuccess });
   const update = useMutation({ ...updateAlertSubscriptionMutation(), onSuccess });

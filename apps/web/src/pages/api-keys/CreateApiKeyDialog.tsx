@@ -1,7 +1,6 @@
 import { createApiKeyMutation, listApiKeysQueryKey } from '@webhooker/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { toast } from 'sonner';
 import { Button } from '../../components/Button';
 import { CodeBlock } from '../../components/CodeBlock';
 import { Dialog, DialogActions } from '../../components/Dialog';
@@ -15,13 +14,7 @@ export function CreateApiKeyDialog({ onClose }: { onClose: () => void }) {
   const queryClient = useQueryClient();
   const [name, setName] = useState('');
   const refreshList = () => queryClient.invalidateQueries({ queryKey: listApiKeysQueryKey() });
-  const create = useMutation({
-    ...createApiKeyMutation(),
-    onSuccess: (created) => {
-      toast.success(`API key “${created.name}” created`);
-      return refreshList();
-    },
-  });
+  const create = useMutation({ ...createApiKeyMutation(), onSuccess: refreshList });
   // The key may have been tried out with the curl example meanwhile: refresh its "last used".
   const done = () => {
     refreshList();

@@ -18,9 +18,10 @@ export function CreateUserDialog({ onClose }: { onClose: () => void }) {
   const create = useMutation({
     ...createUserMutation(),
     onSuccess: async (user) => {
-      toast.success(`User ${user.username} created`);
       await queryClient.invalidateQueries({ queryKey: listUsersQueryKey() });
-      if (!user.password) onClose();
+      if (user.password) return;
+      toast.success(`User ${user.username} created`);
+      onClose();
     },
   });
 

@@ -1,6 +1,5 @@
 import { resetUserPasswordMutation, type UserDto } from '@webhooker/api-client';
 import { useMutation } from '@tanstack/react-query';
-import { toast } from 'sonner';
 import { Button } from '../../components/Button';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { Dialog, DialogActions } from '../../components/Dialog';
@@ -9,10 +8,7 @@ import { errorMessage } from '../../lib/problem';
 
 /** Confirms, has the server generate a new password, and shows it once. */
 export function ResetPasswordDialog({ user, onClose }: { user: UserDto; onClose: () => void }) {
-  const reset = useMutation({
-    ...resetUserPasswordMutation(),
-    onSuccess: () => toast.success(`Password of ${user.username} reset`),
-  });
+  const reset = useMutation(resetUserPasswordMutation());
 
   if (reset.data?.password) {
     return (

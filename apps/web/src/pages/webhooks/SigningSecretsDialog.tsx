@@ -7,7 +7,6 @@ import {
 } from '@webhooker/api-client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { toast } from 'sonner';
 import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -32,17 +31,10 @@ export function SigningSecretsDialog({ target, onClose }: { target: TargetDto; o
   const [graceHours, setGraceHours] = useState(String(DEFAULT_GRACE_HOURS));
   const [revoking, setRevoking] = useState<SigningSecretDto>();
   const refresh = () => invalidateTargets(queryClient, target.webhookId, target.id);
-  const rotate = useMutation({
-    ...rotateSigningSecretMutation(),
-    onSuccess: () => {
-      toast.success('Signing secret rotated');
-      return refresh();
-    },
-  });
+  const rotate = useMutation({ ...rotateSigningSecretMutation(), onSuccess: refresh });
   const revoke = useMutation({
     ...revokeSigningSecretMutation(),
     onSuccess: async () => {
-      toast.success('Signing secret revoked');
       await refresh();
       setRevoking(undefined);
     },

@@ -85,9 +85,10 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
   const [advancedOpen, setAdvancedOpen] = useState(Boolean(target));
 
   const onSuccess = async (saved: TargetDto | CreatedTargetDto) => {
-    toast.success(`Target “${saved.name}” ${target ? 'saved' : 'created'}`);
     await invalidateTargets(queryClient, webhookId, saved.id);
-    if (!('signingSecret' in saved && saved.signingSecret)) onClose();
+    if ('signingSecret' in saved && saved.signingSecret) return;
+    toast.success(`Target “${saved.name}” ${target ? 'saved' : 'created'}`);
+    onClose();
   };
   const create = useMutation({ ...createTargetMutation(), onSuccess });
   const update = useMutation({ ...updateTargetMutation(), onSuccess });

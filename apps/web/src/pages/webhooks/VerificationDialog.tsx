@@ -490,7 +490,6 @@ function RotateSecretDialog({
   const rotate = useMutation({
     ...addVerificationSecretMutation(),
     onSuccess: async () => {
-      toast.success('Secret rotated');
       await invalidateEntrypoints(queryClient, entrypoint.webhookId);
       onDone(true);
     },
