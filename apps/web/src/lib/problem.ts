@@ -29,6 +29,7 @@ export function errorMessage(error: unknown): string {
 
 /** Words that are written otherwise than as a capitalised word in a field's label. */
 const WORDS: Record<string, string> = {
+  api: 'API',
   url: 'URL',
   id: 'ID',
   ip: 'IP',
@@ -49,29 +50,15 @@ export function fieldLabel(field: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** The validator's phrasing, as people say it. */
-const PHRASES: [RegExp, string][] = [
-  [/must not be greater than (\S+)/, 'must be at most $1'],
-  [/must not be less than (\S+)/, 'must be at least $1'],
-  [/must be a number conforming to the specified constraints/, 'must be a number'],
-  [/must be an integer number/, 'must be a whole number'],
-  [/must be a boolean value/, 'must be on or off'],
-  [/must be longer than or equal to 1 characters/, 'must not be empty'],
-  [/must be longer than or equal to (\d+) characters/, 'must be at least $1 characters long'],
-  [/must be shorter than or equal to (\d+) characters/, 'must be at most $1 characters long'],
-  [/must be one of the following values: /, 'must be one of '],
-];
-
 /**
- * The API's message for one input field, if any, in words: the field's path at the start of the
- * message reads as `label` (by default the path in words), so "http.maxRetries must not be
- * greater than 50" becomes "Max retries must be at most 50".
+ * The API's message for one input field, if any. The API words most messages for people ("Max
+ * retries must be at most 50"); one that starts with the field's path instead ("http.url is
+ * required") reads with `label` (by default the path in words) in its place.
  */
 export function fieldError(error: unknown, field: string, label = fieldLabel(field)): string | undefined {
   const message = problemOf(error)?.errors?.find((entry) => entry.field === field)?.message;
-  if (!message) return undefined;
-  const worded = message.startsWith(`${field} `) ? `${label}${message.slice(field.length)}` : message;
-  return PHRASES.reduce((text, [phrase, words]) => text.replace(phrase, words), worded);
+  if (!message?.startsWith(`${field} `)) return message;
+  return `${label}${message.slice(field.length)}`;
 }
 
 /** The error to show above a form: field errors are shown next to their inputs instead. */

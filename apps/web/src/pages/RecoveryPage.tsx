@@ -84,11 +84,14 @@ export function RecoveryPage() {
     cancel.reset();
     setFilter({ ...filter, kind, status: [STATUSES[kind][0]!.status] });
   };
-  const toggle = (status: DeliveryStatus, on: boolean) =>
+  // A changed choice of statuses takes away the error about the one sent.
+  const toggle = (status: DeliveryStatus, on: boolean) => {
+    mutation.reset();
     setFilter({
       ...filter,
       status: on ? [...filter.status, status] : filter.status.filter((s) => s !== status),
     });
+  };
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setConfirming(true);
