@@ -157,7 +157,7 @@ describe.each([
     await dialog.getByLabel('Header').waitFor();
     await dialog.getByLabel('Token', { exact: true }).fill('too-short');
     await dialog.getByRole('button', { name: 'Save' }).click();
-    await dialog.getByText('Token must be at least 12 characters long').waitFor();
+    await dialog.getByText('The token must be at least 12 characters long').waitFor();
     await fits();
     await screenshot('53-verification-token-error', false);
 

@@ -51,14 +51,14 @@ export function fieldLabel(field: string): string {
 }
 
 /**
- * The API's message for one input field, if any. The API words most messages for people ("Max
- * retries must be at most 50"); one that starts with the field's path instead ("http.url is
- * required") reads with `label` (by default the path in words) in its place.
+ * The API's message for one input field, if any, starting with `label` when the form names the
+ * field otherwise: the API words most messages with the field's name ("Secret must be at least 12
+ * characters long", for what the form calls "Token"), a few with its path ("http.url is required").
  */
 export function fieldError(error: unknown, field: string, label = fieldLabel(field)): string | undefined {
   const message = problemOf(error)?.errors?.find((entry) => entry.field === field)?.message;
-  if (!message?.startsWith(`${field} `)) return message;
-  return `${label}${message.slice(field.length)}`;
+  const named = [field, fieldLabel(field)].find((name) => message?.startsWith(`${name} `));
+  return message && named ? `${label}${message.slice(named.length)}` : message;
 }
 
 /** The error to show above a form: field errors are shown next to their inputs instead. */
