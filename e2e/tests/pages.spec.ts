@@ -10,6 +10,8 @@ import { expectNoHorizontalOverflow, PHONE, SCREENSHOTS } from '../support/layou
 const WEBHOOK = 'Pages check: orders';
 /** WCAG 2.2 (1.4.11): a focus indicator differs from what is around it by at least 3:1. */
 const MIN_RING_CONTRAST = 3;
+/** More than any page has controls. */
+const MAX_TABS = 150;
 
 interface Route {
   /** The screenshot's name. */
@@ -38,24 +40,68 @@ function contrast(a: string, b: string): number {
   return (light! + 0.05) / (dark! + 0.05);
 }
 
-/** The control has the keyboard focus and draws a ring that stands out from a white page. */
-async function expectFocusRing(control: Locator): Promise<void> {
-  const ring = await control.evaluate(async (element) => {
+interface FocusStyle {
+  /** What has the focus, for a failure message. */
+  element: string;
+  focusVisible: boolean;
+  outlineStyle: string;
+  outlineWidth: number;
+  outlineColor: string;
+  boxShadow: string;
+  /** A text field, whose ring is a box shadow drawn on focus, by keyboard or pointer alike. */
+  textField: boolean;
+}
+
+/** How the element with the keyboard focus draws it, once its colours have faded in; undefined for none. */
+function focusStyle(page: Page): Promise<(FocusStyle & { text: string; inMain: boolean }) | undefined> {
+  return page.evaluate(async () => {
+    const element = document.activeElement;
+    if (!element || element === document.body) return undefined;
     // Buttons fade their colours in (transition-colors): read the ring once it is drawn in full.
     await Promise.all(element.getAnimations().map((animation) => animation.finished));
     const style = getComputedStyle(element);
+    const text = (element.getAttribute('aria-label') ?? element.textContent ?? '').trim();
+    // The outline's colour in sRGB (Tailwind's own colours are oklch), as a canvas paints it.
+    const canvas = document.createElement('canvas').getContext('2d')!;
+    canvas.fillStyle = style.outlineColor;
+    canvas.fillRect(0, 0, 1, 1);
+    const [red, green, blue] = canvas.getImageData(0, 0, 1, 1).data;
     return {
-      focused: element === document.activeElement && element.matches(':focus-visible'),
+      element: `<${element.tagName.toLowerCase()}> "${text.slice(0, 60)}"`,
+      text,
+      inMain: element.closest('main') !== null,
+      focusVisible: element.matches(':focus-visible'),
       outlineStyle: style.outlineStyle,
       outlineWidth: parseFloat(style.outlineWidth),
-      outlineColor: style.outlineColor,
+      outlineColor: `rgb(${red}, ${green}, ${blue})`,
       boxShadow: style.boxShadow,
+      textField: element.matches('input:not([type=checkbox]):not([type=radio]), select, textarea'),
     };
   });
-  expect(ring.focused).toBe(true);
-  expect(ring.outlineStyle).not.toBe('none');
-  expect(ring.outlineWidth).toBeGreaterThanOrEqual(2);
-  expect(contrast(ring.outlineColor, 'rgb(255, 255, 255)')).toBeGreaterThanOrEqual(MIN_RING_CONTRAST);
+}
+
+/**
+ * A ring that stands out from a white page: an outline, or the box-shadow ring (2 px or more) of a
+ * text field, which shows the focus however it came.
+ */
+function hasRing(style: FocusStyle): boolean {
+  if (style.textField) return / 0px 0px 0px [2-9]px/.test(style.boxShadow);
+  if (!style.focusVisible) return false;
+  return (
+    style.outlineStyle !== 'none' &&
+    style.outlineWidth >= 2 &&
+    contrast(style.outlineColor, 'rgb(255, 255, 255)') >= MIN_RING_CONTRAST
+  );
+}
+
+/** The control has the keyboard focus and draws a ring that stands out from a white page. */
+async function expectFocusRing(control: Locator): Promise<void> {
+  expect(await control.evaluate((element) => element === document.activeElement)).toBe(true);
+  const style = await focusStyle(control.page());
+  expect(style && { element: style.element, ring: hasRing(style) }).toEqual({
+    element: style?.element,
+    ring: true,
+  });
 }
 
 describe.each([
@@ -185,7 +231,7 @@ describe.each([
   });
 
   it.each(routes.map((route) => [route.name, route]))(
-    '%s: its title, no sideways scrolling, the skip link first, a focus ring on the primary button',
+    '%s: its title, no sideways scrolling, the skip link first, a focus ring on every control',
     async (_name, route) => {
       await useSession(page, session);
       await page.goto(route.path());
@@ -205,15 +251,19 @@ describe.each([
       await page.keyboard.press('Enter');
       expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
 
-      if (route.primary) {
-        const primary = page.getByRole('main').getByRole('button', { name: route.primary, exact: true });
-        // Tab from the page's start until the primary button has the focus, as a keyboard user would.
-        for (let presses = 0; presses < 30; presses++) {
-          await page.keyboard.press('Tab');
-          if (await primary.evaluate((element) => element === document.activeElement)) break;
-        }
-        await expectFocusRing(primary);
+      // Every control after it, to the end of the page, shows the keyboard focus; the primary
+      // button among them.
+      const withoutRing: string[] = [];
+      let primaryReached = false;
+      for (let presses = 0; presses < MAX_TABS; presses++) {
+        await page.keyboard.press('Tab');
+        const style = await focusStyle(page);
+        if (!style || style.text === 'Skip to content') break;
+        if (!hasRing(style)) withoutRing.push(style.element);
+        if (style.inMain && style.text === route.primary) primaryReached = true;
       }
+      expect(withoutRing).toEqual([]);
+      expect(primaryReached).toBe(route.primary !== undefined);
       await screenshot(route.name);
     },
   );

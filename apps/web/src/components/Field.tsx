@@ -2,7 +2,7 @@ import { useId, useState, type InputHTMLAttributes, type ReactNode, type SelectH
 
 // 16 px text on a phone: a smaller one makes mobile browsers zoom in on focus.
 const CONTROL =
-  'block w-full rounded-lg border-0 bg-white px-3 py-2 text-sm text-slate-900 max-sm:text-base shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-primary-500 focus:outline-none aria-invalid:ring-red-500';
+  'block w-full rounded-lg border-0 bg-white px-3 py-2 text-sm text-slate-900 max-sm:text-base shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-primary-500 focus:outline-none focus-within:ring-2 focus-within:ring-primary-500 aria-invalid:ring-red-500';
 
 interface FieldProps {
   label: string;
