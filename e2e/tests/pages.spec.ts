@@ -248,6 +248,7 @@ describe.each([
       await expectFocusRing(skip);
       const box = await skip.boundingBox();
       expect(box && box.x >= 0 && box.x + box.width <= viewport.width).toBe(true);
+      if (route.name === 'overview') await page.screenshot({ path: path.join(folder, 'skip-link.png') });
       await page.keyboard.press('Enter');
       expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
 
@@ -264,6 +265,7 @@ describe.each([
       }
       expect(withoutRing).toEqual([]);
       expect(primaryReached).toBe(route.primary !== undefined);
+      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
       await screenshot(route.name);
     },
   );
