@@ -9,6 +9,7 @@ import {
 } from '@webhooker/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { toast } from 'sonner';
 import { Button } from '../../components/Button';
 import { Dialog, DialogActions } from '../../components/Dialog';
 import { ErrorAlert } from '../../components/ErrorAlert';
@@ -85,7 +86,9 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
 
   const onSuccess = async (saved: TargetDto | CreatedTargetDto) => {
     await invalidateTargets(queryClient, webhookId, saved.id);
-    if (!('signingSecret' in saved && saved.signingSecret)) onClose();
+    if ('signingSecret' in saved && saved.signingSecret) return;
+    toast.success(`Target “${saved.name}” ${target ? 'saved' : 'created'}`);
+    onClose();
   };
   const create = useMutation({ ...createTargetMutation(), onSuccess });
   const update = useMutation({ ...updateTargetMutation(), onSuccess });
