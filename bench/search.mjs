@@ -6,10 +6,13 @@
 // each) with the search index dropped, then builds the index as the event-search migration does
 // (timed: what an upgrade of a table this size costs) and times searches through the REST API:
 // the median of `--runs` after one unmeasured run, as the admin, across all webhooks and in one.
+import console from 'node:console';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import process from 'node:process';
+import { URLSearchParams } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fetch } from 'undici';
 import { cleanupAll, freePort, onCleanup } from './lib/procs.mjs';
@@ -127,7 +130,9 @@ async function main() {
     `SELECT pg_size_pretty(pg_total_relation_size('events')) AS total, avg(octet_length(body))::int AS body
      FROM events`,
   );
-  console.log(`  ${(fill.ms / 1000).toFixed(1)} s; events table ${sizes[0].total}, bodies ${sizes[0].body} B on average`);
+  console.log(
+    `  ${(fill.ms / 1000).toFixed(1)} s; events table ${sizes[0].total}, bodies ${sizes[0].body} B on average`,
+  );
 
   const build = await timed(() =>
     db.query(
@@ -135,7 +140,9 @@ async function main() {
     ),
   );
   await db.query('ANALYZE events');
-  const { rows: indexSize } = await db.query(`SELECT pg_size_pretty(pg_relation_size('events_search_idx')) AS size`);
+  const { rows: indexSize } = await db.query(
+    `SELECT pg_size_pretty(pg_relation_size('events_search_idx')) AS size`,
+  );
   console.log(
     `Search index built in ${(build.ms / 1000).toFixed(1)} s (the migration's statement; default maintenance_work_mem), ${indexSize[0].size}`,
   );
@@ -157,7 +164,9 @@ async function main() {
     ['text found nowhere, one webhook', { q: 'no such text anywhere', webhookId: event.webhook_id }, 0],
     ['no search, all webhooks (first page)', {}, 50],
   ];
-  console.log(`\n| search (${EVENTS.toLocaleString('en')} events, page of 50) | hits | first run | median of ${RUNS} | < 1 s |`);
+  console.log(
+    `\n| search (${EVENTS.toLocaleString('en')} events, page of 50) | hits | first run | median of ${RUNS} | < 1 s |`,
+  );
   console.log('|---|---:|---:|---:|---|');
   let missed = 0;
   for (const [name, query, expected] of cases) {

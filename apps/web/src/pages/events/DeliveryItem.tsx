@@ -6,10 +6,11 @@ import {
 } from '@webhooker/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
+import { toast } from 'sonner';
 import { Button } from '../../components/Button';
 import { DeliveryStatusBadge, isFinished } from '../../components/DeliveryStatusBadge';
-import { RelativeTime } from '../../components/RelativeTime';
-import { plural } from '../../lib/format';
+import { RelativeTime, useNow } from '../../components/RelativeTime';
+import { formatDuration, plural } from '../../lib/format';
 import { errorMessage } from '../../lib/problem';
 import { invalidateDeliveries } from '../../lib/queries';
 import { AttemptTimeline } from './AttemptTimeline';
@@ -28,13 +29,16 @@ export function DeliveryItem({ delivery, target, targetsPending }: DeliveryItemP
   const name = target?.name ?? (targetsPending ? 'Target' : 'Deleted target');
   const replay = useMutation({
     ...replayDeliveryMutation(),
-    onSuccess: () =>
-      invalidateDeliveries(queryClient, {
+    onSuccess: (replayed) => {
+      if (replayed.status === 'paused') toast.info(`Replay waiting: ${name} is paused`);
+      else toast.success(`Replay queued: 1 delivery to ${name}`);
+      return invalidateDeliveries(queryClient, {
         webhookId: delivery.webhookId,
         eventId: delivery.eventId,
         targetId: delivery.targetId,
         deliveryId: delivery.id,
-      }),
+      });
+    },
   });
 
   // The attempts change when the delivery does: refresh them as the event is polled.
@@ -74,13 +78,21 @@ export function DeliveryItem({ delivery, target, targetsPending }: DeliveryItemP
       <p className="mt-1 text-xs text-slate-500">
         {plural(delivery.attemptCount, 'attempt')}
         {delivery.lastStatusCode != null && ` · last HTTP ${delivery.lastStatusCode}`}
-        {delivery.nextAttemptAt && !isFinished(delivery.status) && (
+        {delivery.nextAttemptAt && !delivery.circuitOpenUntil && !isFinished(delivery.status) && (
           <>
-            {' · next attempt '}
-            <RelativeTime value={delivery.nextAttemptAt} />
+            {' · '}
+            <NextAttempt at={delivery.nextAttemptAt} />
+          </>
+        )}
+        {delivery.replayedAt && (
+          <>
+            {' · replayed '}
+            <RelativeTime value={delivery.replayedAt} />
+            {delivery.replayedBy && ` by ${delivery.replayedBy}`}
           </>
         )}
       </p>
+      {delivery.circuitOpenUntil && <CircuitWait until={delivery.circuitOpenUntil} />}
       {delivery.lastError && delivery.lastError !== `HTTP ${delivery.lastStatusCode}` && (
         <p className="mt-1 text-xs break-words text-red-700">{delivery.lastError}</p>
       )}
@@ -89,5 +101,36 @@ export function DeliveryItem({ delivery, target, targetsPending }: DeliveryItemP
         <AttemptTimeline deliveryId={delivery.id} />
       </div>
     </li>
+  );
+}
+
+const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+
+/** "next attempt in 20 seconds", or "due" once the time has come (it waits for a free slot or the sweep). */
+function NextAttempt({ at }: { at: string }) {
+  const now = useNow(1000);
+  if (new Date(at).getTime() > now) {
+    return (
+      <>
+        next attempt <RelativeTime value={at} />
+      </>
+    );
+  }
+  return (
+    <>
+      next attempt due <RelativeTime value={at} />
+    </>
+  );
+}
+
+/** The target's circuit is open: nothing is attempted before it reopens, counted down. */
+function CircuitWait({ until }: { until: string }) {
+  const now = useNow(1000);
+  const left = new Date(until).getTime() - now;
+  return (
+    <p role="status" className="mt-1 text-xs font-medium text-amber-700">
+      Waiting: circuit open until {clock.format(new Date(until))}
+      {left > 0 ? ` (in ${formatDuration(Math.ceil(left / 1000) * 1000)})` : ' (reopening now)'}
+    </p>
   );
 }
