@@ -6,6 +6,7 @@
 // each) with the search index dropped, then builds the index as the event-search migration does
 // (timed: what an upgrade of a table this size costs) and times searches through the REST API:
 // the median of `--runs` after one unmeasured run, as the admin, across all webhooks and in one.
+import { Buffer } from 'node:buffer';
 import console from 'node:console';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -183,7 +184,63 @@ async function main() {
       `| ${name} | ${hits} | ${first.ms.toFixed(0)} ms | ${typical.toFixed(1)} ms | ${typical < TARGET_MS ? 'PASS' : 'MISS'} |`,
     );
   }
+  await insertCost(db);
   process.exitCode = missed > 0 ? 1 : 0;
+}
+
+/**
+ * What the search index costs each stored event: single-row INSERTs (each its own commit, as
+ * durable as ingest's) of 1 KiB JSON bodies that differ from one another, into two empty copies of
+ * `events`, one with the search index and one without, in alternating blocks so that other work
+ * on the machine weighs on both alike.
+ */
+async function insertCost(db) {
+  const BLOCKS = 10;
+  const PER_BLOCK = 300;
+  await db.query(`CREATE TABLE probe_plain (LIKE events INCLUDING DEFAULTS INCLUDING INDEXES)`);
+  await db.query(`CREATE TABLE probe_search (LIKE events INCLUDING DEFAULTS INCLUDING INDEXES)`);
+  const { rows: gin } = await db.query(
+    `SELECT indexname FROM pg_indexes WHERE tablename = 'probe_plain' AND indexdef LIKE '%USING gin%'`,
+  );
+  await db.query(`DROP INDEX ${gin[0].indexname}`);
+  const { rows } = await db.query(`SELECT webhook_id, entrypoint_id FROM events LIMIT 1`);
+  const totals = { probe_plain: 0, probe_search: 0 };
+  let n = 0;
+  for (let block = 0; block < BLOCKS; block++) {
+    for (const table of block % 2 ? ['probe_search', 'probe_plain'] : ['probe_plain', 'probe_search']) {
+      const start = performance.now();
+      for (let row = 0; row < PER_BLOCK; row++, n++) {
+        const body = JSON.stringify({
+          id: `evt_${n}_${Math.random().toString(36).slice(2)}`,
+          type: EVENT_TYPES[n % EVENT_TYPES.length],
+          data: {
+            customer: `cus_${Math.random().toString(36).slice(2)}`,
+            amount: n,
+            padding: Math.random().toString(36).repeat(24),
+          },
+        });
+        await db.query(
+          `INSERT INTO ${table} (id, webhook_id, entrypoint_id, method, path, headers, body, content_type)
+           VALUES (gen_random_uuid(), $1, $2, 'POST', '/webhook/x', $3, $4, 'application/json')`,
+          [
+            rows[0].webhook_id,
+            rows[0].entrypoint_id,
+            { 'x-request-id': `req_${n}`, 'content-type': 'application/json' },
+            Buffer.from(body),
+          ],
+        );
+      }
+      totals[table] += performance.now() - start;
+    }
+  }
+  const count = BLOCKS * PER_BLOCK;
+  const plain = totals.probe_plain / count;
+  const search = totals.probe_search / count;
+  console.log(
+    `\nINSERT of one event (1 KiB varied JSON, own commit), ${count} each: ${plain.toFixed(3)} ms without the search index, ` +
+      `${search.toFixed(3)} ms with it (${((search / plain - 1) * 100).toFixed(0)} % more)`,
+  );
+  await db.query('DROP TABLE probe_plain, probe_search');
 }
 
 try {

@@ -19,12 +19,11 @@ interface EventRowProps {
 }
 
 /**
- * The request as a line: the entrypoint's id shortened to its first 8 characters (every event of
- * an entrypoint has the same path), then the query string, which tells events apart.
+ * The path with the entrypoint's id shortened to its first 8 characters: every event of an
+ * entrypoint has the same path; the query string tells them apart.
  */
-export function requestLine(event: EventSummaryDto): string {
-  const path = event.path.replace(/^(\/webhook\/[0-9a-f]{8})[0-9a-f-]{28}(?=\/|$)/i, '$1…');
-  return `${path}${event.query ? `?${event.query}` : ''}`;
+export function shortPath(path: string): string {
+  return path.replace(/^(\/webhook\/[0-9a-f]{8})[0-9a-f-]{28}(?=\/|$)/i, '$1…');
 }
 
 /** The counts of the deliveries as the open event's detail has them (it refreshes sooner than the list). */
@@ -37,7 +36,6 @@ function countsOf(deliveries: { status: keyof DeliveryCountsDto }[]): DeliveryCo
 /** One event of the log; a click opens its headers, body and deliveries below it. */
 export function EventRow({ event, columns, showWebhook, expanded, unlisted, onToggle }: EventRowProps) {
   const detailId = `event-${event.id}`;
-  const request = requestLine(event);
   const full = `${event.path}${event.query ? `?${event.query}` : ''}`;
   // The same query EventDetail runs while the event is open: no request of its own.
   const detail = useQuery({ ...getEventOptions({ path: { id: event.id } }), enabled: expanded });
@@ -95,7 +93,11 @@ export function EventRow({ event, columns, showWebhook, expanded, unlisted, onTo
         <Cell className="max-w-xs max-sm:w-full max-sm:max-w-0">
           <span className="flex items-center gap-2" title={full}>
             <span className="font-mono text-xs font-semibold text-slate-900">{event.method}</span>
-            <span className="truncate font-mono text-xs text-slate-600">{request}</span>
+            {/* When the line is too long the path gives way first, then the query string. */}
+            <span className="flex min-w-0 font-mono text-xs text-slate-600">
+              <span className="min-w-6 shrink-[8] truncate">{shortPath(event.path)}</span>
+              {event.query && <span className="min-w-0 truncate text-slate-900">?{event.query}</span>}
+            </span>
           </span>
           <span className="mt-1 block truncate text-xs text-slate-500 sm:hidden">
             {showWebhook && <>{webhookLink} · </>}
