@@ -5,7 +5,7 @@ import type {
   TargetDto,
   WebhookDto,
 } from '@webhooker/api-client';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { Button } from '../../components/Button';
 import { DELIVERY_STATUSES } from '../../components/DeliveryStatusBadge';
@@ -42,6 +42,8 @@ export function useEventFilters() {
     value,
     query,
     filtered: Object.keys(applied).length > 0,
+    /** How many filters (besides the search) are applied. */
+    filterCount: Object.keys(applied).filter((name) => name !== 'q').length,
     /** Changes whenever the search or a filter does (an event list takes it as its key). */
     key: JSON.stringify(applied),
     set(name: string, next: string) {
@@ -114,6 +116,9 @@ interface EventFiltersProps {
 /** Search, delivery status, webhook, entrypoint, target and time range of an event list. */
 export function EventFilters({ filters, webhooks, entrypoints, targets, updatedAt }: EventFiltersProps) {
   const { value, set } = filters;
+  // On a phone the filters fold away under the search (open when one is applied).
+  const [unfolded, setUnfolded] = useState(filters.filterCount > 0);
+  const foldId = useId();
   return (
     <form
       aria-label="Search and filters"
@@ -123,72 +128,83 @@ export function EventFilters({ filters, webhooks, entrypoints, targets, updatedA
       <div className="sm:col-span-2">
         <SearchField value={value('q')} onSearch={(text) => set('q', text)} />
       </div>
-      <SelectField
-        label="Delivery status"
-        value={value('status')}
-        onChange={(event) => set('status', event.target.value)}
+      <Button
+        className="sm:hidden"
+        aria-expanded={unfolded}
+        aria-controls={foldId}
+        onClick={() => setUnfolded(!unfolded)}
       >
-        <option value="">Any</option>
-        {DELIVERY_STATUSES.map((status) => (
-          <option key={status} value={status}>
-            {status}
-          </option>
-        ))}
-      </SelectField>
-      {webhooks && (
+        {unfolded ? 'Hide filters' : 'Filters'}
+        {filters.filterCount > 0 && ` (${filters.filterCount})`}
+      </Button>
+      <div id={foldId} className={`contents ${unfolded ? '' : 'max-sm:hidden'}`}>
         <SelectField
-          label="Webhook"
-          value={value('webhook')}
-          onChange={(event) => set('webhook', event.target.value)}
-        >
-          <option value="">All webhooks</option>
-          {webhooks.map((webhook) => (
-            <option key={webhook.id} value={webhook.id}>
-              {webhook.name}
-            </option>
-          ))}
-        </SelectField>
-      )}
-      {entrypoints.length > 1 && (
-        <SelectField
-          label="Entrypoint"
-          value={value('entrypoint')}
-          onChange={(event) => set('entrypoint', event.target.value)}
+          label="Delivery status"
+          value={value('status')}
+          onChange={(event) => set('status', event.target.value)}
         >
           <option value="">Any</option>
-          {entrypoints.map((entrypoint) => (
-            <option key={entrypoint.id} value={entrypoint.id}>
-              {entrypoint.description || `/webhook/${entrypoint.id.slice(0, 8)}…`}
+          {DELIVERY_STATUSES.map((status) => (
+            <option key={status} value={status}>
+              {status}
             </option>
           ))}
         </SelectField>
-      )}
-      {targets.length > 0 && (
-        <SelectField
-          label="Target"
-          value={value('target')}
-          onChange={(event) => set('target', event.target.value)}
-        >
-          <option value="">Any</option>
-          {targets.map((target) => (
-            <option key={target.id} value={target.id}>
-              {target.name}
-            </option>
-          ))}
-        </SelectField>
-      )}
-      <TextField
-        label="Received from"
-        type="datetime-local"
-        value={value('since')}
-        onChange={(event) => set('since', event.target.value)}
-      />
-      <TextField
-        label="Received before"
-        type="datetime-local"
-        value={value('until')}
-        onChange={(event) => set('until', event.target.value)}
-      />
+        {webhooks && (
+          <SelectField
+            label="Webhook"
+            value={value('webhook')}
+            onChange={(event) => set('webhook', event.target.value)}
+          >
+            <option value="">All webhooks</option>
+            {webhooks.map((webhook) => (
+              <option key={webhook.id} value={webhook.id}>
+                {webhook.name}
+              </option>
+            ))}
+          </SelectField>
+        )}
+        {entrypoints.length > 1 && (
+          <SelectField
+            label="Entrypoint"
+            value={value('entrypoint')}
+            onChange={(event) => set('entrypoint', event.target.value)}
+          >
+            <option value="">Any</option>
+            {entrypoints.map((entrypoint) => (
+              <option key={entrypoint.id} value={entrypoint.id}>
+                {entrypoint.description || `/webhook/${entrypoint.id.slice(0, 8)}…`}
+              </option>
+            ))}
+          </SelectField>
+        )}
+        {targets.length > 0 && (
+          <SelectField
+            label="Target"
+            value={value('target')}
+            onChange={(event) => set('target', event.target.value)}
+          >
+            <option value="">Any</option>
+            {targets.map((target) => (
+              <option key={target.id} value={target.id}>
+                {target.name}
+              </option>
+            ))}
+          </SelectField>
+        )}
+        <TextField
+          label="Received from"
+          type="datetime-local"
+          value={value('since')}
+          onChange={(event) => set('since', event.target.value)}
+        />
+        <TextField
+          label="Received before"
+          type="datetime-local"
+          value={value('until')}
+          onChange={(event) => set('until', event.target.value)}
+        />
+      </div>
       <div className="flex flex-wrap items-center gap-3 sm:col-span-2 lg:col-span-4">
         {filters.filtered && (
           <Button variant="ghost" onClick={filters.clear}>
