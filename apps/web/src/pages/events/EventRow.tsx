@@ -93,9 +93,11 @@ export function EventRow({ event, columns, showWebhook, expanded, unlisted, onTo
         <Cell className="max-w-xs max-sm:w-full max-sm:max-w-0">
           <span className="flex items-center gap-2" title={full}>
             <span className="font-mono text-xs font-semibold text-slate-900">{event.method}</span>
-            {/* When the line is too long the path gives way first, then the query string. */}
+            {/* When the line is too long the path gives way first (on a phone, all of it), then the query string. */}
             <span className="flex min-w-0 font-mono text-xs text-slate-600">
-              <span className="min-w-6 shrink-[8] truncate">{shortPath(event.path)}</span>
+              <span className={`min-w-6 shrink-[8] truncate ${event.query ? 'max-sm:hidden' : ''}`}>
+                {shortPath(event.path)}
+              </span>
               {event.query && <span className="min-w-0 truncate text-slate-900">?{event.query}</span>}
             </span>
           </span>
