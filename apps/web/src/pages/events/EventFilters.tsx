@@ -208,7 +208,7 @@ export function EventFilters({ filters, webhooks, entrypoints, targets, updatedA
       <div className="flex flex-wrap items-center gap-3 sm:col-span-2 lg:col-span-4">
         {filters.filtered && (
           <Button variant="ghost" onClick={filters.clear}>
-            Clear search and filters
+            Clear filters
           </Button>
         )}
         <p className="ml-auto flex items-center gap-2 text-xs text-slate-500" aria-live="off">
