@@ -152,6 +152,22 @@ describe('event search, all events, replay marks and circuit state', () => {
     await alice.session.get(`${events}?targetId=not-a-uuid`).expect(400);
   });
 
+  it('stops a search that runs too long with a 400 that says how to narrow it', async () => {
+    // The events table locked by another transaction: the search waits until its statement_timeout.
+    const locker = new Client({ connectionString: testApp.databaseUrl });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE events IN ACCESS EXCLUSIVE MODE');
+      const stopped = await alice.session.get('/api/v1/events?q=customer').expect(400);
+      expect(stopped.body.detail).toMatch(/took longer than 5 s and was stopped: narrow it/);
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+    }
+    await alice.session.get('/api/v1/events?q=customer').expect(200);
+  });
+
   it('filters by entrypoint and by target (with the delivery status)', async () => {
     const second = await alice.apiKey
       .post(`/api/v1/webhooks/${aliceHook.webhookId}/entrypoints`, {})
