@@ -105,8 +105,10 @@ export function DeliveryItem({ delivery, target, targetsPending }: DeliveryItemP
 }
 
 const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+/** An attempt due less than this long ago is "due now" (it waits for a free slot or the next sweep). */
+const DUE_NOW_MS = 60_000;
 
-/** "next attempt in 20 seconds", or "due" once the time has come (it waits for a free slot or the sweep). */
+/** "next attempt in 20 seconds", then "due now", then "due 5 minutes ago" if it still has not come. */
 function NextAttempt({ at }: { at: string }) {
   const now = useNow(1000);
   if (new Date(at).getTime() > now) {
@@ -116,6 +118,7 @@ function NextAttempt({ at }: { at: string }) {
       </>
     );
   }
+  if (now - new Date(at).getTime() < DUE_NOW_MS) return <>next attempt due now</>;
   return (
     <>
       next attempt due <RelativeTime value={at} />
