@@ -30,7 +30,7 @@ export function snapshotBuild() {
   mainJs = path.join(root, 'dist', 'apps', 'api', 'main.js');
   return () => rmSync(root, { recursive: true, force: true });
 }
-const ADMIN_PASSWORD = 'bench-admin-password';
+export const ADMIN_PASSWORD = 'bench-admin-password';
 const LOG_TAIL_LINES = 40;
 const STOP_TIMEOUT_MS = 60_000;
 

@@ -237,6 +237,8 @@ describe.each([
   it('event log: the status filter offers paused', async () => {
     await sendUntilWaiting(1);
     await page.getByRole('navigation', { name: 'Webhook' }).getByRole('link', { name: 'Event log' }).click();
+    // The filters fold under the search on a phone.
+    if (viewport === PHONE) await page.getByRole('button', { name: 'Filters', exact: true }).click();
     await page.getByLabel('Delivery status').selectOption('paused');
     await page
       .getByRole('row')

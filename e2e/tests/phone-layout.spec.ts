@@ -271,6 +271,8 @@ describe.each([
     const row = eventRows(page).filter({ hasText: '1 failed' });
     await row.waitFor();
     await fits();
+    // The filters fold under the search on a phone.
+    if (viewport === PHONE) await page.getByRole('button', { name: 'Filters', exact: true }).click();
     await onScreen(page.getByLabel('Delivery status'));
     await onScreen(page.getByLabel('Received before'));
     await onScreen(row.getByText('1 failed'));

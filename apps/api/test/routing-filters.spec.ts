@@ -243,7 +243,7 @@ describe('per-target filters (real PostgreSQL, real HTTP sink)', () => {
     ]);
     expect((await member.apiKey.post('/api/v1/config/plan', exported).expect(200)).body.changes).toEqual([]);
 
-    const changed = structuredClone(document);
+    const changed: { webhooks: { targets: { filter?: unknown }[] }[] } = structuredClone(document);
     changed.webhooks[0]!.targets[1]!.filter = { 'body.total': { $gt: 10 } };
     const plan = (await member.apiKey.post('/api/v1/config/plan', changed).expect(200)).body.changes;
     expect(plan).toHaveLength(1);

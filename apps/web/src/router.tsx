@@ -4,6 +4,7 @@ import { RequireAdmin } from './layout/RequireAdmin';
 import { RequireSession } from './layout/RequireSession';
 import { AccountPage } from './pages/AccountPage';
 import { AlertsPage } from './pages/AlertsPage';
+import { AllEventsPage } from './pages/AllEventsPage';
 import { ApiKeysPage } from './pages/ApiKeysPage';
 import { EventLogPage } from './pages/EventLogPage';
 import { EventPage } from './pages/EventPage';
@@ -35,6 +36,7 @@ export const router = createBrowserRouter([
               { path: 'recovery', element: <RecoveryPage /> },
             ],
           },
+          { path: 'events', element: <AllEventsPage /> },
           { path: 'events/:eventId', element: <EventPage /> },
           { path: 'alerts', element: <AlertsPage /> },
           { path: 'api-keys', element: <ApiKeysPage /> },

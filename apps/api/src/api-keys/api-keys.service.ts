@@ -50,8 +50,8 @@ export class ApiKeysService {
     return result.affected ?? 0;
   }
 
-  /** The id of the user owning `key`, if the key exists and is not revoked. */
-  async authenticate(key: string): Promise<string | null> {
+  /** The user owning `key` and the key's prefix, if the key exists and is not revoked. */
+  async authenticate(key: string): Promise<{ userId: string; prefix: string } | null> {
     if (!key.startsWith(API_KEY_PREFIX)) return null;
     const apiKey = await this.keys.findOneBy({ keyHash: hashKey(key) });
     if (!apiKey) return null;
@@ -59,6 +59,6 @@ export class ApiKeysService {
     if (!apiKey.lastUsedAt || now - apiKey.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await this.keys.update({ id: apiKey.id }, { lastUsedAt: new Date(now) });
     }
-    return apiKey.userId;
+    return { userId: apiKey.userId, prefix: apiKey.prefix };
   }
 }

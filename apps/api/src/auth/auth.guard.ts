@@ -40,10 +40,11 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
 
-    const userId = await this.authenticate(request);
-    const user = userId ? await this.users.findActive(userId) : null;
+    const caller = await this.authenticate(request);
+    const user = caller ? await this.users.findActive(caller.userId) : null;
     if (!user) throw new UnauthorizedException('Log in or send an API key as "Authorization: Bearer whk_…"');
     request.user = { id: user.id, username: user.username, role: user.role };
+    if (caller?.apiKeyPrefix) request.user.apiKeyPrefix = caller.apiKeyPrefix;
 
     if (this.reflector.getAllAndOverride<boolean>(ADMIN_ONLY, targets) && user.role !== 'admin') {
       throw new ForbiddenException('This needs the admin role');
@@ -51,17 +52,19 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  private async authenticate(request: AuthenticatedRequest): Promise<string | null> {
+  private async authenticate(
+    request: AuthenticatedRequest,
+  ): Promise<{ userId: string; apiKeyPrefix?: string } | null> {
     const authorization = request.headers.authorization;
     if (authorization) {
       const [scheme, token] = authorization.split(' ');
       if (scheme?.toLowerCase() !== 'bearer' || !token) {
         throw new UnauthorizedException('Authorization must be "Bearer whk_…"');
       }
-      const userId = await this.apiKeys.authenticate(token.trim());
-      if (!userId) throw new UnauthorizedException('The API key is not valid or has been revoked');
+      const apiKey = await this.apiKeys.authenticate(token.trim());
+      if (!apiKey) throw new UnauthorizedException('The API key is not valid or has been revoked');
       request.authMethod = 'api-key';
-      return userId;
+      return { userId: apiKey.userId, apiKeyPrefix: apiKey.prefix };
     }
     const session = request.session;
     if (!session?.userId) return null;
@@ -74,6 +77,6 @@ export class AuthGuard implements CanActivate {
       }
     }
     request.authMethod = 'session';
-    return session.userId;
+    return { userId: session.userId };
   }
 }

@@ -52,6 +52,10 @@ export class BulkOperation {
   @Column({ type: 'uuid', nullable: true })
   lastDeliveryId: string | null;
 
+  /** Who made it (a user name, or `API key whk_…`); its replays are marked with it. */
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  createdBy: string | null;
+
   /** Why the operation failed. */
   @Column({ type: 'text', nullable: true })
   error: string | null;

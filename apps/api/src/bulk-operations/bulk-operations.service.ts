@@ -2,7 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import type { AuthenticatedUser } from '../auth/auth.types';
+import { actorName, type AuthenticatedUser } from '../auth/auth.types';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
 import { ValidationFailedException } from '../common/validation';
 import type { DeliveryFilter } from '../delivery/delivery-filter';
@@ -66,7 +66,14 @@ export class BulkOperationsService {
     return this.dataSource.transaction(async (manager) => {
       const repository = manager.getRepository(BulkOperation);
       const operation = await repository.save(
-        repository.create({ id: randomUUID(), webhookId: webhook.id, kind, filter, total: 0 }),
+        repository.create({
+          id: randomUUID(),
+          webhookId: webhook.id,
+          kind,
+          filter,
+          total: 0,
+          createdBy: actorName(user),
+        }),
       );
       operation.total = await this.deliveries.countMatching(deliveryFilter(operation), manager);
       await repository.update(operation.id, { total: operation.total });
@@ -178,7 +185,7 @@ export class BulkOperationsService {
   ) {
     const filter = deliveryFilter(operation);
     return operation.kind === 'replay'
-      ? this.deliveries.replayBatch(filter, after, batchSize, manager)
+      ? this.deliveries.replayBatch(filter, after, batchSize, operation.createdBy, manager)
       : this.deliveries.cancelBatch(
           filter,
           after,

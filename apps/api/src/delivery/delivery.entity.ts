@@ -69,6 +69,14 @@ export class Delivery {
   @Column({ type: 'text', nullable: true })
   skipReason: SkipReason | null;
 
+  /** When the delivery was last replayed; null when it never was. */
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  replayedAt: Date | null;
+
+  /** Who replayed it last: a user name, or `API key whk_…` (its prefix). */
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  replayedBy: string | null;
+
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt: Date;
 

@@ -131,10 +131,12 @@ export class DeliveryService {
   /**
    * Queues a finished delivery (delivered, failed or cancelled) again, leased to `leaseHolder`
    * (null: left to any replica's sweep), or `paused` when its target is: it gets a fresh set of
-   * retries. Returns the delivery, or null when it is still in progress.
+   * retries and is marked as replayed by `replayedBy`. Returns the delivery, or null when it is
+   * still in progress.
    */
   async replay(
     id: string,
+    replayedBy: string,
     leaseHolder: string | null,
     leaseMs: number,
     paused = false,
@@ -143,36 +145,42 @@ export class DeliveryService {
       .query(
         `UPDATE deliveries SET status = CASE WHEN $4 THEN 'paused' ELSE 'pending' END, replay_base = attempt_count, next_attempt_at = now(),
          lease_expires_at = CASE WHEN $2::text IS NULL THEN NULL ELSE now() + make_interval(secs => $3::float8 / 1000) END,
-         leased_by = $2, updated_at = now()
+         leased_by = $2, replayed_at = now(), replayed_by = $5, updated_at = now()
        WHERE id = $1 AND status IN ('delivered', 'failed', 'cancelled') RETURNING id`,
-        [id, leaseHolder, leaseMs, paused],
+        [id, leaseHolder, leaseMs, paused, replayedBy],
       )
       .then(([result]: [{ id: string }[]]) => result);
     return rows.length > 0 ? this.get(id) : null;
   }
 
-  /** Queues every failed delivery of a target again (the sweep picks them up; `paused` when the target is); returns how many. */
-  async replayFailed(targetId: string, paused: boolean): Promise<number> {
+  /**
+   * Queues every failed delivery of a target again, marked as replayed by `replayedBy` (the sweep
+   * picks them up; `paused` when the target is); returns how many.
+   */
+  async replayFailed(targetId: string, paused: boolean, replayedBy: string): Promise<number> {
     const [, count]: [unknown, number] = await this.deliveries.query(
       `UPDATE deliveries SET status = CASE WHEN $2 THEN 'paused' ELSE 'pending' END, replay_base = attempt_count, next_attempt_at = now(),
-         lease_expires_at = NULL, leased_by = NULL, updated_at = now()
+         lease_expires_at = NULL, leased_by = NULL, replayed_at = now(), replayed_by = $3, updated_at = now()
        WHERE target_id = $1 AND status = 'failed'`,
-      [targetId, paused],
+      [targetId, paused, replayedBy],
     );
     return count;
   }
 
   /**
-   * New deliveries of an event to the given targets, leased to `leaseHolder`; a paused target's
-   * waits as `paused`, one whose filter the event does not match is `skipped` (no lease, no attempt).
+   * New deliveries of an event replayed by `replayedBy` to the given targets, leased to
+   * `leaseHolder`; a paused target's waits as `paused`, one whose filter the event does not match
+   * is `skipped` (no lease, no attempt).
    */
-  async createForEvent(
+  async createForReplay(
     event: { id: string; webhookId: string },
     targets: { id: string; paused: boolean; skipped: boolean }[],
+    replayedBy: string,
     leaseHolder: string | null,
     leaseMs: number,
   ): Promise<Delivery[]> {
-    const leaseExpiresAt = leaseHolder ? new Date(Date.now() + leaseMs) : null;
+    const now = new Date();
+    const leaseExpiresAt = leaseHolder ? new Date(now.getTime() + leaseMs) : null;
     const deliveries = targets.map((target) => {
       const status = target.skipped ? 'skipped' : target.paused ? 'paused' : 'pending';
       return this.deliveries.create({
@@ -183,12 +191,14 @@ export class DeliveryService {
         status,
         attemptCount: 0,
         replayBase: 0,
-        nextAttemptAt: status === 'skipped' ? null : new Date(),
+        nextAttemptAt: status === 'skipped' ? null : now,
         leaseExpiresAt: status === 'pending' ? leaseExpiresAt : null,
         leasedBy: status === 'pending' ? leaseHolder : null,
         lastStatusCode: null,
         lastError: null,
         skipReason: status === 'skipped' ? 'filter' : null,
+        replayedAt: now,
+        replayedBy,
       });
     });
     return this.deliveries.save(deliveries);
@@ -205,14 +215,15 @@ export class DeliveryService {
 
   /**
    * Replays the matching deliveries among the webhook's next `limit` after the cursor `after`, like
-   * `replay` but left to any replica's sweep: a fresh set of retries, due now; a delivery of an
-   * inactive target becomes `paused` instead of `pending`, so nothing is attempted until its target
-   * is activated.
+   * `replay` but left to any replica's sweep: a fresh set of retries, due now, marked as replayed
+   * by `replayedBy`; a delivery of an inactive target becomes `paused` instead of `pending`, so
+   * nothing is attempted until its target is activated.
    */
   async replayBatch(
     filter: DeliveryFilter,
     after: string | null,
     limit: number,
+    replayedBy: string | null,
     manager: EntityManager,
   ): Promise<DeliveryBatch> {
     return this.changeBatch(
@@ -221,8 +232,8 @@ export class DeliveryService {
       limit,
       manager,
       `status = CASE WHEN t.active THEN 'pending' ELSE 'paused' END, replay_base = d.attempt_count,
-       next_attempt_at = now()`,
-      [],
+       next_attempt_at = now(), replayed_at = now(), replayed_by = $8`,
+      [replayedBy],
     );
   }
 

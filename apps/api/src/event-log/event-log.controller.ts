@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/auth.decorators';
 import type { AuthenticatedUser } from '../auth/auth.types';
 import {
+  AllEventsQueryDto,
   DeliveryAttemptDto,
   DeliveryDto,
   DeliveryListQueryDto,
@@ -20,7 +21,10 @@ import { EventLogService } from './event-log.service';
 export class EventLogController {
   constructor(private readonly eventLog: EventLogService) {}
 
-  /** List a webhook's events, newest first; filter by delivery status and time. */
+  /**
+   * List a webhook's events, newest first; search them (`q`: an event id, or text in a header value
+   * or the body) and filter by entrypoint, target, delivery status and time.
+   */
   @Get('webhooks/:webhookId/events')
   async listEvents(
     @CurrentUser() user: AuthenticatedUser,
@@ -28,6 +32,18 @@ export class EventLogController {
     @Query() query: EventListQueryDto,
   ): Promise<EventPageDto> {
     return this.eventLog.listEvents(user, webhookId, query);
+  }
+
+  /**
+   * List the events of every webhook you may see (admins: all webhooks), newest first; search and
+   * filter them as a webhook's.
+   */
+  @Get('events')
+  async listAllEvents(
+    @CurrentUser() user: AuthenticatedUser,
+    @Query() query: AllEventsQueryDto,
+  ): Promise<EventPageDto> {
+    return this.eventLog.listAllEvents(user, query);
   }
 
   /** Get an event: method, path, query, headers, body (base64 when not text) and its deliveries. */

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDateString, IsIn, IsOptional } from 'class-validator';
+import { IsDateString, IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { PageDto, PageQueryDto } from '../common/pagination';
 import {
   DELIVERY_STATUSES,
@@ -24,6 +24,37 @@ export class EventListQueryDto extends PageQueryDto {
   @IsOptional()
   @IsDateString()
   until?: string;
+
+  /**
+   * Search: an event id (exact), or text found, case-insensitively, in a header value or the
+   * first 4 KiB of the body (3–200 characters, taken literally: `%`, `_` and `*` are no wildcards).
+   */
+  @ApiPropertyOptional({ minLength: 3, maxLength: 200, example: 'evt_1NXQ' })
+  @IsOptional()
+  @IsString()
+  @Length(3, 200, { message: 'q (the search) must have 3 to 200 characters' })
+  @Matches(/^[^\0]*$/, { message: 'q (the search) must not contain NUL characters' })
+  q?: string;
+
+  /** Only events that came through this entrypoint. */
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID('all', { message: 'entrypointId must be a UUID' })
+  entrypointId?: string;
+
+  /** Only events with a delivery to this target (in `status`, when given). */
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID('all', { message: 'targetId must be a UUID' })
+  targetId?: string;
+}
+
+export class AllEventsQueryDto extends EventListQueryDto {
+  /** Only this webhook's events. */
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID('all', { message: 'webhookId must be a UUID' })
+  webhookId?: string;
 }
 
 export class DeliveryListQueryDto extends PageQueryDto {
@@ -48,6 +79,7 @@ export class DeliveryCountsDto {
 export class EventSummaryDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) webhookId: string;
+  @ApiProperty({ example: 'Stripe payments' }) webhookName: string;
   /** Null for an operational event of a system webhook (alerts). */
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) entrypointId: string | null;
   @ApiProperty({ example: 'POST' }) method: string;
@@ -79,6 +111,15 @@ export class DeliveryDto {
   /** Why a `skipped` delivery was not sent: `filter` (the target's filter did not match) or `transform` (its transform returned null); null otherwise. */
   @ApiPropertyOptional({ enum: SKIP_REASONS, enumName: 'SkipReason', nullable: true })
   skipReason: SkipReason | null;
+  /** When it was last replayed; null when it never was. */
+  @ApiPropertyOptional({ type: Date, nullable: true }) replayedAt: Date | null;
+  /** Who replayed it last: a user name, or `API key whk_…`. */
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'admin' }) replayedBy: string | null;
+  /**
+   * Until when the target's circuit is open (no attempt before then), while it is; null when the
+   * circuit is closed or the delivery is finished.
+   */
+  @ApiPropertyOptional({ type: Date, nullable: true }) circuitOpenUntil: Date | null;
   @ApiProperty() createdAt: Date;
   @ApiProperty() updatedAt: Date;
 }

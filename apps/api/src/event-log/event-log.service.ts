@@ -1,16 +1,24 @@
-import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { AuthenticatedUser } from '../auth/auth.types';
+import { actorName, type AuthenticatedUser } from '../auth/auth.types';
 import { encodeBody } from '../common/body-encoding';
+import { UUID_PATTERN } from '../common/http';
 import { cursorPosition, encodeCursor, Page } from '../common/pagination';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { pgPool } from '../database/pg-pool';
 import { DELIVERY_TASKS_EVENT, DeliveryTask, EventSnapshot, TargetSnapshot } from '../delivery/delivery-task';
-import type { Delivery } from '../delivery/delivery.entity';
+import type { Delivery, DeliveryStatus } from '../delivery/delivery.entity';
 import { DeliveryService } from '../delivery/delivery.service';
 import { INSTANCE_ID } from '../delivery/instance-id';
+import { RETRY_POLICY } from '../delivery/retry-policy';
 import { EventsService } from '../events/events.service';
 import { CompiledFilter, compileFilter } from '../routing/filter';
 import { routingRequest } from '../routing/routing-request';
@@ -18,6 +26,7 @@ import { TargetHealthService } from '../targets/target-health.service';
 import { TargetsService } from '../targets/targets.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import {
+  AllEventsQueryDto,
   DeliveryAttemptDto,
   DeliveryCountsDto,
   DeliveryDto,
@@ -30,6 +39,7 @@ import {
 interface EventRow {
   id: string;
   webhook_id: string;
+  webhook_name: string;
   entrypoint_id: string | null;
   method: string;
   path: string;
@@ -41,7 +51,10 @@ interface EventRow {
   counts: Partial<DeliveryCountsDto> | null;
 }
 
-const EVENT_COLUMNS = `e.id, e.webhook_id, e.entrypoint_id, e.method, e.path, e.query, e.content_type,
+/** The events `e` with their webhook `w`, which the columns below name. */
+const EVENTS_FROM = `events e JOIN webhooks w ON w.id = e.webhook_id`;
+
+const EVENT_COLUMNS = `e.id, e.webhook_id, w.name AS webhook_name, e.entrypoint_id, e.method, e.path, e.query, e.content_type,
   octet_length(e.body)::int AS size, e.source_ip, e.received_at,
   (SELECT json_object_agg(s.status, s.n) FROM
      (SELECT d.status, count(*)::int AS n FROM deliveries d WHERE d.event_id = e.id GROUP BY d.status) s) AS counts`;
@@ -50,6 +63,7 @@ function toSummary(row: EventRow): EventSummaryDto {
   return {
     id: row.id,
     webhookId: row.webhook_id,
+    webhookName: row.webhook_name,
     entrypointId: row.entrypoint_id,
     method: row.method,
     path: row.path,
@@ -71,7 +85,76 @@ function toSummary(row: EventRow): EventSummaryDto {
   };
 }
 
-export function toDeliveryDto(delivery: Delivery): DeliveryDto {
+/**
+ * A search longer than this is cancelled (400): a search bounded in length can still match little
+ * of a huge table, and must not hold a connection for long.
+ */
+export const SEARCH_TIMEOUT_MS = 5000;
+
+/** The statuses of deliveries the engine will attempt (an open circuit holds them back). */
+const WAITING = new Set<DeliveryStatus>(['pending', 'retrying']);
+
+/** PostgreSQL's `query_canceled` (statement_timeout). */
+const QUERY_CANCELED = '57014';
+
+/**
+ * The text as `encode(bytes, 'escape')` writes its UTF-8 bytes, which is how the search text holds
+ * the body (see the event-search migration): NUL and bytes from 0x80 as `\ooo`, `\` doubled.
+ */
+export function escapeEncode(text: string): string {
+  let encoded = '';
+  for (const byte of Buffer.from(text, 'utf8')) {
+    if (byte === 0 || byte >= 0x80) encoded += `\\${byte.toString(8).padStart(3, '0')}`;
+    else if (byte === 0x5c) encoded += '\\\\';
+    else encoded += String.fromCharCode(byte);
+  }
+  return encoded;
+}
+
+/** A LIKE pattern that finds `text` anywhere, every character literal. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+}
+
+/** Builds a WHERE clause and its parameters, `$1`, `$2`… in order of use. */
+class Conditions {
+  readonly clauses: string[] = [];
+  readonly params: unknown[] = [];
+
+  /** The placeholder of a new parameter. */
+  param(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+
+  add(clause: string): void {
+    this.clauses.push(clause);
+  }
+}
+
+/** The search `q` as SQL: the event id when it is a UUID, or text in a header value or the body. */
+function addSearch(where: Conditions, q: string): void {
+  const text = `webhooker_event_search_text(e.headers, e.body)`;
+  // Header values are in the search text as they are, the body escape-encoded: a text that the
+  // encoding changes (not ASCII, or with a backslash) is looked for in both forms.
+  const forms = [...new Set([q, escapeEncode(q)])].map(
+    (form) => `${text} ILIKE ${where.param(containsPattern(form))}`,
+  );
+  if (UUID_PATTERN.test(q)) forms.unshift(`e.id = ${where.param(q.toLowerCase())}::uuid`);
+  where.add(`(${forms.join(' OR ')})`);
+}
+
+/** Whether a target's circuit is open now (its deliveries wait, no attempt, until it reopens). */
+function openUntil(health: { consecutiveFailures: number; circuitOpenUntil: Date | null } | undefined) {
+  const until = health?.circuitOpenUntil;
+  return until &&
+    health.consecutiveFailures >= RETRY_POLICY.circuitFailureThreshold &&
+    until.getTime() > Date.now()
+    ? until
+    : null;
+}
+
+export function toDeliveryDto(delivery: Delivery, circuitOpenUntil: Date | null = null): DeliveryDto {
   return {
     id: delivery.id,
     eventId: delivery.eventId,
@@ -83,6 +166,9 @@ export function toDeliveryDto(delivery: Delivery): DeliveryDto {
     lastStatusCode: delivery.lastStatusCode,
     lastError: delivery.lastError,
     skipReason: delivery.skipReason,
+    replayedAt: delivery.replayedAt,
+    replayedBy: delivery.replayedBy,
+    circuitOpenUntil: WAITING.has(delivery.status) ? circuitOpenUntil : null,
     createdAt: delivery.createdAt,
     updatedAt: delivery.updatedAt,
   };
@@ -111,44 +197,90 @@ export class EventLogService {
     this.leaseHolder = config.role === 'api' ? null : instanceId;
   }
 
-  /** A webhook's events, newest first, filtered by delivery status and time. */
+  /** A webhook's events, newest first, searched and filtered. */
   async listEvents(
     user: AuthenticatedUser,
     webhookId: string,
     query: EventListQueryDto,
   ): Promise<Page<EventSummaryDto>> {
     const webhook = await this.webhooks.getAccessible(user, webhookId);
+    const where = new Conditions();
+    where.add(`e.webhook_id = ${where.param(webhook.id)}`);
+    return this.findEvents(where, query);
+  }
+
+  /**
+   * The events of every webhook the user may see (all for admins, their own for members; not the
+   * alerts' system webhooks), newest first, searched and filtered.
+   */
+  async listAllEvents(user: AuthenticatedUser, query: AllEventsQueryDto): Promise<Page<EventSummaryDto>> {
+    const where = new Conditions();
+    where.add(`w.deleted_at IS NULL AND NOT w.system`);
+    if (user.role !== 'admin') where.add(`w.owner_id = ${where.param(user.id)}`);
+    if (query.webhookId) where.add(`e.webhook_id = ${where.param(query.webhookId)}`);
+    return this.findEvents(where, query);
+  }
+
+  /**
+   * One page of the events the scope in `where` allows and the query's search and filters keep,
+   * newest first, within SEARCH_TIMEOUT_MS.
+   */
+  private async findEvents(where: Conditions, query: EventListQueryDto): Promise<Page<EventSummaryDto>> {
     const position = cursorPosition(query.cursor);
     const limit = query.limit ?? 50;
-    const { rows } = await pgPool(this.dataSource).query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events e
-       WHERE e.webhook_id = $1
-         AND ($2::varchar IS NULL OR EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = $2))
-         AND ($3::timestamptz IS NULL OR e.received_at >= $3)
-         AND ($4::timestamptz IS NULL OR e.received_at < $4)
-         AND ($5::timestamptz IS NULL OR (e.received_at, e.id) < ($5, $6::uuid))
+    if (query.entrypointId) where.add(`e.entrypoint_id = ${where.param(query.entrypointId)}`);
+    if (query.status || query.targetId) {
+      const delivery = ['d.event_id = e.id'];
+      if (query.status) delivery.push(`d.status = ${where.param(query.status)}`);
+      if (query.targetId) delivery.push(`d.target_id = ${where.param(query.targetId)}`);
+      where.add(`EXISTS (SELECT 1 FROM deliveries d WHERE ${delivery.join(' AND ')})`);
+    }
+    if (query.since) where.add(`e.received_at >= ${where.param(query.since)}::timestamptz`);
+    if (query.until) where.add(`e.received_at < ${where.param(query.until)}::timestamptz`);
+    if (query.q !== undefined) addSearch(where, query.q);
+    if (position) {
+      where.add(
+        `(e.received_at, e.id) < (${where.param(position.createdAt)}::timestamptz, ${where.param(position.id)}::uuid)`,
+      );
+    }
+    const sql = `SELECT ${EVENT_COLUMNS} FROM ${EVENTS_FROM}
+       WHERE ${where.clauses.join(' AND ')}
        ORDER BY e.received_at DESC, e.id DESC
-       LIMIT $7`,
-      [
-        webhook.id,
-        query.status ?? null,
-        query.since ?? null,
-        query.until ?? null,
-        position?.createdAt ?? null,
-        position?.id ?? null,
-        limit + 1,
-      ],
-    );
+       LIMIT ${where.param(limit + 1)}`;
+    const rows = await this.withTimeout<EventRow>(sql, where.params);
     const items = rows.slice(0, limit).map(toSummary);
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.receivedAt, last.id) : null };
+  }
+
+  /** Runs a read under SEARCH_TIMEOUT_MS; a query that runs longer is a 400 saying how to narrow it. */
+  private async withTimeout<T extends object>(sql: string, params: unknown[]): Promise<T[]> {
+    const client = await pgPool(this.dataSource).connect();
+    try {
+      await client.query('BEGIN READ ONLY');
+      await client.query(`SET LOCAL statement_timeout = ${SEARCH_TIMEOUT_MS}`);
+      const { rows } = await client.query<T>(sql, params);
+      await client.query('COMMIT');
+      return rows;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if ((error as { code?: string }).code === QUERY_CANCELED) {
+        throw new BadRequestException(
+          `The search took longer than ${SEARCH_TIMEOUT_MS / 1000} s and was stopped: ` +
+            'narrow it with a longer text, a time range or a webhook, entrypoint or target',
+        );
+      }
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   /** An event with headers, body and its deliveries. */
   async getEvent(user: AuthenticatedUser, id: string): Promise<EventDetailDto> {
     const { rows } = await pgPool(this.dataSource).query<
       EventRow & { headers: Record<string, string>; body: Buffer }
-    >(`SELECT ${EVENT_COLUMNS}, e.headers, e.body FROM events e WHERE e.id = $1`, [id]);
+    >(`SELECT ${EVENT_COLUMNS}, e.headers, e.body FROM ${EVENTS_FROM} WHERE e.id = $1`, [id]);
     const row = rows[0];
     if (!row) throw new NotFoundException(`Event ${id} not found`);
     await this.webhooks.getAccessible(user, row.webhook_id, { includeSystem: true }).catch(() => {
@@ -159,7 +291,7 @@ export class EventLogService {
       ...toSummary(row),
       headers: row.headers,
       ...encodeBody(row.body),
-      deliveries: deliveries.map(toDeliveryDto),
+      deliveries: await this.withCircuits(deliveries),
     };
   }
 
@@ -185,7 +317,7 @@ export class EventLogService {
   ): Promise<Page<DeliveryDto>> {
     const target = await this.targets.get(user, targetId);
     const page = await this.deliveries.listForTarget(target.id, query.status, query);
-    return { items: page.items.map(toDeliveryDto), nextCursor: page.nextCursor };
+    return { items: await this.withCircuits(page.items), nextCursor: page.nextCursor };
   }
 
   /** Sends one finished delivery again, now (or when its target is activated, if it is paused). */
@@ -201,6 +333,7 @@ export class EventLogService {
     const paused = !target?.active;
     const delivery = await this.deliveries.replay(
       existing.id,
+      actorName(user),
       paused ? null : this.leaseHolder,
       this.config.leaseMs,
       paused,
@@ -208,13 +341,13 @@ export class EventLogService {
     if (!delivery)
       throw new ConflictException(`Delivery ${deliveryId} is still in progress (${existing.status})`);
     if (!paused) await this.handOff([delivery]);
-    return toDeliveryDto(delivery);
+    return toDeliveryDto(delivery, openUntil(target));
   }
 
   /** Queues every failed delivery of a target again (a paused target's wait, `paused`, for its activation). */
   async replayFailed(user: AuthenticatedUser, targetId: string): Promise<number> {
     const target = await this.targets.get(user, targetId);
-    return this.deliveries.replayFailed(target.id, !target.active);
+    return this.deliveries.replayFailed(target.id, !target.active, actorName(user));
   }
 
   /**
@@ -229,14 +362,22 @@ export class EventLogService {
     });
     const targets = await this.targetHealth.liveSnapshots(event.webhookId);
     const skipped = await this.filteredOut(event, targets);
-    const deliveries = await this.deliveries.createForEvent(
+    const deliveries = await this.deliveries.createForReplay(
       event,
       targets.map((t) => ({ id: t.id, paused: !t.active, skipped: skipped.has(t.id) })),
+      actorName(user),
       this.leaseHolder,
       this.config.leaseMs,
     );
     await this.handOff(deliveries.filter((delivery) => delivery.status === 'pending'));
-    return deliveries.map(toDeliveryDto);
+    const health = new Map(targets.map((target) => [target.id, target]));
+    return deliveries.map((delivery) => toDeliveryDto(delivery, openUntil(health.get(delivery.targetId))));
+  }
+
+  /** The deliveries as DTOs, each with its target's circuit when it is open. */
+  private async withCircuits(deliveries: Delivery[]): Promise<DeliveryDto[]> {
+    const targets = await this.targetHealth.snapshots([...new Set(deliveries.map((d) => d.targetId))]);
+    return deliveries.map((delivery) => toDeliveryDto(delivery, openUntil(targets.get(delivery.targetId))));
   }
 
   /** The targets whose filter the event does not match now (a filter that does not compile matches nothing). */

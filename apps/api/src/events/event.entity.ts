@@ -3,6 +3,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
 /** One captured inbound request, byte-exact. Hard-deleted with its webhook or by retention. */
 @Entity('events')
 @Index('events_webhook_id_received_at_idx', ['webhookId', 'receivedAt', 'id'])
+@Index('events_received_at_idx', ['receivedAt', 'id'])
 export class Event {
   @PrimaryColumn({ type: 'uuid' })
   id: string;

@@ -37,7 +37,7 @@ describe('RouteCache', () => {
     jest.useFakeTimers({ now: 1_000_000 });
     allIds = jest.fn(async () => [A, B]);
     findForIngest = jest.fn(async (id: string) => entrypoint(id));
-    liveSnapshots = jest.fn(async () => []);
+    liveSnapshots = jest.fn(async (_webhookId: string): Promise<TargetSnapshot[]> => []);
     cache = new RouteCache(
       { routeCacheTtlMs: TTL_MS } as AppConfig,
       { allIds, findForIngest } as unknown as EntrypointsService,

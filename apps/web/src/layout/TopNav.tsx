@@ -17,6 +17,7 @@ interface NavEntry {
 const ENTRIES: NavEntry[] = [
   { to: '/', label: 'Overview', end: true },
   { to: '/webhooks', label: 'Webhooks' },
+  { to: '/events', label: 'Events' },
   { to: '/alerts', label: 'Alerts' },
   { to: '/api-keys', label: 'API keys' },
   { to: '/users', label: 'Users', adminOnly: true },

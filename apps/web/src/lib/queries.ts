@@ -90,6 +90,7 @@ export function invalidateDeliveries(
   const { webhookId, eventId, targetId, deliveryId } = scope;
   return Promise.all([
     queryClient.invalidateQueries({ queryKey: listEventsQueryKey({ path: { webhookId } }) }),
+    queryClient.invalidateQueries({ queryKey: [{ _id: 'listAllEvents' }] }),
     eventId && queryClient.invalidateQueries({ queryKey: getEventQueryKey({ path: { id: eventId } }) }),
     // Which target's failed list changed is not always known (an event replay): refresh them all.
     queryClient.invalidateQueries({

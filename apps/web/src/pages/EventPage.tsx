@@ -62,8 +62,9 @@ export function EventPage() {
         description={
           event.data && (
             <>
-              <span className="font-mono">
+              <span className="font-mono break-all">
                 {event.data.method} {event.data.path}
+                {event.data.query && `?${event.data.query}`}
               </span>{' '}
               received <RelativeTime value={event.data.receivedAt} />
             </>

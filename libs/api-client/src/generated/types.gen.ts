@@ -575,12 +575,25 @@ export type DeliveryCountsDto = {
 
 export type DeliveryDto = {
     attemptCount: number;
+    /**
+     * Until when the target's circuit is open (no attempt before then), while it is; null when the
+     * circuit is closed or the delivery is finished.
+     */
+    circuitOpenUntil?: string | null;
     createdAt: string;
     eventId: string;
     id: string;
     lastError?: string | null;
     lastStatusCode?: number | null;
     nextAttemptAt?: string | null;
+    /**
+     * When it was last replayed; null when it never was.
+     */
+    replayedAt?: string | null;
+    /**
+     * Who replayed it last: a user name, or `API key whk_…`.
+     */
+    replayedBy?: string | null;
     /**
      * Why a `skipped` delivery was not sent: `filter` (the target's filter did not match) or `transform` (its transform returned null); null otherwise.
      */
@@ -750,6 +763,7 @@ export type EventDetailDto = {
     size: number;
     sourceIp?: string | null;
     webhookId: string;
+    webhookName: string;
 };
 
 export type EventPageDto = {
@@ -778,6 +792,7 @@ export type EventSummaryDto = {
     size: number;
     sourceIp?: string | null;
     webhookId: string;
+    webhookName: string;
 };
 
 export type FieldErrorDto = {
@@ -2305,6 +2320,74 @@ export type AddVerificationSecretResponses = {
 
 export type AddVerificationSecretResponse = AddVerificationSecretResponses[keyof AddVerificationSecretResponses];
 
+export type ListAllEventsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * How many items to return (1–200).
+         */
+        limit?: number;
+        /**
+         * The `nextCursor` of the previous page.
+         */
+        cursor?: string;
+        /**
+         * Only events with at least one delivery in this status.
+         */
+        status?: DeliveryStatus;
+        /**
+         * Search: an event id (exact), or text found, case-insensitively, in a header value or the
+         * first 4 KiB of the body (3–200 characters, taken literally: `%`, `_` and `*` are no wildcards).
+         */
+        q?: string;
+        /**
+         * Only events that came through this entrypoint.
+         */
+        entrypointId?: string;
+        /**
+         * Only events with a delivery to this target (in `status`, when given).
+         */
+        targetId?: string;
+        /**
+         * Only this webhook's events.
+         */
+        webhookId?: string;
+        /**
+         * Only events received at or after this time (ISO 8601).
+         */
+        since?: string;
+        /**
+         * Only events received before this time (ISO 8601).
+         */
+        until?: string;
+    };
+    url: '/api/v1/events';
+};
+
+export type ListAllEventsErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type ListAllEventsError = ListAllEventsErrors[keyof ListAllEventsErrors];
+
+export type ListAllEventsResponses = {
+    200: EventPageDto;
+};
+
+export type ListAllEventsResponse = ListAllEventsResponses[keyof ListAllEventsResponses];
+
 export type GetEventData = {
     body?: never;
     path: {
@@ -3468,6 +3551,19 @@ export type ListEventsData = {
          * Only events with at least one delivery in this status.
          */
         status?: DeliveryStatus;
+        /**
+         * Search: an event id (exact), or text found, case-insensitively, in a header value or the
+         * first 4 KiB of the body (3–200 characters, taken literally: `%`, `_` and `*` are no wildcards).
+         */
+        q?: string;
+        /**
+         * Only events that came through this entrypoint.
+         */
+        entrypointId?: string;
+        /**
+         * Only events with a delivery to this target (in `status`, when given).
+         */
+        targetId?: string;
         /**
          * Only events received at or after this time (ISO 8601).
          */

@@ -7,10 +7,11 @@ import {
 } from '@webhooker/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
+import { toast } from 'sonner';
 import { Button } from '../../components/Button';
 import { DeliveryStatusBadge, isFinished, isReplayable } from '../../components/DeliveryStatusBadge';
-import { RelativeTime } from '../../components/RelativeTime';
-import { plural } from '../../lib/format';
+import { RelativeTime, useNow } from '../../components/RelativeTime';
+import { formatDuration, plural } from '../../lib/format';
 import { errorMessage } from '../../lib/problem';
 import { invalidateDeliveries } from '../../lib/queries';
 import { AttemptTimeline } from './AttemptTimeline';
@@ -37,13 +38,16 @@ export function DeliveryItem({ delivery, target, targetsPending }: DeliveryItemP
   const neverAttempted = delivery.status === 'skipped' && delivery.attemptCount === 0;
   const replay = useMutation({
     ...replayDeliveryMutation(),
-    onSuccess: () =>
-      invalidateDeliveries(queryClient, {
+    onSuccess: (replayed) => {
+      if (replayed.status === 'paused') toast.info(`Replay waiting: ${name} is paused`);
+      else toast.success(`Replay queued: 1 delivery to ${name}`);
+      return invalidateDeliveries(queryClient, {
         webhookId: delivery.webhookId,
         eventId: delivery.eventId,
         targetId: delivery.targetId,
         deliveryId: delivery.id,
-      }),
+      });
+    },
   });
 
   // The attempts change when the delivery does: refresh them as the event is polled.
@@ -90,13 +94,21 @@ export function DeliveryItem({ delivery, target, targetsPending }: DeliveryItemP
           <p className="mt-1 text-xs text-slate-500">
             {plural(delivery.attemptCount, 'attempt')}
             {delivery.lastStatusCode != null && ` · last HTTP ${delivery.lastStatusCode}`}
-            {delivery.nextAttemptAt && !isFinished(delivery.status) && (
+            {delivery.nextAttemptAt && !delivery.circuitOpenUntil && !isFinished(delivery.status) && (
               <>
-                {' · next attempt '}
-                <RelativeTime value={delivery.nextAttemptAt} />
+                {' · '}
+                <NextAttempt at={delivery.nextAttemptAt} />
+              </>
+            )}
+            {delivery.replayedAt && (
+              <>
+                {' · replayed '}
+                <RelativeTime value={delivery.replayedAt} />
+                {delivery.replayedBy && ` by ${delivery.replayedBy}`}
               </>
             )}
           </p>
+          {delivery.circuitOpenUntil && <CircuitWait until={delivery.circuitOpenUntil} />}
           {delivery.lastError && delivery.lastError !== `HTTP ${delivery.lastStatusCode}` && (
             <p className="mt-1 text-xs break-words text-red-700">{delivery.lastError}</p>
           )}
@@ -109,5 +121,39 @@ export function DeliveryItem({ delivery, target, targetsPending }: DeliveryItemP
         </div>
       )}
     </li>
+  );
+}
+
+const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+/** An attempt due less than this long ago is "due now" (it waits for a free slot or the next sweep). */
+const DUE_NOW_MS = 60_000;
+
+/** "next attempt in 20 seconds", then "due now", then "due 5 minutes ago" if it still has not come. */
+function NextAttempt({ at }: { at: string }) {
+  const now = useNow(1000);
+  if (new Date(at).getTime() > now) {
+    return (
+      <>
+        next attempt <RelativeTime value={at} />
+      </>
+    );
+  }
+  if (now - new Date(at).getTime() < DUE_NOW_MS) return <>next attempt due now</>;
+  return (
+    <>
+      next attempt due <RelativeTime value={at} />
+    </>
+  );
+}
+
+/** The target's circuit is open: nothing is attempted before it reopens, counted down. */
+function CircuitWait({ until }: { until: string }) {
+  const now = useNow(1000);
+  const left = new Date(until).getTime() - now;
+  return (
+    <p role="status" className="mt-1 text-xs font-medium text-amber-700">
+      Waiting: circuit open until {clock.format(new Date(until))}
+      {left > 0 ? ` (in ${formatDuration(Math.ceil(left / 1000) * 1000)})` : ' (reopening now)'}
+    </p>
   );
 }

@@ -1,6 +1,7 @@
 import { getEventOptions, replayEventMutation, type EventDetailDto } from '@webhooker/api-client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
+import { toast } from 'sonner';
 import { Button } from '../../components/Button';
 import { isFinished } from '../../components/DeliveryStatusBadge';
 import { ErrorAlert } from '../../components/ErrorAlert';
@@ -28,7 +29,16 @@ export function EventDetail({ eventId, showLink = false }: { eventId: string; sh
   const targets = useQuery({ ...targetsOptions(webhookId), enabled: webhookId !== '' });
   const replay = useMutation({
     ...replayEventMutation(),
-    onSuccess: () => invalidateDeliveries(queryClient, { webhookId, eventId }),
+    onSuccess: (deliveries) => {
+      const paused = deliveries.filter((delivery) => delivery.status === 'paused').length;
+      if (deliveries.length === 0) toast.info('Nothing to replay: the webhook has no target');
+      else
+        toast.success(
+          `Replay queued: ${plural(deliveries.length, 'delivery', 'deliveries')}` +
+            (paused > 0 ? ` (${paused} waiting for a paused target)` : ''),
+        );
+      return invalidateDeliveries(queryClient, { webhookId, eventId });
+    },
   });
 
   if (event.isPending) return <p className="text-sm text-slate-500">Loading…</p>;
@@ -51,11 +61,6 @@ export function EventDetail({ eventId, showLink = false }: { eventId: string; sh
           )}
         </p>
         <div className="flex items-center gap-3">
-          {replay.isSuccess && (
-            <span role="status" className="text-xs text-emerald-700">
-              {plural(replay.data.length, 'delivery', 'deliveries')} queued
-            </span>
-          )}
           {replay.isError && <span className="text-xs text-red-600">{errorMessage(replay.error)}</span>}
           <Button
             size="sm"

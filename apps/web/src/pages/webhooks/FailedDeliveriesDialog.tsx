@@ -5,6 +5,7 @@ import {
 } from '@webhooker/api-client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
+import { toast } from 'sonner';
 import { Button } from '../../components/Button';
 import { Dialog, DialogActions } from '../../components/Dialog';
 import { ErrorAlert } from '../../components/ErrorAlert';
@@ -23,7 +24,10 @@ export function FailedDeliveriesDialog({ target, onClose }: { target: TargetDto;
   );
   const replay = useMutation({
     ...replayFailedDeliveriesMutation(),
-    onSuccess: () => invalidateDeliveries(queryClient, { webhookId: target.webhookId, targetId: target.id }),
+    onSuccess: ({ replayed }) => {
+      toast.success(`Replay queued: ${plural(replayed, 'delivery', 'deliveries')} to ${target.name}`);
+      return invalidateDeliveries(queryClient, { webhookId: target.webhookId, targetId: target.id });
+    },
   });
   const items = failed.data?.items ?? [];
 

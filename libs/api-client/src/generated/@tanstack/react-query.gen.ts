@@ -3,8 +3,8 @@
 import { type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { activateTarget, addVerificationSecret, applyConfig, cancelDeliveries, changeMyPassword, createAlertSubscription, createApiKey, createEntrypoint, createTarget, createUser, createWebhook, deactivateTarget, deleteAlertSubscription, deleteEntrypoint, deleteTarget, deleteWebhook, exportConfig, getAlertSubscription, getBulkOperation, getEntrypoint, getEvent, getHealthcheck, getLiveness, getMe, getMetrics, getReadiness, getTarget, getUser, getWebhook, ingestPatch, ingestPost, ingestPut, listAlertEvents, listAlertSubscriptions, listApiKeys, listBulkOperations, listDeliveryAttempts, listEntrypointRejections, listEntrypoints, listEvents, listSigningSecrets, listTargetDeliveries, listTargets, listUserApiKeys, listUsers, listVerificationPresets, listWebhooks, login, logout, type Options, planConfig, replayDeliveries, replayDelivery, replayEvent, replayFailedDeliveries, resetUserPassword, revokeApiKey, revokeSigningSecret, revokeUserApiKey, rotateSigningSecret, updateAlertSubscription, updateEntrypoint, updateTarget, updateUser, updateWebhook } from '../sdk.gen';
-import type { ActivateTargetData, ActivateTargetError, ActivateTargetResponse, AddVerificationSecretData, AddVerificationSecretError, AddVerificationSecretResponse, ApplyConfigData, ApplyConfigError, ApplyConfigResponse, CancelDeliveriesData, CancelDeliveriesError, CancelDeliveriesResponse, ChangeMyPasswordData, ChangeMyPasswordError, ChangeMyPasswordResponse, CreateAlertSubscriptionData, CreateAlertSubscriptionError, CreateAlertSubscriptionResponse, CreateApiKeyData, CreateApiKeyError, CreateApiKeyResponse, CreateEntrypointData, CreateEntrypointError, CreateEntrypointResponse, CreateTargetData, CreateTargetError, CreateTargetResponse, CreateUserData, CreateUserError, CreateUserResponse, CreateWebhookData, CreateWebhookError, CreateWebhookResponse, DeactivateTargetData, DeactivateTargetError, DeactivateTargetResponse, DeleteAlertSubscriptionData, DeleteAlertSubscriptionError, DeleteAlertSubscriptionResponse, DeleteEntrypointData, DeleteEntrypointError, DeleteEntrypointResponse, DeleteTargetData, DeleteTargetError, DeleteTargetResponse, DeleteWebhookData, DeleteWebhookError, DeleteWebhookResponse, ExportConfigData, ExportConfigError, ExportConfigResponse, GetAlertSubscriptionData, GetAlertSubscriptionError, GetAlertSubscriptionResponse, GetBulkOperationData, GetBulkOperationError, GetBulkOperationResponse, GetEntrypointData, GetEntrypointError, GetEntrypointResponse, GetEventData, GetEventError, GetEventResponse, GetHealthcheckData, GetHealthcheckError, GetHealthcheckResponse, GetLivenessData, GetLivenessError, GetLivenessResponse, GetMeData, GetMeError, GetMeResponse, GetMetricsData, GetMetricsError, GetMetricsResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetTargetData, GetTargetError, GetTargetResponse, GetUserData, GetUserError, GetUserResponse, GetWebhookData, GetWebhookError, GetWebhookResponse, IngestPatchData, IngestPatchError, IngestPatchResponse, IngestPostData, IngestPostError, IngestPostResponse, IngestPutData, IngestPutError, IngestPutResponse, ListAlertEventsData, ListAlertEventsError, ListAlertEventsResponse, ListAlertSubscriptionsData, ListAlertSubscriptionsError, ListAlertSubscriptionsResponse, ListApiKeysData, ListApiKeysError, ListApiKeysResponse, ListBulkOperationsData, ListBulkOperationsError, ListBulkOperationsResponse, ListDeliveryAttemptsData, ListDeliveryAttemptsError, ListDeliveryAttemptsResponse, ListEntrypointRejectionsData, ListEntrypointRejectionsError, ListEntrypointRejectionsResponse, ListEntrypointsData, ListEntrypointsError, ListEntrypointsResponse, ListEventsData, ListEventsError, ListEventsResponse, ListSigningSecretsData, ListSigningSecretsError, ListSigningSecretsResponse, ListTargetDeliveriesData, ListTargetDeliveriesError, ListTargetDeliveriesResponse, ListTargetsData, ListTargetsError, ListTargetsResponse, ListUserApiKeysData, ListUserApiKeysError, ListUserApiKeysResponse, ListUsersData, ListUsersError, ListUsersResponse, ListVerificationPresetsData, ListVerificationPresetsError, ListVerificationPresetsResponse, ListWebhooksData, ListWebhooksError, ListWebhooksResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, PlanConfigData, PlanConfigError, PlanConfigResponse, ReplayDeliveriesData, ReplayDeliveriesError, ReplayDeliveriesResponse, ReplayDeliveryData, ReplayDeliveryError, ReplayDeliveryResponse, ReplayEventData, ReplayEventError, ReplayEventResponse, ReplayFailedDeliveriesData, ReplayFailedDeliveriesError, ReplayFailedDeliveriesResponse, ResetUserPasswordData, ResetUserPasswordError, ResetUserPasswordResponse, RevokeApiKeyData, RevokeApiKeyError, RevokeApiKeyResponse, RevokeSigningSecretData, RevokeSigningSecretError, RevokeSigningSecretResponse, RevokeUserApiKeyData, RevokeUserApiKeyError, RevokeUserApiKeyResponse, RotateSigningSecretData, RotateSigningSecretError, RotateSigningSecretResponse, UpdateAlertSubscriptionData, UpdateAlertSubscriptionError, UpdateAlertSubscriptionResponse, UpdateEntrypointData, UpdateEntrypointError, UpdateEntrypointResponse, UpdateTargetData, UpdateTargetError, UpdateTargetResponse, UpdateUserData, UpdateUserError, UpdateUserResponse, UpdateWebhookData, UpdateWebhookError, UpdateWebhookResponse } from '../types.gen';
+import { activateTarget, addVerificationSecret, applyConfig, cancelDeliveries, changeMyPassword, createAlertSubscription, createApiKey, createEntrypoint, createTarget, createUser, createWebhook, deactivateTarget, deleteAlertSubscription, deleteEntrypoint, deleteTarget, deleteWebhook, exportConfig, getAlertSubscription, getBulkOperation, getEntrypoint, getEvent, getHealthcheck, getLiveness, getMe, getMetrics, getReadiness, getTarget, getUser, getWebhook, ingestPatch, ingestPost, ingestPut, listAlertEvents, listAlertSubscriptions, listAllEvents, listApiKeys, listBulkOperations, listDeliveryAttempts, listEntrypointRejections, listEntrypoints, listEvents, listSigningSecrets, listTargetDeliveries, listTargets, listUserApiKeys, listUsers, listVerificationPresets, listWebhooks, login, logout, type Options, planConfig, replayDeliveries, replayDelivery, replayEvent, replayFailedDeliveries, resetUserPassword, revokeApiKey, revokeSigningSecret, revokeUserApiKey, rotateSigningSecret, updateAlertSubscription, updateEntrypoint, updateTarget, updateUser, updateWebhook } from '../sdk.gen';
+import type { ActivateTargetData, ActivateTargetError, ActivateTargetResponse, AddVerificationSecretData, AddVerificationSecretError, AddVerificationSecretResponse, ApplyConfigData, ApplyConfigError, ApplyConfigResponse, CancelDeliveriesData, CancelDeliveriesError, CancelDeliveriesResponse, ChangeMyPasswordData, ChangeMyPasswordError, ChangeMyPasswordResponse, CreateAlertSubscriptionData, CreateAlertSubscriptionError, CreateAlertSubscriptionResponse, CreateApiKeyData, CreateApiKeyError, CreateApiKeyResponse, CreateEntrypointData, CreateEntrypointError, CreateEntrypointResponse, CreateTargetData, CreateTargetError, CreateTargetResponse, CreateUserData, CreateUserError, CreateUserResponse, CreateWebhookData, CreateWebhookError, CreateWebhookResponse, DeactivateTargetData, DeactivateTargetError, DeactivateTargetResponse, DeleteAlertSubscriptionData, DeleteAlertSubscriptionError, DeleteAlertSubscriptionResponse, DeleteEntrypointData, DeleteEntrypointError, DeleteEntrypointResponse, DeleteTargetData, DeleteTargetError, DeleteTargetResponse, DeleteWebhookData, DeleteWebhookError, DeleteWebhookResponse, ExportConfigData, ExportConfigError, ExportConfigResponse, GetAlertSubscriptionData, GetAlertSubscriptionError, GetAlertSubscriptionResponse, GetBulkOperationData, GetBulkOperationError, GetBulkOperationResponse, GetEntrypointData, GetEntrypointError, GetEntrypointResponse, GetEventData, GetEventError, GetEventResponse, GetHealthcheckData, GetHealthcheckError, GetHealthcheckResponse, GetLivenessData, GetLivenessError, GetLivenessResponse, GetMeData, GetMeError, GetMeResponse, GetMetricsData, GetMetricsError, GetMetricsResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetTargetData, GetTargetError, GetTargetResponse, GetUserData, GetUserError, GetUserResponse, GetWebhookData, GetWebhookError, GetWebhookResponse, IngestPatchData, IngestPatchError, IngestPatchResponse, IngestPostData, IngestPostError, IngestPostResponse, IngestPutData, IngestPutError, IngestPutResponse, ListAlertEventsData, ListAlertEventsError, ListAlertEventsResponse, ListAlertSubscriptionsData, ListAlertSubscriptionsError, ListAlertSubscriptionsResponse, ListAllEventsData, ListAllEventsError, ListAllEventsResponse, ListApiKeysData, ListApiKeysError, ListApiKeysResponse, ListBulkOperationsData, ListBulkOperationsError, ListBulkOperationsResponse, ListDeliveryAttemptsData, ListDeliveryAttemptsError, ListDeliveryAttemptsResponse, ListEntrypointRejectionsData, ListEntrypointRejectionsError, ListEntrypointRejectionsResponse, ListEntrypointsData, ListEntrypointsError, ListEntrypointsResponse, ListEventsData, ListEventsError, ListEventsResponse, ListSigningSecretsData, ListSigningSecretsError, ListSigningSecretsResponse, ListTargetDeliveriesData, ListTargetDeliveriesError, ListTargetDeliveriesResponse, ListTargetsData, ListTargetsError, ListTargetsResponse, ListUserApiKeysData, ListUserApiKeysError, ListUserApiKeysResponse, ListUsersData, ListUsersError, ListUsersResponse, ListVerificationPresetsData, ListVerificationPresetsError, ListVerificationPresetsResponse, ListWebhooksData, ListWebhooksError, ListWebhooksResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, PlanConfigData, PlanConfigError, PlanConfigResponse, ReplayDeliveriesData, ReplayDeliveriesError, ReplayDeliveriesResponse, ReplayDeliveryData, ReplayDeliveryError, ReplayDeliveryResponse, ReplayEventData, ReplayEventError, ReplayEventResponse, ReplayFailedDeliveriesData, ReplayFailedDeliveriesError, ReplayFailedDeliveriesResponse, ResetUserPasswordData, ResetUserPasswordError, ResetUserPasswordResponse, RevokeApiKeyData, RevokeApiKeyError, RevokeApiKeyResponse, RevokeSigningSecretData, RevokeSigningSecretError, RevokeSigningSecretResponse, RevokeUserApiKeyData, RevokeUserApiKeyError, RevokeUserApiKeyResponse, RotateSigningSecretData, RotateSigningSecretError, RotateSigningSecretResponse, UpdateAlertSubscriptionData, UpdateAlertSubscriptionError, UpdateAlertSubscriptionResponse, UpdateEntrypointData, UpdateEntrypointError, UpdateEntrypointResponse, UpdateTargetData, UpdateTargetError, UpdateTargetResponse, UpdateUserData, UpdateUserError, UpdateUserResponse, UpdateWebhookData, UpdateWebhookError, UpdateWebhookResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -586,6 +586,53 @@ export const addVerificationSecretMutation = (options?: Partial<Options<AddVerif
     };
     return mutationOptions;
 };
+
+export const listAllEventsQueryKey = (options?: Options<ListAllEventsData>) => createQueryKey('listAllEvents', options);
+
+/**
+ * List the events of every webhook you may see (admins: all webhooks), newest first; search and
+ * filter them as a webhook's.
+ */
+export const listAllEventsOptions = (options?: Options<ListAllEventsData>) => queryOptions<ListAllEventsResponse, ListAllEventsError, ListAllEventsResponse, ReturnType<typeof listAllEventsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listAllEvents({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listAllEventsQueryKey(options)
+});
+
+export const listAllEventsInfiniteQueryKey = (options?: Options<ListAllEventsData>): QueryKey<Options<ListAllEventsData>> => createQueryKey('listAllEvents', options, true);
+
+/**
+ * List the events of every webhook you may see (admins: all webhooks), newest first; search and
+ * filter them as a webhook's.
+ */
+export const listAllEventsInfiniteOptions = (options?: Options<ListAllEventsData>) => infiniteQueryOptions<ListAllEventsResponse, ListAllEventsError, InfiniteData<ListAllEventsResponse>, QueryKey<Options<ListAllEventsData>>, string | Pick<QueryKey<Options<ListAllEventsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<ListAllEventsData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                cursor: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await listAllEvents({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listAllEventsInfiniteQueryKey(options)
+});
 
 export const getEventQueryKey = (options: Options<GetEventData>) => createQueryKey('getEvent', options);
 
@@ -1263,7 +1310,8 @@ export const createEntrypointMutation = (options?: Partial<Options<CreateEntrypo
 export const listEventsQueryKey = (options: Options<ListEventsData>) => createQueryKey('listEvents', options);
 
 /**
- * List a webhook's events, newest first; filter by delivery status and time.
+ * List a webhook's events, newest first; search them (`q`: an event id, or text in a header value
+ * or the body) and filter by entrypoint, target, delivery status and time.
  */
 export const listEventsOptions = (options: Options<ListEventsData>) => queryOptions<ListEventsResponse, ListEventsError, ListEventsResponse, ReturnType<typeof listEventsQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -1281,7 +1329,8 @@ export const listEventsOptions = (options: Options<ListEventsData>) => queryOpti
 export const listEventsInfiniteQueryKey = (options: Options<ListEventsData>): QueryKey<Options<ListEventsData>> => createQueryKey('listEvents', options, true);
 
 /**
- * List a webhook's events, newest first; filter by delivery status and time.
+ * List a webhook's events, newest first; search them (`q`: an event id, or text in a header value
+ * or the body) and filter by entrypoint, target, delivery status and time.
  */
 export const listEventsInfiniteOptions = (options: Options<ListEventsData>) => infiniteQueryOptions<ListEventsResponse, ListEventsError, InfiniteData<ListEventsResponse>, QueryKey<Options<ListEventsData>>, string | Pick<QueryKey<Options<ListEventsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
 // @ts-ignore

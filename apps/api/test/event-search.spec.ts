@@ -1,0 +1,309 @@
+import { Client } from 'pg';
+import { asUser, createMember, eventually, seedDelivery, seedEvent, TestUser } from './fixtures';
+import { ADMIN_PASSWORD, startTestApp, TestApp } from './test-app';
+
+interface Seeded {
+  webhookId: string;
+  entrypointId: string;
+  targetId: string;
+}
+
+/**
+ * Event search, the view across webhooks, replay marks and circuit state, against a real
+ * PostgreSQL over real HTTP. ROLE=api: no delivery engine runs, so the statuses the test sets are
+ * the ones it reads.
+ */
+describe('event search, all events, replay marks and circuit state', () => {
+  let testApp: TestApp;
+  let admin: TestUser;
+  let alice: TestUser;
+  let bob: TestUser;
+  let db: Client;
+  let aliceHook: Seeded;
+  let bobHook: Seeded;
+  const ids: Record<string, string> = {};
+
+  /** A webhook of `user` with one log target. */
+  async function webhookOf(user: TestUser, name: string): Promise<Seeded> {
+    const webhook = await user.apiKey.post('/api/v1/webhooks', { name }).expect(201);
+    const target = await user.apiKey
+      .post(`/api/v1/webhooks/${webhook.body.id}/targets`, { name: `${name} log`, type: 'log' })
+      .expect(201);
+    return {
+      webhookId: webhook.body.id,
+      entrypointId: webhook.body.entrypoints[0].id,
+      targetId: target.body.id,
+    };
+  }
+
+  /** Sends an event to the entrypoint as a sender would; returns its id. */
+  async function send(entrypointId: string, body: string, headers: Record<string, string> = {}) {
+    const response = await testApp
+      .request()
+      .post(`/webhook/${entrypointId}?source=test`)
+      .set({ 'content-type': 'application/json', ...headers })
+      .send(body)
+      .expect(200);
+    return response.body.eventId as string;
+  }
+
+  async function search(user: TestUser, path: string, query: Record<string, string>): Promise<string[]> {
+    const response = await user.session.get(`${path}?${new URLSearchParams(query)}`).expect(200);
+    return response.body.items.map((item: { id: string }) => item.id);
+  }
+
+  beforeAll(async () => {
+    testApp = await startTestApp({ ROLE: 'api' });
+    admin = await asUser(testApp, 'admin', ADMIN_PASSWORD);
+    alice = await createMember(testApp, admin, 'alice');
+    bob = await createMember(testApp, admin, 'bob');
+    db = new Client({ connectionString: testApp.databaseUrl });
+    await db.connect();
+    aliceHook = await webhookOf(alice, 'Shop');
+    bobHook = await webhookOf(bob, 'Billing');
+    ids.order = await send(aliceHook.entrypointId, '{"customer":"Zoë Müller","note":"100% off_sale"}', {
+      'x-order-ref': 'ORD-Alpha-7731',
+    });
+    ids.lookalike = await send(aliceHook.entrypointId, '{"customer":"Ann","note":"100 x off-sale"}');
+    ids.bobs = await send(bobHook.entrypointId, '{"customer":"Zoë Müller","invoice":"inv-55"}', {
+      'x-order-ref': 'ORD-Alpha-7731',
+    });
+  });
+  afterAll(async () => {
+    await db.end();
+    await testApp.close();
+  });
+
+  it('finds an event by its id, a header value and body text, case-insensitively', async () => {
+    const events = `/api/v1/webhooks/${aliceHook.webhookId}/events`;
+    expect(await search(alice, events, { q: ids.order })).toEqual([ids.order]);
+    expect(await search(alice, events, { q: ids.order.toUpperCase() })).toEqual([ids.order]);
+    expect(await search(alice, events, { q: 'ord-alpha-7731' })).toEqual([ids.order]);
+    expect(await search(alice, events, { q: 'Zoë Müller' })).toEqual([ids.order]);
+    expect(await search(alice, events, { q: 'CUSTOMER' })).toEqual([ids.lookalike, ids.order]);
+    expect(await search(alice, events, { q: 'nowhere-to-be-found' })).toEqual([]);
+  });
+
+  it('takes %, _ and \\ literally', async () => {
+    const events = `/api/v1/webhooks/${aliceHook.webhookId}/events`;
+    expect(await search(alice, events, { q: '100% off' })).toEqual([ids.order]);
+    expect(await search(alice, events, { q: 'off_sale' })).toEqual([ids.order]);
+    expect(await search(alice, events, { q: '%%%' })).toEqual([]);
+    expect(await search(alice, events, { q: '___' })).toEqual([]);
+    const slashed = await send(aliceHook.entrypointId, '{"path":"C:\\\\temp\\\\x"}');
+    // The body holds `C:\\temp` (JSON's escaped backslash): the search text is those characters.
+    expect(await search(alice, events, { q: 'C:\\\\temp' })).toEqual([slashed]);
+    expect(await search(alice, events, { q: 'C:\\_temp' })).toEqual([]);
+  });
+
+  it('searches the first 4 KiB of any body, binary ones too', async () => {
+    const binary = Buffer.concat([Buffer.from([0xff, 0x00, 0xfe]), Buffer.from('needle-in-binary')]);
+    const { rows } = await db.query(
+      `INSERT INTO events (id, webhook_id, entrypoint_id, method, path, headers, body)
+       VALUES (gen_random_uuid(), $1, $2, 'POST', '/webhook/x', '{}', $3),
+              (gen_random_uuid(), $1, $2, 'POST', '/webhook/x', '{}', $4)
+       RETURNING id`,
+      [
+        aliceHook.webhookId,
+        aliceHook.entrypointId,
+        binary,
+        Buffer.from(`${'a'.repeat(5000)}needle-after-the-prefix`),
+      ],
+    );
+    const events = `/api/v1/webhooks/${aliceHook.webhookId}/events`;
+    expect(await search(alice, events, { q: 'needle-in-binary' })).toEqual([rows[0].id]);
+    expect(await search(alice, events, { q: 'needle-after-the-prefix' })).toEqual([]);
+  });
+
+  it("scopes search to the caller's webhooks; admins see every webhook's events with its name", async () => {
+    expect(await search(alice, '/api/v1/events', { q: 'Zoë Müller' })).toEqual([ids.order]);
+    expect(await search(bob, '/api/v1/events', { q: 'Zoë Müller' })).toEqual([ids.bobs]);
+    expect(await search(bob, '/api/v1/events', { q: ids.order })).toEqual([]);
+    await bob.session.get(`/api/v1/webhooks/${aliceHook.webhookId}/events?q=customer`).expect(404);
+    const all = await admin.session.get('/api/v1/events?q=ord-alpha-7731').expect(200);
+    expect(
+      all.body.items.map((item: { id: string; webhookName: string }) => [item.id, item.webhookName]),
+    ).toEqual([
+      [ids.bobs, 'Billing'],
+      [ids.order, 'Shop'],
+    ]);
+    expect(
+      await search(admin, '/api/v1/events', { q: 'ord-alpha-7731', webhookId: bobHook.webhookId }),
+    ).toEqual([ids.bobs]);
+  });
+
+  it('pages through search results with the cursor', async () => {
+    const first = await alice.session.get('/api/v1/events?q=customer&limit=1').expect(200);
+    expect(first.body.items).toHaveLength(1);
+    const second = await alice.session
+      .get(`/api/v1/events?q=customer&limit=1&cursor=${first.body.nextCursor}`)
+      .expect(200);
+    expect(second.body.items.map((item: { id: string }) => item.id)).toEqual([ids.order]);
+  });
+
+  it('refuses a search that is too short, too long or holds NUL, saying why', async () => {
+    const events = `/api/v1/webhooks/${aliceHook.webhookId}/events`;
+    const long = await alice.session.get(`${events}?q=${'x'.repeat(201)}`).expect(400);
+    expect(JSON.stringify(long.body)).toContain('q (the search) must have 3 to 200 characters');
+    await alice.session.get(`${events}?q=ab`).expect(400);
+    await alice.session.get(`/api/v1/events?q=${'x'.repeat(201)}`).expect(400);
+    const nul = await alice.session.get(`${events}?q=abc%00def`).expect(400);
+    expect(JSON.stringify(nul.body)).toContain('NUL');
+    await alice.session.get(`${events}?targetId=not-a-uuid`).expect(400);
+  });
+
+  it('stops a search that runs too long with a 400 that says how to narrow it', async () => {
+    // The events table locked by another transaction: the search waits until its statement_timeout.
+    const locker = new Client({ connectionString: testApp.databaseUrl });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE events IN ACCESS EXCLUSIVE MODE');
+      const stopped = await alice.session.get('/api/v1/events?q=customer').expect(400);
+      expect(stopped.body.detail).toMatch(/took longer than 5 s and was stopped: narrow it/);
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+    }
+    await alice.session.get('/api/v1/events?q=customer').expect(200);
+  });
+
+  it('filters by entrypoint and by target (with the delivery status)', async () => {
+    const second = await alice.apiKey
+      .post(`/api/v1/webhooks/${aliceHook.webhookId}/entrypoints`, {})
+      .expect(201);
+    const viaSecond = await send(second.body.id, '{"customer":"via second"}');
+    const events = `/api/v1/webhooks/${aliceHook.webhookId}/events`;
+    expect(await search(alice, events, { entrypointId: second.body.id })).toEqual([viaSecond]);
+    expect(await search(alice, events, { entrypointId: second.body.id, q: 'zoë' })).toEqual([]);
+
+    const other = await alice.apiKey
+      .post(`/api/v1/webhooks/${aliceHook.webhookId}/targets`, { name: 'other', type: 'log' })
+      .expect(201);
+    const onlyOther = await seedEvent(db, aliceHook.webhookId, aliceHook.entrypointId);
+    await seedDelivery(db, {
+      eventId: onlyOther,
+      webhookId: aliceHook.webhookId,
+      targetId: other.body.id,
+      status: 'failed',
+    });
+    expect(await search(alice, events, { targetId: other.body.id })).toEqual([onlyOther]);
+    expect(await search(alice, events, { targetId: other.body.id, status: 'failed' })).toEqual([onlyOther]);
+    expect(await search(alice, events, { targetId: other.body.id, status: 'delivered' })).toEqual([]);
+    expect(await search(alice, '/api/v1/events', { targetId: other.body.id })).toEqual([onlyOther]);
+  });
+
+  describe('replay marks', () => {
+    let hook: Seeded;
+    beforeAll(async () => {
+      hook = await webhookOf(alice, 'Replays');
+    });
+
+    async function failedDelivery(): Promise<{ eventId: string; deliveryId: string }> {
+      const eventId = await seedEvent(db, hook.webhookId, hook.entrypointId);
+      const deliveryId = await seedDelivery(db, {
+        eventId,
+        webhookId: hook.webhookId,
+        targetId: hook.targetId,
+        status: 'failed',
+      });
+      return { eventId, deliveryId };
+    }
+
+    async function marks(deliveryId: string) {
+      const { rows } = await db.query(`SELECT replayed_at, replayed_by FROM deliveries WHERE id = $1`, [
+        deliveryId,
+      ]);
+      return rows[0] as { replayed_at: Date | null; replayed_by: string | null };
+    }
+
+    it('marks a single replay with the user, and shows it on the delivery', async () => {
+      const { eventId, deliveryId } = await failedDelivery();
+      expect(await marks(deliveryId)).toEqual({ replayed_at: null, replayed_by: null });
+      const replayed = await alice.session.post(`/api/v1/deliveries/${deliveryId}/replay`).expect(200);
+      expect(replayed.body).toMatchObject({ status: 'pending', replayedBy: 'alice' });
+      expect(Date.parse(replayed.body.replayedAt)).not.toBeNaN();
+      const event = await alice.session.get(`/api/v1/events/${eventId}`).expect(200);
+      expect(event.body.deliveries[0]).toMatchObject({ id: deliveryId, replayedBy: 'alice' });
+    });
+
+    it('marks a replay made with an API key with the key', async () => {
+      const { deliveryId } = await failedDelivery();
+      const keys = await alice.session.get('/api/v1/api-keys').expect(200);
+      const prefixes = keys.body.items.map((key: { prefix: string }) => `API key ${key.prefix}`);
+      await alice.apiKey.post(`/api/v1/deliveries/${deliveryId}/replay`).expect(200);
+      expect(prefixes).toContain((await marks(deliveryId)).replayed_by);
+    });
+
+    it("marks the replay of a target's failed deliveries", async () => {
+      const first = await failedDelivery();
+      const second = await failedDelivery();
+      const result = await admin.session.post(`/api/v1/targets/${hook.targetId}/replay-failed`).expect(200);
+      expect(result.body.replayed).toBe(2);
+      expect((await marks(first.deliveryId)).replayed_by).toBe('admin');
+      expect((await marks(second.deliveryId)).replayed_by).toBe('admin');
+    });
+
+    it('marks the new deliveries of an event replay', async () => {
+      const { eventId } = await failedDelivery();
+      const replayed = await alice.session.post(`/api/v1/events/${eventId}/replay`).expect(200);
+      expect(replayed.body).toHaveLength(1);
+      expect(replayed.body[0]).toMatchObject({ status: 'pending', replayedBy: 'alice' });
+      expect((await marks(replayed.body[0].id)).replayed_by).toBe('alice');
+    });
+
+    it('marks the deliveries of a bulk replay with who started it', async () => {
+      const { deliveryId } = await failedDelivery();
+      const operation = await alice.session
+        .post(`/api/v1/webhooks/${hook.webhookId}/replay`, { status: ['failed'] })
+        .expect(202);
+      await eventually('the bulk replay ends', async () => {
+        const body = (await alice.session.get(`/api/v1/bulk-operations/${operation.body.id}`).expect(200))
+          .body;
+        return body.state === 'done';
+      });
+      expect((await marks(deliveryId)).replayed_by).toBe('alice');
+    });
+  });
+
+  it('says until when a waiting delivery is held back by an open circuit', async () => {
+    const hook = await webhookOf(alice, 'Circuit');
+    const eventId = await seedEvent(db, hook.webhookId, hook.entrypointId);
+    const waiting = await seedDelivery(db, {
+      eventId,
+      webhookId: hook.webhookId,
+      targetId: hook.targetId,
+      status: 'retrying',
+    });
+    const done = await seedDelivery(db, {
+      eventId,
+      webhookId: hook.webhookId,
+      targetId: hook.targetId,
+      status: 'delivered',
+    });
+    const event = () => alice.session.get(`/api/v1/events/${eventId}`).expect(200);
+    const circuits = async () =>
+      Object.fromEntries(
+        (await event()).body.deliveries.map((d: { id: string; circuitOpenUntil: string | null }) => [
+          d.id,
+          d.circuitOpenUntil,
+        ]),
+      );
+    expect(await circuits()).toEqual({ [waiting]: null, [done]: null });
+
+    const { rows } = await db.query(
+      `UPDATE targets SET consecutive_failures = 5, circuit_open_until = now() + interval '1 hour',
+         failing_since = now() WHERE id = $1 RETURNING circuit_open_until`,
+      [hook.targetId],
+    );
+    const until = (rows[0].circuit_open_until as Date).toISOString();
+    expect(await circuits()).toEqual({ [waiting]: until, [done]: null });
+    const failedList = await alice.session.get(`/api/v1/targets/${hook.targetId}/deliveries`).expect(200);
+    expect(failedList.body.items.find((d: { id: string }) => d.id === waiting).circuitOpenUntil).toBe(until);
+
+    await db.query(`UPDATE targets SET circuit_open_until = now() - interval '1 second' WHERE id = $1`, [
+      hook.targetId,
+    ]);
+    expect(await circuits()).toEqual({ [waiting]: null, [done]: null });
+  });
+});

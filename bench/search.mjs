@@ -1,0 +1,250 @@
+#!/usr/bin/env node
+// Event search on a million events: `node bench/search.mjs [--events=1000000] [--runs=5]`.
+//
+// Starts webhooker (dist/apps/api, ROLE=api: no delivery engine) on a fresh embedded PostgreSQL,
+// makes 10 webhooks, fills `events` with generate_series (about 1 KiB of JSON body and 4 headers
+// each) with the search index dropped, then builds the index as the event-search migration does
+// (timed: what an upgrade of a table this size costs) and times searches through the REST API:
+// the median of `--runs` after one unmeasured run, as the admin, across all webhooks and in one.
+import { Buffer } from 'node:buffer';
+import console from 'node:console';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import process from 'node:process';
+import { URLSearchParams } from 'node:url';
+import { parseArgs } from 'node:util';
+import { fetch } from 'undici';
+import { cleanupAll, freePort, onCleanup } from './lib/procs.mjs';
+import { median } from './lib/stats.mjs';
+import { ADMIN_PASSWORD, connectDatabase, snapshotBuild, startWebhooker } from './lib/webhooker.mjs';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '5' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const EVENTS = Number(values.events);
+const RUNS = Number(values.runs);
+const WEBHOOKS = 10;
+const BATCH = 100_000;
+const TARGET_MS = 1000;
+
+const EVENT_TYPES = [
+  'payment_intent.succeeded',
+  'payment_intent.payment_failed',
+  'charge.refunded',
+  'customer.created',
+  'customer.updated',
+  'invoice.paid',
+  'invoice.finalized',
+  'checkout.session.completed',
+];
+
+/** Rows $2…$3 of the fill: webhook `i % 10`, one a second back from now, deterministic text from md5(i). */
+const FILL = `
+  INSERT INTO events (id, webhook_id, entrypoint_id, method, path, query, headers, body, content_type,
+                      source_ip, received_at)
+  SELECT gen_random_uuid(), (w.ids)[1 + i % ${WEBHOOKS}], (w.entrypoints)[1 + i % ${WEBHOOKS}], 'POST',
+         '/webhook/' || (w.entrypoints)[1 + i % ${WEBHOOKS}], 'source=bench&n=' || i,
+         jsonb_build_object('content-type', 'application/json', 'user-agent', 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+                            'x-request-id', 'req_' || md5(i::text || 'request'), 'stripe-signature', 't=' || i || ',v1=' || md5(i::text || 'sig')),
+         convert_to(json_build_object(
+           'id', 'evt_' || i,
+           'type', ($4::text[])[1 + i % ${EVENT_TYPES.length}],
+           'data', json_build_object(
+             'customer', 'cus_' || substr(md5(i::text), 1, 14),
+             'amount', i % 10000,
+             'currency', 'eur',
+             'description', repeat(md5((i * 7)::text) || ' order for a customer of the shop ', 10)))::text, 'UTF8'),
+         'application/json', '203.0.113.7', now() - make_interval(secs => i)
+  FROM generate_series($2::int, $3::int) i,
+       (SELECT array_agg(w.id ORDER BY w.created_at) AS ids, array_agg(e.id ORDER BY w.created_at) AS entrypoints
+        FROM webhooks w JOIN entrypoints e ON e.webhook_id = w.id WHERE w.name LIKE $1) w`;
+
+async function api(baseUrl, method, route, { body, headers = {} } = {}) {
+  const response = await fetch(`${baseUrl}${route}`, {
+    method,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${route} answered ${response.status}: ${text}`);
+  return { response, json: text ? JSON.parse(text) : undefined };
+}
+
+/** Logs in as the admin and returns the headers of an API key of theirs. */
+async function adminAuth(baseUrl) {
+  const login = await api(baseUrl, 'POST', '/api/v1/auth/login', {
+    body: { username: 'admin', password: ADMIN_PASSWORD },
+  });
+  const cookie = login.response.headers
+    .getSetCookie()
+    .map((header) => header.split(';')[0])
+    .join('; ');
+  const { json: key } = await api(baseUrl, 'POST', '/api/v1/api-keys', {
+    body: { name: 'search bench' },
+    headers: { cookie, 'x-csrf-token': login.json.csrfToken },
+  });
+  return { authorization: `Bearer ${key.key}` };
+}
+
+async function timed(work) {
+  const start = performance.now();
+  const result = await work();
+  return { ms: performance.now() - start, result };
+}
+
+async function main() {
+  const removeBuild = snapshotBuild();
+  onCleanup(removeBuild);
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'webhooker-search-bench-'));
+  // PostgreSQL runs as its own user when the bench runs as root: it must be able to enter the folder.
+  chmodSync(workDir, 0o755);
+  if (!values.keep) onCleanup(() => rmSync(workDir, { recursive: true, force: true }));
+  const pgPort = await freePort();
+  const webhooker = await startWebhooker({ workDir, port: await freePort(), pgPort, role: 'api' });
+  onCleanup(() => webhooker.stop());
+  const db = await connectDatabase(webhooker.dataDir, pgPort);
+  onCleanup(() => db.end());
+  const auth = await adminAuth(webhooker.baseUrl);
+  const webhookIds = [];
+  for (let n = 0; n < WEBHOOKS; n++) {
+    const { json } = await api(webhooker.baseUrl, 'POST', '/api/v1/webhooks', {
+      body: { name: `search bench ${n}` },
+      headers: auth,
+    });
+    webhookIds.push(json.id);
+  }
+
+  console.log(`Filling ${EVENTS.toLocaleString('en')} events over ${WEBHOOKS} webhooks…`);
+  await db.query('DROP INDEX events_search_idx');
+  const fill = await timed(async () => {
+    for (let first = 1; first <= EVENTS; first += BATCH) {
+      await db.query(FILL, ['search bench %', first, Math.min(EVENTS, first + BATCH - 1), EVENT_TYPES]);
+    }
+  });
+  const { rows: sizes } = await db.query(
+    `SELECT pg_size_pretty(pg_total_relation_size('events')) AS total, avg(octet_length(body))::int AS body
+     FROM events`,
+  );
+  console.log(
+    `  ${(fill.ms / 1000).toFixed(1)} s; events table ${sizes[0].total}, bodies ${sizes[0].body} B on average`,
+  );
+
+  const build = await timed(() =>
+    db.query(
+      `CREATE INDEX events_search_idx ON events USING gin (webhooker_event_search_text(headers, body) gin_trgm_ops)`,
+    ),
+  );
+  await db.query('ANALYZE events');
+  const { rows: indexSize } = await db.query(
+    `SELECT pg_size_pretty(pg_relation_size('events_search_idx')) AS size`,
+  );
+  console.log(
+    `Search index built in ${(build.ms / 1000).toFixed(1)} s (the migration's statement; default maintenance_work_mem), ${indexSize[0].size}`,
+  );
+
+  const sample = Math.floor(EVENTS / 2);
+  const { rows: picked } = await db.query(
+    `SELECT id, webhook_id, headers->>'x-request-id' AS request_id FROM events WHERE query = $1`,
+    [`source=bench&n=${sample}`],
+  );
+  const [event] = picked;
+  const customer = (await db.query(`SELECT 'cus_' || substr(md5($1::text), 1, 14) AS c`, [sample])).rows[0].c;
+  const cases = [
+    ['event id, all webhooks', { q: event.id }, 1],
+    ['header value (x-request-id, part), all webhooks', { q: event.request_id.slice(4, 20) }, 1],
+    ['body text (a customer id), all webhooks', { q: customer }, 1],
+    ['body text (a customer id), one webhook', { q: customer, webhookId: event.webhook_id }, 1],
+    ['body text matching 1 in 8 events, all webhooks', { q: 'charge.refunded' }, 50],
+    ['text found nowhere, all webhooks', { q: 'no such text anywhere' }, 0],
+    ['text found nowhere, one webhook', { q: 'no such text anywhere', webhookId: event.webhook_id }, 0],
+    ['no search, all webhooks (first page)', {}, 50],
+  ];
+  console.log(
+    `\n| search (${EVENTS.toLocaleString('en')} events, page of 50) | hits | first run | median of ${RUNS} | < 1 s |`,
+  );
+  console.log('|---|---:|---:|---:|---|');
+  let missed = 0;
+  for (const [name, query, expected] of cases) {
+    const route = `/api/v1/events?${new URLSearchParams({ limit: '50', ...query })}`;
+    const get = () => api(webhooker.baseUrl, 'GET', route, { headers: auth });
+    const first = await timed(get);
+    const hits = first.result.json.items.length;
+    if (hits !== expected) throw new Error(`${name}: ${hits} hits, expected ${expected}`);
+    const times = [];
+    for (let run = 0; run < RUNS; run++) times.push((await timed(get)).ms);
+    const typical = median(times);
+    if (typical >= TARGET_MS) missed++;
+    console.log(
+      `| ${name} | ${hits} | ${first.ms.toFixed(0)} ms | ${typical.toFixed(1)} ms | ${typical < TARGET_MS ? 'PASS' : 'MISS'} |`,
+    );
+  }
+  await insertCost(db);
+  process.exitCode = missed > 0 ? 1 : 0;
+}
+
+/**
+ * What the search index costs each stored event: single-row INSERTs (each its own commit, as
+ * durable as ingest's) of 1 KiB JSON bodies that differ from one another, into two empty copies of
+ * `events`, one with the search index and one without, in alternating blocks so that other work
+ * on the machine weighs on both alike.
+ */
+async function insertCost(db) {
+  const BLOCKS = 10;
+  const PER_BLOCK = 300;
+  await db.query(`CREATE TABLE probe_plain (LIKE events INCLUDING DEFAULTS INCLUDING INDEXES)`);
+  await db.query(`CREATE TABLE probe_search (LIKE events INCLUDING DEFAULTS INCLUDING INDEXES)`);
+  const { rows: gin } = await db.query(
+    `SELECT indexname FROM pg_indexes WHERE tablename = 'probe_plain' AND indexdef LIKE '%USING gin%'`,
+  );
+  await db.query(`DROP INDEX ${gin[0].indexname}`);
+  const { rows } = await db.query(`SELECT webhook_id, entrypoint_id FROM events LIMIT 1`);
+  const totals = { probe_plain: 0, probe_search: 0 };
+  let n = 0;
+  for (let block = 0; block < BLOCKS; block++) {
+    for (const table of block % 2 ? ['probe_search', 'probe_plain'] : ['probe_plain', 'probe_search']) {
+      const start = performance.now();
+      for (let row = 0; row < PER_BLOCK; row++, n++) {
+        const body = JSON.stringify({
+          id: `evt_${n}_${Math.random().toString(36).slice(2)}`,
+          type: EVENT_TYPES[n % EVENT_TYPES.length],
+          data: {
+            customer: `cus_${Math.random().toString(36).slice(2)}`,
+            amount: n,
+            padding: Math.random().toString(36).repeat(24),
+          },
+        });
+        await db.query(
+          `INSERT INTO ${table} (id, webhook_id, entrypoint_id, method, path, headers, body, content_type)
+           VALUES (gen_random_uuid(), $1, $2, 'POST', '/webhook/x', $3, $4, 'application/json')`,
+          [
+            rows[0].webhook_id,
+            rows[0].entrypoint_id,
+            { 'x-request-id': `req_${n}`, 'content-type': 'application/json' },
+            Buffer.from(body),
+          ],
+        );
+      }
+      totals[table] += performance.now() - start;
+    }
+  }
+  const count = BLOCKS * PER_BLOCK;
+  const plain = totals.probe_plain / count;
+  const search = totals.probe_search / count;
+  console.log(
+    `\nINSERT of one event (1 KiB varied JSON, own commit), ${count} each: ${plain.toFixed(3)} ms without the search index, ` +
+      `${search.toFixed(3)} ms with it (${((search / plain - 1) * 100).toFixed(0)} % more)`,
+  );
+  await db.query('DROP TABLE probe_plain, probe_search');
+}
+
+try {
+  await main();
+} finally {
+  await cleanupAll();
+}
