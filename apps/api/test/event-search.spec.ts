@@ -144,7 +144,7 @@ describe('event search, all events, replay marks and circuit state', () => {
   it('refuses a search that is too short, too long or holds NUL, saying why', async () => {
     const events = `/api/v1/webhooks/${aliceHook.webhookId}/events`;
     const long = await alice.session.get(`${events}?q=${'x'.repeat(201)}`).expect(400);
-    expect(JSON.stringify(long.body)).toContain('q (the search) must have 3 to 200 characters');
+    expect(JSON.stringify(long.body)).toContain('The search (q) must have 3 to 200 characters');
     await alice.session.get(`${events}?q=ab`).expect(400);
     await alice.session.get(`/api/v1/events?q=${'x'.repeat(201)}`).expect(400);
     const nul = await alice.session.get(`${events}?q=abc%00def`).expect(400);

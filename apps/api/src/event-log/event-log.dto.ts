@@ -32,8 +32,8 @@ export class EventListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ minLength: 3, maxLength: 200, example: 'evt_1NXQ' })
   @IsOptional()
   @IsString()
-  @Length(3, 200, { message: 'q (the search) must have 3 to 200 characters' })
-  @Matches(/^[^\0]*$/, { message: 'q (the search) must not contain NUL characters' })
+  @Length(3, 200, { message: 'The search (q) must have 3 to 200 characters' })
+  @Matches(/^[^\0]*$/, { message: 'The search (q) must not contain NUL characters' })
   q?: string;
 
   /** Only events that came through this entrypoint. */
