@@ -59,8 +59,8 @@ describe('TransformPool', () => {
         pool.run(`t:${i % 3}`, `function handler(r) { r.headers.i = "${i % 3}"; return r; }`, input),
       ),
     );
-    expect(results.map((r) => (r as { request: { headers: { i: string } } }).request.headers.i)).toEqual(
-      Array.from({ length: 20 }, (_, i) => String(i % 3)),
-    );
+    expect(
+      results.map((r) => (r as unknown as { request: { headers: { i: string } } }).request.headers.i),
+    ).toEqual(Array.from({ length: 20 }, (_, i) => String(i % 3)));
   });
 });

@@ -71,6 +71,13 @@ describe('TransformSandbox', () => {
     });
   });
 
+  it('gives a body that is not JSON after all as text', () => {
+    const result = sandbox
+      .compile('function handler(r) { r.headers.kind = typeof r.body; return r; }')
+      .run({ ...input, bodyText: '{oops', bodyIsJson: true });
+    expect(result).toMatchObject({ request: { headers: { kind: 'string' }, body: null } });
+  });
+
   it('skips on null', () => {
     expect(sandbox.compile('function handler(r) { return null; }').run(input)).toEqual({
       kind: 'skip',
@@ -182,7 +189,7 @@ describe('TransformSandbox', () => {
       'function handler(r) { r.headers.x = "a\\r\\nb: c"; return r; }',
       'headers["x"] must not contain line breaks or NUL',
     ],
-    ['function handler(r) { r.method = 7; return r; }', 'method must be an HTTP method such as "POST"'],
+    ['function handler(r) { r.method = 7; return r; }', 'method must be one of POST, PUT, PATCH'],
     [
       'function handler(r) { r.path = "/a?b"; return r; }',
       'path must be a string of at most 2048 characters without "?", "#" or spaces',

@@ -41,6 +41,8 @@ const MAX_LOG_CHARS = 16 * 1024;
 const MAX_HEADERS = 100;
 const MAX_HEADER_BYTES = 32 * 1024;
 const MAX_PATH_CHARS = 2048;
+/** The methods a target sends with (as HTTP_METHODS of targets). */
+const SENDABLE_METHODS = ['POST', 'PUT', 'PATCH'];
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const SOURCE_NAME = 'transform.js';
 
@@ -82,7 +84,10 @@ const RUNNER = `(() => {
   const user = handler, parse = JSON.parse, stringify = JSON.stringify, isArray = Array.isArray;
   return (meta, bodyText, json) => {
     const request = parse(meta);
-    request.body = json ? parse(bodyText) : bodyText;
+    request.body = bodyText;
+    if (json) {
+      try { request.body = parse(bodyText); } catch { json = false; }
+    }
     const result = user(request);
     if (result === null) return 'null';
     if (result === undefined) return stringify({ invalid: 'undefined' });
@@ -332,9 +337,10 @@ export class CompiledTransform {
     if (request.body !== null && Buffer.byteLength(request.body) > this.limits.maxBodyBytes)
       throw new Error(`body is larger than ${this.limits.maxBodyBytes} bytes`);
     if (value.method !== undefined && value.method !== input.method) {
-      if (typeof value.method !== 'string' || !/^[A-Za-z]{1,16}$/.test(value.method))
-        throw new Error('method must be an HTTP method such as "POST"');
-      request.method = value.method.toUpperCase();
+      const method = typeof value.method === 'string' ? value.method.toUpperCase() : '';
+      if (!SENDABLE_METHODS.includes(method))
+        throw new Error(`method must be one of ${SENDABLE_METHODS.join(', ')}`);
+      request.method = method;
     }
     if (value.path !== undefined && value.path !== input.path) {
       if (typeof value.path !== 'string' || value.path.length > MAX_PATH_CHARS || /[?#\s]/.test(value.path))
