@@ -106,6 +106,17 @@ RETURNING d.id, d.event_id, d.target_id, d.attempt_count, d.replay_base`;
 export type PreparedAttempt =
   { kind: 'send'; request: OutboundRequest | null } | { kind: 'skip' } | { kind: 'error'; error: string };
 
+/** How a test send ended (see sendTest). */
+export interface TestOutcome {
+  status: 'delivered' | 'failed' | 'skipped';
+  attempt: {
+    statusCode: number | null;
+    durationMs: number;
+    responseExcerpt: string | null;
+    error: string | null;
+  } | null;
+}
+
 interface ClaimedRow {
   id: string;
   event_id: string;
@@ -523,6 +534,74 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     } else {
       this.release(task.deliveryId);
     }
+  }
+
+  /**
+   * Sends a test event's delivery now, once: through the target's transform, then records the
+   * attempt (or the skip). A test is not retried and does not count towards the target's circuit
+   * breaker or auto-disable clock.
+   */
+  async sendTest(
+    target: TargetSnapshot,
+    event: EventSnapshot,
+    body: Buffer,
+    deliveryId: string,
+  ): Promise<TestOutcome> {
+    const startedAt = new Date();
+    const start = performance.now();
+    const prepared = await this.prepare(target, event, body);
+    if (prepared.kind === 'skip') {
+      this.metrics.deliveriesSkipped.inc({ reason: 'transform' });
+      await this.writer.update({
+        deliveryId,
+        status: 'skipped',
+        attemptCount: 0,
+        nextAttemptAt: null,
+        keepLease: false,
+        recordOutcome: false,
+        lastStatusCode: null,
+        lastError: null,
+      });
+      return { status: 'skipped', attempt: null };
+    }
+    const outcome =
+      prepared.kind === 'error'
+        ? { ok: false, statusCode: null, responseExcerpt: null, error: prepared.error }
+        : await this.send(target, event, body, prepared.request);
+    const durationMs = Math.round(performance.now() - start);
+    const status = outcome.ok ? 'delivered' : 'failed';
+    this.metrics.attempts.inc({ target_type: target.type, outcome: status });
+    await this.writer.recordResult(
+      {
+        deliveryId,
+        webhookId: event.webhookId,
+        attemptNumber: 1,
+        startedAt,
+        durationMs,
+        statusCode: outcome.statusCode,
+        responseExcerpt: outcome.responseExcerpt,
+        error: outcome.error,
+      },
+      {
+        deliveryId,
+        status,
+        attemptCount: 1,
+        nextAttemptAt: null,
+        keepLease: false,
+        recordOutcome: true,
+        lastStatusCode: outcome.statusCode,
+        lastError: outcome.error,
+      },
+    );
+    return {
+      status,
+      attempt: {
+        statusCode: outcome.statusCode,
+        durationMs,
+        responseExcerpt: outcome.responseExcerpt,
+        error: outcome.error,
+      },
+    };
   }
 
   /**

@@ -36,6 +36,6 @@ import { ResultWriter } from './result-writer';
       useFactory: (config: AppConfig) => resolveInstanceId(config),
     },
   ],
-  exports: [DeliveryService, INSTANCE_ID, LoopGuard],
+  exports: [DeliveryService, DeliveryEngine, INSTANCE_ID, LoopGuard],
 })
 export class DeliveryModule {}

@@ -64,6 +64,12 @@ export type AlertSubscriptionDto = {
     disabledReason?: string | null;
     eventTypes: Array<OperationalEventType>;
     /**
+     * Which events the target takes (Hookdeck/Convoy filter syntax); null: every event.
+     */
+    filter: {
+        [key: string]: unknown;
+    } | null;
+    /**
      * Settings of an `http` target; null for other types.
      */
     http?: HttpTargetConfigDto | null;
@@ -81,6 +87,10 @@ export type AlertSubscriptionDto = {
      * Newest first; the secrets themselves are not shown.
      */
     signingSecrets: Array<SigningSecretDto>;
+    /**
+     * JavaScript reshaping each request before it is sent (`http` targets); null: none.
+     */
+    transform: string | null;
     type: TargetType;
     updatedAt: string;
     webhookId: string;
@@ -266,12 +276,22 @@ export type ConfigPlanDto = {
 
 export type ConfigTargetDto = {
     active?: boolean;
+    /**
+     * Which events the target takes (Hookdeck/Convoy filter syntax, see the README); left out or null: every event.
+     */
+    filter?: {
+        [key: string]: unknown;
+    } | null;
     http?: HttpTargetSettingsDto;
     /**
      * Stable key, unique among the webhook's targets.
      */
     key: string;
     name: string;
+    /**
+     * JavaScript reshaping each request before it is sent (`http` targets, see the README); left out or null: none.
+     */
+    transform?: string | null;
     type: TargetType;
 };
 
@@ -330,12 +350,27 @@ export type CreateEntrypointDto = {
 
 export type CreateTargetDto = {
     active?: boolean;
+    /**
+     * Which events the target takes: a condition on `{ method, path, query, headers, body }` in the
+     * Hookdeck/Convoy filter syntax (see the README); null or left out: every event. An event it does
+     * not match is recorded as a `skipped` delivery.
+     */
+    filter?: {
+        [key: string]: unknown;
+    } | null;
     http?: HttpTargetSettingsDto;
     /**
      * Stable key for configuration as code, unique among the webhook's targets (null removes it).
      */
     key?: string | null;
     name: string;
+    /**
+     * JavaScript reshaping each request before it is sent, for `http` targets:
+     * `function handler(request) { … return request; }` with `request` = `{ method, path, query,
+     * headers, body }` (body parsed when JSON); return null to skip the event (see the README).
+     * Checked on save: a syntax error is a 400 naming the line. Null or blank: none.
+     */
+    transform?: string | null;
     type: TargetType;
 };
 
@@ -378,6 +413,12 @@ export type CreatedAlertSubscriptionDto = {
     disabledReason?: string | null;
     eventTypes: Array<OperationalEventType>;
     /**
+     * Which events the target takes (Hookdeck/Convoy filter syntax); null: every event.
+     */
+    filter: {
+        [key: string]: unknown;
+    } | null;
+    /**
      * Settings of an `http` target; null for other types.
      */
     http?: HttpTargetConfigDto | null;
@@ -399,6 +440,10 @@ export type CreatedAlertSubscriptionDto = {
      * Newest first; the secrets themselves are not shown.
      */
     signingSecrets: Array<SigningSecretDto>;
+    /**
+     * JavaScript reshaping each request before it is sent (`http` targets); null: none.
+     */
+    transform: string | null;
     type: TargetType;
     updatedAt: string;
     webhookId: string;
@@ -450,6 +495,12 @@ export type CreatedTargetDto = {
      */
     disabledReason?: string | null;
     /**
+     * Which events the target takes (Hookdeck/Convoy filter syntax); null: every event.
+     */
+    filter: {
+        [key: string]: unknown;
+    } | null;
+    /**
      * Settings of an `http` target; null for other types.
      */
     http?: HttpTargetConfigDto | null;
@@ -471,6 +522,10 @@ export type CreatedTargetDto = {
      * Newest first; the secrets themselves are not shown.
      */
     signingSecrets: Array<SigningSecretDto>;
+    /**
+     * JavaScript reshaping each request before it is sent (`http` targets); null: none.
+     */
+    transform: string | null;
     type: TargetType;
     updatedAt: string;
     webhookId: string;
@@ -535,6 +590,10 @@ export type DeliveryCountsDto = {
     paused: number;
     pending: number;
     retrying: number;
+    /**
+     * Not for their target (its filter did not match the event): never attempted.
+     */
+    skipped: number;
 };
 
 export type DeliveryDto = {
@@ -545,6 +604,10 @@ export type DeliveryDto = {
     lastError?: string | null;
     lastStatusCode?: number | null;
     nextAttemptAt?: string | null;
+    /**
+     * Why a `skipped` delivery was not attempted: `filter` (the target's filter did not match); null otherwise.
+     */
+    skipReason?: SkipReason | null;
     status: DeliveryStatus;
     targetId: string;
     updatedAt: string;
@@ -587,7 +650,7 @@ export type DeliveryPageDto = {
     nextCursor?: string | null;
 };
 
-export type DeliveryStatus = 'pending' | 'retrying' | 'paused' | 'delivered' | 'failed' | 'cancelled';
+export type DeliveryStatus = 'pending' | 'retrying' | 'paused' | 'delivered' | 'failed' | 'cancelled' | 'skipped';
 
 export type EntrypointDto = {
     /**
@@ -709,6 +772,10 @@ export type EventDetailDto = {
      */
     size: number;
     sourceIp?: string | null;
+    /**
+     * A test event, sent to one target from the dashboard or `POST /api/v1/targets/{id}/test`.
+     */
+    test: boolean;
     webhookId: string;
 };
 
@@ -737,6 +804,10 @@ export type EventSummaryDto = {
      */
     size: number;
     sourceIp?: string | null;
+    /**
+     * A test event, sent to one target from the dashboard or `POST /api/v1/targets/{id}/test`.
+     */
+    test: boolean;
     webhookId: string;
 };
 
@@ -819,6 +890,72 @@ export type LoginDto = {
  * The operational event types to be told about (at least one).
  */
 export type OperationalEventType = 'target.disabled' | 'target.circuit_opened' | 'target.circuit_closed' | 'delivery.failed' | 'webhook.backlog_high' | 'entrypoint.verification_failed';
+
+export type PreviewRequestDto = {
+    /**
+     * As text (UTF-8).
+     */
+    body: string;
+    headers: {
+        [key: string]: string;
+    };
+    method: string;
+    path: string;
+    /**
+     * Without `?`.
+     */
+    query: string;
+};
+
+export type PreviewResultDto = {
+    /**
+     * How long the filter and transform took.
+     */
+    durationMs: number;
+    /**
+     * Why the transform failed (a syntax error names its line); null when it did not.
+     */
+    error?: string | null;
+    /**
+     * The transform's console output (bounded).
+     */
+    logs: Array<string>;
+    /**
+     * Whether the filter takes the request (true without a filter).
+     */
+    matched: boolean;
+    /**
+     * The request as it would be sent (http targets); null when skipped, failed, or not an http target.
+     */
+    request?: PreviewRequestDto | null;
+    skipReason?: SkipReason | null;
+    /**
+     * Whether the delivery would be skipped: by the filter, or by the transform returning null.
+     */
+    skipped: boolean;
+    /**
+     * The URL it would be sent to.
+     */
+    url?: string | null;
+};
+
+export type PreviewTargetDto = {
+    /**
+     * A stored event of the target's webhook.
+     */
+    eventId?: string;
+    /**
+     * Tried instead of the target's saved filter (an editor's content); null: no filter. Left out: the saved one.
+     */
+    filter?: {
+        [key: string]: unknown;
+    } | null;
+    request?: SampleRequestDto;
+    /**
+     * Tried instead of the target's saved transform (an editor's content); null: none. Left out: the saved one.
+     */
+    transform?: string | null;
+};
 
 export type ProbeDto = {
     status: string;
@@ -914,6 +1051,30 @@ export type RotateSigningSecretDto = {
     gracePeriodHours?: number;
 };
 
+export type SampleRequestDto = {
+    /**
+     * The body: a string is taken as it is, anything else as JSON.
+     */
+    body?: {
+        [key: string]: unknown;
+    };
+    /**
+     * Header names (any case) to values; `content-type` defaults to application/json when the body is not a string.
+     */
+    headers?: {
+        [key: string]: string;
+    };
+    method?: HttpMethod;
+    /**
+     * The path it was received on, default `/`.
+     */
+    path?: string;
+    /**
+     * The query string, without `?` (default empty).
+     */
+    query?: string;
+};
+
 export type SessionDto = {
     authMethod: AuthMethod;
     /**
@@ -939,6 +1100,11 @@ export type SigningSecretDto = {
      */
     prefix: string;
 };
+
+/**
+ * Why a `skipped` delivery was not attempted: `filter` (the target's filter did not match); null otherwise.
+ */
+export type SkipReason = 'filter' | 'transform';
 
 export type TargetCircuitClosedAlert = {
     data: {
@@ -1016,6 +1182,12 @@ export type TargetDto = {
      */
     disabledReason?: string | null;
     /**
+     * Which events the target takes (Hookdeck/Convoy filter syntax); null: every event.
+     */
+    filter: {
+        [key: string]: unknown;
+    } | null;
+    /**
      * Settings of an `http` target; null for other types.
      */
     http?: HttpTargetConfigDto | null;
@@ -1033,6 +1205,10 @@ export type TargetDto = {
      * Newest first; the secrets themselves are not shown.
      */
     signingSecrets: Array<SigningSecretDto>;
+    /**
+     * JavaScript reshaping each request before it is sent (`http` targets); null: none.
+     */
+    transform: string | null;
     type: TargetType;
     updatedAt: string;
     webhookId: string;
@@ -1043,10 +1219,42 @@ export type TargetPageDto = {
     nextCursor?: string | null;
 };
 
+export type TargetTrialDto = {
+    /**
+     * A stored event of the target's webhook.
+     */
+    eventId?: string;
+    request?: SampleRequestDto;
+};
+
 /**
  * `http` sends the event to a URL; `database` copies it into archived_events; `log` writes it to the log.
  */
 export type TargetType = 'http' | 'database' | 'log';
+
+export type TestAttemptDto = {
+    durationMs: number;
+    error?: string | null;
+    /**
+     * The start of the receiver's answer (4 KiB at most).
+     */
+    responseExcerpt?: string | null;
+    statusCode?: number | null;
+};
+
+export type TestResultDto = {
+    /**
+     * Null when skipped.
+     */
+    attempt?: TestAttemptDto | null;
+    deliveryId: string;
+    /**
+     * The test event (marked `test: true` in the event log).
+     */
+    eventId: string;
+    skipReason?: SkipReason | null;
+    status: DeliveryStatus;
+};
 
 export type UpdateAlertSubscriptionDto = {
     active?: boolean;
@@ -1074,12 +1282,22 @@ export type UpdateEntrypointDto = {
 
 export type UpdateTargetDto = {
     active?: boolean;
+    /**
+     * A new filter (see CreateTargetDto.filter); null removes it, left out keeps it.
+     */
+    filter?: {
+        [key: string]: unknown;
+    } | null;
     http?: HttpTargetSettingsDto;
     /**
      * Stable key for configuration as code, unique among the webhook's targets (null removes it).
      */
     key?: string | null;
     name?: string;
+    /**
+     * A new transform (see CreateTargetDto.transform); null or blank removes it, left out keeps it.
+     */
+    transform?: string | null;
 };
 
 export type UpdateUserDto = {
@@ -2546,6 +2764,42 @@ export type ListTargetDeliveriesResponses = {
 
 export type ListTargetDeliveriesResponse = ListTargetDeliveriesResponses[keyof ListTargetDeliveriesResponses];
 
+export type PreviewTargetData = {
+    body: PreviewTargetDto;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/targets/{id}/preview';
+};
+
+export type PreviewTargetErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Not found (or not yours)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type PreviewTargetError = PreviewTargetErrors[keyof PreviewTargetErrors];
+
+export type PreviewTargetResponses = {
+    200: PreviewResultDto;
+};
+
+export type PreviewTargetResponse = PreviewTargetResponses[keyof PreviewTargetResponses];
+
 export type ReplayFailedDeliveriesData = {
     body?: never;
     path: {
@@ -2704,6 +2958,42 @@ export type RevokeSigningSecretResponses = {
 };
 
 export type RevokeSigningSecretResponse = RevokeSigningSecretResponses[keyof RevokeSigningSecretResponses];
+
+export type SendTargetTestData = {
+    body: TargetTrialDto;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/targets/{id}/test';
+};
+
+export type SendTargetTestErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Not found (or not yours)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type SendTargetTestError = SendTargetTestErrors[keyof SendTargetTestErrors];
+
+export type SendTargetTestResponses = {
+    200: TestResultDto;
+};
+
+export type SendTargetTestResponse = SendTargetTestResponses[keyof SendTargetTestResponses];
 
 export type ListUsersData = {
     body?: never;
