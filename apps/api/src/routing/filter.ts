@@ -15,6 +15,26 @@ export const MAX_FILTER_DEPTH = 20;
 export const MAX_REGEX_LENGTH = 512;
 /** Arrays inside arrays a path looks through at most (`[[{…}]]` is two). */
 const MAX_ARRAY_NESTING = 4;
+/**
+ * Work one evaluation may do at most, in steps: one per value or array element looked at,
+ * REGEX_STEPS_PER_CHARACTER per character a `$regex` reads (about 64 KiB of text in all), one
+ * per 64 characters `$contains` searches. A filter that needs more (many conditions over a huge
+ * body) does not match, rather than hold the ingest path.
+ */
+export const MAX_EVALUATION_STEPS = 1_000_000;
+/** re2js reads about a character per 100–300 ns: a `$regex` costs this many steps per character. */
+const REGEX_STEPS_PER_CHARACTER = 16;
+
+/** The evaluation ran out of steps. */
+class OutOfSteps extends Error {}
+
+/** Steps left to the evaluation under way (evaluations are synchronous: one at a time). */
+let stepsLeft = 0;
+
+function spend(steps: number): void {
+  stepsLeft -= steps;
+  if (stepsLeft < 0) throw new OutOfSteps();
+}
 
 /** What a filter matches at its top level. */
 const REQUEST_FIELDS = new Set(['method', 'path', 'query', 'headers', 'body']);
@@ -52,7 +72,9 @@ function jsonEqual(actual: unknown, expected: unknown): boolean {
   }
   if (!isPlainObject(actual)) return false;
   const keys = Object.keys(expected);
-  if (Object.keys(actual).length !== keys.length) return false;
+  const actualKeys = Object.keys(actual);
+  spend(actualKeys.length);
+  if (actualKeys.length !== keys.length) return false;
   return keys.every(
     (key) => hasOwn.call(actual, key) && jsonEqual(actual[key], (expected as Record<string, unknown>)[key]),
   );
@@ -60,7 +82,13 @@ function jsonEqual(actual: unknown, expected: unknown): boolean {
 
 /** A test of one value that also holds for an array with an element it holds for. */
 function anyElement(test: (value: unknown) => boolean): Matcher {
-  return (value) => test(value) || (Array.isArray(value) && value.some(test));
+  return (value) => {
+    spend(1);
+    if (test(value)) return true;
+    if (!Array.isArray(value)) return false;
+    spend(value.length);
+    return value.some(test);
+  };
 }
 
 function present(matcher: Matcher): Matcher {
@@ -138,12 +166,21 @@ const OPERATORS: Record<string, OperatorCompiler> = {
   },
   $contains: ({ value: part }) => {
     if (typeof part === 'string') {
-      return (value) =>
-        typeof value === 'string'
-          ? value.includes(part)
-          : Array.isArray(value) && value.some((item) => item === part);
+      return (value) => {
+        if (typeof value === 'string') {
+          spend(1 + (value.length >> 6));
+          return value.includes(part);
+        }
+        if (!Array.isArray(value)) return false;
+        spend(value.length);
+        return value.some((item) => item === part);
+      };
     }
-    return (value) => Array.isArray(value) && value.some((item) => jsonEqual(item, part));
+    return (value) => {
+      if (!Array.isArray(value)) return false;
+      spend(value.length);
+      return value.some((item) => jsonEqual(item, part));
+    };
   },
   $regex: (operand) => {
     const pattern = stringOperand('$regex', operand);
@@ -157,7 +194,11 @@ const OPERATORS: Record<string, OperatorCompiler> = {
       if (error instanceof RE2JSException) fail(operand.path, `invalid $regex: ${error.message}`);
       throw error;
     }
-    return anyElement((value) => typeof value === 'string' && regex.test(value));
+    return anyElement((value) => {
+      if (typeof value !== 'string') return false;
+      spend(value.length * REGEX_STEPS_PER_CHARACTER);
+      return regex.test(value);
+    });
   },
   $and: (operand) => {
     const all = conditionList('$and', operand);
@@ -184,6 +225,7 @@ function atPath(segments: string[], matcher: Matcher): Matcher {
     const segment = segments[index]!;
     if (Array.isArray(value)) {
       if (/^\d+$/.test(segment)) return walk(value[Number(segment)], index + 1, arrays);
+      spend(value.length);
       return arrays < MAX_ARRAY_NESTING && value.some((item) => walk(item, index, arrays + 1));
     }
     const next = isPlainObject(value) && hasOwn.call(value, segment) ? value[segment] : undefined;
@@ -197,8 +239,11 @@ function compileCondition(condition: unknown, path: string, root: boolean): Matc
   if (Array.isArray(condition)) {
     // A literal array: the value is an array holding, for each condition, an element it matches.
     const items = condition.map((item, index) => compileCondition(item, `${path}[${index}]`, false));
-    return (value) =>
-      Array.isArray(value) && items.every((matcher) => value.some((element) => matcher(element)));
+    return (value) => {
+      if (!Array.isArray(value)) return false;
+      spend(items.length * value.length);
+      return items.every((matcher) => value.some((element) => matcher(element)));
+    };
   }
   if (!isPlainObject(condition)) return present(equals(condition));
   const parts: Matcher[] = [];
@@ -260,7 +305,7 @@ function checkDepth(value: unknown, path: string, depth: number): void {
 /**
  * Compiles a filter (Hookdeck/Convoy syntax) over `{ method, path, query, headers, body }`; throws
  * FilterSyntaxError naming the dot path at fault. The compiled filter never throws: a request it
- * cannot evaluate does not match.
+ * cannot evaluate, or not within MAX_EVALUATION_STEPS, does not match.
  */
 export function compileFilter(filter: unknown): CompiledFilter {
   checkDepth(filter, 'filter', 0);
@@ -274,6 +319,7 @@ export function compileFilter(filter: unknown): CompiledFilter {
   if (Buffer.byteLength(json) > MAX_FILTER_BYTES) fail('filter', `is larger than ${MAX_FILTER_BYTES} bytes`);
   const matcher = compileCondition(filter, 'filter', true);
   return (request) => {
+    stepsLeft = MAX_EVALUATION_STEPS;
     try {
       return matcher(request);
     } catch {

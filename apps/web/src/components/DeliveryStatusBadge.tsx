@@ -8,6 +8,7 @@ export const DELIVERY_STATUSES: DeliveryStatus[] = [
   'delivered',
   'failed',
   'cancelled',
+  'skipped',
 ];
 
 const TONES: Record<DeliveryStatus, BadgeTone> = {
@@ -17,10 +18,16 @@ const TONES: Record<DeliveryStatus, BadgeTone> = {
   delivered: 'green',
   failed: 'red',
   cancelled: 'grey',
+  skipped: 'grey',
 };
 
-/** Whether a delivery is done: replayable, and nothing more will happen to it on its own. */
+/** Whether nothing more will happen to a delivery on its own. */
 export function isFinished(status: DeliveryStatus): boolean {
+  return isReplayable(status) || status === 'skipped';
+}
+
+/** Whether a delivery can be sent again: a skipped one cannot (its target does not take the event). */
+export function isReplayable(status: DeliveryStatus): boolean {
   return status === 'delivered' || status === 'failed' || status === 'cancelled';
 }
 

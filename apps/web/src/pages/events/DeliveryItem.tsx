@@ -2,17 +2,24 @@ import {
   listDeliveryAttemptsQueryKey,
   replayDeliveryMutation,
   type DeliveryDto,
+  type SkipReason,
   type TargetDto,
 } from '@webhooker/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { Button } from '../../components/Button';
-import { DeliveryStatusBadge, isFinished } from '../../components/DeliveryStatusBadge';
+import { DeliveryStatusBadge, isFinished, isReplayable } from '../../components/DeliveryStatusBadge';
 import { RelativeTime } from '../../components/RelativeTime';
 import { plural } from '../../lib/format';
 import { errorMessage } from '../../lib/problem';
 import { invalidateDeliveries } from '../../lib/queries';
 import { AttemptTimeline } from './AttemptTimeline';
+
+/** Why a delivery was skipped, as the event log says it. */
+const SKIP_REASONS: Record<SkipReason, string> = {
+  filter: "the target's filter does not match this event",
+  transform: "the target's transform returned null",
+};
 
 /** One delivery of an event: its target, state, attempts and Replay once it is finished. */
 interface DeliveryItemProps {
@@ -60,7 +67,7 @@ export function DeliveryItem({ delivery, target, targetsPending }: DeliveryItemP
           {target && <span className="ml-1.5 text-xs font-normal text-slate-500">{target.type}</span>}
         </span>
         <DeliveryStatusBadge status={delivery.status} />
-        {isFinished(delivery.status) && (
+        {isReplayable(delivery.status) && (
           <Button
             size="sm"
             disabled={replay.isPending}
@@ -71,6 +78,11 @@ export function DeliveryItem({ delivery, target, targetsPending }: DeliveryItemP
           </Button>
         )}
       </div>
+      {delivery.status === 'skipped' && (
+        <p className="mt-1 text-xs text-slate-500">
+          Not sent: {SKIP_REASONS[delivery.skipReason ?? 'filter']}
+        </p>
+      )}
       <p className="mt-1 text-xs text-slate-500">
         {plural(delivery.attemptCount, 'attempt')}
         {delivery.lastStatusCode != null && ` · last HTTP ${delivery.lastStatusCode}`}
