@@ -271,6 +271,41 @@ describe('per-target transforms (real PostgreSQL, real HTTP sink)', () => {
     ).toBeNull();
   });
 
+  it('carries transforms through configuration as code: apply, export, plan without changes', async () => {
+    const member = await createMember(testApp, admin, 'transforms-as-code');
+    const transform = 'function handler(r) { r.headers["x-coded"] = "yes"; return r; }';
+    const document = {
+      version: 1,
+      webhooks: [
+        {
+          key: 'coded',
+          name: 'Coded',
+          entrypoints: [{ key: 'in' }],
+          targets: [
+            { key: 'plain', name: 'Plain', type: 'http', http: { url: `${sink.url}/plain` } },
+            { key: 'shaped', name: 'Shaped', type: 'http', http: { url: `${sink.url}/shaped` }, transform },
+          ],
+        },
+      ],
+    };
+    const applied = await member.apiKey.post('/api/v1/config/apply', document);
+    expect({ status: applied.status, body: applied.status === 200 ? null : applied.body }).toEqual({ status: 200, body: null });
+    const exported = (await member.apiKey.get('/api/v1/config/export').expect(200)).body;
+    const targets = exported.webhooks.find((w: { key: string }) => w.key === 'coded').targets;
+    expect(targets.find((t: { key: string }) => t.key === 'plain').transform).toBeUndefined();
+    expect(targets.find((t: { key: string }) => t.key === 'shaped').transform).toBe(transform);
+    expect((await member.apiKey.post('/api/v1/config/plan', exported).expect(200)).body.changes).toEqual([]);
+
+    const broken = structuredClone(document);
+    broken.webhooks[0]!.targets[1]!.transform = 'function handler(r) {';
+    const refused = await member.apiKey.post('/api/v1/config/apply', broken).expect(400);
+    expect(JSON.stringify(refused.body)).toContain('transform: SyntaxError');
+    const after = (await member.apiKey.get('/api/v1/config/export').expect(200)).body;
+    expect(after.webhooks.find((w: { key: string }) => w.key === 'coded').targets[1].transform).toBe(
+      transform,
+    );
+  });
+
   describe('preview', () => {
     it('previews a stored event, an inline sample and unsaved filter and transform, sending nothing', async () => {
       const { targets, ingestPath } = await webhookWith([
