@@ -59,19 +59,28 @@ export class TransformRunner implements OnApplicationShutdown {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  /** Runs the transform of target `targetId` (its source `source`) on `source`; never rejects. */
-  async run(targetId: string, transform: string, source: TransformSource): Promise<TransformOutcome> {
+  /**
+   * Runs `transform`, the saved transform of target `targetId`, on `source`; never rejects. A
+   * `trial` (preview) waits behind deliveries and never takes every worker.
+   */
+  async run(
+    targetId: string,
+    transform: string,
+    source: TransformSource,
+    trial = false,
+  ): Promise<TransformOutcome> {
+    const key = this.keyOf(targetId, transform);
+    return this.settle(await this.workers().run(key, transform, transformInput(source), { trial }));
+  }
+
+  /** Runs a transform not saved (an editor's content) once, compiled for this run only (a trial). */
+  async runOnce(transform: string, source: TransformSource): Promise<TransformOutcome> {
     return this.settle(
-      await this.workers().run(this.keyOf(targetId, transform), transform, transformInput(source)),
+      await this.workers().run('', transform, transformInput(source), { fresh: true, trial: true }),
     );
   }
 
-  /** Runs a transform not saved (an editor's content) once, compiled for this run only. */
-  async runOnce(transform: string, source: TransformSource): Promise<TransformOutcome> {
-    return this.settle(await this.workers().run('', transform, transformInput(source), true));
-  }
-
-  /** The error of a transform that does not compile (with its line), or null. */
+  /** The error of a transform that does not compile (with its line), or null (a trial). */
   check(transform: string): Promise<string | null> {
     return this.workers().check(transform);
   }
