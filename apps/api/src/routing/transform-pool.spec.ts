@@ -54,6 +54,7 @@ describe('TransformPool', () => {
   });
 
   it('leaves a worker to deliveries while trials (checks, previews) wait for one another', async () => {
+    await pool.start();
     const order: string[] = [];
     const trials = [1, 2].map((n) =>
       pool.check('for (;;) {}').then((error) => order.push(`trial ${n}: ${error}`)),

@@ -37,6 +37,9 @@ interface Pending {
 interface Slot {
   worker: Worker;
   ready: boolean;
+  /** Resolved when the worker is ready for jobs (or gone). */
+  started: Promise<void>;
+  markStarted: () => void;
   busy: Pending | null;
   watchdog?: NodeJS.Timeout;
 }
@@ -55,6 +58,8 @@ export class TransformPool {
   /** Trials' jobs waiting, oldest first. */
   private readonly trials: Pending[] = [];
   private trialsRunning = 0;
+  /** A worker failed before it was ready: no other is started until the next job comes. */
+  private startFailed = false;
   private nextId = 1;
   private closed = false;
 
@@ -82,6 +87,13 @@ export class TransformPool {
     return result.kind === 'error' ? result.error : null;
   }
 
+  /** Starts the workers (they start with the first job otherwise) and waits until they are ready. */
+  async start(): Promise<void> {
+    this.startFailed = false;
+    this.pump();
+    await Promise.all(this.slots.map((slot) => slot.started));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const pending of [...this.waiting.splice(0), ...this.trials.splice(0)]) {
@@ -95,6 +107,7 @@ export class TransformPool {
     const queue = trial ? this.trials : this.waiting;
     if (queue.length >= MAX_WAITING_JOBS)
       return Promise.resolve(failure('too many transforms waiting; try again later'));
+    this.startFailed = false;
     return new Promise((resolve) => {
       queue.push({ job, trial, resolve });
       this.pump();
@@ -109,15 +122,13 @@ export class TransformPool {
   }
 
   private pump(): void {
-    const wanted = this.waiting.length + this.trials.length;
-    while (this.slots.length < this.size && wanted > this.slots.filter((s) => !s.busy).length) {
-      this.slots.push(this.spawn());
-    }
+    // Every worker is started with the first job (and replaced at once), so none starts cold when needed.
+    while (!this.startFailed && this.slots.length < this.size) this.slots.push(this.spawn());
     for (const slot of this.slots) {
       if (!slot.ready || slot.busy) continue;
       const pending = this.next();
       if (!pending) return;
-      this.start(slot, pending);
+      this.begin(slot, pending);
     }
   }
 
@@ -127,10 +138,13 @@ export class TransformPool {
       eval: fromSources,
       workerData: { file: WORKER_FILE, limits: this.limits } satisfies TransformWorkerData,
     });
-    const slot: Slot = { worker, ready: false, busy: null };
+    let markStarted!: () => void;
+    const started = new Promise<void>((resolve) => (markStarted = resolve));
+    const slot: Slot = { worker, ready: false, busy: null, started, markStarted };
     worker.on('message', (message: TransformAnswer | 'ready') => {
       if (message === 'ready') {
         slot.ready = true;
+        slot.markStarted();
       } else if (slot.busy && slot.busy.job.id === message.id) {
         clearTimeout(slot.watchdog);
         const { resolve } = this.finish(slot);
@@ -144,7 +158,7 @@ export class TransformPool {
     return slot;
   }
 
-  private start(slot: Slot, pending: Pending): void {
+  private begin(slot: Slot, pending: Pending): void {
     slot.busy = pending;
     if (pending.trial) this.trialsRunning++;
     slot.watchdog = setTimeout(
@@ -166,9 +180,11 @@ export class TransformPool {
         durationMs: 2 * this.limits.timeoutMs + WATCHDOG_GRACE_MS,
       });
     }
+    slot.markStarted();
     void this.stop(slot);
-    // A worker that failed before it was ready fails what waits (no endless restarts); a later job starts another.
+    // A worker that failed before it was ready fails what waits (no endless restarts); the next job starts another.
     if (!slot.ready) {
+      this.startFailed = true;
       for (const pending of [...this.waiting.splice(0), ...this.trials.splice(0)])
         pending.resolve(failure(error));
     }
