@@ -22,11 +22,11 @@ export type TransformOutcome = TransformResult & { durationMs: number };
 
 const JSON_TYPE = /^\s*application\/([\w.+-]+\+)?json\s*(;|$)/i;
 
-/** Name → value, or every value in order when a name is repeated (as filters see the query). */
+/** Name → value, or every value in order when a name is repeated (as filters see the query); `__proto__` is a name like any other. */
 function queryParameters(query: string): Record<string, string | string[]> {
-  const result: Record<string, string | string[]> = {};
+  const result: Record<string, string | string[]> = Object.create(null);
   for (const [name, value] of new URLSearchParams(query)) {
-    const previous = Object.hasOwn(result, name) ? result[name] : undefined;
+    const previous = result[name];
     if (previous === undefined) result[name] = value;
     else if (Array.isArray(previous)) previous.push(value);
     else result[name] = [previous, value];
