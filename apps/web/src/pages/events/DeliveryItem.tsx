@@ -33,6 +33,8 @@ interface DeliveryItemProps {
 export function DeliveryItem({ delivery, target, targetsPending }: DeliveryItemProps) {
   const queryClient = useQueryClient();
   const name = target?.name ?? (targetsPending ? 'Target' : 'Deleted target');
+  // A skipped delivery with no attempt has nothing to show but why it was skipped.
+  const neverAttempted = delivery.status === 'skipped' && delivery.attemptCount === 0;
   const replay = useMutation({
     ...replayDeliveryMutation(),
     onSuccess: () =>
@@ -83,23 +85,29 @@ export function DeliveryItem({ delivery, target, targetsPending }: DeliveryItemP
           Not sent: {SKIP_REASONS[delivery.skipReason ?? 'filter']}
         </p>
       )}
-      <p className="mt-1 text-xs text-slate-500">
-        {plural(delivery.attemptCount, 'attempt')}
-        {delivery.lastStatusCode != null && ` · last HTTP ${delivery.lastStatusCode}`}
-        {delivery.nextAttemptAt && !isFinished(delivery.status) && (
-          <>
-            {' · next attempt '}
-            <RelativeTime value={delivery.nextAttemptAt} />
-          </>
-        )}
-      </p>
-      {delivery.lastError && delivery.lastError !== `HTTP ${delivery.lastStatusCode}` && (
-        <p className="mt-1 text-xs break-words text-red-700">{delivery.lastError}</p>
+      {!neverAttempted && (
+        <>
+          <p className="mt-1 text-xs text-slate-500">
+            {plural(delivery.attemptCount, 'attempt')}
+            {delivery.lastStatusCode != null && ` · last HTTP ${delivery.lastStatusCode}`}
+            {delivery.nextAttemptAt && !isFinished(delivery.status) && (
+              <>
+                {' · next attempt '}
+                <RelativeTime value={delivery.nextAttemptAt} />
+              </>
+            )}
+          </p>
+          {delivery.lastError && delivery.lastError !== `HTTP ${delivery.lastStatusCode}` && (
+            <p className="mt-1 text-xs break-words text-red-700">{delivery.lastError}</p>
+          )}
+        </>
       )}
       {replay.isError && <p className="mt-1 text-xs text-red-600">{errorMessage(replay.error)}</p>}
-      <div className="mt-3">
-        <AttemptTimeline deliveryId={delivery.id} />
-      </div>
+      {!neverAttempted && (
+        <div className="mt-3">
+          <AttemptTimeline deliveryId={delivery.id} />
+        </div>
+      )}
     </li>
   );
 }
