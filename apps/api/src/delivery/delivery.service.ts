@@ -168,16 +168,19 @@ export class DeliveryService {
   }
 
   /**
-   * New deliveries of an event replayed by `replayedBy` to the given targets, leased to
-   * `leaseHolder`; a paused target's waits as `paused`, one whose filter the event does not match
-   * is `skipped` (no lease, no attempt).
+   * New deliveries of an event to the given targets, leased to `leaseHolder`; a paused target's
+   * waits as `paused`, one whose filter the event does not match is `skipped` (no lease, no
+   * attempt). Deliveries of a replay are marked with who replayed them (`replayedBy`).
    */
-  async createForReplay(
+  async createForEvent(
     event: { id: string; webhookId: string },
     targets: { id: string; paused: boolean; skipped: boolean }[],
-    replayedBy: string,
     leaseHolder: string | null,
     leaseMs: number,
+    {
+      replayedBy = null,
+      manager = this.deliveries.manager,
+    }: { replayedBy?: string | null; manager?: EntityManager } = {},
   ): Promise<Delivery[]> {
     const now = new Date();
     const leaseExpiresAt = leaseHolder ? new Date(now.getTime() + leaseMs) : null;
@@ -197,11 +200,11 @@ export class DeliveryService {
         lastStatusCode: null,
         lastError: null,
         skipReason: status === 'skipped' ? 'filter' : null,
-        replayedAt: now,
+        replayedAt: replayedBy === null ? null : now,
         replayedBy,
       });
     });
-    return this.deliveries.save(deliveries);
+    return manager.getRepository(Delivery).save(deliveries);
   }
 
   /** How many deliveries a bulk operation's filter matches now. */

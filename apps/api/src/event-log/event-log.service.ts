@@ -48,6 +48,7 @@ interface EventRow {
   size: number;
   source_ip: string | null;
   received_at: Date;
+  test: boolean;
   counts: Partial<DeliveryCountsDto> | null;
 }
 
@@ -55,7 +56,7 @@ interface EventRow {
 const EVENTS_FROM = `events e JOIN webhooks w ON w.id = e.webhook_id`;
 
 const EVENT_COLUMNS = `e.id, e.webhook_id, w.name AS webhook_name, e.entrypoint_id, e.method, e.path, e.query, e.content_type,
-  octet_length(e.body)::int AS size, e.source_ip, e.received_at,
+  octet_length(e.body)::int AS size, e.source_ip, e.received_at, e.test,
   (SELECT json_object_agg(s.status, s.n) FROM
      (SELECT d.status, count(*)::int AS n FROM deliveries d WHERE d.event_id = e.id GROUP BY d.status) s) AS counts`;
 
@@ -72,6 +73,7 @@ function toSummary(row: EventRow): EventSummaryDto {
     size: row.size,
     sourceIp: row.source_ip,
     receivedAt: row.received_at,
+    test: row.test,
     deliveryCounts: {
       pending: 0,
       retrying: 0,
@@ -362,12 +364,12 @@ export class EventLogService {
     });
     const targets = await this.targetHealth.liveSnapshots(event.webhookId);
     const skipped = await this.filteredOut(event, targets);
-    const deliveries = await this.deliveries.createForReplay(
+    const deliveries = await this.deliveries.createForEvent(
       event,
       targets.map((t) => ({ id: t.id, paused: !t.active, skipped: skipped.has(t.id) })),
-      actorName(user),
       this.leaseHolder,
       this.config.leaseMs,
+      { replayedBy: actorName(user) },
     );
     await this.handOff(deliveries.filter((delivery) => delivery.status === 'pending'));
     const health = new Map(targets.map((target) => [target.id, target]));
