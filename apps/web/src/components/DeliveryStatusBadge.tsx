@@ -1,4 +1,4 @@
-import type { DeliveryCountsDto, DeliveryStatus } from '@webhooker/api-client';
+import type { DeliveryCountsDto, DeliveryDto, DeliveryStatus } from '@webhooker/api-client';
 import { Badge, type BadgeTone } from './Badge';
 
 export const DELIVERY_STATUSES: DeliveryStatus[] = [
@@ -8,6 +8,7 @@ export const DELIVERY_STATUSES: DeliveryStatus[] = [
   'delivered',
   'failed',
   'cancelled',
+  'skipped',
 ];
 
 const TONES: Record<DeliveryStatus, BadgeTone> = {
@@ -17,15 +18,34 @@ const TONES: Record<DeliveryStatus, BadgeTone> = {
   delivered: 'green',
   failed: 'red',
   cancelled: 'grey',
+  skipped: 'grey',
+};
+
+/** Why a delivery was `skipped`, as the event log says it. */
+export const SKIP_REASONS: Record<NonNullable<DeliveryDto['skipReason']>, string> = {
+  filter: 'filtered out',
+  transform: 'skipped by transform',
 };
 
 /** Whether a delivery is done: replayable, and nothing more will happen to it on its own. */
 export function isFinished(status: DeliveryStatus): boolean {
-  return status === 'delivered' || status === 'failed' || status === 'cancelled';
+  return status === 'delivered' || status === 'failed' || status === 'cancelled' || status === 'skipped';
 }
 
-export function DeliveryStatusBadge({ status }: { status: DeliveryStatus }) {
-  return <Badge tone={TONES[status]}>{status}</Badge>;
+/** The status pill; a skipped delivery's says why ("skipped: filtered out"). */
+export function DeliveryStatusBadge({
+  status,
+  skipReason,
+}: {
+  status: DeliveryStatus;
+  skipReason?: DeliveryDto['skipReason'];
+}) {
+  return (
+    <Badge tone={TONES[status]}>
+      {status}
+      {status === 'skipped' && skipReason && `: ${SKIP_REASONS[skipReason]}`}
+    </Badge>
+  );
 }
 
 /** "2 delivered" "1 failed": one pill per status an event's deliveries are in. */

@@ -59,7 +59,7 @@ export function DeliveryItem({ delivery, target, targetsPending }: DeliveryItemP
           {name}
           {target && <span className="ml-1.5 text-xs font-normal text-slate-500">{target.type}</span>}
         </span>
-        <DeliveryStatusBadge status={delivery.status} />
+        <DeliveryStatusBadge status={delivery.status} skipReason={delivery.skipReason} />
         {isFinished(delivery.status) && (
           <Button
             size="sm"
@@ -71,23 +71,34 @@ export function DeliveryItem({ delivery, target, targetsPending }: DeliveryItemP
           </Button>
         )}
       </div>
-      <p className="mt-1 text-xs text-slate-500">
-        {plural(delivery.attemptCount, 'attempt')}
-        {delivery.lastStatusCode != null && ` · last HTTP ${delivery.lastStatusCode}`}
-        {delivery.nextAttemptAt && !isFinished(delivery.status) && (
-          <>
-            {' · next attempt '}
-            <RelativeTime value={delivery.nextAttemptAt} />
-          </>
-        )}
-      </p>
-      {delivery.lastError && delivery.lastError !== `HTTP ${delivery.lastStatusCode}` && (
-        <p className="mt-1 text-xs break-words text-red-700">{delivery.lastError}</p>
+      {delivery.status === 'skipped' ? (
+        <p className="mt-1 text-xs text-slate-500">
+          Not sent:{' '}
+          {delivery.skipReason === 'transform'
+            ? 'the target’s transformation returned null for this event.'
+            : 'the target’s filter does not match this event.'}
+        </p>
+      ) : (
+        <>
+          <p className="mt-1 text-xs text-slate-500">
+            {plural(delivery.attemptCount, 'attempt')}
+            {delivery.lastStatusCode != null && ` · last HTTP ${delivery.lastStatusCode}`}
+            {delivery.nextAttemptAt && !isFinished(delivery.status) && (
+              <>
+                {' · next attempt '}
+                <RelativeTime value={delivery.nextAttemptAt} />
+              </>
+            )}
+          </p>
+          {delivery.lastError && delivery.lastError !== `HTTP ${delivery.lastStatusCode}` && (
+            <p className="mt-1 text-xs break-words text-red-700">{delivery.lastError}</p>
+          )}
+          <div className="mt-3">
+            <AttemptTimeline deliveryId={delivery.id} />
+          </div>
+        </>
       )}
       {replay.isError && <p className="mt-1 text-xs text-red-600">{errorMessage(replay.error)}</p>}
-      <div className="mt-3">
-        <AttemptTimeline deliveryId={delivery.id} />
-      </div>
     </li>
   );
 }

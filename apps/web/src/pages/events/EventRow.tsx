@@ -1,4 +1,5 @@
 import type { EventSummaryDto } from '@webhooker/api-client';
+import { Badge } from '../../components/Badge';
 import { DeliveryCounts } from '../../components/DeliveryStatusBadge';
 import { RelativeTime } from '../../components/RelativeTime';
 import { Cell } from '../../components/Table';
@@ -56,6 +57,11 @@ export function EventRow({ event, columns, expanded, onToggle }: EventRowProps) 
           <span className="flex items-center gap-2" title={request}>
             <span className="font-mono text-xs font-semibold text-slate-900">{event.method}</span>
             <span className="truncate font-mono text-xs text-slate-600">{request}</span>
+            {event.test && (
+              <Badge tone="primary" title="Sent from the dashboard or the API as a test of a target">
+                test
+              </Badge>
+            )}
           </span>
           <span className="mt-1 block text-xs text-slate-500 sm:hidden">
             <RelativeTime value={event.receivedAt} />

@@ -7,6 +7,7 @@ import {
 } from '@webhooker/api-client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -20,11 +21,12 @@ import {
   targetsOptions,
 } from '../../lib/queries';
 import { FailedDeliveriesDialog } from './FailedDeliveriesDialog';
+import { SendTestDialog } from './routing/SendTestDialog';
 import { SigningSecretsDialog } from './SigningSecretsDialog';
 import { TargetFormDialog } from './TargetFormDialog';
 import { ActiveBadge, CircuitBadge, PausedNote, TargetTypeBadge } from './TargetHealth';
 
-type OpenDialog = { kind: 'edit' | 'delete' | 'secrets' | 'failed' | 'pause'; target: TargetDto };
+type OpenDialog = { kind: 'edit' | 'delete' | 'secrets' | 'failed' | 'pause' | 'test'; target: TargetDto };
 
 /** Where the webhook's events go, with each target's health and actions. */
 export function TargetsCard({ webhook }: { webhook: WebhookDetailDto }) {
@@ -66,6 +68,7 @@ export function TargetsCard({ webhook }: { webhook: WebhookDetailDto }) {
       {dialog?.kind === 'pause' && <PauseTargetDialog target={dialog.target} onClose={close} />}
       {dialog?.kind === 'secrets' && <SigningSecretsDialog target={dialog.target} onClose={close} />}
       {dialog?.kind === 'failed' && <FailedDeliveriesDialog target={dialog.target} onClose={close} />}
+      {dialog?.kind === 'test' && <SendTestDialog target={dialog.target} onClose={close} />}
     </Card>
   );
 }
@@ -88,12 +91,25 @@ function TargetItem({ target, onOpen }: { target: TargetDto; onOpen: (kind: Open
           <TargetTypeBadge target={target} />
           <ActiveBadge target={target} />
           <CircuitBadge target={target} />
+          {target.filter && (
+            <Badge tone="primary" title="Only the events its filter matches are sent">
+              filter
+            </Badge>
+          )}
+          {target.transform && (
+            <Badge tone="primary" title="Events are transformed by its JavaScript before they are sent">
+              transform
+            </Badge>
+          )}
         </p>
         <TargetSummary target={target} />
         <PausedNote target={target} />
         {resume.isError && <p className="mt-2 text-xs text-red-600">{errorMessage(resume.error)}</p>}
       </div>
       <div className="flex flex-wrap items-center justify-end gap-1 max-sm:-mx-3 max-sm:justify-start">
+        <Button size="sm" variant="ghost" onClick={() => onOpen('test')}>
+          Send test event
+        </Button>
         <Button size="sm" variant="ghost" onClick={() => onOpen('failed')}>
           Failed deliveries
         </Button>
