@@ -8,7 +8,7 @@ import {
   type TargetType,
 } from '@webhooker/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { lazy, Suspense, useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import { Button } from '../../components/Button';
 import { Dialog, DialogActions } from '../../components/Dialog';
@@ -17,7 +17,6 @@ import { Field, SelectField, TextField } from '../../components/Field';
 import { SecretValue } from '../../components/SecretValue';
 import { fieldError, formError, problemOf } from '../../lib/problem';
 import { invalidateTargets } from '../../lib/queries';
-import { RoutingSection } from './routing/RoutingSection';
 import { parseFilter, transformOf } from './routing/routing';
 import { SigningSecretHelp } from './SigningSecretHelp';
 
@@ -27,6 +26,8 @@ const TYPES: { value: TargetType; label: string }[] = [
   { value: 'database', label: 'database: archive each event in PostgreSQL' },
 ];
 const METHODS: HttpMethod[] = ['POST', 'PUT', 'PATCH'];
+/** The routing editors are a chunk of their own, loaded when the section is opened. */
+const RoutingSection = lazy(() => import('./routing/RoutingSection'));
 
 /** The http settings that have defaults, as typed in the form: empty means the default. */
 const NUMBER_SETTINGS = [
@@ -313,15 +314,17 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
           </summary>
           {(routingOpen || routingError) && (
             <div className="border-t border-slate-200 px-4 py-4 max-sm:px-3">
-              <RoutingSection
-                webhookId={webhookId}
-                targetId={target?.id}
-                filterText={filterText}
-                onFilterTextChange={setFilterText}
-                transformText={transformText}
-                onTransformTextChange={setTransformText}
-                saveError={save.error}
-              />
+              <Suspense fallback={<p className="text-sm text-slate-500">Loading the editors…</p>}>
+                <RoutingSection
+                  webhookId={webhookId}
+                  targetId={target?.id}
+                  filterText={filterText}
+                  onFilterTextChange={setFilterText}
+                  transformText={transformText}
+                  onTransformTextChange={setTransformText}
+                  saveError={save.error}
+                />
+              </Suspense>
             </div>
           )}
         </details>

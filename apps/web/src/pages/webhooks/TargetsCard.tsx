@@ -6,7 +6,7 @@ import {
   type WebhookDetailDto,
 } from '@webhooker/api-client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
@@ -21,10 +21,12 @@ import {
   targetsOptions,
 } from '../../lib/queries';
 import { FailedDeliveriesDialog } from './FailedDeliveriesDialog';
-import { SendTestDialog } from './routing/SendTestDialog';
 import { SigningSecretsDialog } from './SigningSecretsDialog';
 import { TargetFormDialog } from './TargetFormDialog';
 import { ActiveBadge, CircuitBadge, PausedNote, TargetTypeBadge } from './TargetHealth';
+
+/** The test send dialog edits a sample in CodeMirror: a chunk of its own, loaded when it is opened. */
+const SendTestDialog = lazy(() => import('./routing/SendTestDialog'));
 
 type OpenDialog = { kind: 'edit' | 'delete' | 'secrets' | 'failed' | 'pause' | 'test'; target: TargetDto };
 
@@ -68,7 +70,11 @@ export function TargetsCard({ webhook }: { webhook: WebhookDetailDto }) {
       {dialog?.kind === 'pause' && <PauseTargetDialog target={dialog.target} onClose={close} />}
       {dialog?.kind === 'secrets' && <SigningSecretsDialog target={dialog.target} onClose={close} />}
       {dialog?.kind === 'failed' && <FailedDeliveriesDialog target={dialog.target} onClose={close} />}
-      {dialog?.kind === 'test' && <SendTestDialog target={dialog.target} onClose={close} />}
+      {dialog?.kind === 'test' && (
+        <Suspense>
+          <SendTestDialog target={dialog.target} onClose={close} />
+        </Suspense>
+      )}
     </Card>
   );
 }

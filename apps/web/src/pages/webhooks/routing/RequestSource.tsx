@@ -4,7 +4,8 @@ import { useState } from 'react';
 import { Button } from '../../../components/Button';
 import { SelectField } from '../../../components/Field';
 import { CodeField } from './CodeField';
-import { parseSample, SAMPLE_REQUEST } from './routing';
+import { SAMPLE_REQUEST } from './examples';
+import { parseSample } from './routing';
 
 /** How many of the webhook's latest events can be picked. */
 const LATEST_EVENTS = 10;

@@ -2,7 +2,8 @@ import { useMutation } from '@tanstack/react-query';
 import { Button } from '../../../components/Button';
 import { CodeField } from './CodeField';
 import { previewTargetMutation } from './pendingApi';
-import { FILTER_EXAMPLE, messagesFor, parseFilter, TRANSFORM_EXAMPLE } from './routing';
+import { FILTER_EXAMPLE, TRANSFORM_EXAMPLE } from './examples';
+import { messagesFor, parseFilter } from './routing';
 import { TryItPane } from './TryItPane';
 
 interface RoutingSectionProps {
@@ -17,8 +18,11 @@ interface RoutingSectionProps {
   saveError: unknown;
 }
 
-/** The filter and transformation editors of a target, and the pane that tries them. */
-export function RoutingSection({
+/**
+ * The filter and transformation editors of a target, and the pane that tries them. Loaded on
+ * demand with its editors: import it lazily.
+ */
+export default function RoutingSection({
   webhookId,
   targetId,
   filterText,

@@ -28,8 +28,9 @@ function summary(result: SendTargetTestResponse): string {
 /**
  * Sends one event (one of the webhook's latest, or a sample) through the target's saved filter
  * and transformation, now, and shows the attempt. It is recorded in the event log, marked as a test.
+ * Loaded on demand (its sample editor is CodeMirror): import it lazily.
  */
-export function SendTestDialog({ target, onClose }: { target: TargetDto; onClose: () => void }) {
+export default function SendTestDialog({ target, onClose }: { target: TargetDto; onClose: () => void }) {
   const queryClient = useQueryClient();
   const source = useRequestSource(target.webhookId);
   const send = useMutation({
