@@ -104,13 +104,13 @@ function PreviewResult({ result }: { result: PreviewTargetResponse }) {
           {result.error}
         </pre>
       )}
-      {request && result.url && !result.skipped && !result.error && (
+      {request && !result.skipped && !result.error && (
         <div className="space-y-2">
           <h4 className="text-xs font-medium text-slate-700">Request to send</h4>
           <p className="flex min-w-0 gap-2 rounded-lg bg-white px-3 py-2 font-mono text-xs ring-1 ring-slate-200 ring-inset">
             <span className="font-semibold text-slate-900">{request.method}</span>
             <span aria-label="URL" className="min-w-0 break-all text-slate-700">
-              {result.url}
+              {result.url ?? request.path}
             </span>
           </p>
           {headers.length > 0 && (
