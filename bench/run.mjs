@@ -15,7 +15,7 @@ import { median } from './lib/stats.mjs';
 import { snapshotBuild } from './lib/webhooker.mjs';
 
 const BENCH_DIR = import.meta.dirname;
-const SCENARIOS = ['reference', 'ingest', 'verified', 'dedup', 'latency', 'fanout', 'drain'];
+const SCENARIOS = ['reference', 'ingest', 'verified', 'dedup', 'filters', 'latency', 'fanout', 'drain'];
 const USAGE = `Usage: node bench/run.mjs [options]   (build first: npx nx run api:build)
 
   --quick              1 run of each scenario, shorter loads (to try it out)
@@ -74,7 +74,7 @@ function options() {
   };
 }
 
-const METRICS = ['rate', 'p50', 'p99', 'peakRssBytes'];
+const METRICS = ['rate', 'p50', 'p99', 'peakRssBytes', 'unfilteredRate', 'share'];
 /** Other work above this many cores before or during a run makes it "disturbed" (reported). */
 const QUIET_CORES = 0.25;
 /** Disturbed runs are run again only this long into the bench, and this many times in all. */

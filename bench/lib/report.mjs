@@ -14,6 +14,7 @@ export const TARGETS = {
   ingestShareAim: 0.7,
   verifiedShareOfIngest: 0.8,
   dedupShareOfIngest: 0.8,
+  filtersShare: 0.8,
   latencyP50Ms: 5,
   latencyP99Ms: 50,
   fanoutRate: 8000,
@@ -164,6 +165,18 @@ export function tableRows(scenarios, settings) {
   add('dedup', 'latency p50', dedup.p50, ms);
   add('dedup', 'latency p99', dedup.p99, ms);
 
+  const filters = m('filters');
+  add('filters', 'events/s without filters', filters.unfilteredRate, (n) => `${integer(n)} /s`);
+  add('filters', 'events/s with filters', filters.rate, (n) => `${integer(n)} /s`);
+  add(
+    'filters',
+    'share without → with',
+    filters.share,
+    pct,
+    `≥ ${pct(TARGETS.filtersShare)}`,
+    verdict(filters.share, filters.share >= TARGETS.filtersShare),
+  );
+
   const lat = m('latency');
   add(
     'latency',
@@ -195,7 +208,7 @@ export function tableRows(scenarios, settings) {
   const dr = m('drain');
   add('drain', 'deliveries/s', dr.rate, (n) => `${integer(n)} /s`);
 
-  for (const name of ['ingest', 'verified', 'dedup', 'latency', 'fanout', 'drain']) {
+  for (const name of ['ingest', 'verified', 'dedup', 'filters', 'latency', 'fanout', 'drain']) {
     add(name, 'peak RSS (VmHWM)', m(name).peakRssBytes, mb);
   }
 
@@ -204,6 +217,7 @@ export function tableRows(scenarios, settings) {
     ingest: `Ingest: 1 \`http\` target, same load`,
     verified: `Verified ingest: the same, GitHub preset (HMAC-SHA256), signed by the load generator`,
     dedup: `Ingest with dedup on (header key, unique per request): 1 \`http\` target, same load`,
+    filters: `Ingest with filters: 10 \`http\` targets, each without then with a filter, same load`,
     latency: `Latency: 1 \`http\` target, ${integer(settings.latencyRate ?? 0)} events/s paced (½ ingest)`,
     fanout: `Fan-out: 10 \`http\` targets, ${integer(settings.fanoutEvents)} events`,
     drain: `Drain: backlog of ${integer(settings.backlogEvents * 10)} deliveries after a restart`,

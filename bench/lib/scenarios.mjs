@@ -106,16 +106,22 @@ function meterAll(ctx, app) {
 
 /**
  * Starts webhooker (ROLE=all) on a fresh database with one webhook of `targets` http targets to the
- * sink (its entrypoint given the `entrypoint` settings — `verification`, `dedup` — when given),
- * runs `body({ app, db, url, meter })`, and always stops it and removes its data.
+ * sink (its entrypoint given the `entrypoint` settings — `verification`, `dedup` — when given, each
+ * target the `filter` when given), runs `body({ app, db, url, meter })`, and always stops it and
+ * removes its data.
  */
-async function withWebhooker(ctx, name, targets, body, entrypoint) {
+async function withWebhooker(ctx, name, targets, body, entrypoint, filter) {
   const space = await workspace(ctx, name);
   let app;
   let db;
   try {
     app = await startWebhooker({ ...space });
-    const { entrypointUrl } = await provision(app.baseUrl, { sinkUrl: ctx.sink.url, targets, entrypoint });
+    const { entrypointUrl } = await provision(app.baseUrl, {
+      sinkUrl: ctx.sink.url,
+      targets,
+      entrypoint,
+      filter,
+    });
     db = await connectDatabase(app.dataDir, space.pgPort);
     if (!ctx.postgresVersion) {
       ctx.postgresVersion = (await db.query('SHOW server_version')).rows[0].server_version;
@@ -179,31 +185,31 @@ export async function reference(ctx) {
 const GITHUB_SECRET = 'webhooker-bench-github-secret';
 
 /**
- * The closed-loop load against an entrypoint with one http target, its requests carrying `load`
- * (`headers`, a `uniqueHeader` set to a value of its own per request), the entrypoint given the
- * `entrypoint` settings when given.
+ * The closed-loop load against an entrypoint with `targets` http targets (each with `filter` when
+ * given), its requests carrying `load` (`headers`, a `uniqueHeader` set to a value of its own per
+ * request), the entrypoint given the `entrypoint` settings when given.
  */
-async function measureIngest(ctx, name, { load = {}, entrypoint } = {}) {
+async function measureIngest(ctx, name, { load = {}, entrypoint, targets = 1, filter } = {}) {
   return withWebhooker(
     ctx,
     name,
-    1,
+    targets,
     async ({ db, url, meter }) => {
-      const { warm, reasons } = await warmUp(ctx, url, ctx.warmupEvents, 1, load);
+      const { warm, reasons } = await warmUp(ctx, url, ctx.warmupEvents, targets, load);
       const cpu = meter();
       const measured = await closedLoad({ url, durationMs: ctx.durationMs, ...load });
       const cpuCores = cpu.stop();
       const loadEndedAt = now();
-      const sink = await waitForSink(ctx.sink, measured.ok, 120_000);
-      const counts = await waitForDelivered(db, warm.ok + measured.ok, 30_000);
+      const sink = await waitForSink(ctx.sink, measured.ok * targets, 120_000);
+      const counts = await waitForDelivered(db, (warm.ok + measured.ok) * targets, 60_000);
       reasons.push(
         ...loadProblems('load', measured),
         ...checkCounts({
           accepted: warm.ok + measured.ok,
-          targets: 1,
+          targets,
           counts,
           sinkUnique: sink.unique,
-          sinkExpected: measured.ok,
+          sinkExpected: measured.ok * targets,
         }),
       );
       return result(
@@ -221,6 +227,7 @@ async function measureIngest(ctx, name, { load = {}, entrypoint } = {}) {
       );
     },
     entrypoint,
+    filter,
   );
 }
 
@@ -247,6 +254,48 @@ export async function dedup(ctx) {
     load: { uniqueHeader: 'idempotency-key' },
     entrypoint: { dedup: { header: 'Idempotency-Key' } },
   });
+}
+
+/**
+ * What each target of the `filters` scenario takes: conditions on the body, a header and the path
+ * that the bench body matches, so both sides of the comparison make the same deliveries.
+ */
+const BENCH_FILTER = {
+  body: {
+    type: { $startsWith: 'invoice.' },
+    'data.object.amount_paid': { $gte: 100 },
+    'data.object.lines.quantity': { $in: [1, 2] },
+  },
+  'headers.content-type': { $contains: 'json' },
+  $not: { path: { $endsWith: '/test' } },
+};
+
+/**
+ * 2d. Ingest with filters: the same load on a webhook of 10 http targets, first without filters,
+ * then with a filter on each target (BENCH_FILTER, matched by every event): events/s with filters,
+ * and their share of the rate without.
+ */
+export async function filters(ctx) {
+  const targets = 10;
+  const without = await measureIngest(ctx, 'filters-off', { targets });
+  const withFilters = await measureIngest(ctx, 'filters-on', { targets, filter: BENCH_FILTER });
+  const reasons = [
+    ...without.reasons.map((reason) => `without filters: ${reason}`),
+    ...withFilters.reasons.map((reason) => `with filters: ${reason}`),
+  ];
+  return result(
+    reasons,
+    {
+      ...withFilters.metrics,
+      unfilteredRate: without.metrics.rate,
+      share: withFilters.metrics.rate / without.metrics.rate,
+    },
+    {
+      ...withFilters.details,
+      withoutFilters: { ...without.metrics, ...without.details },
+      cpuCores: withFilters.details.cpuCores,
+    },
+  );
 }
 
 /** 3. Ingest-to-sink latency at a fixed rate (half the ingest rate), one http target. */

@@ -170,10 +170,10 @@ async function request(baseUrl, method, route, { body, headers = {} } = {}) {
 /**
  * Creates one webhook with `targets` `http` targets pointing at `${sinkUrl}/t/<n>` (concurrency 64,
  * 3 retries), the way an integrator would: log in, create an API key, then use it; the
- * entrypoint gets the `entrypoint` settings (`verification`, `dedup`) when given. Returns the
- * entrypoint's URL.
+ * entrypoint gets the `entrypoint` settings (`verification`, `dedup`) when given, and every target
+ * the `filter` when given. Returns the entrypoint's URL.
  */
-export async function provision(baseUrl, { sinkUrl, targets, entrypoint: settings }) {
+export async function provision(baseUrl, { sinkUrl, targets, entrypoint: settings, filter }) {
   const login = await request(baseUrl, 'POST', '/api/v1/auth/login', {
     body: { username: 'admin', password: ADMIN_PASSWORD },
   });
@@ -196,6 +196,7 @@ export async function provision(baseUrl, { sinkUrl, targets, entrypoint: setting
         name: `sink ${n}`,
         type: 'http',
         http: { url: `${sinkUrl}/t/${n}`, concurrency: 64, maxRetries: 3 },
+        ...(filter ? { filter } : {}),
       },
       headers: auth,
     });

@@ -69,6 +69,7 @@ describe('targets API (HTTP, real PostgreSQL, ALLOW_PRIVATE_TARGETS=true)', () =
         type: 'http',
         active: true,
         http: { url: 'http://127.0.0.1:9/hooks', ...DEFAULTS },
+        filter: null,
         signingSecret: expect.stringMatching(SECRET),
         signingSecrets: [
           {
@@ -172,6 +173,7 @@ describe('targets API (HTTP, real PostgreSQL, ALLOW_PRIVATE_TARGETS=true)', () =
           type,
           active: true,
           http: null,
+          filter: null,
           signingSecrets: [],
           circuit: HEALTHY_CIRCUIT,
           disabledReason: null,

@@ -39,6 +39,7 @@ interface TargetState {
   type: TargetType;
   active: boolean;
   http: HttpTargetConfig | null;
+  filter: object | null;
 }
 
 /** A webhook as the document describes it, every default applied. */
@@ -98,7 +99,14 @@ function entrypointFields(key: string | null, state: EntrypointState): Fields {
 
 function targetFields(key: string | null, state: TargetState): Fields {
   const http = Object.entries(state.http ?? {}).map(([field, value]) => [`http.${field}`, value]);
-  return { key, name: state.name, type: state.type, active: state.active, ...Object.fromEntries(http) };
+  return {
+    key,
+    name: state.name,
+    type: state.type,
+    active: state.active,
+    ...Object.fromEntries(http),
+    filter: state.filter,
+  };
 }
 
 /** Items in the order of their keys. */
@@ -106,12 +114,19 @@ function byKey<T extends { key: string }>(items: T[]): T[] {
   return [...items].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-/** A webhook in the document format: `http` only on `http` targets, lists in key order (so exports diff well). */
+/**
+ * A webhook in the document format: `http` only on `http` targets, `filter` only on targets that
+ * have one, lists in key order (so exports diff well).
+ */
 function toDocument(state: WebhookState) {
   return {
     ...state,
     entrypoints: byKey(state.entrypoints),
-    targets: byKey(state.targets).map(({ http, ...target }) => (http ? { ...target, http } : target)),
+    targets: byKey(state.targets).map(({ http, filter, ...target }) => ({
+      ...target,
+      ...(http ? { http } : {}),
+      ...(filter ? { filter } : {}),
+    })),
   };
 }
 
@@ -176,6 +191,7 @@ export class ConfigAsCodeService {
           type: target.type,
           active: target.active ?? true,
           http,
+          filter: target.filter ?? null,
         });
       }
       webhooks.push({
@@ -260,6 +276,7 @@ export class ConfigAsCodeService {
           type: t.type,
           active: t.active,
           http: withCurrentFields(t.http),
+          filter: t.filter,
         },
       }));
       stored.push({
@@ -387,6 +404,7 @@ export class ConfigAsCodeService {
                 name: target.name,
                 active: target.active,
                 http: httpChanged ? http : undefined,
+                filter: target.filter,
               });
               return;
             }

@@ -17,7 +17,8 @@ import {
 } from 'class-validator';
 import { CONFIG_KEY_PATTERN } from '../common/config-key';
 import { IsOptionalNonNull } from '../common/validation';
-import { HttpTargetSettingsDto } from '../targets/target.dto';
+import { IsFilter } from '../routing/filter.validator';
+import { FILTER_PROPERTY, HttpTargetSettingsDto } from '../targets/target.dto';
 import { TARGET_TYPES, type TargetType } from '../targets/target.entity';
 import { RETENTION_DAYS } from '../webhooks/webhook.dto';
 
@@ -77,6 +78,11 @@ export class ConfigTargetDto {
   @ValidateNested()
   @Type(() => HttpTargetSettingsDto)
   http?: HttpTargetSettingsDto;
+
+  /** Which events the target takes (Hookdeck/Convoy filter syntax, see the README); left out or null: every event. */
+  @ApiPropertyOptional(FILTER_PROPERTY)
+  @IsFilter()
+  filter?: object | null;
 }
 
 /** A webhook in a configuration document, with all its entrypoints and targets. */

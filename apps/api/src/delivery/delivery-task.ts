@@ -11,6 +11,8 @@ export interface TargetSnapshot {
   consecutiveFailures: number;
   circuitOpenUntil: Date | null;
   failingSince: Date | null;
+  /** Which events the target takes (see routing/filter.ts); null: every event. */
+  filter: object | null;
 }
 
 /** The captured request, as a target receives it. */

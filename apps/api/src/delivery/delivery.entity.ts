@@ -7,14 +7,19 @@ export const DELIVERY_STATUSES = [
   'delivered',
   'failed',
   'cancelled',
+  'skipped',
 ] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** Why a delivery is `skipped`: the target's filter did not match, or its transform returned null. */
+export const SKIP_REASONS = ['filter', 'transform'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
 
 /** One per (event, target): the unit of work of the delivery engine, and its queue row. */
 @Entity('deliveries')
 @Check(
   'deliveries_status_check',
-  `"status" IN ('pending', 'retrying', 'paused', 'delivered', 'failed', 'cancelled')`,
+  `"status" IN ('pending', 'retrying', 'paused', 'delivered', 'failed', 'cancelled', 'skipped')`,
 )
 @Index('deliveries_due_by_target_idx', ['targetId', 'nextAttemptAt'], {
   where: `status IN ('pending', 'retrying')`,
@@ -59,6 +64,10 @@ export class Delivery {
 
   @Column({ type: 'text', nullable: true })
   lastError: string | null;
+
+  /** Why the delivery is `skipped`; null otherwise. */
+  @Column({ type: 'text', nullable: true })
+  skipReason: SkipReason | null;
 
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt: Date;

@@ -162,30 +162,35 @@ export class DeliveryService {
     return count;
   }
 
-  /** New deliveries of an event to the given targets, leased to `leaseHolder`; a paused target's waits as `paused`. */
+  /**
+   * New deliveries of an event to the given targets, leased to `leaseHolder`; a paused target's
+   * waits as `paused`, one whose filter the event does not match is `skipped` (no lease, no attempt).
+   */
   async createForEvent(
     event: { id: string; webhookId: string },
-    targets: { id: string; paused: boolean }[],
+    targets: { id: string; paused: boolean; skipped: boolean }[],
     leaseHolder: string | null,
     leaseMs: number,
   ): Promise<Delivery[]> {
     const leaseExpiresAt = leaseHolder ? new Date(Date.now() + leaseMs) : null;
-    const deliveries = targets.map((target) =>
-      this.deliveries.create({
+    const deliveries = targets.map((target) => {
+      const status = target.skipped ? 'skipped' : target.paused ? 'paused' : 'pending';
+      return this.deliveries.create({
         id: randomUUID(),
         eventId: event.id,
         webhookId: event.webhookId,
         targetId: target.id,
-        status: target.paused ? 'paused' : 'pending',
+        status,
         attemptCount: 0,
         replayBase: 0,
-        nextAttemptAt: new Date(),
-        leaseExpiresAt: target.paused ? null : leaseExpiresAt,
-        leasedBy: target.paused ? null : leaseHolder,
+        nextAttemptAt: status === 'skipped' ? null : new Date(),
+        leaseExpiresAt: status === 'pending' ? leaseExpiresAt : null,
+        leasedBy: status === 'pending' ? leaseHolder : null,
         lastStatusCode: null,
         lastError: null,
-      }),
-    );
+        skipReason: status === 'skipped' ? 'filter' : null,
+      });
+    });
     return this.deliveries.save(deliveries);
   }
 

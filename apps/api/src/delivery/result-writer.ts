@@ -61,11 +61,11 @@ WITH attempts AS (
     updated_at = now()
   FROM unnest($9::uuid[], $10::varchar[], $11::int[], $12::timestamptz[], $13::bool[], $14::bool[], $15::int[], $16::text[])
     AS u(id, status, attempt_count, next_attempt_at, keep_lease, record, status_code, error)
-  WHERE d.id = ANY($9::uuid[]) AND d.id = u.id AND d.status NOT IN ('delivered', 'failed', 'cancelled')
+  WHERE d.id = ANY($9::uuid[]) AND d.id = u.id AND d.status NOT IN ('delivered', 'failed', 'cancelled', 'skipped')
     AND (d.leased_by = $18 OR d.leased_by IS NULL)
 )
 UPDATE deliveries SET lease_expires_at = NULL, leased_by = NULL
-WHERE id = ANY($17::uuid[]) AND leased_by = $18 AND status NOT IN ('delivered', 'failed', 'cancelled')`;
+WHERE id = ANY($17::uuid[]) AND leased_by = $18 AND status NOT IN ('delivered', 'failed', 'cancelled', 'skipped')`;
 
 /**
  * Writes attempt rows and delivery state changes in batches (one statement per batch): batching

@@ -1,7 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDateString, IsIn, IsOptional } from 'class-validator';
 import { PageDto, PageQueryDto } from '../common/pagination';
-import { DELIVERY_STATUSES, type DeliveryStatus } from '../delivery/delivery.entity';
+import {
+  DELIVERY_STATUSES,
+  type DeliveryStatus,
+  SKIP_REASONS,
+  type SkipReason,
+} from '../delivery/delivery.entity';
 
 export class EventListQueryDto extends PageQueryDto {
   /** Only events with at least one delivery in this status. */
@@ -36,6 +41,8 @@ export class DeliveryCountsDto {
   @ApiProperty() delivered: number;
   @ApiProperty() failed: number;
   @ApiProperty() cancelled: number;
+  /** Not for their target (its filter did not match the event): never attempted. */
+  @ApiProperty() skipped: number;
 }
 
 export class EventSummaryDto {
@@ -69,6 +76,9 @@ export class DeliveryDto {
   @ApiPropertyOptional({ type: Date, nullable: true }) nextAttemptAt: Date | null;
   @ApiPropertyOptional({ type: Number, nullable: true }) lastStatusCode: number | null;
   @ApiPropertyOptional({ type: String, nullable: true }) lastError: string | null;
+  /** Why a `skipped` delivery was not attempted: `filter` (the target's filter did not match); null otherwise. */
+  @ApiPropertyOptional({ enum: SKIP_REASONS, enumName: 'SkipReason', nullable: true })
+  skipReason: SkipReason | null;
   @ApiProperty() createdAt: Date;
   @ApiProperty() updatedAt: Date;
 }

@@ -7,11 +7,13 @@ import { encodeBody } from '../common/body-encoding';
 import { cursorPosition, encodeCursor, Page } from '../common/pagination';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { pgPool } from '../database/pg-pool';
-import { DELIVERY_TASKS_EVENT, DeliveryTask } from '../delivery/delivery-task';
+import { DELIVERY_TASKS_EVENT, DeliveryTask, EventSnapshot, TargetSnapshot } from '../delivery/delivery-task';
 import type { Delivery } from '../delivery/delivery.entity';
 import { DeliveryService } from '../delivery/delivery.service';
 import { INSTANCE_ID } from '../delivery/instance-id';
 import { EventsService } from '../events/events.service';
+import { CompiledFilter, compileFilter } from '../routing/filter';
+import { routingRequest } from '../routing/routing-request';
 import { TargetHealthService } from '../targets/target-health.service';
 import { TargetsService } from '../targets/targets.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
@@ -63,6 +65,7 @@ function toSummary(row: EventRow): EventSummaryDto {
       delivered: 0,
       failed: 0,
       cancelled: 0,
+      skipped: 0,
       ...row.counts,
     },
   };
@@ -79,6 +82,7 @@ export function toDeliveryDto(delivery: Delivery): DeliveryDto {
     nextAttemptAt: delivery.nextAttemptAt,
     lastStatusCode: delivery.lastStatusCode,
     lastError: delivery.lastError,
+    skipReason: delivery.skipReason,
     createdAt: delivery.createdAt,
     updatedAt: delivery.updatedAt,
   };
@@ -187,6 +191,12 @@ export class EventLogService {
   /** Sends one finished delivery again, now (or when its target is activated, if it is paused). */
   async replayDelivery(user: AuthenticatedUser, deliveryId: string): Promise<DeliveryDto> {
     const existing = await this.accessibleDelivery(user, deliveryId);
+    if (existing.status === 'skipped') {
+      throw new ConflictException(
+        `Delivery ${deliveryId} was skipped (${existing.skipReason ?? 'filter'}): its target does not take this event; ` +
+          'replay the whole event to route it through the current filters again',
+      );
+    }
     const target = (await this.targetHealth.snapshots([existing.targetId])).get(existing.targetId);
     const paused = !target?.active;
     const delivery = await this.deliveries.replay(
@@ -207,7 +217,10 @@ export class EventLogService {
     return this.deliveries.replayFailed(target.id, !target.active);
   }
 
-  /** Delivers an event again to the webhook's current targets (new deliveries; paused ones wait). */
+  /**
+   * Delivers an event again to the webhook's current targets, through their current filters (new
+   * deliveries; paused ones wait; a target whose filter does not match gets a `skipped` one).
+   */
   async replayEvent(user: AuthenticatedUser, eventId: string): Promise<DeliveryDto[]> {
     const event = (await this.events.snapshots([eventId])).get(eventId);
     if (!event) throw new NotFoundException(`Event ${eventId} not found`);
@@ -215,14 +228,34 @@ export class EventLogService {
       throw new NotFoundException(`Event ${eventId} not found`);
     });
     const targets = await this.targetHealth.liveSnapshots(event.webhookId);
+    const skipped = await this.filteredOut(event, targets);
     const deliveries = await this.deliveries.createForEvent(
       event,
-      targets.map((t) => ({ id: t.id, paused: !t.active })),
+      targets.map((t) => ({ id: t.id, paused: !t.active, skipped: skipped.has(t.id) })),
       this.leaseHolder,
       this.config.leaseMs,
     );
     await this.handOff(deliveries.filter((delivery) => delivery.status === 'pending'));
     return deliveries.map(toDeliveryDto);
+  }
+
+  /** The targets whose filter the event does not match now (a filter that does not compile matches nothing). */
+  private async filteredOut(event: EventSnapshot, targets: TargetSnapshot[]): Promise<Set<string>> {
+    const filtered = targets.filter((target) => target.filter !== null);
+    if (filtered.length === 0) return new Set();
+    const body = event.body ?? (await this.events.body(event.id)) ?? Buffer.alloc(0);
+    const request = routingRequest({ ...event, body });
+    const skipped = new Set<string>();
+    for (const target of filtered) {
+      let matches: CompiledFilter;
+      try {
+        matches = compileFilter(target.filter);
+      } catch {
+        matches = () => false;
+      }
+      if (!matches(request)) skipped.add(target.id);
+    }
+    return skipped;
   }
 
   private async accessibleDelivery(user: AuthenticatedUser, deliveryId: string): Promise<Delivery> {

@@ -16,6 +16,7 @@ import {
 import { INSTANCE_ID } from '../delivery/instance-id';
 import { LoopGuard } from '../delivery/loop-guard';
 import { MetricsService } from '../metrics/metrics.service';
+import { routingRequest } from '../routing/routing-request';
 import { dedupKey } from './dedup-key';
 import type { Route } from './route-cache';
 
@@ -29,7 +30,7 @@ interface PendingEvent {
   entrypointId: string | null;
   event: EventSnapshot;
   body: Buffer;
-  deliveries: { id: string; targetId: string; status: 'pending' | 'paused' }[];
+  deliveries: { id: string; targetId: string; status: 'pending' | 'paused' | 'skipped' }[];
   dedup: DedupClaim | null;
   /** Set by the write when the event is a duplicate: the id of the event its key stands for. */
   firstEventId?: string;
@@ -86,11 +87,13 @@ WITH batch AS (
   FROM batch e
   WHERE NOT EXISTS (SELECT FROM duplicates x WHERE x.id = e.id)
 ), inserted_deliveries AS (
-  INSERT INTO deliveries (id, event_id, webhook_id, target_id, status, next_attempt_at, lease_expires_at, leased_by)
-  SELECT d.id, d.event_id, d.webhook_id, d.target_id, d.status, now(),
-         CASE WHEN $17::text IS NULL OR d.status = 'paused' THEN NULL
+  INSERT INTO deliveries (id, event_id, webhook_id, target_id, status, skip_reason, next_attempt_at, lease_expires_at, leased_by)
+  SELECT d.id, d.event_id, d.webhook_id, d.target_id, d.status,
+         CASE WHEN d.status = 'skipped' THEN 'filter' END,
+         CASE WHEN d.status = 'skipped' THEN NULL ELSE now() END,
+         CASE WHEN $17::text IS NULL OR d.status <> 'pending' THEN NULL
               ELSE now() + make_interval(secs => $16::float8 / 1000) END,
-         CASE WHEN d.status = 'paused' THEN NULL ELSE $17::text END
+         CASE WHEN d.status = 'pending' THEN $17::text END
   FROM unnest($12::uuid[], $13::uuid[], $14::uuid[], $15::uuid[], $20::varchar[])
     AS d(id, event_id, webhook_id, target_id, status)
   WHERE NOT EXISTS (SELECT FROM duplicates x WHERE x.id = d.event_id)
@@ -182,6 +185,7 @@ export class IngestService implements BeforeApplicationShutdown {
       request.body,
       looped ? [] : route.targets,
       dedup,
+      looped ? null : this.filteredOut(route, event, request.body),
     );
     if (firstEventId) {
       this.metrics.duplicatesReceived.inc();
@@ -214,9 +218,24 @@ export class IngestService implements BeforeApplicationShutdown {
   }
 
   /**
+   * The targets whose filter the event does not match (null when no target has a filter): the
+   * request is parsed once for all of them, and a filter that cannot read it does not match.
+   */
+  private filteredOut(route: Route, event: EventSnapshot, body: Buffer): Set<string> | null {
+    if (route.filters.size === 0) return null;
+    const request = routingRequest({ ...event, body });
+    const skipped = new Set<string>();
+    for (const [targetId, matches] of route.filters) {
+      if (!matches(request)) skipped.add(targetId);
+    }
+    return skipped;
+  }
+
+  /**
    * Writes the event and one delivery per target (group commit; a paused target's waits as
-   * `paused`), then gives the deliveries to the engine. A duplicate is not written: resolves with
-   * the id of the event its key stands for instead.
+   * `paused`, one whose filter the event does not match is `skipped`), then gives the deliveries
+   * to the engine. A duplicate is not written: resolves with the id of the event its key stands
+   * for instead.
    */
   private async commit(
     entrypointId: string | null,
@@ -224,11 +243,16 @@ export class IngestService implements BeforeApplicationShutdown {
     body: Buffer,
     targets: TargetSnapshot[],
     dedup: DedupClaim | null,
+    skipped: Set<string> | null = null,
   ): Promise<string | null> {
     const deliveries = targets.map((target) => ({
       id: randomUUID(),
       targetId: target.id,
-      status: target.active ? ('pending' as const) : ('paused' as const),
+      status: skipped?.has(target.id)
+        ? ('skipped' as const)
+        : target.active
+          ? ('pending' as const)
+          : ('paused' as const),
     }));
     const pending: PendingEvent = { entrypointId, event, body, deliveries, dedup };
     try {
@@ -239,10 +263,11 @@ export class IngestService implements BeforeApplicationShutdown {
     }
     if (pending.firstEventId) return pending.firstEventId;
     const tasks: DeliveryTask[] = deliveries.flatMap((delivery, index) =>
-      delivery.status === 'paused'
-        ? []
-        : [{ deliveryId: delivery.id, target: targets[index]!, event, attemptCount: 0, replayBase: 0 }],
+      delivery.status === 'pending'
+        ? [{ deliveryId: delivery.id, target: targets[index]!, event, attemptCount: 0, replayBase: 0 }]
+        : [],
     );
+    if (skipped && skipped.size > 0) this.metrics.deliveriesSkipped.inc({ reason: 'filter' }, skipped.size);
     if (this.leaseHolder && tasks.length > 0) this.emitter.emit(DELIVERY_TASKS_EVENT, tasks);
     return null;
   }

@@ -6,6 +6,7 @@ import type { TargetSnapshot } from '../delivery/delivery-task';
 import { EntrypointsService } from '../entrypoints/entrypoints.service';
 import { TargetHealthService } from '../targets/target-health.service';
 import { compileVerifier, Verifier } from '../entrypoints/verification';
+import { CompiledFilter, compileFilter } from '../routing/filter';
 import { DedupRule, dedupRule } from './dedup-key';
 
 /** Where an entrypoint leads: `gone` for a deleted entrypoint or webhook (410), `inactive` (410). */
@@ -18,6 +19,8 @@ export interface Route {
   verifier: Verifier | null;
   /** How duplicates are recognised; null: deduplication is off. */
   dedup: DedupRule | null;
+  /** The compiled filter of each target that has one, by target id (empty: every target takes every event). */
+  filters: ReadonlyMap<string, CompiledFilter>;
 }
 
 /** Routes held at most; the oldest are dropped first. */
@@ -53,6 +56,8 @@ export class RouteCache {
   private knownLoad: { generation: number; done: Promise<void> } | null = null;
   /** When the last load of the known ids started (successful or not), and in which generation. */
   private lastLoad = { generation: -1, startedAt: -Infinity };
+  /** Targets whose filter did not compile, already logged. */
+  private readonly brokenFilters = new Set<string>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -149,13 +154,39 @@ export class RouteCache {
     const gone =
       entrypoint.deletedAt !== null || !entrypoint.webhook || entrypoint.webhook.deletedAt !== null;
     const state = gone ? 'gone' : entrypoint.active ? 'active' : 'inactive';
+    const targets = state === 'active' ? await this.targets.liveSnapshots(entrypoint.webhookId) : [];
     return {
       entrypointId,
       webhookId: entrypoint.webhookId,
       state,
-      targets: state === 'active' ? await this.targets.liveSnapshots(entrypoint.webhookId) : [],
+      targets,
       verifier: state === 'active' ? compileVerifier(entrypoint.verification) : null,
       dedup: dedupRule(entrypoint.dedup),
+      filters: this.compileFilters(targets),
     };
+  }
+
+  /**
+   * The targets' filters, compiled. Filters are checked when saved, so one that does not compile
+   * here (saved by an older version) matches nothing, and is logged once, without keeping the
+   * other targets from their events.
+   */
+  private compileFilters(targets: TargetSnapshot[]): Map<string, CompiledFilter> {
+    const filters = new Map<string, CompiledFilter>();
+    for (const target of targets) {
+      if (target.filter === null) continue;
+      try {
+        filters.set(target.id, compileFilter(target.filter));
+      } catch (error) {
+        if (!this.brokenFilters.has(target.id)) {
+          this.brokenFilters.add(target.id);
+          this.logger.error(
+            `The filter of target ${target.id} does not compile; it matches no event: ${(error as Error).message}`,
+          );
+        }
+        filters.set(target.id, () => false);
+      }
+    }
+    return filters;
   }
 }

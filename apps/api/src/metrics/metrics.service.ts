@@ -34,6 +34,12 @@ export class MetricsService {
     labelNames: ['target_type', 'outcome'],
     registers: [this.registry],
   });
+  readonly deliveriesSkipped = new Counter({
+    name: 'webhooker_deliveries_skipped_total',
+    help: 'Deliveries recorded as skipped, without an attempt, by reason (filter, transform)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly attemptDuration = new Histogram({
     name: 'webhooker_delivery_attempt_duration_seconds',
     help: 'Duration of delivery attempts',

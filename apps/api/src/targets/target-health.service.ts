@@ -42,6 +42,7 @@ export function toSnapshot(target: Target): TargetSnapshot {
     consecutiveFailures: target.consecutiveFailures,
     circuitOpenUntil: target.circuitOpenUntil,
     failingSince: target.failingSince,
+    filter: target.filter,
   };
 }
 

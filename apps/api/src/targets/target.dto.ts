@@ -21,6 +21,7 @@ import { IsConfigKey } from '../common/config-key';
 import { IsOptionalNonNull } from '../common/validation';
 import { HTTP_METHODS, type HttpMethod, TARGET_TYPES, type TargetType } from './target.entity';
 import { IsHeaderMap } from './header-map.validator';
+import { IsFilter } from '../routing/filter.validator';
 import { DEFAULT_GRACE_PERIOD_HOURS } from './signing-secrets';
 
 /** Defaults and bounds of an `http` target, in one place. */
@@ -31,6 +32,14 @@ export const HTTP_TARGET_DEFAULTS = {
   maxBackoffMs: 3_600_000,
   concurrency: 8,
 };
+
+/** The OpenAPI form of a target's filter. */
+export const FILTER_PROPERTY = {
+  type: 'object',
+  additionalProperties: true,
+  nullable: true,
+  example: { body: { type: { $in: ['invoice.paid', 'invoice.failed'] }, 'data.amount': { $gte: 100 } } },
+} as const;
 
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 
@@ -178,6 +187,15 @@ export class CreateTargetDto {
   @Type(() => HttpTargetSettingsDto)
   http?: HttpTargetSettingsDto;
 
+  /**
+   * Which events the target takes: a condition on `{ method, path, query, headers, body }` in the
+   * Hookdeck/Convoy filter syntax (see the README); null or left out: every event. An event it does
+   * not match is recorded as a `skipped` delivery.
+   */
+  @ApiPropertyOptional(FILTER_PROPERTY)
+  @IsFilter()
+  filter?: object | null;
+
   /** Stable key for configuration as code, unique among the webhook's targets (null removes it). */
   @IsConfigKey()
   key?: string | null;
@@ -200,6 +218,11 @@ export class UpdateTargetDto {
   @ValidateNested()
   @Type(() => HttpTargetSettingsDto)
   http?: HttpTargetSettingsDto;
+
+  /** A new filter (see CreateTargetDto.filter); null removes it, left out keeps it. */
+  @ApiPropertyOptional(FILTER_PROPERTY)
+  @IsFilter()
+  filter?: object | null;
 
   /** Stable key for configuration as code, unique among the webhook's targets (null removes it). */
   @IsConfigKey()
@@ -278,6 +301,10 @@ export class TargetDto {
   /** Settings of an `http` target; null for other types. */
   @ApiPropertyOptional({ type: HttpTargetConfigDto, nullable: true })
   http: HttpTargetConfigDto | null;
+
+  /** Which events the target takes (Hookdeck/Convoy filter syntax); null: every event. */
+  @ApiProperty(FILTER_PROPERTY)
+  filter: object | null;
 
   /** Newest first; the secrets themselves are not shown. */
   @ApiProperty({ type: [SigningSecretDto] })

@@ -82,6 +82,10 @@ export class Target {
   @Column({ type: 'jsonb', nullable: true })
   http: HttpTargetConfig | null;
 
+  /** Which events the target takes (Hookdeck/Convoy filter syntax); null: every event. */
+  @Column({ type: 'jsonb', nullable: true })
+  filter: object | null;
+
   /** Newest first. */
   @Column({ type: 'jsonb', default: () => `'[]'` })
   signingSecrets: SigningSecret[];

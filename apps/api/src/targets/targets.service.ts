@@ -46,6 +46,7 @@ export function toTargetDto(target: Target, pausedDeliveries = 0): TargetDto {
     type: target.type,
     active: target.active,
     http: withCurrentFields(target.http),
+    filter: target.filter,
     signingSecrets: target.signingSecrets.filter((secret) => isLive(secret)).map(toSigningSecretDto),
     circuit: {
       state: circuitState(target),
@@ -96,6 +97,7 @@ export class TargetsService {
         type: dto.type,
         active: dto.active ?? true,
         http,
+        filter: dto.filter ?? null,
         signingSecrets,
       }),
     );
@@ -154,6 +156,7 @@ export class TargetsService {
       target.http = await this.httpConfig({ ...target.http, ...Object.fromEntries(changes) });
     }
     if (dto.name !== undefined) target.name = dto.name;
+    if (dto.filter !== undefined) target.filter = dto.filter;
     const resumed = dto.active === true && !target.active;
     const paused = dto.active === false && target.active;
     if (resumed) {
