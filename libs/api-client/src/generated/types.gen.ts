@@ -64,6 +64,12 @@ export type AlertSubscriptionDto = {
     disabledReason?: string | null;
     eventTypes: Array<OperationalEventType>;
     /**
+     * Which events the target takes (Hookdeck/Convoy filter syntax); null: every event.
+     */
+    filter: {
+        [key: string]: unknown;
+    } | null;
+    /**
      * Settings of an `http` target; null for other types.
      */
     http?: HttpTargetConfigDto | null;
@@ -266,6 +272,12 @@ export type ConfigPlanDto = {
 
 export type ConfigTargetDto = {
     active?: boolean;
+    /**
+     * Which events the target takes (Hookdeck/Convoy filter syntax, see the README); left out or null: every event.
+     */
+    filter?: {
+        [key: string]: unknown;
+    } | null;
     http?: HttpTargetSettingsDto;
     /**
      * Stable key, unique among the webhook's targets.
@@ -330,6 +342,14 @@ export type CreateEntrypointDto = {
 
 export type CreateTargetDto = {
     active?: boolean;
+    /**
+     * Which events the target takes: a condition on `{ method, path, query, headers, body }` in the
+     * Hookdeck/Convoy filter syntax (see the README); null or left out: every event. An event it does
+     * not match is recorded as a `skipped` delivery.
+     */
+    filter?: {
+        [key: string]: unknown;
+    } | null;
     http?: HttpTargetSettingsDto;
     /**
      * Stable key for configuration as code, unique among the webhook's targets (null removes it).
@@ -377,6 +397,12 @@ export type CreatedAlertSubscriptionDto = {
      */
     disabledReason?: string | null;
     eventTypes: Array<OperationalEventType>;
+    /**
+     * Which events the target takes (Hookdeck/Convoy filter syntax); null: every event.
+     */
+    filter: {
+        [key: string]: unknown;
+    } | null;
     /**
      * Settings of an `http` target; null for other types.
      */
@@ -449,6 +475,12 @@ export type CreatedTargetDto = {
      * Why webhooker deactivated this target (410 Gone, failing too long); null otherwise.
      */
     disabledReason?: string | null;
+    /**
+     * Which events the target takes (Hookdeck/Convoy filter syntax); null: every event.
+     */
+    filter: {
+        [key: string]: unknown;
+    } | null;
     /**
      * Settings of an `http` target; null for other types.
      */
@@ -535,6 +567,10 @@ export type DeliveryCountsDto = {
     paused: number;
     pending: number;
     retrying: number;
+    /**
+     * Not for their target (its filter did not match the event): never attempted.
+     */
+    skipped: number;
 };
 
 export type DeliveryDto = {
@@ -545,6 +581,10 @@ export type DeliveryDto = {
     lastError?: string | null;
     lastStatusCode?: number | null;
     nextAttemptAt?: string | null;
+    /**
+     * Why a `skipped` delivery was not attempted: `filter` (the target's filter did not match); null otherwise.
+     */
+    skipReason?: SkipReason | null;
     status: DeliveryStatus;
     targetId: string;
     updatedAt: string;
@@ -587,7 +627,7 @@ export type DeliveryPageDto = {
     nextCursor?: string | null;
 };
 
-export type DeliveryStatus = 'pending' | 'retrying' | 'paused' | 'delivered' | 'failed' | 'cancelled';
+export type DeliveryStatus = 'pending' | 'retrying' | 'paused' | 'delivered' | 'failed' | 'cancelled' | 'skipped';
 
 export type EntrypointDto = {
     /**
@@ -940,6 +980,11 @@ export type SigningSecretDto = {
     prefix: string;
 };
 
+/**
+ * Why a `skipped` delivery was not attempted: `filter` (the target's filter did not match); null otherwise.
+ */
+export type SkipReason = 'filter' | 'transform';
+
 export type TargetCircuitClosedAlert = {
     data: {
         circuitOpenUntil: string | null;
@@ -1016,6 +1061,12 @@ export type TargetDto = {
      */
     disabledReason?: string | null;
     /**
+     * Which events the target takes (Hookdeck/Convoy filter syntax); null: every event.
+     */
+    filter: {
+        [key: string]: unknown;
+    } | null;
+    /**
      * Settings of an `http` target; null for other types.
      */
     http?: HttpTargetConfigDto | null;
@@ -1074,6 +1125,12 @@ export type UpdateEntrypointDto = {
 
 export type UpdateTargetDto = {
     active?: boolean;
+    /**
+     * A new filter (see CreateTargetDto.filter); null removes it, left out keeps it.
+     */
+    filter?: {
+        [key: string]: unknown;
+    } | null;
     http?: HttpTargetSettingsDto;
     /**
      * Stable key for configuration as code, unique among the webhook's targets (null removes it).
