@@ -1,4 +1,4 @@
-import type { DeliveryCountsDto, DeliveryDto, DeliveryStatus } from '@webhooker/api-client';
+import type { DeliveryCountsDto, DeliveryStatus, SkipReason } from '@webhooker/api-client';
 import { Badge, type BadgeTone } from './Badge';
 
 export const DELIVERY_STATUSES: DeliveryStatus[] = [
@@ -22,14 +22,19 @@ const TONES: Record<DeliveryStatus, BadgeTone> = {
 };
 
 /** Why a delivery was `skipped`, as the event log says it. */
-export const SKIP_REASONS: Record<NonNullable<DeliveryDto['skipReason']>, string> = {
+export const SKIP_REASONS: Record<SkipReason, string> = {
   filter: 'filtered out',
   transform: 'skipped by transform',
 };
 
-/** Whether a delivery is done: replayable, and nothing more will happen to it on its own. */
+/** Whether a delivery is done: nothing more will happen to it on its own. */
 export function isFinished(status: DeliveryStatus): boolean {
   return status === 'delivered' || status === 'failed' || status === 'cancelled' || status === 'skipped';
+}
+
+/** Whether a delivery can be replayed: a finished one, but not a skipped one (replay the event instead). */
+export function isReplayable(status: DeliveryStatus): boolean {
+  return isFinished(status) && status !== 'skipped';
 }
 
 /** The status pill; a skipped delivery's says why ("skipped: filtered out"). */
@@ -38,7 +43,7 @@ export function DeliveryStatusBadge({
   skipReason,
 }: {
   status: DeliveryStatus;
-  skipReason?: DeliveryDto['skipReason'];
+  skipReason?: SkipReason | null;
 }) {
   return (
     <Badge tone={TONES[status]}>

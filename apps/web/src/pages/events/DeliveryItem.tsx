@@ -7,7 +7,7 @@ import {
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { Button } from '../../components/Button';
-import { DeliveryStatusBadge, isFinished } from '../../components/DeliveryStatusBadge';
+import { DeliveryStatusBadge, isFinished, isReplayable } from '../../components/DeliveryStatusBadge';
 import { RelativeTime } from '../../components/RelativeTime';
 import { plural } from '../../lib/format';
 import { errorMessage } from '../../lib/problem';
@@ -60,7 +60,7 @@ export function DeliveryItem({ delivery, target, targetsPending }: DeliveryItemP
           {target && <span className="ml-1.5 text-xs font-normal text-slate-500">{target.type}</span>}
         </span>
         <DeliveryStatusBadge status={delivery.status} skipReason={delivery.skipReason} />
-        {isFinished(delivery.status) && (
+        {isReplayable(delivery.status) && (
           <Button
             size="sm"
             disabled={replay.isPending}

@@ -156,7 +156,12 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
       setRoutingOpen(true);
       return;
     }
-    const body = { name, http, filter: parsedFilter.filter, transform: transformOf(transformText) };
+    const body = {
+      name,
+      http,
+      filter: parsedFilter.filter,
+      ...(type === 'http' && { transform: transformOf(transformText) }),
+    };
     if (target) update.mutate({ path: { id: target.id }, body });
     else create.mutate({ path: { webhookId }, body: { ...body, type } });
   };
@@ -310,7 +315,9 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
         >
           <summary className="cursor-pointer rounded-lg px-4 py-2.5 text-sm font-medium text-slate-700 select-none hover:bg-slate-50">
             Routing
-            <span className="ml-2 text-xs font-normal text-slate-500">filter, transformation, try it</span>
+            <span className="ml-2 text-xs font-normal text-slate-500">
+              {type === 'http' ? 'filter, transformation, try it' : 'filter, try it'}
+            </span>
           </summary>
           {(routingOpen || routingError) && (
             <div className="border-t border-slate-200 px-4 py-4 max-sm:px-3">
@@ -318,6 +325,7 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
                 <RoutingSection
                   webhookId={webhookId}
                   targetId={target?.id}
+                  transformable={type === 'http'}
                   filterText={filterText}
                   onFilterTextChange={setFilterText}
                   transformText={transformText}

@@ -10,6 +10,8 @@ interface RoutingSectionProps {
   webhookId: string;
   /** The saved target; a new one cannot be tried yet. */
   targetId?: string;
+  /** Only an http target sends a request a transformation could change. */
+  transformable: boolean;
   filterText: string;
   onFilterTextChange: (text: string) => void;
   transformText: string;
@@ -25,6 +27,7 @@ interface RoutingSectionProps {
 export default function RoutingSection({
   webhookId,
   targetId,
+  transformable,
   filterText,
   onFilterTextChange,
   transformText,
@@ -62,33 +65,35 @@ export default function RoutingSection({
           </Button>
         }
       />
-      <CodeField
-        label="Transformation"
-        hint={
-          <>
-            Optional JavaScript: <code>function handler(request)</code> gets{' '}
-            <code>{'{ method, path, query, headers, body }'}</code> and returns the request to send (a path
-            and query are appended to the URL), or <code>null</code> to skip the event. It runs in a sandbox,
-            within 50 ms. Empty: events are sent as they came.
-          </>
-        }
-        error={transformError}
-        language="javascript"
-        value={transformText}
-        onChange={onTransformTextChange}
-        placeholder="Events are sent as they came (no transformation)"
-        actions={
-          <Button size="sm" variant="ghost" onClick={() => onTransformTextChange(TRANSFORM_EXAMPLE)}>
-            Insert example
-          </Button>
-        }
-      />
+      {transformable && (
+        <CodeField
+          label="Transformation"
+          hint={
+            <>
+              Optional JavaScript: <code>function handler(request)</code> gets{' '}
+              <code>{'{ method, path, query, headers, body }'}</code> and returns the request to send (a path
+              and query are appended to the URL), or <code>null</code> to skip the event. It runs in a
+              sandbox, within 50 ms. Empty: events are sent as they came.
+            </>
+          }
+          error={transformError}
+          language="javascript"
+          value={transformText}
+          onChange={onTransformTextChange}
+          placeholder="Events are sent as they came (no transformation)"
+          actions={
+            <Button size="sm" variant="ghost" onClick={() => onTransformTextChange(TRANSFORM_EXAMPLE)}>
+              Insert example
+            </Button>
+          }
+        />
+      )}
       {targetId ? (
         <TryItPane
           webhookId={webhookId}
           targetId={targetId}
           filterText={filterText}
-          transformText={transformText}
+          transformText={transformable ? transformText : ''}
           preview={preview}
         />
       ) : (
