@@ -28,6 +28,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 // After the modules it uses: they import one another in a circle, which only this order resolves.
 import { AlertsModule } from './alerts/alerts.module';
 import { ConfigAsCodeModule } from './config-as-code/config-as-code.module';
+import { TargetTrialsModule } from './routing/target-trials.module';
 
 /** `offline`: build every module without connecting to the database (for the OpenAPI document). */
 export interface AppOptions {
@@ -63,6 +64,7 @@ export class AppModule {
         RetentionModule,
         AlertsModule,
         ConfigAsCodeModule,
+        TargetTrialsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

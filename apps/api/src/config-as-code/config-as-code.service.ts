@@ -40,6 +40,7 @@ interface TargetState {
   active: boolean;
   http: HttpTargetConfig | null;
   filter: object | null;
+  transform: string | null;
 }
 
 /** A webhook as the document describes it, every default applied. */
@@ -106,6 +107,7 @@ function targetFields(key: string | null, state: TargetState): Fields {
     active: state.active,
     ...Object.fromEntries(http),
     filter: state.filter,
+    transform: state.transform,
   };
 }
 
@@ -115,17 +117,18 @@ function byKey<T extends { key: string }>(items: T[]): T[] {
 }
 
 /**
- * A webhook in the document format: `http` only on `http` targets, `filter` only on targets that
- * have one, lists in key order (so exports diff well).
+ * A webhook in the document format: `http` only on `http` targets, `filter` and `transform` only
+ * on targets that have one, lists in key order (so exports diff well).
  */
 function toDocument(state: WebhookState) {
   return {
     ...state,
     entrypoints: byKey(state.entrypoints),
-    targets: byKey(state.targets).map(({ http, filter, ...target }) => ({
+    targets: byKey(state.targets).map(({ http, filter, transform, ...target }) => ({
       ...target,
       ...(http ? { http } : {}),
       ...(filter ? { filter } : {}),
+      ...(transform ? { transform } : {}),
     })),
   };
 }
@@ -192,6 +195,7 @@ export class ConfigAsCodeService {
           active: target.active ?? true,
           http,
           filter: target.filter ?? null,
+          transform: target.transform?.trim() ? target.transform : null,
         });
       }
       webhooks.push({
@@ -277,6 +281,7 @@ export class ConfigAsCodeService {
           active: t.active,
           http: withCurrentFields(t.http),
           filter: t.filter,
+          transform: t.transform,
         },
       }));
       stored.push({
@@ -405,6 +410,7 @@ export class ConfigAsCodeService {
                 active: target.active,
                 http: httpChanged ? http : undefined,
                 filter: target.filter,
+                transform: target.transform,
               });
               return;
             }

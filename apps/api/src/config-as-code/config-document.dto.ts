@@ -7,6 +7,7 @@ import {
   IsIn,
   IsInt,
   IsObject,
+  IsOptional,
   IsString,
   Matches,
   Max,
@@ -18,7 +19,8 @@ import {
 import { CONFIG_KEY_PATTERN } from '../common/config-key';
 import { IsOptionalNonNull } from '../common/validation';
 import { IsFilter } from '../routing/filter.validator';
-import { FILTER_PROPERTY, HttpTargetSettingsDto } from '../targets/target.dto';
+import { MAX_TRANSFORM_CHARS } from '../routing/transform-runner';
+import { FILTER_PROPERTY, HttpTargetSettingsDto, TRANSFORM_PROPERTY } from '../targets/target.dto';
 import { TARGET_TYPES, type TargetType } from '../targets/target.entity';
 import { RETENTION_DAYS } from '../webhooks/webhook.dto';
 
@@ -83,6 +85,13 @@ export class ConfigTargetDto {
   @ApiPropertyOptional(FILTER_PROPERTY)
   @IsFilter()
   filter?: object | null;
+
+  /** JavaScript reshaping each request before it is sent (`http` targets, see the README); left out or null: none. */
+  @ApiPropertyOptional(TRANSFORM_PROPERTY)
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_TRANSFORM_CHARS)
+  transform?: string | null;
 }
 
 /** A webhook in a configuration document, with all its entrypoints and targets. */

@@ -39,6 +39,9 @@ describe('loadConfig', () => {
       ingestMaxPendingEvents: 10_000,
       ingestMaxPendingBytes: 67_108_864,
       routeCacheTtlMs: 30_000,
+      transformTimeoutMs: 50,
+      transformMemoryMb: 16,
+      transformWorkers: 2,
       httpRequestTimeoutMs: 30_000,
       httpHeadersTimeoutMs: 10_000,
       httpKeepAliveTimeoutMs: 5_000,
@@ -139,6 +142,8 @@ describe('loadConfig', () => {
       { ROUTE_CACHE_TTL_MS: '60001' },
       'ROUTE_CACHE_TTL_MS must be an integer from 100 to 60000 (got "60001")',
     ],
+    [{ TRANSFORM_TIMEOUT_MS: '0' }, 'TRANSFORM_TIMEOUT_MS must be an integer from 1 to 10000 (got "0")'],
+    [{ TRANSFORM_MEMORY_MB: '2048' }, 'TRANSFORM_MEMORY_MB must be an integer from 1 to 1024 (got "2048")'],
     [
       { HTTP_REQUEST_TIMEOUT_MS: '500' },
       'HTTP_REQUEST_TIMEOUT_MS must be an integer from 1000 to 3600000 (got "500")',

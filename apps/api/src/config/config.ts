@@ -50,6 +50,12 @@ export interface AppConfig {
   ingestMaxPendingEvents: number;
   ingestMaxPendingBytes: number;
   routeCacheTtlMs: number;
+  /** CPU time of one run of a target's transform. */
+  transformTimeoutMs: number;
+  /** Memory of one compiled transform, MiB. */
+  transformMemoryMb: number;
+  /** Worker threads running transforms. */
+  transformWorkers: number;
   httpRequestTimeoutMs: number;
   httpHeadersTimeoutMs: number;
   httpKeepAliveTimeoutMs: number;
@@ -252,6 +258,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     ingestMaxPendingEvents: integer(env, 'INGEST_MAX_PENDING_EVENTS', 10_000, 1, 1_000_000),
     ingestMaxPendingBytes,
     routeCacheTtlMs: integer(env, 'ROUTE_CACHE_TTL_MS', 30_000, 100, 60_000),
+    transformTimeoutMs: integer(env, 'TRANSFORM_TIMEOUT_MS', 50, 1, 10_000),
+    transformMemoryMb: integer(env, 'TRANSFORM_MEMORY_MB', 16, 1, 1_024),
+    transformWorkers: integer(env, 'TRANSFORM_WORKERS', 2, 1, 64),
     httpRequestTimeoutMs,
     httpHeadersTimeoutMs,
     httpKeepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),

@@ -23,7 +23,8 @@ import { HTTP_TARGET_DEFAULTS } from '../targets/target.dto';
 import { TargetHealthService } from '../targets/target-health.service';
 import { Admission, CircuitBreaker, summarizeOutcomes, TargetOutcome } from './circuit-breaker';
 import { DELIVERY_TASKS_EVENT, DeliveryTask, EventSnapshot, TargetSnapshot } from './delivery-task';
-import { AttemptOutcome, HttpSender } from './http-sender';
+import { TransformRunner } from '../routing/transform-runner';
+import { AttemptOutcome, HttpSender, OutboundRequest, outboundRequest } from './http-sender';
 import { INSTANCE_ID } from './instance-id';
 import { DeliveryService } from './delivery.service';
 import { LaneDispatcher } from './lane-dispatcher';
@@ -101,6 +102,21 @@ UPDATE deliveries d SET lease_expires_at = now() + make_interval(secs => $2::flo
 FROM picked WHERE d.id = picked.id
 RETURNING d.id, d.event_id, d.target_id, d.attempt_count, d.replay_base`;
 
+/** What an attempt sends (null for targets without a request), or why it sends nothing. */
+export type PreparedAttempt =
+  { kind: 'send'; request: OutboundRequest | null } | { kind: 'skip' } | { kind: 'error'; error: string };
+
+/** How a test send ended (see sendTest). */
+export interface TestOutcome {
+  status: 'delivered' | 'failed' | 'skipped';
+  attempt: {
+    statusCode: number | null;
+    durationMs: number;
+    responseExcerpt: string | null;
+    error: string | null;
+  } | null;
+}
+
 interface ClaimedRow {
   id: string;
   event_id: string;
@@ -156,6 +172,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     private readonly metrics: MetricsService,
     private readonly emitter: EventEmitter2,
     private readonly deliveries: DeliveryService,
+    private readonly transforms: TransformRunner,
   ) {
     metrics.reportTasksInMemory(() => this.tasksInMemory);
     this.dispatcher = new LaneDispatcher(
@@ -414,7 +431,12 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     if (!body) return this.cancel(task, 'event was deleted');
     const startedAt = new Date();
     const start = performance.now();
-    const sent = await this.send(target, task.event, body);
+    const prepared = await this.prepare(target, task.event, body);
+    if (prepared.kind === 'skip') return this.skip(task);
+    const sent =
+      prepared.kind === 'error'
+        ? { ok: false, statusCode: null, responseExcerpt: null, error: prepared.error }
+        : await this.send(target, task.event, body, prepared.request);
     const interrupted = !sent.ok && this.shutdown.signal.aborted;
     const outcome = interrupted ? { ...sent, error: INTERRUPTED_BY_SHUTDOWN } : sent;
     const durationMs = Math.round(performance.now() - start);
@@ -514,11 +536,103 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
-  private async send(target: TargetSnapshot, event: EventSnapshot, body: Buffer): Promise<AttemptOutcome> {
+  /**
+   * Sends a test event's delivery now, once: through the target's transform, then records the
+   * attempt (or the skip). A test is not retried and does not count towards the target's circuit
+   * breaker or auto-disable clock.
+   */
+  async sendTest(
+    target: TargetSnapshot,
+    event: EventSnapshot,
+    body: Buffer,
+    deliveryId: string,
+  ): Promise<TestOutcome> {
+    const startedAt = new Date();
+    const start = performance.now();
+    const prepared = await this.prepare(target, event, body);
+    if (prepared.kind === 'skip') {
+      this.metrics.deliveriesSkipped.inc({ reason: 'transform' });
+      await this.writer.update({
+        deliveryId,
+        status: 'skipped',
+        attemptCount: 0,
+        nextAttemptAt: null,
+        keepLease: false,
+        recordOutcome: false,
+        lastStatusCode: null,
+        lastError: null,
+      });
+      return { status: 'skipped', attempt: null };
+    }
+    const outcome =
+      prepared.kind === 'error'
+        ? { ok: false, statusCode: null, responseExcerpt: null, error: prepared.error }
+        : await this.send(target, event, body, prepared.request);
+    const durationMs = Math.round(performance.now() - start);
+    const status = outcome.ok ? 'delivered' : 'failed';
+    this.metrics.attempts.inc({ target_type: target.type, outcome: status });
+    await this.writer.recordResult(
+      {
+        deliveryId,
+        webhookId: event.webhookId,
+        attemptNumber: 1,
+        startedAt,
+        durationMs,
+        statusCode: outcome.statusCode,
+        responseExcerpt: outcome.responseExcerpt,
+        error: outcome.error,
+      },
+      {
+        deliveryId,
+        status,
+        attemptCount: 1,
+        nextAttemptAt: null,
+        keepLease: false,
+        recordOutcome: true,
+        lastStatusCode: outcome.statusCode,
+        lastError: outcome.error,
+      },
+    );
+    return {
+      status,
+      attempt: {
+        statusCode: outcome.statusCode,
+        durationMs,
+        responseExcerpt: outcome.responseExcerpt,
+        error: outcome.error,
+      },
+    };
+  }
+
+  /**
+   * The request an `http` target is sent: the event as received, or what the target's transform
+   * makes of it (a transform returning null skips the delivery; one that fails fails the attempt).
+   */
+  async prepare(target: TargetSnapshot, event: EventSnapshot, body: Buffer): Promise<PreparedAttempt> {
+    if (target.type !== 'http') return { kind: 'send', request: null };
+    if (!target.transform) return { kind: 'send', request: outboundRequest(target, event, body) };
+    const result = await this.transforms.run(target.id, target.transform, { ...event, body });
+    this.metrics.transformDuration.observe(result.durationMs / 1000);
+    switch (result.kind) {
+      case 'skip':
+        return { kind: 'skip' };
+      case 'error':
+        return { kind: 'error', error: `transform: ${result.error}` };
+      case 'request':
+        return { kind: 'send', request: outboundRequest(target, event, body, result.request) };
+    }
+  }
+
+  private async send(
+    target: TargetSnapshot,
+    event: EventSnapshot,
+    body: Buffer,
+    request: OutboundRequest | null,
+  ): Promise<AttemptOutcome> {
     try {
       switch (target.type) {
         case 'http':
-          return await this.http.send(target, event, body, this.shutdown.signal);
+          return await this.http.send(target, event.id, request!, this.shutdown.signal);
         case 'database':
           await this.query(
             `INSERT INTO archived_events
@@ -597,6 +711,24 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       this.writer.update({
         deliveryId: task.deliveryId,
         status: 'paused',
+        attemptCount: task.attemptCount,
+        nextAttemptAt: null,
+        keepLease: false,
+        recordOutcome: false,
+        lastStatusCode: null,
+        lastError: null,
+      }),
+    );
+  }
+
+  /** The target's transform returned null: the delivery is `skipped` (reason `transform`), without an attempt. */
+  private skip(task: DeliveryTask): void {
+    this.release(task.deliveryId);
+    this.metrics.deliveriesSkipped.inc({ reason: 'transform' });
+    this.persist(
+      this.writer.update({
+        deliveryId: task.deliveryId,
+        status: 'skipped',
         attemptCount: task.attemptCount,
         nextAttemptAt: null,
         keepLease: false,

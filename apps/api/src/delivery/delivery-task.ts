@@ -13,6 +13,8 @@ export interface TargetSnapshot {
   failingSince: Date | null;
   /** Which events the target takes (see routing/filter.ts); null: every event. */
   filter: object | null;
+  /** The target's transform (see routing/transform-sandbox.ts); null: the event is sent as received. */
+  transform: string | null;
 }
 
 /** The captured request, as a target receives it. */

@@ -1,5 +1,6 @@
 import { forwardRef, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { TransformsModule } from '../routing/transforms.module';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EventsModule } from '../events/events.module';
 import { SettingsModule } from '../settings/settings.module';
@@ -20,6 +21,7 @@ import { ResultWriter } from './result-writer';
     EventsModule,
     SettingsModule,
     forwardRef(() => TargetsModule),
+    TransformsModule,
   ],
   providers: [
     InstanceIdLock,
@@ -34,6 +36,6 @@ import { ResultWriter } from './result-writer';
       useFactory: (config: AppConfig) => resolveInstanceId(config),
     },
   ],
-  exports: [DeliveryService, INSTANCE_ID, LoopGuard],
+  exports: [DeliveryService, DeliveryEngine, INSTANCE_ID, LoopGuard],
 })
 export class DeliveryModule {}

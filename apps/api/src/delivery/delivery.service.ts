@@ -171,6 +171,7 @@ export class DeliveryService {
     targets: { id: string; paused: boolean; skipped: boolean }[],
     leaseHolder: string | null,
     leaseMs: number,
+    manager: EntityManager = this.deliveries.manager,
   ): Promise<Delivery[]> {
     const leaseExpiresAt = leaseHolder ? new Date(Date.now() + leaseMs) : null;
     const deliveries = targets.map((target) => {
@@ -191,7 +192,7 @@ export class DeliveryService {
         skipReason: status === 'skipped' ? 'filter' : null,
       });
     });
-    return this.deliveries.save(deliveries);
+    return manager.getRepository(Delivery).save(deliveries);
   }
 
   /** How many deliveries a bulk operation's filter matches now. */

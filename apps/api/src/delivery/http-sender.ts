@@ -2,6 +2,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent, Dispatcher, errors } from 'undici';
+import type { TransformedRequest } from '../routing/transform-sandbox';
 import { isLive } from '../targets/signing-secrets';
 import { HostResolver } from '../targets/host-resolver';
 import { SsrfGuard } from '../targets/ssrf-guard';
@@ -49,6 +50,57 @@ export interface AttemptOutcome {
   gone?: boolean;
 }
 
+/** What is sent to an `http` target before webhooker adds its own headers (webhook-*, loop guard). */
+export interface OutboundRequest {
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** The captured request an outbound one is made from. */
+export type OutboundSource = Pick<EventSnapshot, 'headers' | 'contentType'>;
+
+/**
+ * The request sent to an `http` target: the event's body, content type and headers (without the
+ * dropped ones), the target's headers over them, to the target's URL with its method. A
+ * transform's result replaces the headers and (when it changed them) the body, method, and adds
+ * its path and query to the URL; the target's own headers still apply over it.
+ */
+export function outboundRequest(
+  target: TargetSnapshot,
+  event: OutboundSource,
+  body: Buffer,
+  transformed?: TransformedRequest,
+): OutboundRequest {
+  const config = target.http!;
+  const url = new URL(config.url);
+  let received = event.headers;
+  let contentType = event.contentType;
+  let sent = body;
+  let method: string = config.method;
+  if (transformed) {
+    received = transformed.headers;
+    if (transformed.method) method = transformed.method;
+    if (transformed.path) {
+      url.pathname = `${url.pathname.replace(/\/+$/, '')}/${transformed.path.replace(/^\/+/, '')}`;
+    }
+    for (const [name, value] of transformed.query ?? []) url.searchParams.append(name, value);
+    contentType = transformed.headers['content-type'] ?? null;
+    if (transformed.body !== null) {
+      sent = Buffer.from(transformed.body);
+      if (transformed.bodyIsJson && !/json/i.test(contentType ?? '')) contentType = 'application/json';
+    }
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(received)) {
+    if (!DROPPED_HEADERS.has(name)) headers[name] = value;
+  }
+  for (const [name, value] of Object.entries(config.headers)) headers[name.toLowerCase()] = value;
+  if (contentType) headers['content-type'] = contentType;
+  return { url, method, headers, body: sent };
+}
+
 class BlockedAddressError extends Error {}
 
 function describe(error: unknown): string {
@@ -88,33 +140,28 @@ export class HttpSender implements OnApplicationShutdown {
     await this.agent.close();
   }
 
-  /** One attempt; `interrupt` aborts it (at shutdown). */
+  /** One attempt of `request` (see outboundRequest); `interrupt` aborts it (at shutdown). */
   async send(
     target: TargetSnapshot,
-    event: EventSnapshot,
-    body: Buffer,
+    eventId: string,
+    request: OutboundRequest,
     interrupt: AbortSignal,
   ): Promise<AttemptOutcome> {
     const config = target.http!;
-    const url = new URL(config.url);
+    const { url, body } = request;
     const literal = url.hostname.replace(/^\[(.*)\]$/, '$1');
     if (isIP(literal)) {
       const check = this.ssrfGuard.checkAddress(literal);
       if (!check.allowed) return { ok: false, statusCode: null, responseExcerpt: null, error: check.reason };
     }
     const timestamp = Math.floor(Date.now() / 1000);
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(event.headers)) {
-      if (!DROPPED_HEADERS.has(name)) headers[name] = value;
-    }
-    for (const [name, value] of Object.entries(config.headers)) headers[name.toLowerCase()] = value;
-    if (event.contentType) headers['content-type'] = event.contentType;
+    const headers = { ...request.headers };
     headers[LOOP_HEADER] = this.loopGuard.installationId;
-    headers['webhook-id'] = event.id;
+    headers['webhook-id'] = eventId;
     headers['webhook-timestamp'] = String(timestamp);
     const liveSecrets = target.signingSecrets.filter((secret) => isLive(secret));
     if (liveSecrets.length > 0)
-      headers['webhook-signature'] = signatureHeader(liveSecrets, event.id, timestamp, body);
+      headers['webhook-signature'] = signatureHeader(liveSecrets, eventId, timestamp, body);
 
     // One controller per attempt, aborted by its own timer or by the shutdown's interrupt, and
     // held here until the answer is read (a signal made by AbortSignal.any from a timeout signal
@@ -133,7 +180,7 @@ export class HttpSender implements OnApplicationShutdown {
         response = await this.agent.request({
           origin: url.origin,
           path: `${url.pathname}${url.search}`,
-          method: config.method,
+          method: request.method as Dispatcher.HttpMethod,
           headers,
           body,
           headersTimeout: config.timeoutMs,

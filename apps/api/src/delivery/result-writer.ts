@@ -58,6 +58,8 @@ WITH attempts AS (
     leased_by = CASE WHEN u.keep_lease THEN d.leased_by END,
     last_status_code = CASE WHEN u.record THEN u.status_code ELSE d.last_status_code END,
     last_error = CASE WHEN u.record THEN u.error ELSE d.last_error END,
+    -- the engine skips a delivery only when the target's transform returns null (filters skip at ingest)
+    skip_reason = CASE WHEN u.status = 'skipped' THEN 'transform' ELSE d.skip_reason END,
     updated_at = now()
   FROM unnest($9::uuid[], $10::varchar[], $11::int[], $12::timestamptz[], $13::bool[], $14::bool[], $15::int[], $16::text[])
     AS u(id, status, attempt_count, next_attempt_at, keep_lease, record, status_code, error)

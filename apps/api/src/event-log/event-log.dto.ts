@@ -60,6 +60,8 @@ export class EventSummaryDto {
   @ApiProperty({ example: 1024 }) size: number;
   @ApiPropertyOptional({ type: String, nullable: true, example: '203.0.113.7' }) sourceIp: string | null;
   @ApiProperty() receivedAt: Date;
+  /** A test event, sent to one target from the dashboard or `POST /api/v1/targets/{id}/test`. */
+  @ApiProperty({ example: false }) test: boolean;
   /** How many of the event's deliveries are in each status. */
   @ApiProperty({ type: DeliveryCountsDto }) deliveryCounts: DeliveryCountsDto;
 }

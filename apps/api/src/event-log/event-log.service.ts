@@ -38,11 +38,12 @@ interface EventRow {
   size: number;
   source_ip: string | null;
   received_at: Date;
+  test: boolean;
   counts: Partial<DeliveryCountsDto> | null;
 }
 
 const EVENT_COLUMNS = `e.id, e.webhook_id, e.entrypoint_id, e.method, e.path, e.query, e.content_type,
-  octet_length(e.body)::int AS size, e.source_ip, e.received_at,
+  octet_length(e.body)::int AS size, e.source_ip, e.received_at, e.test,
   (SELECT json_object_agg(s.status, s.n) FROM
      (SELECT d.status, count(*)::int AS n FROM deliveries d WHERE d.event_id = e.id GROUP BY d.status) s) AS counts`;
 
@@ -58,6 +59,7 @@ function toSummary(row: EventRow): EventSummaryDto {
     size: row.size,
     sourceIp: row.source_ip,
     receivedAt: row.received_at,
+    test: row.test,
     deliveryCounts: {
       pending: 0,
       retrying: 0,

@@ -39,4 +39,8 @@ export class Event {
 
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   receivedAt: Date;
+
+  /** A test event, sent from the dashboard or the API to one target (`POST /targets/{id}/test`). */
+  @Column({ type: 'boolean', default: false })
+  test: boolean;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { pgPool } from '../database/pg-pool';
 import { EventSnapshot, INLINE_BODY_LIMIT } from '../delivery/delivery-task';
 import { Event } from './event.entity';
@@ -76,6 +76,23 @@ export class EventsService {
       [webhookId, position?.createdAt ?? null, position?.id ?? null, limit],
     );
     return rows.map((row) => ({ id: row.id, receivedAt: row.received_at, body: row.body }));
+  }
+
+  /** An event of the webhook `webhookId` with its body; null when there is none. */
+  async find(webhookId: string, id: string): Promise<Event | null> {
+    return this.events.findOneBy({ id, webhookId });
+  }
+
+  /** Stores a test event of a webhook (no entrypoint, no source address), in the caller's transaction. */
+  async createTest(
+    manager: EntityManager,
+    event: Pick<Event, 'id' | 'webhookId' | 'method' | 'path' | 'query' | 'headers' | 'body' | 'contentType'>,
+  ): Promise<Event> {
+    return manager
+      .getRepository(Event)
+      .save(
+        manager.getRepository(Event).create({ ...event, entrypointId: null, sourceIp: null, test: true }),
+      );
   }
 
   /** The body of an event, or null when the event is gone. */

@@ -47,6 +47,12 @@ export class MetricsService {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
+  readonly transformDuration = new Histogram({
+    name: 'webhooker_transform_duration_seconds',
+    help: "Duration of targets' transform runs in the sandbox",
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
   readonly ingestToDelivery = new Histogram({
     name: 'webhooker_ingest_to_delivery_seconds',
     help: 'Time from receiving an event to its successful delivery to a target',

@@ -43,6 +43,7 @@ export function toSnapshot(target: Target): TargetSnapshot {
     circuitOpenUntil: target.circuitOpenUntil,
     failingSince: target.failingSince,
     filter: target.filter,
+    transform: target.transform,
   };
 }
 

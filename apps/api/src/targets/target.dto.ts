@@ -22,6 +22,7 @@ import { IsOptionalNonNull } from '../common/validation';
 import { HTTP_METHODS, type HttpMethod, TARGET_TYPES, type TargetType } from './target.entity';
 import { IsHeaderMap } from './header-map.validator';
 import { IsFilter } from '../routing/filter.validator';
+import { MAX_TRANSFORM_CHARS } from '../routing/transform-runner';
 import { DEFAULT_GRACE_PERIOD_HOURS } from './signing-secrets';
 
 /** Defaults and bounds of an `http` target, in one place. */
@@ -39,6 +40,15 @@ export const FILTER_PROPERTY = {
   additionalProperties: true,
   nullable: true,
   example: { body: { type: { $in: ['invoice.paid', 'invoice.failed'] }, 'data.amount': { $gte: 100 } } },
+} as const;
+
+/** The OpenAPI form of a target's transform. */
+export const TRANSFORM_PROPERTY = {
+  type: String,
+  nullable: true,
+  maxLength: MAX_TRANSFORM_CHARS,
+  example:
+    'function handler(request) {\n  if (request.body.type !== "invoice.paid") return null;\n  request.headers["x-amount"] = String(request.body.data.amount);\n  request.body = { invoice: request.body.data.id, amount: request.body.data.amount };\n  return request;\n}',
 } as const;
 
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
@@ -196,6 +206,18 @@ export class CreateTargetDto {
   @IsFilter()
   filter?: object | null;
 
+  /**
+   * JavaScript reshaping each request before it is sent, for `http` targets:
+   * `function handler(request) { … return request; }` with `request` = `{ method, path, query,
+   * headers, body }` (body parsed when JSON); return null to skip the event (see the README).
+   * Checked on save: a syntax error is a 400 naming the line. Null or blank: none.
+   */
+  @ApiPropertyOptional(TRANSFORM_PROPERTY)
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_TRANSFORM_CHARS)
+  transform?: string | null;
+
   /** Stable key for configuration as code, unique among the webhook's targets (null removes it). */
   @IsConfigKey()
   key?: string | null;
@@ -223,6 +245,13 @@ export class UpdateTargetDto {
   @ApiPropertyOptional(FILTER_PROPERTY)
   @IsFilter()
   filter?: object | null;
+
+  /** A new transform (see CreateTargetDto.transform); null or blank removes it, left out keeps it. */
+  @ApiPropertyOptional(TRANSFORM_PROPERTY)
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_TRANSFORM_CHARS)
+  transform?: string | null;
 
   /** Stable key for configuration as code, unique among the webhook's targets (null removes it). */
   @IsConfigKey()
@@ -305,6 +334,10 @@ export class TargetDto {
   /** Which events the target takes (Hookdeck/Convoy filter syntax); null: every event. */
   @ApiProperty(FILTER_PROPERTY)
   filter: object | null;
+
+  /** JavaScript reshaping each request before it is sent (`http` targets); null: none. */
+  @ApiProperty(TRANSFORM_PROPERTY)
+  transform: string | null;
 
   /** Newest first; the secrets themselves are not shown. */
   @ApiProperty({ type: [SigningSecretDto] })

@@ -86,6 +86,10 @@ export class Target {
   @Column({ type: 'jsonb', nullable: true })
   filter: object | null;
 
+  /** JavaScript `function handler(request) { … }` reshaping each request before it is sent (http targets); null: none. */
+  @Column({ type: 'text', nullable: true })
+  transform: string | null;
+
   /** Newest first. */
   @Column({ type: 'jsonb', default: () => `'[]'` })
   signingSecrets: SigningSecret[];

@@ -1,5 +1,6 @@
 import { forwardRef, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { TransformsModule } from '../routing/transforms.module';
 import { DeliveryModule } from '../delivery/delivery.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { HostResolver } from './host-resolver';
@@ -14,6 +15,7 @@ import { TargetsService } from './targets.service';
     TypeOrmModule.forFeature([Target]),
     forwardRef(() => DeliveryModule),
     forwardRef(() => WebhooksModule),
+    TransformsModule,
   ],
   controllers: [TargetsController],
   providers: [TargetsService, TargetHealthService, SsrfGuard, HostResolver],

@@ -21,7 +21,8 @@ import {
   TargetDto,
   UpdateTargetDto,
 } from './target.dto';
-import { HttpTargetConfig, SigningSecret, Target, withCurrentFields } from './target.entity';
+import { HttpTargetConfig, SigningSecret, Target, TargetType, withCurrentFields } from './target.entity';
+import { TransformRunner } from '../routing/transform-runner';
 import { countByWebhook } from '../common/count-by-webhook';
 
 export function toSigningSecretDto(secret: SigningSecret): SigningSecretDto {
@@ -47,6 +48,7 @@ export function toTargetDto(target: Target, pausedDeliveries = 0): TargetDto {
     active: target.active,
     http: withCurrentFields(target.http),
     filter: target.filter,
+    transform: target.transform,
     signingSecrets: target.signingSecrets.filter((secret) => isLive(secret)).map(toSigningSecretDto),
     circuit: {
       state: circuitState(target),
@@ -76,6 +78,7 @@ export class TargetsService {
     private readonly deliveries: DeliveryService,
     private readonly ssrfGuard: SsrfGuard,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly transforms: TransformRunner,
   ) {}
 
   /** Creates a target of a webhook the caller may access (checked by the caller), in the caller's transaction if given. */
@@ -88,6 +91,7 @@ export class TargetsService {
       ]);
     }
     const http = dto.type === 'http' ? await this.httpConfig(dto.http!) : null;
+    const transform = await this.checkTransform(dto.type, dto.transform);
     const signingSecrets = http ? [newSigningSecret()] : [];
     const target = await repository.save(
       repository.create({
@@ -98,6 +102,7 @@ export class TargetsService {
         active: dto.active ?? true,
         http,
         filter: dto.filter ?? null,
+        transform: transform ?? null,
         signingSecrets,
       }),
     );
@@ -157,6 +162,8 @@ export class TargetsService {
     }
     if (dto.name !== undefined) target.name = dto.name;
     if (dto.filter !== undefined) target.filter = dto.filter;
+    if (dto.transform !== undefined)
+      target.transform = (await this.checkTransform(target.type, dto.transform)) ?? null;
     const resumed = dto.active === true && !target.active;
     const paused = dto.active === false && target.active;
     if (resumed) {
@@ -206,6 +213,29 @@ export class TargetsService {
   async deleteWithin(manager: EntityManager, id: string): Promise<void> {
     await manager.getRepository(Target).softDelete({ id });
     await this.deliveries.cancelUnfinished({ targetId: id }, manager);
+  }
+
+  /**
+   * A transform as it is stored (blank: none); 400 with the sandbox's message (and line) when it
+   * does not compile, or when the target is not an `http` target (only requests are transformed).
+   */
+  private async checkTransform(
+    type: TargetType,
+    transform: string | null | undefined,
+  ): Promise<string | null | undefined> {
+    if (transform === undefined || transform === null) return transform;
+    if (transform.trim() === '') return null;
+    if (type !== 'http') {
+      throw new ValidationFailedException([
+        {
+          field: 'transform',
+          message: `transform is not allowed for a ${type} target (only http requests are transformed)`,
+        },
+      ]);
+    }
+    const error = await this.transforms.check(transform);
+    if (error) throw new ValidationFailedException([{ field: 'transform', message: `transform: ${error}` }]);
+    return transform;
   }
 
   /** 400 when another target of the webhook has the key. */

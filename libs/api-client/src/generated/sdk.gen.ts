@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ActivateTargetData, ActivateTargetErrors, ActivateTargetResponses, AddVerificationSecretData, AddVerificationSecretErrors, AddVerificationSecretResponses, ApplyConfigData, ApplyConfigErrors, ApplyConfigResponses, CancelDeliveriesData, CancelDeliveriesErrors, CancelDeliveriesResponses, ChangeMyPasswordData, ChangeMyPasswordErrors, ChangeMyPasswordResponses, CreateAlertSubscriptionData, CreateAlertSubscriptionErrors, CreateAlertSubscriptionResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateEntrypointData, CreateEntrypointErrors, CreateEntrypointResponses, CreateTargetData, CreateTargetErrors, CreateTargetResponses, CreateUserData, CreateUserErrors, CreateUserResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeactivateTargetData, DeactivateTargetErrors, DeactivateTargetResponses, DeleteAlertSubscriptionData, DeleteAlertSubscriptionErrors, DeleteAlertSubscriptionResponses, DeleteEntrypointData, DeleteEntrypointErrors, DeleteEntrypointResponses, DeleteTargetData, DeleteTargetErrors, DeleteTargetResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, ExportConfigData, ExportConfigErrors, ExportConfigResponses, GetAlertSubscriptionData, GetAlertSubscriptionErrors, GetAlertSubscriptionResponses, GetBulkOperationData, GetBulkOperationErrors, GetBulkOperationResponses, GetEntrypointData, GetEntrypointErrors, GetEntrypointResponses, GetEventData, GetEventErrors, GetEventResponses, GetHealthcheckData, GetHealthcheckErrors, GetHealthcheckResponses, GetLivenessData, GetLivenessErrors, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetTargetData, GetTargetErrors, GetTargetResponses, GetUserData, GetUserErrors, GetUserResponses, GetWebhookData, GetWebhookErrors, GetWebhookResponses, IngestPatchData, IngestPatchErrors, IngestPatchResponses, IngestPostData, IngestPostErrors, IngestPostResponses, IngestPutData, IngestPutErrors, IngestPutResponses, ListAlertEventsData, ListAlertEventsErrors, ListAlertEventsResponses, ListAlertSubscriptionsData, ListAlertSubscriptionsErrors, ListAlertSubscriptionsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListBulkOperationsData, ListBulkOperationsErrors, ListBulkOperationsResponses, ListDeliveryAttemptsData, ListDeliveryAttemptsErrors, ListDeliveryAttemptsResponses, ListEntrypointRejectionsData, ListEntrypointRejectionsErrors, ListEntrypointRejectionsResponses, ListEntrypointsData, ListEntrypointsErrors, ListEntrypointsResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListSigningSecretsData, ListSigningSecretsErrors, ListSigningSecretsResponses, ListTargetDeliveriesData, ListTargetDeliveriesErrors, ListTargetDeliveriesResponses, ListTargetsData, ListTargetsErrors, ListTargetsResponses, ListUserApiKeysData, ListUserApiKeysErrors, ListUserApiKeysResponses, ListUsersData, ListUsersErrors, ListUsersResponses, ListVerificationPresetsData, ListVerificationPresetsErrors, ListVerificationPresetsResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PlanConfigData, PlanConfigErrors, PlanConfigResponses, ReplayDeliveriesData, ReplayDeliveriesErrors, ReplayDeliveriesResponses, ReplayDeliveryData, ReplayDeliveryErrors, ReplayDeliveryResponses, ReplayEventData, ReplayEventErrors, ReplayEventResponses, ReplayFailedDeliveriesData, ReplayFailedDeliveriesErrors, ReplayFailedDeliveriesResponses, ResetUserPasswordData, ResetUserPasswordErrors, ResetUserPasswordResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeSigningSecretData, RevokeSigningSecretErrors, RevokeSigningSecretResponses, RevokeUserApiKeyData, RevokeUserApiKeyErrors, RevokeUserApiKeyResponses, RotateSigningSecretData, RotateSigningSecretErrors, RotateSigningSecretResponses, UpdateAlertSubscriptionData, UpdateAlertSubscriptionErrors, UpdateAlertSubscriptionResponses, UpdateEntrypointData, UpdateEntrypointErrors, UpdateEntrypointResponses, UpdateTargetData, UpdateTargetErrors, UpdateTargetResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UpdateWebhookData, UpdateWebhookErrors, UpdateWebhookResponses } from './types.gen';
+import type { ActivateTargetData, ActivateTargetErrors, ActivateTargetResponses, AddVerificationSecretData, AddVerificationSecretErrors, AddVerificationSecretResponses, ApplyConfigData, ApplyConfigErrors, ApplyConfigResponses, CancelDeliveriesData, CancelDeliveriesErrors, CancelDeliveriesResponses, ChangeMyPasswordData, ChangeMyPasswordErrors, ChangeMyPasswordResponses, CreateAlertSubscriptionData, CreateAlertSubscriptionErrors, CreateAlertSubscriptionResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateEntrypointData, CreateEntrypointErrors, CreateEntrypointResponses, CreateTargetData, CreateTargetErrors, CreateTargetResponses, CreateUserData, CreateUserErrors, CreateUserResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeactivateTargetData, DeactivateTargetErrors, DeactivateTargetResponses, DeleteAlertSubscriptionData, DeleteAlertSubscriptionErrors, DeleteAlertSubscriptionResponses, DeleteEntrypointData, DeleteEntrypointErrors, DeleteEntrypointResponses, DeleteTargetData, DeleteTargetErrors, DeleteTargetResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, ExportConfigData, ExportConfigErrors, ExportConfigResponses, GetAlertSubscriptionData, GetAlertSubscriptionErrors, GetAlertSubscriptionResponses, GetBulkOperationData, GetBulkOperationErrors, GetBulkOperationResponses, GetEntrypointData, GetEntrypointErrors, GetEntrypointResponses, GetEventData, GetEventErrors, GetEventResponses, GetHealthcheckData, GetHealthcheckErrors, GetHealthcheckResponses, GetLivenessData, GetLivenessErrors, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetTargetData, GetTargetErrors, GetTargetResponses, GetUserData, GetUserErrors, GetUserResponses, GetWebhookData, GetWebhookErrors, GetWebhookResponses, IngestPatchData, IngestPatchErrors, IngestPatchResponses, IngestPostData, IngestPostErrors, IngestPostResponses, IngestPutData, IngestPutErrors, IngestPutResponses, ListAlertEventsData, ListAlertEventsErrors, ListAlertEventsResponses, ListAlertSubscriptionsData, ListAlertSubscriptionsErrors, ListAlertSubscriptionsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListBulkOperationsData, ListBulkOperationsErrors, ListBulkOperationsResponses, ListDeliveryAttemptsData, ListDeliveryAttemptsErrors, ListDeliveryAttemptsResponses, ListEntrypointRejectionsData, ListEntrypointRejectionsErrors, ListEntrypointRejectionsResponses, ListEntrypointsData, ListEntrypointsErrors, ListEntrypointsResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListSigningSecretsData, ListSigningSecretsErrors, ListSigningSecretsResponses, ListTargetDeliveriesData, ListTargetDeliveriesErrors, ListTargetDeliveriesResponses, ListTargetsData, ListTargetsErrors, ListTargetsResponses, ListUserApiKeysData, ListUserApiKeysErrors, ListUserApiKeysResponses, ListUsersData, ListUsersErrors, ListUsersResponses, ListVerificationPresetsData, ListVerificationPresetsErrors, ListVerificationPresetsResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PlanConfigData, PlanConfigErrors, PlanConfigResponses, PreviewTargetData, PreviewTargetErrors, PreviewTargetResponses, ReplayDeliveriesData, ReplayDeliveriesErrors, ReplayDeliveriesResponses, ReplayDeliveryData, ReplayDeliveryErrors, ReplayDeliveryResponses, ReplayEventData, ReplayEventErrors, ReplayEventResponses, ReplayFailedDeliveriesData, ReplayFailedDeliveriesErrors, ReplayFailedDeliveriesResponses, ResetUserPasswordData, ResetUserPasswordErrors, ResetUserPasswordResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeSigningSecretData, RevokeSigningSecretErrors, RevokeSigningSecretResponses, RevokeUserApiKeyData, RevokeUserApiKeyErrors, RevokeUserApiKeyResponses, RotateSigningSecretData, RotateSigningSecretErrors, RotateSigningSecretResponses, SendTargetTestData, SendTargetTestErrors, SendTargetTestResponses, UpdateAlertSubscriptionData, UpdateAlertSubscriptionErrors, UpdateAlertSubscriptionResponses, UpdateEntrypointData, UpdateEntrypointErrors, UpdateEntrypointResponses, UpdateTargetData, UpdateTargetErrors, UpdateTargetResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UpdateWebhookData, UpdateWebhookErrors, UpdateWebhookResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -478,6 +478,26 @@ export const listTargetDeliveries = <ThrowOnError extends boolean = false>(optio
 });
 
 /**
+ * Preview what the target does with a stored event of its webhook (`eventId`), a sample
+ * `request`, or a default sample: whether the filter takes it, and the request the transform
+ * makes of it, with the transform's error and console output. `filter` and `transform`, when
+ * given, are tried instead of the saved ones. Nothing is sent.
+ */
+export const previewTarget = <ThrowOnError extends boolean = false>(options: Options<PreviewTargetData, ThrowOnError>) => (options.client ?? client).post<PreviewTargetResponses, PreviewTargetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/targets/{id}/preview',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Queue every failed delivery of a target again (those of a paused target wait, `paused`, for its activation).
  */
 export const replayFailedDeliveries = <ThrowOnError extends boolean = false>(options: Options<ReplayFailedDeliveriesData, ThrowOnError>) => (options.client ?? client).post<ReplayFailedDeliveriesResponses, ReplayFailedDeliveriesErrors, ThrowOnError>({
@@ -532,6 +552,26 @@ export const revokeSigningSecret = <ThrowOnError extends boolean = false>(option
         }],
     url: '/api/v1/targets/{id}/signing-secrets/{secretId}',
     ...options
+});
+
+/**
+ * Send a test event to the target now: a copy of a stored event (`eventId`), a sample `request`
+ * or a default sample, recorded as a test event with one delivery to this target only, through
+ * its filter and transform. One attempt, not retried; the answer is the attempt's outcome.
+ * 409 while the target is paused or its circuit is open.
+ */
+export const sendTargetTest = <ThrowOnError extends boolean = false>(options: Options<SendTargetTestData, ThrowOnError>) => (options.client ?? client).post<SendTargetTestResponses, SendTargetTestErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'webhooker.sid',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/targets/{id}/test',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**

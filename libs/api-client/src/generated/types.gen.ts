@@ -87,6 +87,10 @@ export type AlertSubscriptionDto = {
      * Newest first; the secrets themselves are not shown.
      */
     signingSecrets: Array<SigningSecretDto>;
+    /**
+     * JavaScript reshaping each request before it is sent (`http` targets); null: none.
+     */
+    transform: string | null;
     type: TargetType;
     updatedAt: string;
     webhookId: string;
@@ -284,6 +288,10 @@ export type ConfigTargetDto = {
      */
     key: string;
     name: string;
+    /**
+     * JavaScript reshaping each request before it is sent (`http` targets, see the README); left out or null: none.
+     */
+    transform?: string | null;
     type: TargetType;
 };
 
@@ -356,6 +364,13 @@ export type CreateTargetDto = {
      */
     key?: string | null;
     name: string;
+    /**
+     * JavaScript reshaping each request before it is sent, for `http` targets:
+     * `function handler(request) { … return request; }` with `request` = `{ method, path, query,
+     * headers, body }` (body parsed when JSON); return null to skip the event (see the README).
+     * Checked on save: a syntax error is a 400 naming the line. Null or blank: none.
+     */
+    transform?: string | null;
     type: TargetType;
 };
 
@@ -425,6 +440,10 @@ export type CreatedAlertSubscriptionDto = {
      * Newest first; the secrets themselves are not shown.
      */
     signingSecrets: Array<SigningSecretDto>;
+    /**
+     * JavaScript reshaping each request before it is sent (`http` targets); null: none.
+     */
+    transform: string | null;
     type: TargetType;
     updatedAt: string;
     webhookId: string;
@@ -503,6 +522,10 @@ export type CreatedTargetDto = {
      * Newest first; the secrets themselves are not shown.
      */
     signingSecrets: Array<SigningSecretDto>;
+    /**
+     * JavaScript reshaping each request before it is sent (`http` targets); null: none.
+     */
+    transform: string | null;
     type: TargetType;
     updatedAt: string;
     webhookId: string;
@@ -749,6 +772,10 @@ export type EventDetailDto = {
      */
     size: number;
     sourceIp?: string | null;
+    /**
+     * A test event, sent to one target from the dashboard or `POST /api/v1/targets/{id}/test`.
+     */
+    test: boolean;
     webhookId: string;
 };
 
@@ -777,6 +804,10 @@ export type EventSummaryDto = {
      */
     size: number;
     sourceIp?: string | null;
+    /**
+     * A test event, sent to one target from the dashboard or `POST /api/v1/targets/{id}/test`.
+     */
+    test: boolean;
     webhookId: string;
 };
 
@@ -859,6 +890,72 @@ export type LoginDto = {
  * The operational event types to be told about (at least one).
  */
 export type OperationalEventType = 'target.disabled' | 'target.circuit_opened' | 'target.circuit_closed' | 'delivery.failed' | 'webhook.backlog_high' | 'entrypoint.verification_failed';
+
+export type PreviewRequestDto = {
+    /**
+     * As text (UTF-8).
+     */
+    body: string;
+    headers: {
+        [key: string]: string;
+    };
+    method: string;
+    path: string;
+    /**
+     * Without `?`.
+     */
+    query: string;
+};
+
+export type PreviewResultDto = {
+    /**
+     * How long the filter and transform took.
+     */
+    durationMs: number;
+    /**
+     * Why the transform failed (a syntax error names its line); null when it did not.
+     */
+    error?: string | null;
+    /**
+     * The transform's console output (bounded).
+     */
+    logs: Array<string>;
+    /**
+     * Whether the filter takes the request (true without a filter).
+     */
+    matched: boolean;
+    /**
+     * The request as it would be sent (http targets); null when skipped, failed, or not an http target.
+     */
+    request?: PreviewRequestDto | null;
+    skipReason?: SkipReason | null;
+    /**
+     * Whether the delivery would be skipped: by the filter, or by the transform returning null.
+     */
+    skipped: boolean;
+    /**
+     * The URL it would be sent to.
+     */
+    url?: string | null;
+};
+
+export type PreviewTargetDto = {
+    /**
+     * A stored event of the target's webhook.
+     */
+    eventId?: string;
+    /**
+     * Tried instead of the target's saved filter (an editor's content); null: no filter. Left out: the saved one.
+     */
+    filter?: {
+        [key: string]: unknown;
+    } | null;
+    request?: SampleRequestDto;
+    /**
+     * Tried instead of the target's saved transform (an editor's content); null: none. Left out: the saved one.
+     */
+    transform?: string | null;
+};
 
 export type ProbeDto = {
     status: string;
@@ -952,6 +1049,30 @@ export type RotateSigningSecretDto = {
      * How long the secrets in use keep signing next to the new one, 0–720 hours.
      */
     gracePeriodHours?: number;
+};
+
+export type SampleRequestDto = {
+    /**
+     * The body: a string is taken as it is, anything else as JSON.
+     */
+    body?: {
+        [key: string]: unknown;
+    };
+    /**
+     * Header names (any case) to values; `content-type` defaults to application/json when the body is not a string.
+     */
+    headers?: {
+        [key: string]: string;
+    };
+    method?: HttpMethod;
+    /**
+     * The path it was received on, default `/`.
+     */
+    path?: string;
+    /**
+     * The query string, without `?` (default empty).
+     */
+    query?: string;
 };
 
 export type SessionDto = {
@@ -1084,6 +1205,10 @@ export type TargetDto = {
      * Newest first; the secrets themselves are not shown.
      */
     signingSecrets: Array<SigningSecretDto>;
+    /**
+     * JavaScript reshaping each request before it is sent (`http` targets); null: none.
+     */
+    transform: string | null;
     type: TargetType;
     updatedAt: string;
     webhookId: string;
@@ -1094,10 +1219,42 @@ export type TargetPageDto = {
     nextCursor?: string | null;
 };
 
+export type TargetTrialDto = {
+    /**
+     * A stored event of the target's webhook.
+     */
+    eventId?: string;
+    request?: SampleRequestDto;
+};
+
 /**
  * `http` sends the event to a URL; `database` copies it into archived_events; `log` writes it to the log.
  */
 export type TargetType = 'http' | 'database' | 'log';
+
+export type TestAttemptDto = {
+    durationMs: number;
+    error?: string | null;
+    /**
+     * The start of the receiver's answer (4 KiB at most).
+     */
+    responseExcerpt?: string | null;
+    statusCode?: number | null;
+};
+
+export type TestResultDto = {
+    /**
+     * Null when skipped.
+     */
+    attempt?: TestAttemptDto | null;
+    deliveryId: string;
+    /**
+     * The test event (marked `test: true` in the event log).
+     */
+    eventId: string;
+    skipReason?: SkipReason | null;
+    status: DeliveryStatus;
+};
 
 export type UpdateAlertSubscriptionDto = {
     active?: boolean;
@@ -1137,6 +1294,10 @@ export type UpdateTargetDto = {
      */
     key?: string | null;
     name?: string;
+    /**
+     * A new transform (see CreateTargetDto.transform); null or blank removes it, left out keeps it.
+     */
+    transform?: string | null;
 };
 
 export type UpdateUserDto = {
@@ -2603,6 +2764,42 @@ export type ListTargetDeliveriesResponses = {
 
 export type ListTargetDeliveriesResponse = ListTargetDeliveriesResponses[keyof ListTargetDeliveriesResponses];
 
+export type PreviewTargetData = {
+    body: PreviewTargetDto;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/targets/{id}/preview';
+};
+
+export type PreviewTargetErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Not found (or not yours)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type PreviewTargetError = PreviewTargetErrors[keyof PreviewTargetErrors];
+
+export type PreviewTargetResponses = {
+    200: PreviewResultDto;
+};
+
+export type PreviewTargetResponse = PreviewTargetResponses[keyof PreviewTargetResponses];
+
 export type ReplayFailedDeliveriesData = {
     body?: never;
     path: {
@@ -2761,6 +2958,42 @@ export type RevokeSigningSecretResponses = {
 };
 
 export type RevokeSigningSecretResponse = RevokeSigningSecretResponses[keyof RevokeSigningSecretResponses];
+
+export type SendTargetTestData = {
+    body: TargetTrialDto;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/targets/{id}/test';
+};
+
+export type SendTargetTestErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Not found (or not yours)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type SendTargetTestError = SendTargetTestErrors[keyof SendTargetTestErrors];
+
+export type SendTargetTestResponses = {
+    200: TestResultDto;
+};
+
+export type SendTargetTestResponse = SendTargetTestResponses[keyof SendTargetTestResponses];
 
 export type ListUsersData = {
     body?: never;

@@ -10,6 +10,7 @@ import { InboundVerification1764400000000 } from './1764400000000-inbound-verifi
 import { InboundDedup1764500000000 } from './1764500000000-inbound-dedup';
 import { ConfigKeys1764600000000 } from './1764600000000-config-keys';
 import { RoutingFilters1764700000000 } from './1764700000000-routing-filters';
+import { RoutingTransforms1764710000000 } from './1764710000000-routing-transforms';
 
 /** Every migration in order; new ones are appended here. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   InboundDedup1764500000000,
   ConfigKeys1764600000000,
   RoutingFilters1764700000000,
+  RoutingTransforms1764710000000,
 ];

@@ -1,0 +1,153 @@
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { TransformInput, TransformLimits, TransformResult } from './transform-sandbox';
+import type { TransformAnswer, TransformJob, TransformWorkerData } from './transform-worker';
+
+/** Over its limits, a job gets this much more before its worker is stopped (start-up, messaging). */
+const WATCHDOG_GRACE_MS = 1_000;
+/** Jobs waiting for a worker at most; more fail at once. */
+const MAX_WAITING_JOBS = 10_000;
+
+const WORKER_FILE = path.join(__dirname, `transform-worker${path.extname(__filename)}`);
+
+/**
+ * Run from sources (under jest): the worker compiles its TypeScript with swc on load. Built
+ * (dist), it is plain JavaScript and this is not used.
+ */
+const SOURCE_BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+const { transformFileSync } = require('@swc/core');
+require.extensions['.ts'] = (module, filename) =>
+  module._compile(
+    transformFileSync(filename, { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }).code,
+    filename,
+  );
+require(workerData.file);
+`;
+
+export type PoolResult = (TransformResult | { kind: 'compiled' }) & { durationMs: number };
+
+interface Pending {
+  job: TransformJob;
+  resolve: (result: PoolResult) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  busy: Pending | null;
+  watchdog?: NodeJS.Timeout;
+}
+
+/**
+ * Worker threads running transforms (see TransformSandbox), so the event loop never waits for
+ * user code: QuickJS interrupts a run at its time limit, and a run that does not stop (a native
+ * operation or the collector working on a full heap are not interruptible) has its thread stopped
+ * by a watchdog and replaced.
+ */
+export class TransformPool {
+  private readonly slots: Slot[] = [];
+  private readonly waiting: Pending[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(
+    private readonly limits: TransformLimits,
+    private readonly size: number,
+  ) {}
+
+  /** Runs the transform `source` (compiled once per `key`) on `input`; `fresh` compiles it for this run only. */
+  run(key: string, source: string, input: TransformInput, fresh = false): Promise<PoolResult> {
+    return this.submit({ id: this.nextId++, key, source, input, fresh });
+  }
+
+  /** Compiles `source` alone: the error of a source that does not compile, or null. */
+  async check(source: string): Promise<string | null> {
+    const result = await this.submit({ id: this.nextId++, key: '', source, input: null, fresh: true });
+    return result.kind === 'error' ? result.error : null;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const pending of this.waiting.splice(0)) pending.resolve(failure('the sandbox is shutting down'));
+    await Promise.all(this.slots.splice(0).map((slot) => this.stop(slot)));
+  }
+
+  private submit(job: TransformJob): Promise<PoolResult> {
+    if (this.closed) return Promise.resolve(failure('the sandbox is shutting down'));
+    if (this.waiting.length >= MAX_WAITING_JOBS)
+      return Promise.resolve(failure('too many transforms waiting; try again later'));
+    return new Promise((resolve) => {
+      this.waiting.push({ job, resolve });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.slots.length < this.size && this.waiting.length > this.slots.filter((s) => !s.busy).length) {
+      this.slots.push(this.spawn());
+    }
+    for (const slot of this.slots) {
+      if (this.waiting.length === 0) return;
+      if (slot.ready && !slot.busy) this.start(slot, this.waiting.shift()!);
+    }
+  }
+
+  private spawn(): Slot {
+    const fromSources = WORKER_FILE.endsWith('.ts');
+    const worker = new Worker(fromSources ? SOURCE_BOOTSTRAP : WORKER_FILE, {
+      eval: fromSources,
+      workerData: { file: WORKER_FILE, limits: this.limits } satisfies TransformWorkerData,
+    });
+    const slot: Slot = { worker, ready: false, busy: null };
+    worker.on('message', (message: TransformAnswer | 'ready') => {
+      if (message === 'ready') {
+        slot.ready = true;
+      } else if (slot.busy && slot.busy.job.id === message.id) {
+        clearTimeout(slot.watchdog);
+        const { resolve } = slot.busy;
+        slot.busy = null;
+        resolve({ ...message.result, durationMs: message.durationMs });
+      }
+      this.pump();
+    });
+    worker.on('error', (error) => this.replace(slot, `sandbox failure: ${error.message}`));
+    worker.on('exit', () => this.replace(slot, 'sandbox failure: the worker stopped'));
+    worker.unref();
+    return slot;
+  }
+
+  private start(slot: Slot, pending: Pending): void {
+    slot.busy = pending;
+    slot.watchdog = setTimeout(
+      () => this.replace(slot, `interrupted after ${this.limits.timeoutMs} ms`),
+      2 * this.limits.timeoutMs + WATCHDOG_GRACE_MS,
+    );
+    slot.worker.postMessage(pending.job);
+  }
+
+  /** Fails the slot's job with `error`, stops its worker and starts another when work waits. */
+  private replace(slot: Slot, error: string): void {
+    const index = this.slots.indexOf(slot);
+    if (index === -1) return;
+    this.slots.splice(index, 1);
+    clearTimeout(slot.watchdog);
+    slot.busy?.resolve({ ...failure(error), durationMs: 2 * this.limits.timeoutMs + WATCHDOG_GRACE_MS });
+    slot.busy = null;
+    void this.stop(slot);
+    // A worker that failed before it was ready fails what waits (no endless restarts); a later job starts another.
+    if (!slot.ready) for (const pending of this.waiting.splice(0)) pending.resolve(failure(error));
+    if (!this.closed) this.pump();
+  }
+
+  private async stop(slot: Slot): Promise<void> {
+    clearTimeout(slot.watchdog);
+    slot.worker.removeAllListeners();
+    slot.worker.on('error', () => undefined);
+    await slot.worker.terminate();
+  }
+}
+
+function failure(error: string): PoolResult {
+  return { kind: 'error', error, logs: [], durationMs: 0 };
+}
