@@ -1,4 +1,4 @@
-import { listEventsOptions } from '@webhooker/api-client';
+import { listEventsOptions, type TargetTrialDto } from '@webhooker/api-client';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Button } from '../../../components/Button';
@@ -32,7 +32,7 @@ export function useRequestSource(webhookId: string) {
     setSample,
     sampleError: parsedSample && 'error' in parsedSample ? parsedSample.error : undefined,
     /** The request part of a preview or test body, or undefined while the sample is not valid JSON. */
-    body: () => {
+    body: (): TargetTrialDto | undefined => {
       if (!parsedSample) return { eventId: source };
       return 'request' in parsedSample ? { request: parsedSample.request } : undefined;
     },

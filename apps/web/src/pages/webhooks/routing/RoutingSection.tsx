@@ -1,10 +1,8 @@
-import { useMutation } from '@tanstack/react-query';
 import { Button } from '../../../components/Button';
 import { CodeField } from './CodeField';
-import { previewTargetMutation } from './pendingApi';
 import { FILTER_EXAMPLE, TRANSFORM_EXAMPLE } from './examples';
 import { messagesFor, parseFilter } from './routing';
-import { TryItPane } from './TryItPane';
+import { TryItPane, usePreview } from './TryItPane';
 
 interface RoutingSectionProps {
   webhookId: string;
@@ -34,7 +32,7 @@ export default function RoutingSection({
   onTransformTextChange,
   saveError,
 }: RoutingSectionProps) {
-  const preview = useMutation(previewTargetMutation());
+  const preview = usePreview();
   const parsedFilter = parseFilter(filterText);
   const filterError =
     ('error' in parsedFilter ? parsedFilter.error : undefined) ??

@@ -1,4 +1,4 @@
-import type { TargetDto } from '@webhooker/api-client';
+import { sendTargetTestMutation, type SendTargetTestResponse, type TargetDto } from '@webhooker/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { toast } from 'sonner';
@@ -9,7 +9,6 @@ import { ErrorAlert } from '../../../components/ErrorAlert';
 import { formatDuration } from '../../../lib/format';
 import { errorMessage, formError } from '../../../lib/problem';
 import { invalidateTestEvent } from '../../../lib/queries';
-import { sendTargetTestMutation, type SendTargetTestData, type SendTargetTestResponse } from './pendingApi';
 import { RequestSourceFields, useRequestSource } from './RequestSource';
 import { messagesFor } from './routing';
 
@@ -36,7 +35,7 @@ export default function SendTestDialog({ target, onClose }: { target: TargetDto;
   const send = useMutation({
     ...sendTargetTestMutation(),
     onSuccess: async (result) => {
-      const succeeded = result.status === 'delivered' || result.skipReason !== null;
+      const succeeded = result.status === 'delivered' || result.status === 'skipped';
       (succeeded ? toast.success : toast.error)(summary(result));
       await invalidateTestEvent(queryClient, target.webhookId, target.id);
     },
@@ -63,9 +62,7 @@ export default function SendTestDialog({ target, onClose }: { target: TargetDto;
         <Button
           variant="primary"
           disabled={send.isPending || !request}
-          onClick={() =>
-            request && send.mutate({ path: { id: target.id }, body: request as SendTargetTestData['body'] })
-          }
+          onClick={() => request && send.mutate({ path: { id: target.id }, body: request })}
         >
           {send.isPending ? 'Sending…' : 'Send test event'}
         </Button>

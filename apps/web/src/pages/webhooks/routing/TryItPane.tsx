@@ -1,15 +1,20 @@
-import type { UseMutationResult } from '@tanstack/react-query';
+import { previewTargetMutation, type PreviewTargetResponse } from '@webhooker/api-client';
+import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Badge } from '../../../components/Badge';
 import { Button } from '../../../components/Button';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { formatDuration } from '../../../lib/format';
 import { formError } from '../../../lib/problem';
-import type { PreviewTargetData, PreviewTargetResponse } from './pendingApi';
 import { RequestSourceFields, useRequestSource } from './RequestSource';
 import { formatBody, messagesFor, parseFilter, transformOf } from './routing';
 
-export type PreviewMutation = UseMutationResult<PreviewTargetResponse, unknown, PreviewTargetData>;
+/** The preview call; its owner shows its messages about the filter and transformation beside their editors. */
+export function usePreview() {
+  return useMutation(previewTargetMutation());
+}
+
+type PreviewMutation = ReturnType<typeof usePreview>;
 
 interface TryItPaneProps {
   webhookId: string;
@@ -39,7 +44,7 @@ export function TryItPane({ webhookId, targetId, filterText, transformText, prev
         ...request,
         filter: parsed.filter,
         transform: transformOf(transformText),
-      } as PreviewTargetData['body'],
+      },
     });
   };
   const requestError =

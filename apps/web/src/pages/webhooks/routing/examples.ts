@@ -22,7 +22,7 @@ export const TRANSFORM_EXAMPLE = `function handler(request) {
 export const SAMPLE_REQUEST = `{
   "method": "POST",
   "path": "/",
-  "query": {},
+  "query": "",
   "headers": { "content-type": "application/json" },
   "body": {
     "type": "invoice.paid",

@@ -1,3 +1,4 @@
+import type { SampleRequestDto } from '@webhooker/api-client';
 import { problemOf } from '../../../lib/problem';
 
 /** The editor's filter as the API takes it: null when empty, or what is wrong with the JSON. */
@@ -20,8 +21,8 @@ export function transformOf(text: string): string | null {
   return text.trim() === '' ? null : text;
 }
 
-/** The edited sample request, parsed; or what is wrong with it. */
-export function parseSample(text: string): { request: Record<string, unknown> } | { error: string } {
+/** The edited sample request, parsed (the API checks its fields); or what is wrong with its JSON. */
+export function parseSample(text: string): { request: SampleRequestDto } | { error: string } {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -31,7 +32,7 @@ export function parseSample(text: string): { request: Record<string, unknown> } 
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { error: 'The sample must be a JSON object with method, path, query, headers and body.' };
   }
-  return { request: value as Record<string, unknown> };
+  return { request: value as SampleRequestDto };
 }
 
 /** The API's messages for a field and the fields below it ("filter", "filter.body.$regex"), one per line. */
