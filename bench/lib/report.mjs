@@ -245,6 +245,7 @@ export function runLine(name, index, runs, run) {
   const m = run.metrics ?? {};
   const parts = [];
   if (m.rate !== undefined) parts.push(`${integer(m.rate)} /s`);
+  if (m.share !== undefined) parts.push(`(${integer(m.unfilteredRate)} /s without filters: ${pct(m.share)})`);
   if (m.p50 !== undefined) parts.push(`p50 ${ms(m.p50)}`);
   if (m.p99 !== undefined) parts.push(`p99 ${ms(m.p99)}`);
   if (m.peakRssBytes !== undefined) parts.push(`peak RSS ${mb(m.peakRssBytes)}`);

@@ -41,7 +41,7 @@ export class DeliveryCountsDto {
   @ApiProperty() delivered: number;
   @ApiProperty() failed: number;
   @ApiProperty() cancelled: number;
-  /** Not for their target (its filter did not match the event): never attempted. */
+  /** Not for their target (its filter did not match the event, or its transform returned null): never attempted. */
   @ApiProperty() skipped: number;
 }
 
@@ -78,7 +78,7 @@ export class DeliveryDto {
   @ApiPropertyOptional({ type: Date, nullable: true }) nextAttemptAt: Date | null;
   @ApiPropertyOptional({ type: Number, nullable: true }) lastStatusCode: number | null;
   @ApiPropertyOptional({ type: String, nullable: true }) lastError: string | null;
-  /** Why a `skipped` delivery was not attempted: `filter` (the target's filter did not match); null otherwise. */
+  /** Why a `skipped` delivery was not sent: `filter` (the target's filter did not match) or `transform` (its transform returned null); null otherwise. */
   @ApiPropertyOptional({ enum: SKIP_REASONS, enumName: 'SkipReason', nullable: true })
   skipReason: SkipReason | null;
   @ApiProperty() createdAt: Date;

@@ -27,14 +27,14 @@ export const SKIP_REASONS: Record<SkipReason, string> = {
   transform: 'skipped by transform',
 };
 
-/** Whether a delivery is done: nothing more will happen to it on its own. */
+/** Whether nothing more will happen to a delivery on its own. */
 export function isFinished(status: DeliveryStatus): boolean {
-  return status === 'delivered' || status === 'failed' || status === 'cancelled' || status === 'skipped';
+  return isReplayable(status) || status === 'skipped';
 }
 
-/** Whether a delivery can be replayed: a finished one, but not a skipped one (replay the event instead). */
+/** Whether a delivery can be sent again: a skipped one cannot (its target does not take the event). */
 export function isReplayable(status: DeliveryStatus): boolean {
-  return isFinished(status) && status !== 'skipped';
+  return status === 'delivered' || status === 'failed' || status === 'cancelled';
 }
 
 /** The status pill; a skipped delivery's says why ("skipped: filtered out"). */

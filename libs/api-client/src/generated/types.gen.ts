@@ -591,7 +591,7 @@ export type DeliveryCountsDto = {
     pending: number;
     retrying: number;
     /**
-     * Not for their target (its filter did not match the event): never attempted.
+     * Not for their target (its filter did not match the event, or its transform returned null): never attempted.
      */
     skipped: number;
 };
@@ -605,7 +605,7 @@ export type DeliveryDto = {
     lastStatusCode?: number | null;
     nextAttemptAt?: string | null;
     /**
-     * Why a `skipped` delivery was not attempted: `filter` (the target's filter did not match); null otherwise.
+     * Why a `skipped` delivery was not sent: `filter` (the target's filter did not match) or `transform` (its transform returned null); null otherwise.
      */
     skipReason?: SkipReason | null;
     status: DeliveryStatus;
@@ -1102,7 +1102,7 @@ export type SigningSecretDto = {
 };
 
 /**
- * Why a `skipped` delivery was not attempted: `filter` (the target's filter did not match); null otherwise.
+ * Why a `skipped` delivery was not sent: `filter` (the target's filter did not match) or `transform` (its transform returned null); null otherwise.
  */
 export type SkipReason = 'filter' | 'transform';
 

@@ -2,6 +2,7 @@ import {
   listDeliveryAttemptsQueryKey,
   replayDeliveryMutation,
   type DeliveryDto,
+  type SkipReason,
   type TargetDto,
 } from '@webhooker/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
@@ -13,6 +14,12 @@ import { plural } from '../../lib/format';
 import { errorMessage } from '../../lib/problem';
 import { invalidateDeliveries } from '../../lib/queries';
 import { AttemptTimeline } from './AttemptTimeline';
+
+/** Why a delivery was skipped, as the event log says it. */
+const SKIP_REASONS: Record<SkipReason, string> = {
+  filter: "the target's filter does not match this event",
+  transform: "the target's transform returned null",
+};
 
 /** One delivery of an event: its target, state, attempts and Replay once it is finished. */
 interface DeliveryItemProps {
@@ -73,10 +80,7 @@ export function DeliveryItem({ delivery, target, targetsPending }: DeliveryItemP
       </div>
       {delivery.status === 'skipped' ? (
         <p className="mt-1 text-xs text-slate-500">
-          Not sent:{' '}
-          {delivery.skipReason === 'transform'
-            ? 'the target’s transformation returned null for this event.'
-            : 'the target’s filter does not match this event.'}
+          Not sent: {SKIP_REASONS[delivery.skipReason ?? 'filter']}
         </p>
       ) : (
         <>
