@@ -15,7 +15,17 @@ import { median } from './lib/stats.mjs';
 import { snapshotBuild } from './lib/webhooker.mjs';
 
 const BENCH_DIR = import.meta.dirname;
-const SCENARIOS = ['reference', 'ingest', 'verified', 'dedup', 'filters', 'latency', 'fanout', 'drain'];
+const SCENARIOS = [
+  'reference',
+  'ingest',
+  'verified',
+  'dedup',
+  'filters',
+  'latency',
+  'fanout',
+  'transforms',
+  'drain',
+];
 const USAGE = `Usage: node bench/run.mjs [options]   (build first: npx nx run api:build)
 
   --quick              1 run of each scenario, shorter loads (to try it out)

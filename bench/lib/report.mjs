@@ -15,6 +15,8 @@ export const TARGETS = {
   verifiedShareOfIngest: 0.8,
   dedupShareOfIngest: 0.8,
   filtersShare: 0.8,
+  transformsShare: 0.5,
+  sandboxP50Ms: 1,
   latencyP50Ms: 5,
   latencyP99Ms: 50,
   fanoutRate: 8000,
@@ -205,10 +207,31 @@ export function tableRows(scenarios, settings) {
     verdict(fan.rate, fan.rate >= TARGETS.fanoutRate),
   );
 
+  const tr = m('transforms');
+  add('transforms', 'deliveries/s without transforms', tr.untransformedRate, (n) => `${integer(n)} /s`);
+  add('transforms', 'deliveries/s with transforms', tr.rate, (n) => `${integer(n)} /s`);
+  add(
+    'transforms',
+    'share without → with',
+    tr.transformShare,
+    pct,
+    `≥ ${pct(TARGETS.transformsShare)}`,
+    verdict(tr.transformShare, tr.transformShare >= TARGETS.transformsShare),
+  );
+  add(
+    'transforms',
+    'sandbox run p50 (1 KiB JSON)',
+    tr.sandboxP50,
+    ms,
+    `≤ ${TARGETS.sandboxP50Ms} ms`,
+    verdict(tr.sandboxP50, tr.sandboxP50 <= TARGETS.sandboxP50Ms),
+  );
+  add('transforms', 'sandbox run p99', tr.sandboxP99, ms);
+
   const dr = m('drain');
   add('drain', 'deliveries/s', dr.rate, (n) => `${integer(n)} /s`);
 
-  for (const name of ['ingest', 'verified', 'dedup', 'filters', 'latency', 'fanout', 'drain']) {
+  for (const name of ['ingest', 'verified', 'dedup', 'filters', 'latency', 'fanout', 'transforms', 'drain']) {
     add(name, 'peak RSS (VmHWM)', m(name).peakRssBytes, mb);
   }
 
@@ -220,6 +243,7 @@ export function tableRows(scenarios, settings) {
     filters: `Ingest with filters: 10 \`http\` targets, each without then with a filter, same load`,
     latency: `Latency: 1 \`http\` target, ${integer(settings.latencyRate ?? 0)} events/s paced (½ ingest)`,
     fanout: `Fan-out: 10 \`http\` targets, ${integer(settings.fanoutEvents)} events`,
+    transforms: `Transforms: the fan-out without, then with a transform on each target`,
     drain: `Drain: backlog of ${integer(settings.backlogEvents * 10)} deliveries after a restart`,
   };
   return rows.map((row) => ({ ...row, scenario: titles[row.scenario] }));
@@ -246,6 +270,11 @@ export function runLine(name, index, runs, run) {
   const parts = [];
   if (m.rate !== undefined) parts.push(`${integer(m.rate)} /s`);
   if (m.share !== undefined) parts.push(`(${integer(m.unfilteredRate)} /s without filters: ${pct(m.share)})`);
+  if (m.transformShare !== undefined) {
+    parts.push(
+      `(${integer(m.untransformedRate)} /s without transforms: ${pct(m.transformShare)}; sandbox run p50 ${ms(m.sandboxP50)})`,
+    );
+  }
   if (m.p50 !== undefined) parts.push(`p50 ${ms(m.p50)}`);
   if (m.p99 !== undefined) parts.push(`p99 ${ms(m.p99)}`);
   if (m.peakRssBytes !== undefined) parts.push(`peak RSS ${mb(m.peakRssBytes)}`);

@@ -9,7 +9,15 @@ import process from 'node:process';
 import { now } from './clock.mjs';
 import { BODY, closedLoad, pacedLoad } from './load.mjs';
 import { cpuMeter, forkServer, freePort, onCleanup, peakRss, waitFor } from './procs.mjs';
-import { connectDatabase, countRows, provision, startWebhooker, waitForDelivered } from './webhooker.mjs';
+import {
+  connectDatabase,
+  countRows,
+  provision,
+  requireBuilt,
+  startWebhooker,
+  waitForDelivered,
+} from './webhooker.mjs';
+import { summarize } from './stats.mjs';
 
 const REFERENCE_JS = path.join(import.meta.dirname, '..', 'servers', 'reference.mjs');
 
@@ -107,10 +115,10 @@ function meterAll(ctx, app) {
 /**
  * Starts webhooker (ROLE=all) on a fresh database with one webhook of `targets` http targets to the
  * sink (its entrypoint given the `entrypoint` settings — `verification`, `dedup` — when given, each
- * target the `filter` when given), runs `body({ app, db, url, meter })`, and always stops it and
+ * target the `filter` and the `transform` when given), runs `body({ app, db, url, meter })`, and always stops it and
  * removes its data.
  */
-async function withWebhooker(ctx, name, targets, body, entrypoint, filter) {
+async function withWebhooker(ctx, name, targets, body, entrypoint, filter, transform) {
   const space = await workspace(ctx, name);
   let app;
   let db;
@@ -121,6 +129,7 @@ async function withWebhooker(ctx, name, targets, body, entrypoint, filter) {
       targets,
       entrypoint,
       filter,
+      transform,
     });
     db = await connectDatabase(app.dataDir, space.pgPort);
     if (!ctx.postgresVersion) {
@@ -339,41 +348,129 @@ export async function latency(ctx) {
 
 /** 4. Deliveries/s with 10 http targets per event: first ingest to last delivery at the sink. */
 export async function fanout(ctx) {
+  return measureFanout(ctx, 'fanout');
+}
+
+/** Deliveries/s to 10 http targets (each with `transform` when given), first ingest to last delivery. */
+async function measureFanout(ctx, name, transform) {
   const targets = 10;
-  return withWebhooker(ctx, 'fanout', targets, async ({ db, url, meter }) => {
-    const { warm, reasons } = await warmUp(ctx, url, ctx.fanoutWarmupEvents, targets);
-    const cpu = meter();
-    const load = await closedLoad({ url, amount: ctx.fanoutEvents });
-    const expected = load.ok * targets;
-    const sink = await waitForSink(ctx.sink, expected, 120_000);
-    const cpuCores = cpu.stop();
-    const counts = await waitForDelivered(db, (warm.ok + load.ok) * targets, 30_000);
-    reasons.push(
-      ...loadProblems('load', load),
-      ...checkCounts({
-        accepted: warm.ok + load.ok,
-        targets,
-        counts,
-        sinkUnique: sink.unique,
-        sinkExpected: expected,
-      }),
-    );
-    const elapsedMs = sink.lastAt - load.startedAt;
-    return result(
-      reasons,
-      { rate: (sink.unique * 1000) / elapsedMs },
-      {
-        events: load.ok,
-        deliveries: sink.unique,
-        elapsedMs,
-        ingestMs: load.elapsedMs,
-        ingestRate: load.rate,
-        cpuCores,
-        attempts: counts.attempts,
-        duplicatesAtSink: sink.duplicates,
-      },
-    );
+  return withWebhooker(
+    ctx,
+    name,
+    targets,
+    async ({ db, url, meter }) => {
+      const { warm, reasons } = await warmUp(ctx, url, ctx.fanoutWarmupEvents, targets);
+      const cpu = meter();
+      const load = await closedLoad({ url, amount: ctx.fanoutEvents });
+      const expected = load.ok * targets;
+      const sink = await waitForSink(ctx.sink, expected, 120_000);
+      const cpuCores = cpu.stop();
+      const counts = await waitForDelivered(db, (warm.ok + load.ok) * targets, 30_000);
+      reasons.push(
+        ...loadProblems('load', load),
+        ...checkCounts({
+          accepted: warm.ok + load.ok,
+          targets,
+          counts,
+          sinkUnique: sink.unique,
+          sinkExpected: expected,
+        }),
+      );
+      const elapsedMs = sink.lastAt - load.startedAt;
+      return result(
+        reasons,
+        { rate: (sink.unique * 1000) / elapsedMs },
+        {
+          events: load.ok,
+          deliveries: sink.unique,
+          elapsedMs,
+          ingestMs: load.elapsedMs,
+          ingestRate: load.rate,
+          cpuCores,
+          attempts: counts.attempts,
+          duplicatesAtSink: sink.duplicates,
+        },
+      );
+    },
+    undefined,
+    undefined,
+    transform,
+  );
+}
+
+/** The transform of every target in the `transforms` scenario: a typical reshaping of a JSON event. */
+const BENCH_TRANSFORM = `function handler(request) {
+  const event = request.body;
+  request.headers['x-event-type'] = event.type;
+  request.body = { id: event.id, type: event.type, invoice: event.data.object, forwardedBy: 'webhooker' };
+  return request;
+}`;
+
+/** Runs of the sandbox measured one by one (after as many to warm up). */
+const SANDBOX_RUNS = 2000;
+
+/**
+ * The cost of one transform run as the engine pays it: the worker pool of the build, a 1 KiB JSON
+ * body, BENCH_TRANSFORM, runs one after the other (the time from handing the request to the pool
+ * to having the checked result back).
+ */
+async function sandboxOverhead() {
+  const { TransformPool } = requireBuilt('routing/transform-pool.js');
+  const { transformInput } = requireBuilt('routing/transform-runner.js');
+  const pool = new TransformPool({ timeoutMs: 50, memoryBytes: 16 * 2 ** 20, maxBodyBytes: 2 ** 20 }, 1);
+  const input = transformInput({
+    method: 'POST',
+    path: '/webhook/bench',
+    query: '',
+    headers: { 'content-type': 'application/json' },
+    contentType: 'application/json',
+    body: BODY,
   });
+  try {
+    const times = [];
+    const failures = [];
+    for (let run = 0; run < 2 * SANDBOX_RUNS; run++) {
+      const started = now();
+      const outcome = await pool.run('bench', BENCH_TRANSFORM, input);
+      if (run >= SANDBOX_RUNS) times.push(now() - started);
+      if (outcome.kind !== 'request') failures.push(outcome.error ?? outcome.kind);
+    }
+    return { latency: summarize(times), failures: failures.length, firstFailure: failures[0] };
+  } finally {
+    await pool.close();
+  }
+}
+
+/**
+ * 4b. Transforms: the fan-out load (10 http targets) without, then with a transform on every
+ * target (BENCH_TRANSFORM): deliveries/s with transforms, their share of the rate without, and the
+ * sandbox's cost per run (p50) for a 1 KiB JSON body.
+ */
+export async function transforms(ctx) {
+  const overhead = await sandboxOverhead();
+  const without = await measureFanout(ctx, 'transforms-off');
+  const withTransforms = await measureFanout(ctx, 'transforms-on', BENCH_TRANSFORM);
+  const reasons = [
+    ...without.reasons.map((reason) => `without transforms: ${reason}`),
+    ...withTransforms.reasons.map((reason) => `with transforms: ${reason}`),
+  ];
+  if (overhead.failures) reasons.push(`sandbox: ${overhead.failures} runs failed (${overhead.firstFailure})`);
+  return result(
+    reasons,
+    {
+      rate: withTransforms.metrics.rate,
+      untransformedRate: without.metrics.rate,
+      transformShare: withTransforms.metrics.rate / without.metrics.rate,
+      sandboxP50: overhead.latency.p50,
+      sandboxP99: overhead.latency.p99,
+      peakRssBytes: withTransforms.metrics.peakRssBytes,
+    },
+    {
+      ...withTransforms.details,
+      withoutTransforms: { ...without.metrics, ...without.details },
+      sandboxLatencyMs: overhead.latency,
+    },
+  );
 }
 
 /**

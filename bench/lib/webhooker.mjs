@@ -1,6 +1,7 @@
 // Runs webhooker (dist/apps/api/main.js) as a child process on its own embedded PostgreSQL,
 // provisions it through the REST API, and counts rows in its database.
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +31,12 @@ export function snapshotBuild() {
   mainJs = path.join(root, 'dist', 'apps', 'api', 'main.js');
   return () => rmSync(root, { recursive: true, force: true });
 }
+/** A module of the build snapshot (for scenarios that measure a part of webhooker in this process). */
+export function requireBuilt(file) {
+  if (!mainJs) throw new Error('snapshotBuild() first');
+  return createRequire(mainJs)(path.join(path.dirname(mainJs), file));
+}
+
 const ADMIN_PASSWORD = 'bench-admin-password';
 const LOG_TAIL_LINES = 40;
 const STOP_TIMEOUT_MS = 60_000;
@@ -171,9 +178,9 @@ async function request(baseUrl, method, route, { body, headers = {} } = {}) {
  * Creates one webhook with `targets` `http` targets pointing at `${sinkUrl}/t/<n>` (concurrency 64,
  * 3 retries), the way an integrator would: log in, create an API key, then use it; the
  * entrypoint gets the `entrypoint` settings (`verification`, `dedup`) when given, and every target
- * the `filter` when given. Returns the entrypoint's URL.
+ * the `filter` and the `transform` when given. Returns the entrypoint's URL.
  */
-export async function provision(baseUrl, { sinkUrl, targets, entrypoint: settings, filter }) {
+export async function provision(baseUrl, { sinkUrl, targets, entrypoint: settings, filter, transform }) {
   const login = await request(baseUrl, 'POST', '/api/v1/auth/login', {
     body: { username: 'admin', password: ADMIN_PASSWORD },
   });
@@ -197,6 +204,7 @@ export async function provision(baseUrl, { sinkUrl, targets, entrypoint: setting
         type: 'http',
         http: { url: `${sinkUrl}/t/${n}`, concurrency: 64, maxRetries: 3 },
         ...(filter ? { filter } : {}),
+        ...(transform ? { transform } : {}),
       },
       headers: auth,
     });

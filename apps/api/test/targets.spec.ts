@@ -70,6 +70,7 @@ describe('targets API (HTTP, real PostgreSQL, ALLOW_PRIVATE_TARGETS=true)', () =
         active: true,
         http: { url: 'http://127.0.0.1:9/hooks', ...DEFAULTS },
         filter: null,
+        transform: null,
         signingSecret: expect.stringMatching(SECRET),
         signingSecrets: [
           {
@@ -174,6 +175,7 @@ describe('targets API (HTTP, real PostgreSQL, ALLOW_PRIVATE_TARGETS=true)', () =
           active: true,
           http: null,
           filter: null,
+          transform: null,
           signingSecrets: [],
           circuit: HEALTHY_CIRCUIT,
           disabledReason: null,

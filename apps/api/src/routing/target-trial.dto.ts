@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  Allow,
   IsIn,
   IsObject,
   IsOptional,
@@ -56,6 +57,7 @@ export class SampleRequestDto {
 
   /** The body: a string is taken as it is, anything else as JSON. */
   @ApiPropertyOptional({ example: { type: 'invoice.paid', data: { id: 'in_1', amount: 4200 } } })
+  @Allow()
   body?: unknown;
 }
 
