@@ -18,7 +18,7 @@ const BROKEN_TRANSFORM = 'function handler(request) { return request;';
 const NOT_MATCHING_SAMPLE = JSON.stringify({
   method: 'POST',
   path: '/',
-  query: {},
+  query: '',
   headers: { 'content-type': 'application/json' },
   body: { type: 'customer.created', data: { id: 'cus_7' } },
 });
@@ -121,7 +121,11 @@ describe.each([
     await item.getByRole('button', { name: 'Edit' }).click();
     const edit = page.getByRole('dialog', { name: `Edit ${TARGET}` });
     const tryIt = edit.getByRole('region', { name: 'Try it' });
-    await tryIt.getByLabel('Request').locator('option').nth(1).waitFor({ state: 'attached' });
+    await tryIt
+      .getByLabel('Request', { exact: true })
+      .locator('option')
+      .nth(1)
+      .waitFor({ state: 'attached' });
     const run = tryIt.getByRole('button', { name: 'Run' });
     await run.click();
     const result = tryIt.getByRole('status', { name: 'Preview result' });
@@ -136,7 +140,7 @@ describe.each([
     await screenshot('71-try-it-matched');
 
     // An edited sample the filter does not match.
-    await tryIt.getByLabel('Request').selectOption({ label: 'An edited sample request' });
+    await tryIt.getByLabel('Request', { exact: true }).selectOption({ label: 'An edited sample request' });
     await replaceCode(page, tryIt.getByRole('textbox', { name: 'Sample request' }), NOT_MATCHING_SAMPLE);
     await run.click();
     await result.getByText('filtered out', { exact: true }).waitFor();
@@ -145,9 +149,12 @@ describe.each([
 
     // A transformation that does not compile, previewed before it is saved.
     await replaceCode(page, edit.getByRole('textbox', { name: 'Transformation' }), BROKEN_TRANSFORM);
-    await tryIt.getByLabel('Request').selectOption({ index: 0 });
+    await tryIt.getByLabel('Request', { exact: true }).selectOption({ index: 0 });
     await run.click();
-    await edit.getByText(/SyntaxError/).first().waitFor();
+    await edit
+      .getByText(/SyntaxError/)
+      .first()
+      .waitFor();
     await fits();
     await onScreen(edit.getByText(/SyntaxError/).first());
     await screenshot('73-try-it-transform-error');
@@ -157,7 +164,7 @@ describe.each([
     // A test send goes through the saved routing to the sink, and says what the sink answered.
     await item.getByRole('button', { name: 'Send test event' }).click();
     const test = page.getByRole('dialog', { name: `Send a test event to ${TARGET}` });
-    await test.getByLabel('Request').locator('option').nth(1).waitFor({ state: 'attached' });
+    await test.getByLabel('Request', { exact: true }).locator('option').nth(1).waitFor({ state: 'attached' });
     await onScreen(test.getByRole('button', { name: 'Send test event' }), { primary: true });
     await test.getByRole('button', { name: 'Send test event' }).click();
     const answer = test.getByRole('region', { name: 'Test result' });
@@ -181,7 +188,7 @@ describe.each([
     await skipped.getByRole('button', { name: 'Show details' }).click();
     const delivery = page.getByRole('listitem', { name: `Delivery to ${TARGET}` });
     await delivery.getByText('skipped: filtered out').waitFor();
-    await delivery.getByText('Not sent: the target’s filter does not match this event.').waitFor();
+    await delivery.getByText("Not sent: the target's filter does not match this event").waitFor();
     await fits();
     await screenshot('75-event-log-skipped-and-test', true);
   });

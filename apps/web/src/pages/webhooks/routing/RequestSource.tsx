@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Button } from '../../../components/Button';
 import { SelectField } from '../../../components/Field';
+import { formatBytes } from '../../../lib/format';
 import { CodeField } from './CodeField';
 import { SAMPLE_REQUEST } from './examples';
 import { parseSample } from './routing';
@@ -57,7 +58,7 @@ export function RequestSourceFields({ state }: { state: RequestSourceState }) {
       >
         {state.events.map((event) => (
           <option key={event.id} value={event.id}>
-            {`${event.method} ${event.path}${event.query ? `?${event.query}` : ''} · ${when.format(new Date(event.receivedAt))}`}
+            {`${when.format(new Date(event.receivedAt))} · ${event.method} ${formatBytes(event.size)} · ${event.id.slice(0, 8)}${event.test ? ' · test' : ''}`}
           </option>
         ))}
         <option value={SAMPLE}>An edited sample request</option>
