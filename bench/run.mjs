@@ -84,7 +84,18 @@ function options() {
   };
 }
 
-const METRICS = ['rate', 'p50', 'p99', 'peakRssBytes', 'unfilteredRate', 'share'];
+const METRICS = [
+  'rate',
+  'p50',
+  'p99',
+  'peakRssBytes',
+  'unfilteredRate',
+  'share',
+  'untransformedRate',
+  'transformShare',
+  'sandboxP50',
+  'sandboxP99',
+];
 /** Other work above this many cores before or during a run makes it "disturbed" (reported). */
 const QUIET_CORES = 0.25;
 /** Disturbed runs are run again only this long into the bench, and this many times in all. */

@@ -87,7 +87,9 @@ describe('per-target transforms (real PostgreSQL, real HTTP sink)', () => {
       { type: 'order.paid', data: { id: 'o_42', amount: 12 } },
       { 'x-secret': 'do-not-forward', 'x-shop': 'berlin' },
     );
-    const received = await waitFor(() => sink.requests.find((r) => r.url.startsWith('/hooks/orders/o_42')));
+    const received = (await waitFor(() =>
+      sink.requests.find((r) => r.url.startsWith('/hooks/orders/o_42')),
+    ))!;
     expect(received.url).toBe('/hooks/orders/o_42?tenant=7&source=webhooker');
     expect(received.method).toBe('POST');
     expect(JSON.parse(received.body.toString())).toEqual({ order: 'o_42', cents: 1200 });
@@ -123,7 +125,7 @@ describe('per-target transforms (real PostgreSQL, real HTTP sink)', () => {
     ]);
     const items = Array.from({ length: 2000 }, (_, i) => `item-${i}`);
     await send(ingestPath, { items });
-    const received = await waitFor(() => sink.requests.find((r) => r.url === '/large'));
+    const received = (await waitFor(() => sink.requests.find((r) => r.url === '/large')))!;
     expect(received.headers['x-items']).toBe('2000');
     expect(JSON.parse(received.body.toString())).toEqual({ last: 'item-1999' });
   });
@@ -136,9 +138,9 @@ describe('per-target transforms (real PostgreSQL, real HTTP sink)', () => {
     const eventId = await send(ingestPath, { type: 'ping' });
     const deliveries = await waitFor(async () => {
       const found = await deliveriesOf(eventId);
-      return found.every((d) => d.status !== 'pending') && found;
+      return found.every((d) => d.status !== 'pending') ? found : undefined;
     });
-    const skipped = deliveries.find((d) => d.targetId === targets[0].id)!;
+    const skipped = deliveries!.find((d) => d.targetId === targets[0].id)!;
     expect(skipped).toMatchObject({ status: 'skipped', skipReason: 'transform', attemptCount: 0 });
     expect((await admin.apiKey.get(`/api/v1/deliveries/${skipped.id}/attempts`).expect(200)).body).toEqual(
       [],
@@ -170,7 +172,7 @@ describe('per-target transforms (real PostgreSQL, real HTTP sink)', () => {
         transform: 'function handler(r) { r.headers["x-n"] = String(r.body.n); return r; }',
       },
     ]);
-    const hostileEvents = [];
+    const hostileEvents: string[] = [];
     for (let n = 0; n < 4; n++) hostileEvents.push(await send(hostile.ingestPath, { n }));
     for (let n = 0; n < 30; n++) await send(healthy.ingestPath, { n });
     await waitFor(
@@ -269,6 +271,44 @@ describe('per-target transforms (real PostgreSQL, real HTTP sink)', () => {
     expect(
       (await admin.apiKey.get(`/api/v1/targets/${targets[0].id}`).expect(200)).body.transform,
     ).toBeNull();
+  });
+
+  it('carries transforms through configuration as code: apply, export, plan without changes', async () => {
+    const member = await createMember(testApp, admin, 'transforms-as-code');
+    const transform = 'function handler(r) { r.headers["x-coded"] = "yes"; return r; }';
+    const document = {
+      version: 1,
+      webhooks: [
+        {
+          key: 'coded',
+          name: 'Coded',
+          entrypoints: [{ key: 'in' }],
+          targets: [
+            { key: 'plain', name: 'Plain', type: 'http', http: { url: `${sink.url}/plain` } },
+            { key: 'shaped', name: 'Shaped', type: 'http', http: { url: `${sink.url}/shaped` }, transform },
+          ],
+        },
+      ],
+    };
+    const applied = await member.apiKey.post('/api/v1/config/apply', document);
+    expect({ status: applied.status, body: applied.status === 200 ? null : applied.body }).toEqual({
+      status: 200,
+      body: null,
+    });
+    const exported = (await member.apiKey.get('/api/v1/config/export').expect(200)).body;
+    const targets = exported.webhooks.find((w: { key: string }) => w.key === 'coded').targets;
+    expect(targets.find((t: { key: string }) => t.key === 'plain').transform).toBeUndefined();
+    expect(targets.find((t: { key: string }) => t.key === 'shaped').transform).toBe(transform);
+    expect((await member.apiKey.post('/api/v1/config/plan', exported).expect(200)).body.changes).toEqual([]);
+
+    const broken = structuredClone(document);
+    broken.webhooks[0]!.targets[1]!.transform = 'function handler(r) {';
+    const refused = await member.apiKey.post('/api/v1/config/apply', broken).expect(400);
+    expect(JSON.stringify(refused.body)).toContain('transform: SyntaxError');
+    const after = (await member.apiKey.get('/api/v1/config/export').expect(200)).body;
+    expect(after.webhooks.find((w: { key: string }) => w.key === 'coded').targets[1].transform).toBe(
+      transform,
+    );
   });
 
   describe('preview', () => {

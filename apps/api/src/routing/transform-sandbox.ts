@@ -159,9 +159,9 @@ export class TransformSandbox {
     return new TransformSandbox(await newQuickJSWASMModuleFromVariant(ENGINE_VARIANT), limits);
   }
 
-  /** Compiles `source` in a runtime of its own; throws TransformSyntaxError. */
-  compile(source: string): CompiledTransform {
-    return new CompiledTransform(this.engine, source, this.limits);
+  /** Compiles `source` in a runtime of its own (with `limits`, by default the sandbox's); throws TransformSyntaxError. */
+  compile(source: string, limits = this.limits): CompiledTransform {
+    return new CompiledTransform(this.engine, source, limits);
   }
 }
 

@@ -13,6 +13,7 @@ const MAX_COMPILED = 32;
 
 /** Runs made at start so that the engine's code is warm (compiled by V8) before any limit counts. */
 const WARM_UP_RUNS = 50;
+const WARM_UP_TIMEOUT_MS = 10_000;
 const WARM_UP_SOURCE = 'function handler(request) { request.body.seen = true; return request; }';
 
 /** A job for a worker: compile `source` (cached under `key` unless `fresh`), run it on `input` if given. */
@@ -92,8 +93,10 @@ function warmUp(sandbox: TransformSandbox): void {
     bodyText: JSON.stringify({ type: 'warm-up', items: Array.from({ length: 20 }, (_, i) => ({ i })) }),
     bodyIsJson: true,
   };
+  // The engine's code is cold (and the machine may be busy): the warm-up has time enough.
+  const limits = { ...sandbox.limits, timeoutMs: WARM_UP_TIMEOUT_MS };
   for (let round = 0; round < 5; round++) {
-    const transform = sandbox.compile(WARM_UP_SOURCE);
+    const transform = sandbox.compile(WARM_UP_SOURCE, limits);
     for (let run = 0; run < WARM_UP_RUNS / 5; run++) transform.run(input);
     transform.dispose();
   }
