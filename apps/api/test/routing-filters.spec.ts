@@ -148,6 +148,36 @@ describe('per-target filters (real PostgreSQL, real HTTP sink)', () => {
     expect((await deliveriesOf(after)).find((d) => d.targetId === filtered.id)?.status).not.toBe('skipped');
   });
 
+  it('takes hostile bodies in its stride: invalid JSON, deep nesting, __proto__ keys, a form', async () => {
+    const { filtered, everything, ingestPath } = await webhookWithFilteredTarget();
+    const bodies: [string, string][] = [
+      ['application/json', '{"type": "invoice.paid", "data": '],
+      ['application/json', `${'['.repeat(100_000)}${']'.repeat(100_000)}`],
+      ['application/json', '{"__proto__": {"type": "invoice.paid"}, "data": {"amount": 500}}'],
+      ['application/x-www-form-urlencoded', 'type=invoice.paid&data.amount=500'],
+      ['application/octet-stream', '\xff\xfe'],
+    ];
+    const eventIds: string[] = [];
+    for (const [contentType, body] of bodies) {
+      const response = await testApp
+        .request()
+        .post(ingestPath)
+        .set('content-type', contentType)
+        .send(body)
+        .expect(200);
+      eventIds.push(response.body.eventId);
+    }
+    const matching = await send(ingestPath, { type: 'invoice.paid', data: { amount: 500 } });
+    for (const eventId of eventIds) {
+      const deliveries = await deliveriesOf(eventId);
+      expect(deliveries.find((d) => d.targetId === filtered.id)?.status).toBe('skipped');
+      expect(deliveries.find((d) => d.targetId === everything.id)?.status).not.toBe('skipped');
+    }
+    expect((await deliveriesOf(matching)).find((d) => d.targetId === filtered.id)?.status).not.toBe(
+      'skipped',
+    );
+  });
+
   it('filters before pausing: an event a paused target does not take is skipped, not paused', async () => {
     const { filtered, ingestPath } = await webhookWithFilteredTarget();
     await admin.apiKey.patch(`/api/v1/targets/${filtered.id}`, { active: false }).expect(200);

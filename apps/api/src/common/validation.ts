@@ -1,6 +1,7 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ValidateIf, ValidationOptions } from 'class-validator';
 import { FieldErrorDto } from './problem-details';
+import { reservedKeyMessage, reservedKeyPath } from './reserved-keys';
 
 /** Thrown for invalid input; carries one entry per field at fault. */
 export class ValidationFailedException extends BadRequestException {
@@ -41,9 +42,20 @@ function flatten(errors: ValidationError[], parent = ''): FieldErrorDto[] {
   });
 }
 
+/** Validation that first refuses a body with a key class-transformer cannot take (see reserved-keys.ts). */
+class BodyValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body') {
+      const path = reservedKeyPath(value);
+      if (path) throw new ValidationFailedException([{ field: path, message: reservedKeyMessage(path) }]);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** Whitelisting, transforming validation whose failures name every field at fault. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new BodyValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

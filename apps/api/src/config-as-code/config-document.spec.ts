@@ -85,5 +85,15 @@ describe('config documents', () => {
           'webhooks[0].description holds the unresolved placeholder ${TOKEN}: the CLI resolves placeholders from its environment',
       },
     ]);
+    const reserved = JSON.parse(
+      '{"webhooks": [{"key": "a", "name": "A", "targets": [{"key": "t", "name": "T", "type": "log", "filter": {"body": {"constructor": {}}}}]}]}',
+    );
+    expect(fieldErrors(() => validateDocument(reserved))).toEqual([
+      {
+        field: 'webhooks[0].targets[0].filter.body.constructor',
+        message:
+          'webhooks[0].targets[0].filter.body.constructor: "__proto__" and "constructor" are not accepted as names',
+      },
+    ]);
   });
 });

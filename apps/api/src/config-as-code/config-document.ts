@@ -3,6 +3,7 @@ import { validateSync, ValidationError } from 'class-validator';
 import { parse as parseYaml } from 'yaml';
 import { ValidationFailedException } from '../common/validation';
 import type { FieldErrorDto } from '../common/problem-details';
+import { reservedKeyMessage, reservedKeyPath } from '../common/reserved-keys';
 import { ConfigDocumentDto } from './config-document.dto';
 
 /** A placeholder the CLI resolves from its environment (`${ORDERS_TOKEN}`). */
@@ -112,6 +113,8 @@ export function validateDocument(value: unknown): ConfigDocumentDto {
   }
   const nul = findString(value, '', (text) => (text.includes('\u0000') ? '\u0000' : null));
   if (nul) throw invalid(nul.path, `${nul.path} must not contain NUL characters`);
+  const reserved = reservedKeyPath(value);
+  if (reserved) throw invalid(reserved, reservedKeyMessage(reserved));
   const document = plainToInstance(ConfigDocumentDto, value);
   const errors = validateSync(document, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) throw new ValidationFailedException(flatten(errors));

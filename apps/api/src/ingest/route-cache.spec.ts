@@ -1,6 +1,9 @@
 import type { AppConfig } from '../config/config';
 import type { Entrypoint } from '../entrypoints/entrypoint.entity';
 import type { EntrypointsService } from '../entrypoints/entrypoints.service';
+import { Logger } from '@nestjs/common';
+import type { TargetSnapshot } from '../delivery/delivery-task';
+import type { RoutingRequest } from '../routing/routing-request';
 import type { TargetHealthService } from '../targets/target-health.service';
 import { RouteCache } from './route-cache';
 
@@ -27,19 +30,48 @@ function entrypoint(id: string, deleted = false): Entrypoint {
 describe('RouteCache', () => {
   let allIds: jest.Mock<Promise<string[]>, []>;
   let findForIngest: jest.Mock<Promise<Entrypoint | null>, [string]>;
+  let liveSnapshots: jest.Mock<Promise<TargetSnapshot[]>, [string]>;
   let cache: RouteCache;
 
   beforeEach(() => {
     jest.useFakeTimers({ now: 1_000_000 });
     allIds = jest.fn(async () => [A, B]);
     findForIngest = jest.fn(async (id: string) => entrypoint(id));
+    liveSnapshots = jest.fn(async () => []);
     cache = new RouteCache(
       { routeCacheTtlMs: TTL_MS } as AppConfig,
       { allIds, findForIngest } as unknown as EntrypointsService,
-      { liveSnapshots: async () => [] } as unknown as TargetHealthService,
+      { liveSnapshots } as unknown as TargetHealthService,
     );
   });
   afterEach(() => jest.useRealTimers());
+
+  it("compiles the targets' filters once per load; one that does not compile matches nothing and is logged once", async () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const target = (id: string, filter: object | null) => ({ id, filter }) as TargetSnapshot;
+    liveSnapshots.mockResolvedValue([
+      target('open', null),
+      target('paid', { body: { type: 'invoice.paid' } }),
+      target('broken', { body: { amount: { $gtt: 5 } } }),
+    ]);
+    const request: RoutingRequest = {
+      method: 'POST',
+      path: '/',
+      query: {},
+      headers: {},
+      body: { type: 'invoice.paid' },
+    };
+    const route = (await cache.get(A))!;
+    expect([...route.filters.keys()]).toEqual(['paid', 'broken']);
+    expect(route.filters.get('paid')!(request)).toBe(true);
+    expect(route.filters.get('broken')!(request)).toBe(false);
+    cache.clear();
+    await cache.get(A);
+    expect(liveSnapshots).toHaveBeenCalledTimes(2);
+    expect(logged).toHaveBeenCalledTimes(1);
+    expect(logged.mock.calls[0]![0]).toContain('filter.body.amount: unknown operator "$gtt"');
+    logged.mockRestore();
+  });
 
   it('answers a flood of unknown ids from the set of known ids, with one load', async () => {
     const answers = await Promise.all(

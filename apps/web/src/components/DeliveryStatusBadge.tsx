@@ -37,7 +37,7 @@ export function isReplayable(status: DeliveryStatus): boolean {
   return status === 'delivered' || status === 'failed' || status === 'cancelled';
 }
 
-/** The status pill; a skipped delivery's says why ("skipped: filtered out"). */
+/** The status pill; a skipped delivery's is followed by why ("filtered out"). */
 export function DeliveryStatusBadge({
   status,
   skipReason,
@@ -45,11 +45,13 @@ export function DeliveryStatusBadge({
   status: DeliveryStatus;
   skipReason?: SkipReason | null;
 }) {
+  const badge = <Badge tone={TONES[status]}>{status}</Badge>;
+  if (status !== 'skipped' || !skipReason) return badge;
   return (
-    <Badge tone={TONES[status]}>
-      {status}
-      {status === 'skipped' && skipReason && `: ${SKIP_REASONS[skipReason]}`}
-    </Badge>
+    <span className="inline-flex items-center gap-1.5 whitespace-nowrap">
+      {badge}
+      <span className="text-xs text-slate-500">{SKIP_REASONS[skipReason]}</span>
+    </span>
   );
 }
 

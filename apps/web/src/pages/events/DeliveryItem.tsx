@@ -33,6 +33,8 @@ interface DeliveryItemProps {
 export function DeliveryItem({ delivery, target, targetsPending }: DeliveryItemProps) {
   const queryClient = useQueryClient();
   const name = target?.name ?? (targetsPending ? 'Target' : 'Deleted target');
+  // A skipped delivery with no attempt has nothing to show but why it was skipped.
+  const neverAttempted = delivery.status === 'skipped' && delivery.attemptCount === 0;
   const replay = useMutation({
     ...replayDeliveryMutation(),
     onSuccess: () =>
@@ -78,11 +80,12 @@ export function DeliveryItem({ delivery, target, targetsPending }: DeliveryItemP
           </Button>
         )}
       </div>
-      {delivery.status === 'skipped' ? (
+      {delivery.status === 'skipped' && (
         <p className="mt-1 text-xs text-slate-500">
           Not sent: {SKIP_REASONS[delivery.skipReason ?? 'filter']}
         </p>
-      ) : (
+      )}
+      {!neverAttempted && (
         <>
           <p className="mt-1 text-xs text-slate-500">
             {plural(delivery.attemptCount, 'attempt')}
@@ -97,12 +100,14 @@ export function DeliveryItem({ delivery, target, targetsPending }: DeliveryItemP
           {delivery.lastError && delivery.lastError !== `HTTP ${delivery.lastStatusCode}` && (
             <p className="mt-1 text-xs break-words text-red-700">{delivery.lastError}</p>
           )}
-          <div className="mt-3">
-            <AttemptTimeline deliveryId={delivery.id} />
-          </div>
         </>
       )}
       {replay.isError && <p className="mt-1 text-xs text-red-600">{errorMessage(replay.error)}</p>}
+      {!neverAttempted && (
+        <div className="mt-3">
+          <AttemptTimeline deliveryId={delivery.id} />
+        </div>
+      )}
     </li>
   );
 }
