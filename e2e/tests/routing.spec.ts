@@ -105,10 +105,16 @@ describe.each([
     await screenshot('80-routing-editors');
     await add.getByRole('button', { name: 'Add target' }).click();
     await page.getByRole('dialog', { name: 'Target created' }).getByRole('button', { name: 'Done' }).click();
-    await page.getByText(`Target “${TARGET}” added`).waitFor();
+    const toast = page.getByRole('listitem').filter({ hasText: `Target “${TARGET}” added` });
+    await toast.waitFor();
+    await toast.getByRole('button', { name: 'Close toast' }).click();
+    await toast.waitFor({ state: 'detached' });
     const item = page.getByRole('listitem', { name: `Target ${TARGET}` });
     await item.getByText('filter', { exact: true }).waitFor();
     await item.getByText('transform', { exact: true }).waitFor();
+    await fits();
+    await onScreen(item.getByRole('button', { name: 'Send test event' }));
+    await item.screenshot({ path: path.join(folder, '81-target-with-routing.png') });
 
     // One event the filter drops, then one it lets through, transformed.
     await send(entrypoint.url, { type: 'customer.created', data: { id: 'cus_1' } });
@@ -137,7 +143,8 @@ describe.each([
     expect(await result.getByLabel('Console output').innerText()).toContain('invoice in_42');
     await fits();
     await onScreen(run);
-    await screenshot('81-try-it-matched');
+    await result.getByLabel('Body to send').scrollIntoViewIfNeeded();
+    await screenshot('82-try-it-matched');
 
     // An edited sample the filter does not match.
     await tryIt.getByLabel('Request', { exact: true }).selectOption({ label: 'An edited sample request' });
@@ -145,7 +152,8 @@ describe.each([
     await run.click();
     await result.getByText('filtered out', { exact: true }).waitFor();
     await fits();
-    await screenshot('82-try-it-filtered-out');
+    await result.scrollIntoViewIfNeeded();
+    await screenshot('83-try-it-filtered-out');
 
     // A transformation that does not compile, previewed before it is saved.
     await replaceCode(page, edit.getByRole('textbox', { name: 'Transformation' }), BROKEN_TRANSFORM);
@@ -157,7 +165,7 @@ describe.each([
       .waitFor();
     await fits();
     await onScreen(edit.getByText(/SyntaxError/).first());
-    await screenshot('83-try-it-transform-error');
+    await screenshot('84-try-it-transform-error');
     await edit.getByRole('button', { name: 'Cancel' }).click();
     await edit.waitFor({ state: 'detached' });
 
@@ -174,7 +182,7 @@ describe.each([
     await page.getByText(/^Test event sent: HTTP 200/).waitFor();
     expect(sink.requests).toHaveLength(2);
     await fits();
-    await screenshot('84-send-test-event');
+    await screenshot('85-send-test-event');
     await answer.getByRole('link', { name: 'Open the test event' }).click();
     await page.waitForURL(/\/events\/[0-9a-f-]+$/);
 
@@ -191,6 +199,6 @@ describe.each([
     await delivery.getByText('filtered out', { exact: true }).waitFor();
     await delivery.getByText("Not sent: the target's filter does not match this event").waitFor();
     await fits();
-    await screenshot('85-event-log-skipped-and-test', true);
+    await screenshot('86-event-log-skipped-and-test', true);
   });
 });

@@ -15,14 +15,15 @@ const SAMPLE = 'sample';
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'medium' });
 
 /**
- * Which request to try a target with: one of the webhook's latest events (the newest unless
- * another is picked) or a sample request edited as JSON.
+ * Which request to try a target with: one of the webhook's latest events or a sample request
+ * edited as JSON.
  */
 export function useRequestSource(webhookId: string) {
   const events = useQuery(listEventsOptions({ path: { webhookId }, query: { limit: LATEST_EVENTS } }));
   const [picked, setPicked] = useState<string>();
   const [sample, setSample] = useState(SAMPLE_REQUEST);
-  const source = picked ?? events.data?.items[0]?.id ?? SAMPLE;
+  // Unless another is picked: the newest event a sender sent (not a test event this dialog just sent).
+  const source = picked ?? events.data?.items.find((event) => !event.test)?.id ?? SAMPLE;
   const parsedSample = source === SAMPLE ? parseSample(sample) : undefined;
   return {
     events: events.data?.items ?? [],
