@@ -2,8 +2,8 @@ import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import type { Viewport } from './dashboard';
 
-/** Written by every run, looked at by people (dist/ is not committed). */
-export const SCREENSHOTS = path.join(__dirname, '..', '..', 'dist', 'e2e-screenshots');
+/** Written by every run (a `phone` and a `desktop` folder), looked at by people; not committed. */
+export const SCREENSHOTS = path.join(__dirname, '..', 'screenshots');
 export const PHONE: Viewport = { width: 390, height: 844 };
 /** The smallest comfortable tap target for a primary control on a phone. */
 const TAP_PX = 40;

@@ -105,10 +105,6 @@ describe.each([
     await screenshot('80-routing-editors');
     await add.getByRole('button', { name: 'Add target' }).click();
     await page.getByRole('dialog', { name: 'Target created' }).getByRole('button', { name: 'Done' }).click();
-    const toast = page.getByRole('listitem').filter({ hasText: `Target “${TARGET}” added` });
-    await toast.waitFor();
-    await toast.getByRole('button', { name: 'Close toast' }).click();
-    await toast.waitFor({ state: 'detached' });
     const item = page.getByRole('listitem', { name: `Target ${TARGET}` });
     await item.getByText('filter', { exact: true }).waitFor();
     await item.getByText('transform', { exact: true }).waitFor();

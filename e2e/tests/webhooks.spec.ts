@@ -330,11 +330,14 @@ describe('webhooks and the event log', () => {
     }, 'the paused delivery is delivered after resuming');
   });
 
-  it('an inactive entrypoint answers 410 Gone; active again, it accepts events', async () => {
+  it('an entrypoint deactivated behind a confirmation answers 410 Gone; active again, it accepts events', async () => {
     const { page } = dashboard;
     const entrypoints = page.getByRole('region', { name: 'Entrypoints' });
     const receiving = entrypoints.getByRole('switch', { name: `Receive on ${entrypointUrl}` });
     await receiving.click();
+    const confirm = page.getByRole('dialog', { name: 'Deactivate entrypoint?' });
+    await confirm.getByRole('button', { name: 'Deactivate' }).click();
+    await confirm.waitFor({ state: 'detached' });
     await entrypoints.getByText('inactive', { exact: true }).waitFor();
     expect(await receiving.isChecked()).toBe(false);
     await expectAnswer(entrypointUrl, 410);

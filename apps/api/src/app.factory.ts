@@ -6,6 +6,7 @@ import {
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import compression from 'compression';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
@@ -23,16 +24,46 @@ import { PROXY_TRUST, ProxyTrust } from './common/proxy-trust';
 /** Where `nx build web` puts the dashboard, next to the built API. */
 const WEB_DIR = path.resolve(__dirname, '..', 'web');
 const API_PATHS = /^\/(api|webhook|healthz|readyz|metrics|\.well-known)(\/|$)/;
+/** Vite names these files after a hash of their content: a changed file gets a new name. */
+const HASHED_ASSETS = `${path.sep}assets${path.sep}`;
+const NO_CACHE = 'no-cache';
 
-/** Serves the built dashboard, and its index.html for client-side routes. */
-function serveDashboard(app: NestExpressApplication): void {
-  if (!existsSync(path.join(WEB_DIR, 'index.html'))) return;
-  app.use(express.static(WEB_DIR, { index: false, maxAge: '1h' }));
+/**
+ * Serves the built dashboard, and its index.html for client-side routes: hashed assets are cached
+ * for good, index.html is checked on every load so a new version shows at once.
+ */
+function serveDashboard(app: NestExpressApplication, webDir: string): void {
+  const index = path.join(webDir, 'index.html');
+  if (!existsSync(index)) return;
+  app.use(
+    express.static(webDir, {
+      index: false,
+      maxAge: '1h',
+      setHeaders: (response, file) => {
+        if (file === index) response.setHeader('Cache-Control', NO_CACHE);
+        else if (file.startsWith(path.join(webDir, HASHED_ASSETS)))
+          response.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+      },
+    }),
+  );
   app.use((request: express.Request, response: express.Response, next: express.NextFunction) => {
     if ((request.method !== 'GET' && request.method !== 'HEAD') || API_PATHS.test(request.path))
       return next();
-    response.setHeader('Cache-Control', 'no-cache');
-    response.sendFile(path.join(WEB_DIR, 'index.html'));
+    response.setHeader('Cache-Control', NO_CACHE);
+    response.sendFile(index);
+  });
+}
+
+/**
+ * brotli, gzip or deflate for what Express answers, as the client accepts: the dashboard's files,
+ * API JSON, /metrics. Entrypoint requests never reach Express (see mountIngest); a server-sent
+ * event stream is left alone, as compressing it would hold events back until a buffer fills.
+ */
+function compress(): express.RequestHandler {
+  return compression({
+    filter: (request, response) =>
+      !String(response.getHeader('Content-Type') ?? '').startsWith('text/event-stream') &&
+      compression.filter(request, response),
   });
 }
 
@@ -123,11 +154,16 @@ function limitServer(app: INestApplication, config: AppConfig): void {
   server.maxConnections = config.httpMaxConnections;
 }
 
+export interface CreateAppOptions extends AppOptions {
+  /** Where the built dashboard is; by default next to the built API. */
+  webDir?: string;
+}
+
 /** Builds the whole application, as `npm start` runs it and as the tests drive it. */
 export async function createApp(
   config: AppConfig,
   logger: Logger,
-  options: AppOptions = {},
+  { webDir = WEB_DIR, ...options }: CreateAppOptions = {},
 ): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger, options), {
     bodyParser: false,
@@ -136,11 +172,12 @@ export async function createApp(
   app.useLogger(app.get(PinoNestLogger));
   app.set('trust proxy', app.get<ProxyTrust>(PROXY_TRUST));
   app.disable('x-powered-by');
+  app.use(compress());
   app.use('/api', jsonBody());
   app.use('/api/v1/config', yamlBody());
   app.useGlobalPipes(createValidationPipe());
   serveOpenApi(app);
-  serveDashboard(app);
+  serveDashboard(app, webDir);
   limitServer(app, config);
   if (config.role !== 'worker') mountIngest(app);
   return app;

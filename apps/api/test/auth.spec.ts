@@ -60,7 +60,7 @@ describe('authentication (HTTP, real PostgreSQL)', () => {
         .post('/api/v1/auth/login')
         .send({ username: 'admin' })
         .expect(400);
-      expect(response.body.errors).toEqual([{ field: 'password', message: 'password is required' }]);
+      expect(response.body.errors).toEqual([{ field: 'password', message: 'Password is required' }]);
     });
 
     it('keeps the session across requests and ends it on logout', async () => {
@@ -168,7 +168,7 @@ describe('authentication (HTTP, real PostgreSQL)', () => {
         .expect(400);
       expect(tooLong.body).toMatchObject({
         status: 400,
-        errors: [{ field: 'name', message: 'name must be shorter than or equal to 100 characters' }],
+        errors: [{ field: 'name', message: 'Name must be at most 100 characters long' }],
       });
       const unknown = await admin.agent
         .post('/api/v1/api-keys')
@@ -353,7 +353,7 @@ describe('authentication (HTTP, real PostgreSQL)', () => {
         .send({ currentPassword: 'not-it', newPassword: 'new-password-1' })
         .expect(400);
       expect(wrong.body.errors).toEqual([
-        { field: 'currentPassword', message: 'currentPassword is not correct' },
+        { field: 'currentPassword', message: 'Current password is not correct' },
       ]);
 
       const short = await here.agent

@@ -138,9 +138,7 @@ describe('Idempotency-Key on create calls (HTTP, real PostgreSQL)', () => {
   it('does not burn a key on a request that fails validation or is not found', async () => {
     const key = newKey();
     const invalid = await post(alice.apiKey, '/api/v1/webhooks', { name: '' }, key).expect(400);
-    expect(invalid.body.errors).toEqual([
-      { field: 'name', message: 'name must be longer than or equal to 1 characters' },
-    ]);
+    expect(invalid.body.errors).toEqual([{ field: 'name', message: 'Name must not be empty' }]);
     const otherUsers = await post(
       bob.apiKey,
       `/api/v1/webhooks/${webhookId}/entrypoints`,

@@ -354,7 +354,7 @@ describe('security hardening (HTTP, real PostgreSQL)', () => {
         })
         .expect(400);
       expect(response.body.errors).toEqual([
-        { field: 'revokeApiKeys', message: 'revokeApiKeys must be a boolean value' },
+        { field: 'revokeApiKeys', message: 'Revoke API keys must be true or false' },
       ]);
       await login(testApp, 'dave', 'password-123');
     });

@@ -212,26 +212,21 @@ describe('targets API (HTTP, real PostgreSQL, ALLOW_PRIVATE_TARGETS=true)', () =
       http: { url: 'https://ok.example.com', ...settings },
     });
     const cases: [string, object, string, string][] = [
-      ['no name', { type: 'log' }, 'name', 'name is required'],
+      ['no name', { type: 'log' }, 'name', 'Name is required'],
       [
         'a name of 101 characters',
         { name: 'n'.repeat(101), type: 'log' },
         'name',
-        'name must be shorter than or equal to 100 characters',
+        'Name must be at most 100 characters long',
       ],
-      ['no type', { name: 'bad' }, 'type', 'type is required'],
-      [
-        'type "email"',
-        { name: 'bad', type: 'email' },
-        'type',
-        'type must be one of the following values: http, database, log',
-      ],
-      ['an http target without http', { name: 'bad', type: 'http' }, 'http', 'http is required'],
+      ['no type', { name: 'bad' }, 'type', 'Type is required'],
+      ['type "email"', { name: 'bad', type: 'email' }, 'type', 'Type must be one of http, database, log'],
+      ['an http target without http', { name: 'bad', type: 'http' }, 'http', 'HTTP is required'],
       [
         'http that is a string',
         { name: 'bad', type: 'http', http: 'https://ok.example.com' },
         'http',
-        'http is required for an http target',
+        'HTTP is required for an http target',
       ],
       [
         'an http target without http.url',
@@ -243,139 +238,119 @@ describe('targets API (HTTP, real PostgreSQL, ALLOW_PRIVATE_TARGETS=true)', () =
         'http.url that is not a URL',
         http({ url: 'not a url' }),
         'http.url',
-        'http.url must be an absolute http or https URL',
+        'URL must be an absolute http or https URL',
       ],
       [
         'an ftp:// http.url',
         http({ url: 'ftp://files.example.com/in' }),
         'http.url',
-        'http.url must be an absolute http or https URL',
+        'URL must be an absolute http or https URL',
       ],
       [
         'http.url without a scheme',
         http({ url: 'billing.example.com/hooks' }),
         'http.url',
-        'http.url must be an absolute http or https URL',
+        'URL must be an absolute http or https URL',
       ],
       [
         'http.url of 2049 characters',
         http({ url: `https://ok.example.com/${'p'.repeat(2026)}` }),
         'http.url',
-        'http.url must be shorter than or equal to 2048 characters',
+        'URL must be at most 2048 characters long',
       ],
-      [
-        'http.method GET',
-        http({ method: 'GET' }),
-        'http.method',
-        'http.method must be one of the following values: POST, PUT, PATCH',
-      ],
+      ['http.method GET', http({ method: 'GET' }), 'http.method', 'Method must be one of POST, PUT, PATCH'],
       [
         'http.timeoutMs 999',
         http({ timeoutMs: 999 }),
         'http.timeoutMs',
-        'http.timeoutMs must not be less than 1000',
+        'Timeout (ms) must be at least 1000',
       ],
       [
         'http.timeoutMs 120001',
         http({ timeoutMs: 120001 }),
         'http.timeoutMs',
-        'http.timeoutMs must not be greater than 120000',
+        'Timeout (ms) must be at most 120000',
       ],
       [
         'http.timeoutMs "5000"',
         http({ timeoutMs: '5000' }),
         'http.timeoutMs',
-        'http.timeoutMs must be an integer number',
+        'Timeout (ms) must be a whole number',
       ],
-      [
-        'http.maxRetries -1',
-        http({ maxRetries: -1 }),
-        'http.maxRetries',
-        'http.maxRetries must not be less than 0',
-      ],
-      [
-        'http.maxRetries 51',
-        http({ maxRetries: 51 }),
-        'http.maxRetries',
-        'http.maxRetries must not be greater than 50',
-      ],
+      ['http.maxRetries -1', http({ maxRetries: -1 }), 'http.maxRetries', 'Max retries must be at least 0'],
+      ['http.maxRetries 51', http({ maxRetries: 51 }), 'http.maxRetries', 'Max retries must be at most 50'],
       [
         'http.maxBackoffMs 999',
         http({ maxBackoffMs: 999 }),
         'http.maxBackoffMs',
-        'http.maxBackoffMs must not be less than 1000',
+        'Max backoff (ms) must be at least 1000',
       ],
       [
         'http.maxBackoffMs over 24 h',
         http({ maxBackoffMs: 86400001 }),
         'http.maxBackoffMs',
-        'http.maxBackoffMs must not be greater than 86400000',
+        'Max backoff (ms) must be at most 86400000',
       ],
-      [
-        'http.concurrency 0',
-        http({ concurrency: 0 }),
-        'http.concurrency',
-        'http.concurrency must not be less than 1',
-      ],
+      ['http.concurrency 0', http({ concurrency: 0 }), 'http.concurrency', 'Concurrency must be at least 1'],
       [
         'http.concurrency 257',
         http({ concurrency: 257 }),
         'http.concurrency',
-        'http.concurrency must not be greater than 256',
+        'Concurrency must be at most 256',
       ],
       [
         'a host header',
         http({ headers: { host: 'evil.example.com' } }),
         'http.headers',
-        'http.headers cannot set "host": webhooker sets it',
+        'Headers cannot set "host": webhooker sets it',
       ],
       [
         'a Webhook-Signature header',
         http({ headers: { 'Webhook-Signature': 'v1,x' } }),
         'http.headers',
-        'http.headers cannot set "Webhook-Signature": webhooker sets it',
+        'Headers cannot set "Webhook-Signature": webhooker sets it',
       ],
       [
         'a Content-Length header',
         http({ headers: { 'Content-Length': '1' } }),
         'http.headers',
-        'http.headers cannot set "Content-Length": webhooker sets it',
+        'Headers cannot set "Content-Length": webhooker sets it',
       ],
       [
         'a header name with a space',
         http({ headers: { 'x bad': '1' } }),
         'http.headers',
-        'http.headers has an invalid header name "x bad"',
+        'Headers have an invalid header name "x bad"',
       ],
       [
         'a header value with a newline',
         http({ headers: { 'x-note': 'a\r\nx-injected: 1' } }),
         'http.headers',
-        'http.headers "x-note" must not contain line breaks',
+        'Headers "x-note" must not contain line breaks',
       ],
       [
         'a header value that is a number',
         http({ headers: { 'x-count': 1 } }),
         'http.headers',
-        'http.headers "x-count" must be a string',
+        'Headers "x-count" must be a string',
       ],
       [
         'headers that are a list',
         http({ headers: ['x-a: 1'] }),
         'http.headers',
-        'http.headers must be an object of header names to values',
+        'Headers must be an object of header names to values',
       ],
       [
         '51 headers',
         http({ headers: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`x-h${i}`, 'v'])) }),
         'http.headers',
-        'http.headers may have at most 50 headers',
+        'Headers may have at most 50 headers',
       ],
       [
         'a header value of 4097 characters',
         http({ headers: { 'x-long': 'v'.repeat(4097) } }),
         'http.headers',
-        'http.headers "x-long" is longer than 4096 characters',
+        'Headers "x-long" is longer than 4096 characters',
       ],
       ['an unknown http field', http({ retries: 3 }), 'http.retries', 'property retries should not exist'],
       [
@@ -390,12 +365,7 @@ describe('targets API (HTTP, real PostgreSQL, ALLOW_PRIVATE_TARGETS=true)', () =
         'signingSecrets',
         'property signingSecrets should not exist',
       ],
-      [
-        'active "yes"',
-        { name: 'bad', type: 'log', active: 'yes' },
-        'active',
-        'active must be a boolean value',
-      ],
+      ['active "yes"', { name: 'bad', type: 'log', active: 'yes' }, 'active', 'Active must be true or false'],
     ];
 
     it.each(cases)(
@@ -423,9 +393,9 @@ describe('targets API (HTTP, real PostgreSQL, ALLOW_PRIVATE_TARGETS=true)', () =
         http: { url: 'ftp://x.example.com', concurrency: 0 },
       }).expect(400);
       expect(response.body.errors).toEqual([
-        { field: 'name', message: 'name must be longer than or equal to 1 characters' },
-        { field: 'http.url', message: 'http.url must be an absolute http or https URL' },
-        { field: 'http.concurrency', message: 'http.concurrency must not be less than 1' },
+        { field: 'name', message: 'Name must not be empty' },
+        { field: 'http.url', message: 'URL must be an absolute http or https URL' },
+        { field: 'http.concurrency', message: 'Concurrency must be at least 1' },
       ]);
     });
   });
@@ -453,9 +423,7 @@ describe('targets API (HTTP, real PostgreSQL, ALLOW_PRIVATE_TARGETS=true)', () =
       const bad = await alice.apiKey.get(`/api/v1/webhooks/${own.id}/targets?cursor=garbage`).expect(400);
       expect(bad.body.detail).toBe('cursor is not valid');
       const tooMany = await alice.apiKey.get(`/api/v1/webhooks/${own.id}/targets?limit=201`).expect(400);
-      expect(tooMany.body.errors).toEqual([
-        { field: 'limit', message: 'limit must not be greater than 200' },
-      ]);
+      expect(tooMany.body.errors).toEqual([{ field: 'limit', message: 'Limit must be at most 200' }]);
     });
 
     it('answers an unknown target with 404 and malformed ids with 400', async () => {
@@ -533,25 +501,21 @@ describe('targets API (HTTP, real PostgreSQL, ALLOW_PRIVATE_TARGETS=true)', () =
       const id = created.body.id;
       const { signingSecret: _secret, ...before } = created.body;
       for (const [body, field, message] of [
-        [
-          { http: { url: 'ftp://x.example.com' } },
-          'http.url',
-          'http.url must be an absolute http or https URL',
-        ],
-        [{ http: { maxRetries: 51 } }, 'http.maxRetries', 'http.maxRetries must not be greater than 50'],
+        [{ http: { url: 'ftp://x.example.com' } }, 'http.url', 'URL must be an absolute http or https URL'],
+        [{ http: { maxRetries: 51 } }, 'http.maxRetries', 'Max retries must be at most 50'],
         [
           { http: { headers: { host: 'x' } } },
           'http.headers',
-          'http.headers cannot set "host": webhooker sets it',
+          'Headers cannot set "host": webhooker sets it',
         ],
         [{ type: 'log' }, 'type', 'property type should not exist'],
         [{ webhookId: MISSING_ID }, 'webhookId', 'property webhookId should not exist'],
-        [{ name: '' }, 'name', 'name must be longer than or equal to 1 characters'],
-        [{ name: null }, 'name', 'name must be a string'],
-        [{ active: null }, 'active', 'active must be a boolean value'],
-        [{ http: null }, 'http', 'http must be an object'],
-        [{ http: { url: null } }, 'http.url', 'http.url must be an absolute http or https URL'],
-        [{ http: { timeoutMs: null } }, 'http.timeoutMs', 'http.timeoutMs must be an integer number'],
+        [{ name: '' }, 'name', 'Name must not be empty'],
+        [{ name: null }, 'name', 'Name must be a string'],
+        [{ active: null }, 'active', 'Active must be true or false'],
+        [{ http: null }, 'http', 'HTTP must be an object'],
+        [{ http: { url: null } }, 'http.url', 'URL must be an absolute http or https URL'],
+        [{ http: { timeoutMs: null } }, 'http.timeoutMs', 'Timeout (ms) must be a whole number'],
       ] as const) {
         const response = await alice.session.patch(`/api/v1/targets/${id}`, body).expect(400);
         expect(response.body.errors).toEqual([{ field, message }]);
@@ -646,10 +610,10 @@ describe('targets API (HTTP, real PostgreSQL, ALLOW_PRIVATE_TARGETS=true)', () =
     });
 
     it.each([
-      [{ gracePeriodHours: -1 }, 'gracePeriodHours must not be less than 0'],
-      [{ gracePeriodHours: 721 }, 'gracePeriodHours must not be greater than 720'],
-      [{ gracePeriodHours: 1.5 }, 'gracePeriodHours must be an integer number'],
-      [{ gracePeriodHours: null }, 'gracePeriodHours must be an integer number'],
+      [{ gracePeriodHours: -1 }, 'Grace period hours must be at least 0'],
+      [{ gracePeriodHours: 721 }, 'Grace period hours must be at most 720'],
+      [{ gracePeriodHours: 1.5 }, 'Grace period hours must be a whole number'],
+      [{ gracePeriodHours: null }, 'Grace period hours must be a whole number'],
       [{ secret: 'whsec_mine' }, 'property secret should not exist'],
     ])('refuses to rotate with %j', async (body, message) => {
       const target = await createHttpTarget();

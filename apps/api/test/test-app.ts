@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import supertest from 'supertest';
-import { createApp } from '../src/app.factory';
+import { createApp, type CreateAppOptions } from '../src/app.factory';
 import { createLogger } from '../src/common/logger';
 import { AppConfig, loadConfig } from '../src/config/config';
 import { createTestDatabase } from './test-database';
@@ -19,7 +19,10 @@ export interface TestApp {
 }
 
 /** The whole application on its own fresh database, listening on 127.0.0.1. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: CreateAppOptions = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   const config: AppConfig = {
     ...loadConfig({
@@ -37,7 +40,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     }),
     databaseUrl: database.url,
   };
-  const app = await createApp(config, createLogger(config));
+  const app = await createApp(config, createLogger(config), options);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${port}`;

@@ -46,7 +46,7 @@ export class AuthService {
     );
     if (!changed) {
       throw new ValidationFailedException([
-        { field: 'currentPassword', message: 'currentPassword is not correct' },
+        { field: 'currentPassword', message: 'Current password is not correct' },
       ]);
     }
   }

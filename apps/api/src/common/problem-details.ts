@@ -5,7 +5,7 @@ export class FieldErrorDto {
   @ApiProperty({ example: 'name' })
   field: string;
 
-  @ApiProperty({ example: 'name must be shorter than or equal to 100 characters' })
+  @ApiProperty({ example: 'Name must be at most 100 characters long' })
   message: string;
 }
 
@@ -20,7 +20,7 @@ export class ProblemDetailsDto {
   @ApiProperty({ example: 400 })
   status: number;
 
-  @ApiProperty({ example: 'name must be shorter than or equal to 100 characters' })
+  @ApiProperty({ example: 'Name must be at most 100 characters long' })
   detail: string;
 
   @ApiPropertyOptional({ type: [FieldErrorDto] })

@@ -18,6 +18,53 @@ export function IsOptionalNonNull(options?: ValidationOptions): PropertyDecorato
   return ValidateIf((_object, value) => value !== undefined, options);
 }
 
+/** Words written otherwise than as a lower-case word in a field's label. */
+const WORDS: Record<string, string> = {
+  api: 'API',
+  url: 'URL',
+  id: 'ID',
+  ip: 'IP',
+  http: 'HTTP',
+  json: 'JSON',
+  ms: '(ms)',
+};
+
+/** A property in words: `maxRetries` → "Max retries", `timeoutMs` → "Timeout (ms)". */
+export function fieldLabel(property: string): string {
+  const words = property
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(' ')
+    .map((word) => WORDS[word] ?? word)
+    .join(' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** class-validator's phrasing, as people say it. */
+const PHRASES: [RegExp, string][] = [
+  [/must not be greater than (\S+)$/, 'must be at most $1'],
+  [/must not be less than (\S+)$/, 'must be at least $1'],
+  [/must be a number conforming to the specified constraints$/, 'must be a number'],
+  [/must be an integer number$/, 'must be a whole number'],
+  [/must be a boolean value$/, 'must be true or false'],
+  [/must be longer than or equal to 1 characters$/, 'must not be empty'],
+  [/must be longer than or equal to (\d+) characters$/, 'must be at least $1 characters long'],
+  [/must be shorter than or equal to (\d+) characters$/, 'must be at most $1 characters long'],
+  [/must be one of the following values: /, 'must be one of '],
+];
+
+/**
+ * A validation message that names the field in words ("Max retries must be at most 50"), for
+ * people; the field's path goes beside it in `field`, for programs. A message that does not start
+ * with the field's name or path is kept as it is.
+ */
+function inWords(field: string, property: string, message: string): string {
+  const named = [field, property].find((name) => message.startsWith(`${name} `));
+  if (named === undefined) return message;
+  const worded = `${fieldLabel(property)}${message.slice(named.length)}`;
+  return PHRASES.reduce((text, [phrase, words]) => text.replace(phrase, words), worded);
+}
+
 function flatten(errors: ValidationError[], parent = ''): FieldErrorDto[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
@@ -31,13 +78,8 @@ function flatten(errors: ValidationError[], parent = ''): FieldErrorDto[] {
       message === undefined
         ? []
         : error.value === undefined && !error.constraints?.whitelistValidation
-          ? [{ field, message: `${field} is required` }]
-          : [
-              {
-                field,
-                message: message.startsWith(error.property) && parent ? `${parent}.${message}` : message,
-              },
-            ];
+          ? [{ field, message: `${fieldLabel(error.property)} is required` }]
+          : [{ field, message: inWords(field, error.property, message) }];
     return [...fieldErrors, ...flatten(error.children ?? [], field)];
   });
 }

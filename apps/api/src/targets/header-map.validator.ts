@@ -30,8 +30,8 @@ export function headerMapProblem(value: unknown): string | undefined {
   if (entries.length > MAX_HEADERS) return `may have at most ${MAX_HEADERS} headers`;
   const seen = new Set<string>();
   for (const [name, headerValue] of entries) {
-    if (!TOKEN.test(name)) return `has an invalid header name "${name}"`;
-    if (seen.has(name.toLowerCase())) return `has "${name}" twice (header names ignore case)`;
+    if (!TOKEN.test(name)) return `have an invalid header name "${name}"`;
+    if (seen.has(name.toLowerCase())) return `have "${name}" twice (header names ignore case)`;
     seen.add(name.toLowerCase());
     if (RESERVED_HEADERS.has(name.toLowerCase())) return `cannot set "${name}": webhooker sets it`;
     if (typeof headerValue !== 'string') return `"${name}" must be a string`;

@@ -3,7 +3,7 @@ import type { ButtonHTMLAttributes } from 'react';
 type Variant = 'primary' | 'secondary' | 'danger' | 'ghost' | 'ghost-danger';
 
 const VARIANTS: Record<Variant, string> = {
-  primary: 'bg-primary-500 text-white shadow-sm hover:bg-primary-600 focus-visible:outline-primary-500',
+  primary: 'bg-primary-500 text-white shadow-sm hover:bg-primary-600 focus-visible:outline-primary-700',
   secondary:
     'bg-white text-slate-700 shadow-sm ring-1 ring-slate-300 ring-inset hover:bg-slate-50 focus-visible:outline-primary-500',
   danger: 'bg-red-600 text-white shadow-sm hover:bg-red-700 focus-visible:outline-red-600',

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { toast } from 'sonner';
 import { Button } from './Button';
 
 const FEEDBACK_MS = 2000;
@@ -14,14 +15,18 @@ export function CopyButton({ text }: { text: string }) {
   }, [state]);
 
   // navigator.clipboard is missing on plain http (other than localhost): that counts as a failure.
-  const copy = () =>
+  // In a dialog only the button says so: a toast would be under the dialog's backdrop.
+  const copy = (button: HTMLButtonElement) =>
     Promise.resolve()
       .then(() => navigator.clipboard.writeText(text))
-      .then(() => setState('copied'))
+      .then(() => {
+        setState('copied');
+        if (!button.closest('dialog')) toast.success('Copied');
+      })
       .catch(() => setState('failed'));
 
   return (
-    <Button size="sm" onClick={copy} aria-live="polite">
+    <Button size="sm" onClick={(event) => copy(event.currentTarget)} aria-live="polite">
       {state === 'copied' ? 'Copied' : state === 'failed' ? 'Select and copy it' : 'Copy'}
     </Button>
   );

@@ -8,7 +8,7 @@ export function AppLayout() {
     <div className="flex min-h-screen flex-col">
       <a
         href="#main"
-        className="sr-only rounded-lg bg-white px-4 py-2.5 text-sm font-medium text-primary-700 shadow-lg ring-2 ring-primary-500 focus:not-sr-only focus:fixed focus:top-3 focus:left-3 focus:z-50"
+        className="sr-only rounded-lg bg-white text-sm font-medium text-primary-700 shadow-lg focus:not-sr-only focus:fixed focus:top-3 focus:left-3 focus:z-50 focus:px-4 focus:py-2.5"
       >
         Skip to content
       </a>

@@ -1,6 +1,7 @@
 import { logoutMutation } from '@webhooker/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
+import { toast } from 'sonner';
 import { hasStatus } from '../lib/problem';
 
 /** Ends the session and goes to the login page, also when the session had already ended. */
@@ -11,6 +12,7 @@ export function useLogout() {
     ...logoutMutation(),
     onSettled: (_data, error) => {
       if (error && !hasStatus(error, 401)) return;
+      toast.success('Logged out');
       navigate('/login', { replace: true });
       queryClient.clear();
     },

@@ -27,18 +27,38 @@ export function errorMessage(error: unknown): string {
   return 'Something went wrong. Try again.';
 }
 
+/** Words that are written otherwise than as a capitalised word in a field's label. */
+const WORDS: Record<string, string> = {
+  api: 'API',
+  url: 'URL',
+  id: 'ID',
+  ip: 'IP',
+  http: 'HTTP',
+  json: 'JSON',
+  ms: '(ms)',
+};
+
+/** A field's path in words: `http.maxRetries` → "Max retries", `currentPassword` → "Current password". */
+export function fieldLabel(field: string): string {
+  const name = field.split('.').at(-1) ?? field;
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(' ')
+    .map((word) => WORDS[word] ?? word)
+    .join(' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 /**
- * The message the API gave for one input field, if any. With `label`, the field's path at the
- * start of the message ("http.timeoutMs must not be …") reads as the form's label instead.
+ * The API's message for one input field, if any, starting with `label` when the form names the
+ * field otherwise: the API words most messages with the field's name ("Secret must be at least 12
+ * characters long", for what the form calls "Token"), a few with its path ("http.url is required").
  */
-export function fieldError(error: unknown, field: string, label?: string): string | undefined {
+export function fieldError(error: unknown, field: string, label = fieldLabel(field)): string | undefined {
   const message = problemOf(error)?.errors?.find((entry) => entry.field === field)?.message;
-  if (!message || !label || !message.startsWith(`${field} `)) return message;
-  return `${label}${message.slice(field.length)}`
-    .replace('must be a number conforming to the specified constraints', 'must be a number')
-    .replace('must be an integer number', 'must be a whole number')
-    .replace(/must be longer than or equal to (\d+) characters/, 'must be at least $1 characters long')
-    .replace(/must be shorter than or equal to (\d+) characters/, 'must be at most $1 characters long');
+  const named = [field, fieldLabel(field)].find((name) => message?.startsWith(`${name} `));
+  return message && named ? `${label}${message.slice(named.length)}` : message;
 }
 
 /** The error to show above a form: field errors are shown next to their inputs instead. */

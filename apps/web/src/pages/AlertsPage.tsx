@@ -5,6 +5,7 @@ import {
 } from '@webhooker/api-client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { toast } from 'sonner';
 import { Badge } from '../components/Badge';
 import { Button } from '../components/Button';
 import { Card } from '../components/Card';
@@ -90,7 +91,10 @@ function SubscriptionRow({
   const queryClient = useQueryClient();
   const update = useMutation({
     ...updateAlertSubscriptionMutation(),
-    onSuccess: () => invalidateAlertSubscriptions(queryClient),
+    onSuccess: (saved) => {
+      toast.success(`Alerts to “${saved.name}” switched ${saved.active ? 'on' : 'off'}`);
+      return invalidateAlertSubscriptions(queryClient);
+    },
   });
   const { name, active, disabledReason, pausedDeliveries } = subscription;
 

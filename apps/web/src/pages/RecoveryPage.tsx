@@ -10,6 +10,7 @@ import {
 } from '@webhooker/api-client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { toast } from 'sonner';
 import { Badge, type BadgeTone } from '../components/Badge';
 import { Button } from '../components/Button';
 import { Card } from '../components/Card';
@@ -66,7 +67,11 @@ export function RecoveryPage() {
   });
   const [confirming, setConfirming] = useState(false);
   const queryClient = useQueryClient();
-  const onSuccess = () => {
+  const onSuccess = (operation: BulkOperationDto) => {
+    toast.success(
+      `${operation.kind === 'replay' ? 'Replaying' : 'Cancelling'} ${plural(operation.total, 'delivery', 'deliveries')}`,
+      { description: 'Progress is under Bulk operations.' },
+    );
     setConfirming(false);
     return invalidateBulkOperations(queryClient, webhook.id);
   };
@@ -79,11 +84,14 @@ export function RecoveryPage() {
     cancel.reset();
     setFilter({ ...filter, kind, status: [STATUSES[kind][0]!.status] });
   };
-  const toggle = (status: DeliveryStatus, on: boolean) =>
+  // A changed choice of statuses takes away the error about the one sent.
+  const toggle = (status: DeliveryStatus, on: boolean) => {
+    mutation.reset();
     setFilter({
       ...filter,
       status: on ? [...filter.status, status] : filter.status.filter((s) => s !== status),
     });
+  };
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setConfirming(true);

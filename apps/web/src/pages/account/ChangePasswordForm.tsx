@@ -1,6 +1,7 @@
 import { changeMyPasswordMutation } from '@webhooker/api-client';
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { toast } from 'sonner';
 import { Button } from '../../components/Button';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { TextField } from '../../components/Field';
@@ -16,6 +17,7 @@ export function ChangePasswordForm({ username }: { username: string }) {
   const change = useMutation({
     ...changeMyPasswordMutation(),
     onSuccess: () => {
+      toast.success('Password changed', { description: 'Your other sessions have been logged out.' });
       setCurrentPassword('');
       setNewPassword('');
       setConfirmation('');
@@ -65,11 +67,6 @@ export function ChangePasswordForm({ username }: { username: string }) {
         error={mismatch ? 'The two new passwords differ' : undefined}
       />
       <ErrorAlert message={formError(change.error)} />
-      {change.isSuccess && (
-        <p role="status" className="text-sm text-emerald-700">
-          Password changed. Your other sessions have been logged out.
-        </p>
-      )}
       <Button type="submit" variant="primary" disabled={change.isPending}>
         {change.isPending ? 'Saving…' : 'Change password'}
       </Button>

@@ -1,5 +1,6 @@
 import { deleteAlertSubscriptionMutation, type AlertSubscriptionDto } from '@webhooker/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { toast } from 'sonner';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { errorMessage } from '../../lib/problem';
 import { invalidateAlertSubscriptions } from '../../lib/queries';
@@ -15,6 +16,7 @@ export function DeleteSubscriptionDialog({
   const remove = useMutation({
     ...deleteAlertSubscriptionMutation(),
     onSuccess: async () => {
+      toast.success(`Subscription “${subscription.name}” deleted`);
       await invalidateAlertSubscriptions(queryClient);
       onClose();
     },

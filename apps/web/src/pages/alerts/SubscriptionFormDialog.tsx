@@ -8,6 +8,7 @@ import {
 } from '@webhooker/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
+import { toast } from 'sonner';
 import { Button } from '../../components/Button';
 import { Dialog, DialogActions } from '../../components/Dialog';
 import { ErrorAlert } from '../../components/ErrorAlert';
@@ -43,7 +44,9 @@ export function SubscriptionFormDialog({ subscription, onClose }: SubscriptionFo
 
   const onSuccess = async (saved: AlertSubscriptionDto | CreatedAlertSubscriptionDto) => {
     await invalidateAlertSubscriptions(queryClient);
-    if (!('signingSecret' in saved && saved.signingSecret)) onClose();
+    if ('signingSecret' in saved && saved.signingSecret) return;
+    toast.success(`Subscription “${saved.name}” ${subscription ? 'saved' : 'created'}`);
+    onClose();
   };
   const create = useMutation({ ...createAlertSubscriptionMutation(), onSuccess });
   const update = useMutation({ ...updateAlertSubscriptionMutation(), onSuccess });

@@ -1,5 +1,6 @@
 import { listApiKeysQueryKey, revokeApiKeyMutation, type ApiKeyDto } from '@webhooker/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { toast } from 'sonner';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { errorMessage } from '../../lib/problem';
 
@@ -8,6 +9,7 @@ export function RevokeApiKeyDialog({ apiKey, onClose }: { apiKey: ApiKeyDto; onC
   const revoke = useMutation({
     ...revokeApiKeyMutation(),
     onSuccess: async () => {
+      toast.success(`API key “${apiKey.name}” revoked`);
       await queryClient.invalidateQueries({ queryKey: listApiKeysQueryKey() });
       onClose();
     },

@@ -1,6 +1,7 @@
 import { createUserMutation, listUsersQueryKey, type UserRole } from '@webhooker/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { toast } from 'sonner';
 import { Button } from '../../components/Button';
 import { Dialog, DialogActions } from '../../components/Dialog';
 import { ErrorAlert } from '../../components/ErrorAlert';
@@ -18,7 +19,9 @@ export function CreateUserDialog({ onClose }: { onClose: () => void }) {
     ...createUserMutation(),
     onSuccess: async (user) => {
       await queryClient.invalidateQueries({ queryKey: listUsersQueryKey() });
-      if (!user.password) onClose();
+      if (user.password) return;
+      toast.success(`User ${user.username} created`);
+      onClose();
     },
   });
 

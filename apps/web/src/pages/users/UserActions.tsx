@@ -1,6 +1,7 @@
 import { listUsersQueryKey, updateUserMutation, type UserDto } from '@webhooker/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { toast } from 'sonner';
 import { Button } from '../../components/Button';
 import { errorMessage } from '../../lib/problem';
 import { ResetPasswordDialog } from './ResetPasswordDialog';
@@ -15,7 +16,10 @@ export function UserActions({ user }: { user: UserDto }) {
   const close = () => setDialog(undefined);
   const enable = useMutation({
     ...updateUserMutation(),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: listUsersQueryKey() }),
+    onSuccess: () => {
+      toast.success(`${user.username} enabled`);
+      return queryClient.invalidateQueries({ queryKey: listUsersQueryKey() });
+    },
   });
   const newRole = user.role === 'admin' ? 'member' : 'admin';
 
@@ -49,6 +53,7 @@ export function UserActions({ user }: { user: UserDto }) {
           change={{ role: newRole }}
           title={`Make ${user.username} ${newRole === 'admin' ? 'an admin' : 'a member'}?`}
           confirmLabel={`Make ${newRole}`}
+          done={`${user.username} is now ${newRole === 'admin' ? 'an admin' : 'a member'}`}
           destructive={newRole === 'member'}
           onClose={close}
         >
@@ -65,6 +70,7 @@ export function UserActions({ user }: { user: UserDto }) {
           change={{ disabled: true }}
           title={`Disable ${user.username}?`}
           confirmLabel="Disable"
+          done={`${user.username} disabled`}
           destructive
           onClose={close}
         >

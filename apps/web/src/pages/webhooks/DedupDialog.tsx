@@ -6,6 +6,7 @@ import {
 } from '@webhooker/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
+import { toast } from 'sonner';
 import { Button } from '../../components/Button';
 import { Dialog, DialogActions } from '../../components/Dialog';
 import { ErrorAlert } from '../../components/ErrorAlert';
@@ -46,6 +47,7 @@ export function DedupDialog({ entrypoint, onClose }: { entrypoint: EntrypointDto
   const save = useMutation({
     ...updateEntrypointMutation(),
     onSuccess: async () => {
+      toast.success('Duplicate detection saved');
       await invalidateEntrypoints(queryClient, entrypoint.webhookId);
       onClose();
     },

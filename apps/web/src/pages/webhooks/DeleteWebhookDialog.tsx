@@ -6,6 +6,7 @@ import {
 } from '@webhooker/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
+import { toast } from 'sonner';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { errorMessage } from '../../lib/problem';
 
@@ -15,6 +16,7 @@ export function DeleteWebhookDialog({ webhook, onClose }: { webhook: WebhookDto;
   const remove = useMutation({
     ...deleteWebhookMutation(),
     onSuccess: () => {
+      toast.success(`Webhook “${webhook.name}” deleted`);
       navigate('/webhooks', { replace: true });
       // Everything below the webhook (entrypoints, targets, events) is gone with it.
       queryClient.removeQueries({ queryKey: getWebhookQueryKey({ path: { id: webhook.id } }) });

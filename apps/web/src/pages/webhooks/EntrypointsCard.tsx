@@ -7,6 +7,7 @@ import {
 } from '@webhooker/api-client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { toast } from 'sonner';
 import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
@@ -27,7 +28,7 @@ import { curlExample, describeScheme, verificationLabel } from './verification';
 import { VerificationDialog } from './VerificationDialog';
 
 /** A dialog about one entrypoint, by id: it shows the entrypoint as the webhook's latest data has it. */
-type OpenDialog = { kind: 'verification' | 'rejections' | 'dedup'; id: string };
+type OpenDialog = { kind: 'verification' | 'rejections' | 'dedup' | 'deactivate'; id: string };
 
 /** The webhook's entrypoint URLs, to give to senders, with how each verifies them and a curl example. */
 export function EntrypointsCard({ webhook }: { webhook: WebhookDetailDto }) {
@@ -81,6 +82,9 @@ export function EntrypointsCard({ webhook }: { webhook: WebhookDetailDto }) {
       {open && dialog?.kind === 'dedup' && (
         <DedupDialog entrypoint={open} onClose={() => setDialog(undefined)} />
       )}
+      {open && dialog?.kind === 'deactivate' && (
+        <DeactivateEntrypointDialog entrypoint={open} onClose={() => setDialog(undefined)} />
+      )}
     </Card>
   );
 }
@@ -93,9 +97,12 @@ interface EntrypointItemProps {
 
 function EntrypointItem({ entrypoint, onOpen, onDelete }: EntrypointItemProps) {
   const queryClient = useQueryClient();
-  const toggle = useMutation({
+  const activate = useMutation({
     ...updateEntrypointMutation(),
-    onSuccess: () => invalidateEntrypoints(queryClient, entrypoint.webhookId),
+    onSuccess: () => {
+      toast.success('Entrypoint active: it accepts events again');
+      return invalidateEntrypoints(queryClient, entrypoint.webhookId);
+    },
   });
   const presets = useQuery(verificationPresetsOptions());
   const { active, verification, rejectedCount, dedup, duplicateCount } = entrypoint;
@@ -173,7 +180,7 @@ function EntrypointItem({ entrypoint, onOpen, onDelete }: EntrypointItemProps) {
             </>
           )}
         </p>
-        {toggle.isError && <p className="mt-2 text-xs text-red-600">{errorMessage(toggle.error)}</p>}
+        {activate.isError && <p className="mt-2 text-xs text-red-600">{errorMessage(activate.error)}</p>}
       </div>
       <div className="flex flex-wrap items-center gap-1 max-sm:-mx-3">
         <Button size="sm" variant="ghost" onClick={() => onOpen('verification')}>
@@ -189,8 +196,12 @@ function EntrypointItem({ entrypoint, onOpen, onDelete }: EntrypointItemProps) {
           <Switch
             checked={active}
             label={`Receive on ${name}`}
-            disabled={toggle.isPending}
-            onChange={(checked) => toggle.mutate({ path: { id: entrypoint.id }, body: { active: checked } })}
+            disabled={activate.isPending}
+            onChange={(checked) =>
+              checked
+                ? activate.mutate({ path: { id: entrypoint.id }, body: { active: true } })
+                : onOpen('deactivate')
+            }
           />
         </span>
         <Button size="sm" variant="ghost-danger" aria-label={`Delete entrypoint ${name}`} onClick={onDelete}>
@@ -207,6 +218,7 @@ function AddEntrypointDialog({ webhookId, onClose }: { webhookId: string; onClos
   const create = useMutation({
     ...createEntrypointMutation(),
     onSuccess: async () => {
+      toast.success('Entrypoint added');
       await invalidateEntrypoints(queryClient, webhookId);
       onClose();
     },
@@ -248,6 +260,7 @@ function DeleteEntrypointDialog({ entrypoint, onClose }: { entrypoint: Entrypoin
   const remove = useMutation({
     ...deleteEntrypointMutation(),
     onSuccess: async () => {
+      toast.success('Entrypoint deleted');
       await invalidateEntrypoints(queryClient, entrypoint.webhookId);
       onClose();
     },
@@ -266,6 +279,41 @@ function DeleteEntrypointDialog({ entrypoint, onClose }: { entrypoint: Entrypoin
       <p>
         It answers <strong className="font-medium text-slate-900">410 Gone</strong> from now on. Events it
         already received stay in the event log. This cannot be undone: to pause it, deactivate it instead.
+      </p>
+    </ConfirmDialog>
+  );
+}
+
+function DeactivateEntrypointDialog({
+  entrypoint,
+  onClose,
+}: {
+  entrypoint: EntrypointDto;
+  onClose: () => void;
+}) {
+  const queryClient = useQueryClient();
+  const deactivate = useMutation({
+    ...updateEntrypointMutation(),
+    onSuccess: async () => {
+      toast.success('Entrypoint inactive: it answers 410 Gone');
+      await invalidateEntrypoints(queryClient, entrypoint.webhookId);
+      onClose();
+    },
+  });
+  return (
+    <ConfirmDialog
+      title="Deactivate entrypoint?"
+      confirmLabel="Deactivate"
+      destructive
+      pending={deactivate.isPending}
+      error={deactivate.isError ? errorMessage(deactivate.error) : undefined}
+      onConfirm={() => deactivate.mutate({ path: { id: entrypoint.id }, body: { active: false } })}
+      onClose={onClose}
+    >
+      <p className="font-mono text-xs break-all text-slate-900">{entrypoint.url}</p>
+      <p>
+        It answers <strong className="font-medium text-slate-900">410 Gone</strong> until you activate it
+        again: what senders post meanwhile is refused, and most senders do not retry a 410.
       </p>
     </ConfirmDialog>
   );

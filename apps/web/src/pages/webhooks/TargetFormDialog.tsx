@@ -92,8 +92,9 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
 
   const onSuccess = async (saved: TargetDto | CreatedTargetDto) => {
     await invalidateTargets(queryClient, webhookId, saved.id);
-    toast.success(target ? `Target “${saved.name}” saved` : `Target “${saved.name}” added`);
-    if (!('signingSecret' in saved && saved.signingSecret)) onClose();
+    if ('signingSecret' in saved && saved.signingSecret) return;
+    toast.success(`Target “${saved.name}” ${target ? 'saved' : 'created'}`);
+    onClose();
   };
   const create = useMutation({ ...createTargetMutation(), onSuccess });
   const update = useMutation({ ...updateTargetMutation(), onSuccess });

@@ -7,6 +7,7 @@ import {
 } from '@webhooker/api-client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useState } from 'react';
+import { toast } from 'sonner';
 import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
@@ -83,7 +84,10 @@ function TargetItem({ target, onOpen }: { target: TargetDto; onOpen: (kind: Open
   const queryClient = useQueryClient();
   const resume = useMutation({
     ...activateTargetMutation(),
-    onSuccess: () => invalidatePausedTarget(queryClient, target.webhookId, target.id),
+    onSuccess: () => {
+      toast.success(`Target “${target.name}” resumed`);
+      return invalidatePausedTarget(queryClient, target.webhookId, target.id);
+    },
   });
 
   return (
@@ -187,6 +191,7 @@ function DeleteTargetDialog({ target, onClose }: { target: TargetDto; onClose: (
   const remove = useMutation({
     ...deleteTargetMutation(),
     onSuccess: async () => {
+      toast.success(`Target “${target.name}” deleted`);
       await Promise.all([
         invalidateTargets(queryClient, target.webhookId),
         invalidateDeliveries(queryClient, { webhookId: target.webhookId, targetId: target.id }),
@@ -218,6 +223,7 @@ function PauseTargetDialog({ target, onClose }: { target: TargetDto; onClose: ()
   const pause = useMutation({
     ...deactivateTargetMutation(),
     onSuccess: async () => {
+      toast.success(`Target “${target.name}” paused`);
       await invalidatePausedTarget(queryClient, target.webhookId, target.id);
       onClose();
     },

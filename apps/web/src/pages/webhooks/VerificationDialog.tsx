@@ -10,6 +10,7 @@ import {
 } from '@webhooker/api-client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { toast } from 'sonner';
 import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -170,6 +171,7 @@ function VerificationForm({ entrypoint, rotated, onRotate, onTurnOff, onClose }:
   const save = useMutation({
     ...updateEntrypointMutation(),
     onSuccess: async () => {
+      toast.success('Verification saved');
       await invalidateEntrypoints(queryClient, entrypoint.webhookId);
       onClose();
     },
@@ -570,6 +572,7 @@ function TurnOffDialog({
   const turnOff = useMutation({
     ...updateEntrypointMutation(),
     onSuccess: async () => {
+      toast.success('Verification turned off');
       await invalidateEntrypoints(queryClient, entrypoint.webhookId);
       onDone();
     },

@@ -7,6 +7,7 @@ import {
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
+import { toast } from 'sonner';
 import { Button } from '../../components/Button';
 import { Dialog, DialogActions } from '../../components/Dialog';
 import { ErrorAlert } from '../../components/ErrorAlert';
@@ -28,6 +29,7 @@ export function WebhookFormDialog({ webhook, onClose }: { webhook?: WebhookDto; 
   const create = useMutation({
     ...createWebhookMutation(),
     onSuccess: async (created) => {
+      toast.success(`Webhook “${created.name}” created`);
       queryClient.setQueryData(getWebhookQueryKey({ path: { id: created.id } }), created);
       await invalidateWebhook(queryClient, created.id);
       navigate(`/webhooks/${created.id}`);
@@ -36,6 +38,7 @@ export function WebhookFormDialog({ webhook, onClose }: { webhook?: WebhookDto; 
   const update = useMutation({
     ...updateWebhookMutation(),
     onSuccess: async (updated) => {
+      toast.success(`Webhook “${updated.name}” saved`);
       await invalidateWebhook(queryClient, updated.id);
       onClose();
     },

@@ -1,7 +1,7 @@
 import { getWebhookOptions, type WebhookDetailDto } from '@webhooker/api-client';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Link, Outlet, useOutletContext, useParams } from 'react-router';
+import { Link, Outlet, matchPath, useLocation, useOutletContext, useParams } from 'react-router';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { ErrorAlert } from '../../components/ErrorAlert';
@@ -24,6 +24,7 @@ export function WebhookLayout() {
   });
   const [dialog, setDialog] = useState<'edit' | 'delete'>();
   const close = () => setDialog(undefined);
+  const { pathname } = useLocation();
 
   if (!webhook.data) {
     return (
@@ -55,11 +56,18 @@ export function WebhookLayout() {
   }
 
   const { data } = webhook;
+  const tabs = [
+    { to: `/webhooks/${data.id}`, label: 'Entrypoints and targets', end: true },
+    { to: `/webhooks/${data.id}/events`, label: 'Event log' },
+    { to: `/webhooks/${data.id}/recovery`, label: 'Recovery' },
+  ];
+  const tab = tabs.find(({ to, end }) => matchPath({ path: to, end: end ?? false }, pathname));
   return (
     <>
       <Breadcrumb name={data.name} />
       <PageHeader
         title={data.name}
+        documentTitle={tab && !tab.end ? `${tab.label} · ${data.name}` : data.name}
         description={
           <>
             {data.description && <span className="block">{data.description}</span>}
@@ -78,14 +86,7 @@ export function WebhookLayout() {
           </div>
         }
       />
-      <Tabs
-        label="Webhook"
-        tabs={[
-          { to: `/webhooks/${data.id}`, label: 'Entrypoints and targets', end: true },
-          { to: `/webhooks/${data.id}/events`, label: 'Event log' },
-          { to: `/webhooks/${data.id}/recovery`, label: 'Recovery' },
-        ]}
-      />
+      <Tabs label="Webhook" tabs={tabs} />
       <Outlet context={data} />
       {dialog === 'edit' && <WebhookFormDialog webhook={data} onClose={close} />}
       {dialog === 'delete' && <DeleteWebhookDialog webhook={data} onClose={close} />}
