@@ -16,10 +16,13 @@ export interface CodeEditorProps {
   placeholder?: string;
 }
 
-/** Long lines scroll inside the editor, never the page; 16 px text on a phone, so it does not zoom on focus. */
+/**
+ * Long lines scroll inside the editor, never the page; 16 px text on a phone, so it does not zoom
+ * on focus. The focus ring is the frame's (as an input's), not the page's outline on the text.
+ */
 const LOOK = EditorView.theme({
   '&': { fontSize: '12px', backgroundColor: '#fff' },
-  '&.cm-focused': { outline: 'none' },
+  '&.cm-focused, .cm-content:focus-visible': { outline: 'none' },
   '.cm-scroller': { fontFamily: 'ui-monospace, SFMono-Regular, Menlo, monospace', lineHeight: '1.6' },
   '.cm-gutters': { backgroundColor: '#f8fafc', borderRight: '1px solid #e2e8f0', color: '#94a3b8' },
   '@media (max-width: 639px)': { '&': { fontSize: '16px' } },

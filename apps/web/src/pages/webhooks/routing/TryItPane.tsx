@@ -1,6 +1,6 @@
 import { previewTargetMutation, type PreviewTargetResponse } from '@webhooker/api-client';
 import { useMutation } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Badge } from '../../../components/Badge';
 import { Button } from '../../../components/Button';
 import { ErrorAlert } from '../../../components/ErrorAlert';
@@ -87,8 +87,13 @@ function PreviewResult({ result }: { result: PreviewTargetResponse }) {
   const { request } = result;
   const headers = Object.entries(request?.headers ?? {}).sort(([a], [b]) => a.localeCompare(b));
   const body = formatBody(request?.body);
+  // Each new result comes into view: it is below the editors, often below the fold of the dialog.
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    ref.current?.scrollIntoView({ block: 'start' });
+  }, [result]);
   return (
-    <div role="status" aria-label="Preview result" className="space-y-3">
+    <div ref={ref} role="status" aria-label="Preview result" className="scroll-mt-4 space-y-3">
       <p className="flex flex-wrap items-center gap-2 text-xs text-slate-500">
         <Outcome result={result} />
         <span>in {formatDuration(result.durationMs)}</span>
