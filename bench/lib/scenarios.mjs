@@ -427,6 +427,7 @@ async function sandboxOverhead() {
     body: BODY,
   });
   try {
+    await pool.start();
     const times = [];
     const failures = [];
     for (let run = 0; run < 2 * SANDBOX_RUNS; run++) {

@@ -103,7 +103,7 @@ FROM picked WHERE d.id = picked.id
 RETURNING d.id, d.event_id, d.target_id, d.attempt_count, d.replay_base`;
 
 /** What an attempt sends (null for targets without a request), or why it sends nothing. */
-export type PreparedAttempt =
+type PreparedAttempt =
   { kind: 'send'; request: OutboundRequest | null } | { kind: 'skip' } | { kind: 'error'; error: string };
 
 /** How a test send ended (see sendTest). */
@@ -608,7 +608,11 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
    * The request an `http` target is sent: the event as received, or what the target's transform
    * makes of it (a transform returning null skips the delivery; one that fails fails the attempt).
    */
-  async prepare(target: TargetSnapshot, event: EventSnapshot, body: Buffer): Promise<PreparedAttempt> {
+  private async prepare(
+    target: TargetSnapshot,
+    event: EventSnapshot,
+    body: Buffer,
+  ): Promise<PreparedAttempt> {
     if (target.type !== 'http') return { kind: 'send', request: null };
     if (!target.transform) return { kind: 'send', request: outboundRequest(target, event, body) };
     const result = await this.transforms.run(target.id, target.transform, { ...event, body });

@@ -24,7 +24,7 @@ describe('TransformPool', () => {
     // The same key may land on either worker; each keeps its compiled copy.
     const again = await pool.run('a:1', source, input);
     expect(again.kind).toBe('request');
-    expect(await pool.run('fresh', source, input, true)).toMatchObject({
+    expect(await pool.run('fresh', source, input, { fresh: true })).toMatchObject({
       request: { headers: { runs: '1' } },
     });
   });
@@ -51,6 +51,23 @@ describe('TransformPool', () => {
     expect(await pool.run('ok:1', 'function handler(r) { return null; }', input)).toMatchObject({
       kind: 'skip',
     });
+  });
+
+  it('leaves a worker to deliveries while trials (checks, previews) wait for one another', async () => {
+    await pool.start();
+    const order: string[] = [];
+    const trials = [1, 2].map((n) =>
+      pool.check('for (;;) {}').then((error) => order.push(`trial ${n}: ${error}`)),
+    );
+    const delivery = pool
+      .run('d:1', 'function handler(r) { return r; }', input)
+      .then((result) => order.push(`delivery: ${result.kind}`));
+    await Promise.all([...trials, delivery]);
+    expect(order).toEqual([
+      'delivery: request',
+      'trial 1: interrupted after 200 ms',
+      'trial 2: interrupted after 200 ms',
+    ]);
   });
 
   it('answers every job when more are sent than there are workers', async () => {

@@ -29,12 +29,17 @@ export type PoolResult = (TransformResult | { kind: 'compiled' }) & { durationMs
 
 interface Pending {
   job: TransformJob;
+  /** A preview or a check on save, not a delivery. */
+  trial: boolean;
   resolve: (result: PoolResult) => void;
 }
 
 interface Slot {
   worker: Worker;
   ready: boolean;
+  /** Resolved when the worker is ready for jobs (or gone). */
+  started: Promise<void>;
+  markStarted: () => void;
   busy: Pending | null;
   watchdog?: NodeJS.Timeout;
 }
@@ -43,11 +48,18 @@ interface Slot {
  * Worker threads running transforms (see TransformSandbox), so the event loop never waits for
  * user code: QuickJS interrupts a run at its time limit, and a run that does not stop (a native
  * operation or the collector working on a full heap are not interruptible) has its thread stopped
- * by a watchdog and replaced.
+ * by a watchdog and replaced. Trials (previews, checks on save) never take every worker: with
+ * two or more, one is always left to deliveries, which go first.
  */
 export class TransformPool {
   private readonly slots: Slot[] = [];
+  /** Deliveries' jobs waiting, oldest first. */
   private readonly waiting: Pending[] = [];
+  /** Trials' jobs waiting, oldest first. */
+  private readonly trials: Pending[] = [];
+  private trialsRunning = 0;
+  /** A worker failed before it was ready: no other is started until the next job comes. */
+  private startFailed = false;
   private nextId = 1;
   private closed = false;
 
@@ -56,40 +68,67 @@ export class TransformPool {
     private readonly size: number,
   ) {}
 
-  /** Runs the transform `source` (compiled once per `key`) on `input`; `fresh` compiles it for this run only. */
-  run(key: string, source: string, input: TransformInput, fresh = false): Promise<PoolResult> {
-    return this.submit({ id: this.nextId++, key, source, input, fresh });
+  /**
+   * Runs the transform `source` (compiled once per `key`) on `input`; `fresh` compiles it for this
+   * run only; `trial` for a preview.
+   */
+  run(
+    key: string,
+    source: string,
+    input: TransformInput,
+    { fresh = false, trial = false } = {},
+  ): Promise<PoolResult> {
+    return this.submit({ id: this.nextId++, key, source, input, fresh }, trial);
   }
 
-  /** Compiles `source` alone: the error of a source that does not compile, or null. */
+  /** Compiles `source` alone (a trial): the error of a source that does not compile, or null. */
   async check(source: string): Promise<string | null> {
-    const result = await this.submit({ id: this.nextId++, key: '', source, input: null, fresh: true });
+    const result = await this.submit({ id: this.nextId++, key: '', source, input: null, fresh: true }, true);
     return result.kind === 'error' ? result.error : null;
+  }
+
+  /** Starts the workers (they start with the first job otherwise) and waits until they are ready. */
+  async start(): Promise<void> {
+    this.startFailed = false;
+    this.pump();
+    await Promise.all(this.slots.map((slot) => slot.started));
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const pending of this.waiting.splice(0)) pending.resolve(failure('the sandbox is shutting down'));
+    for (const pending of [...this.waiting.splice(0), ...this.trials.splice(0)]) {
+      pending.resolve(failure('the sandbox is shutting down'));
+    }
     await Promise.all(this.slots.splice(0).map((slot) => this.stop(slot)));
   }
 
-  private submit(job: TransformJob): Promise<PoolResult> {
+  private submit(job: TransformJob, trial: boolean): Promise<PoolResult> {
     if (this.closed) return Promise.resolve(failure('the sandbox is shutting down'));
-    if (this.waiting.length >= MAX_WAITING_JOBS)
+    const queue = trial ? this.trials : this.waiting;
+    if (queue.length >= MAX_WAITING_JOBS)
       return Promise.resolve(failure('too many transforms waiting; try again later'));
+    this.startFailed = false;
     return new Promise((resolve) => {
-      this.waiting.push({ job, resolve });
+      queue.push({ job, trial, resolve });
       this.pump();
     });
   }
 
+  /** The next job to start: deliveries first; a trial while trials hold fewer than all workers but one. */
+  private next(): Pending | undefined {
+    if (this.waiting.length > 0) return this.waiting.shift();
+    if (this.trials.length > 0 && this.trialsRunning < Math.max(1, this.size - 1)) return this.trials.shift();
+    return undefined;
+  }
+
   private pump(): void {
-    while (this.slots.length < this.size && this.waiting.length > this.slots.filter((s) => !s.busy).length) {
-      this.slots.push(this.spawn());
-    }
+    // Every worker is started with the first job (and replaced at once), so none starts cold when needed.
+    while (!this.startFailed && this.slots.length < this.size) this.slots.push(this.spawn());
     for (const slot of this.slots) {
-      if (this.waiting.length === 0) return;
-      if (slot.ready && !slot.busy) this.start(slot, this.waiting.shift()!);
+      if (!slot.ready || slot.busy) continue;
+      const pending = this.next();
+      if (!pending) return;
+      this.begin(slot, pending);
     }
   }
 
@@ -99,14 +138,16 @@ export class TransformPool {
       eval: fromSources,
       workerData: { file: WORKER_FILE, limits: this.limits } satisfies TransformWorkerData,
     });
-    const slot: Slot = { worker, ready: false, busy: null };
+    let markStarted!: () => void;
+    const started = new Promise<void>((resolve) => (markStarted = resolve));
+    const slot: Slot = { worker, ready: false, busy: null, started, markStarted };
     worker.on('message', (message: TransformAnswer | 'ready') => {
       if (message === 'ready') {
         slot.ready = true;
+        slot.markStarted();
       } else if (slot.busy && slot.busy.job.id === message.id) {
         clearTimeout(slot.watchdog);
-        const { resolve } = slot.busy;
-        slot.busy = null;
+        const { resolve } = this.finish(slot);
         resolve({ ...message.result, durationMs: message.durationMs });
       }
       this.pump();
@@ -117,8 +158,9 @@ export class TransformPool {
     return slot;
   }
 
-  private start(slot: Slot, pending: Pending): void {
+  private begin(slot: Slot, pending: Pending): void {
     slot.busy = pending;
+    if (pending.trial) this.trialsRunning++;
     slot.watchdog = setTimeout(
       () => this.replace(slot, `interrupted after ${this.limits.timeoutMs} ms`),
       2 * this.limits.timeoutMs + WATCHDOG_GRACE_MS,
@@ -132,12 +174,29 @@ export class TransformPool {
     if (index === -1) return;
     this.slots.splice(index, 1);
     clearTimeout(slot.watchdog);
-    slot.busy?.resolve({ ...failure(error), durationMs: 2 * this.limits.timeoutMs + WATCHDOG_GRACE_MS });
-    slot.busy = null;
+    if (slot.busy) {
+      this.finish(slot).resolve({
+        ...failure(error),
+        durationMs: 2 * this.limits.timeoutMs + WATCHDOG_GRACE_MS,
+      });
+    }
+    slot.markStarted();
     void this.stop(slot);
-    // A worker that failed before it was ready fails what waits (no endless restarts); a later job starts another.
-    if (!slot.ready) for (const pending of this.waiting.splice(0)) pending.resolve(failure(error));
+    // A worker that failed before it was ready fails what waits (no endless restarts); the next job starts another.
+    if (!slot.ready) {
+      this.startFailed = true;
+      for (const pending of [...this.waiting.splice(0), ...this.trials.splice(0)])
+        pending.resolve(failure(error));
+    }
     if (!this.closed) this.pump();
+  }
+
+  /** Frees the slot of its job; returns the job. */
+  private finish(slot: Slot): Pending {
+    const pending = slot.busy!;
+    slot.busy = null;
+    if (pending.trial) this.trialsRunning--;
+    return pending;
   }
 
   private async stop(slot: Slot): Promise<void> {

@@ -22,11 +22,11 @@ export type TransformOutcome = TransformResult & { durationMs: number };
 
 const JSON_TYPE = /^\s*application\/([\w.+-]+\+)?json\s*(;|$)/i;
 
-/** Name → value, or every value in order when a name is repeated (as filters see the query). */
+/** Name → value, or every value in order when a name is repeated (as filters see the query); `__proto__` is a name like any other. */
 function queryParameters(query: string): Record<string, string | string[]> {
-  const result: Record<string, string | string[]> = {};
+  const result: Record<string, string | string[]> = Object.create(null);
   for (const [name, value] of new URLSearchParams(query)) {
-    const previous = Object.hasOwn(result, name) ? result[name] : undefined;
+    const previous = result[name];
     if (previous === undefined) result[name] = value;
     else if (Array.isArray(previous)) previous.push(value);
     else result[name] = [previous, value];
@@ -59,19 +59,28 @@ export class TransformRunner implements OnApplicationShutdown {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  /** Runs the transform of target `targetId` (its source `source`) on `source`; never rejects. */
-  async run(targetId: string, transform: string, source: TransformSource): Promise<TransformOutcome> {
+  /**
+   * Runs `transform`, the saved transform of target `targetId`, on `source`; never rejects. A
+   * `trial` (preview) waits behind deliveries and never takes every worker.
+   */
+  async run(
+    targetId: string,
+    transform: string,
+    source: TransformSource,
+    trial = false,
+  ): Promise<TransformOutcome> {
+    const key = this.keyOf(targetId, transform);
+    return this.settle(await this.workers().run(key, transform, transformInput(source), { trial }));
+  }
+
+  /** Runs a transform not saved (an editor's content) once, compiled for this run only (a trial). */
+  async runOnce(transform: string, source: TransformSource): Promise<TransformOutcome> {
     return this.settle(
-      await this.workers().run(this.keyOf(targetId, transform), transform, transformInput(source)),
+      await this.workers().run('', transform, transformInput(source), { fresh: true, trial: true }),
     );
   }
 
-  /** Runs a transform not saved (an editor's content) once, compiled for this run only. */
-  async runOnce(transform: string, source: TransformSource): Promise<TransformOutcome> {
-    return this.settle(await this.workers().run('', transform, transformInput(source), true));
-  }
-
-  /** The error of a transform that does not compile (with its line), or null. */
+  /** The error of a transform that does not compile (with its line), or null (a trial). */
   check(transform: string): Promise<string | null> {
     return this.workers().check(transform);
   }

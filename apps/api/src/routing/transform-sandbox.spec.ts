@@ -103,6 +103,8 @@ describe('TransformSandbox', () => {
       'let calls = 0;\nfunction handler(r) { calls++; if (r.body.loop) for (;;) {} r.headers.calls = String(calls); return r; }',
     );
     expect(transform.run(input)).toMatchObject({ request: { headers: { calls: '1' } } });
+    // Reused from run to run while they succeed.
+    expect(transform.run(input)).toMatchObject({ request: { headers: { calls: '2' } } });
     expect(transform.run({ ...input, bodyText: '{"loop":true}' })).toEqual({
       kind: 'error',
       error: 'interrupted after 200 ms',
