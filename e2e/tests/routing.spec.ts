@@ -158,6 +158,17 @@ describe.each([
     await fits();
     await onScreen(result.getByLabel('Error'));
     await screenshot('84-try-it-transform-error');
+
+    // Saving a filter with an operator that does not exist: the API's message is beside the filter.
+    await replaceCode(
+      page,
+      edit.getByRole('textbox', { name: 'Filter' }),
+      '{ "body": { "type": { "$like": "invoice.%" } } }',
+    );
+    await edit.getByRole('button', { name: 'Save' }).click();
+    const filterError = edit.getByText(/unknown operator "\$like"/);
+    await filterError.waitFor();
+    await onScreen(filterError);
     await edit.getByRole('button', { name: 'Cancel' }).click();
     await edit.waitFor({ state: 'detached' });
 
