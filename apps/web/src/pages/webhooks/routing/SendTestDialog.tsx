@@ -7,7 +7,7 @@ import { DeliveryStatusBadge } from '../../../components/DeliveryStatusBadge';
 import { Dialog, DialogActions } from '../../../components/Dialog';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { formatDuration } from '../../../lib/format';
-import { errorMessage, formError } from '../../../lib/problem';
+import { formError } from '../../../lib/problem';
 import { invalidateTestEvent } from '../../../lib/queries';
 import { RequestSourceFields, useRequestSource } from './RequestSource';
 import { messagesFor } from './routing';
@@ -39,7 +39,6 @@ export default function SendTestDialog({ target, onClose }: { target: TargetDto;
       (succeeded ? toast.success : toast.error)(summary(result));
       await invalidateTestEvent(queryClient, target.webhookId, target.id);
     },
-    onError: (error) => toast.error(`The test event was not sent: ${errorMessage(error)}`),
   });
   const request = source.body();
   const sendError =

@@ -86,7 +86,7 @@ function Outcome({ result }: { result: PreviewTargetResponse }) {
 function PreviewResult({ result }: { result: PreviewTargetResponse }) {
   const { request } = result;
   const headers = Object.entries(request?.headers ?? {}).sort(([a], [b]) => a.localeCompare(b));
-  const body = formatBody(request?.body);
+  const body = request ? formatBody(request.body) : '';
   // Each new result comes into view: it is below the editors, often below the fold of the dialog.
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {

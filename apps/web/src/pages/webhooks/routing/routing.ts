@@ -43,10 +43,8 @@ export function messagesFor(error: unknown, field: string): string | undefined {
   return messages?.length ? messages.join('\n') : undefined;
 }
 
-/** A body as it reads best: JSON pretty-printed, text as it is. */
-export function formatBody(body: unknown): string {
-  if (body === null || body === undefined) return '';
-  if (typeof body !== 'string') return JSON.stringify(body, null, 2);
+/** A body as it reads best: JSON pretty-printed, anything else as it is. */
+export function formatBody(body: string): string {
   try {
     return JSON.stringify(JSON.parse(body), null, 2);
   } catch {
