@@ -1,4 +1,4 @@
-import type { DeliveryCountsDto, DeliveryStatus } from '@webhooker/api-client';
+import type { DeliveryCountsDto, DeliveryStatus, SkipReason } from '@webhooker/api-client';
 import { Badge, type BadgeTone } from './Badge';
 
 export const DELIVERY_STATUSES: DeliveryStatus[] = [
@@ -21,6 +21,12 @@ const TONES: Record<DeliveryStatus, BadgeTone> = {
   skipped: 'grey',
 };
 
+/** Why a delivery was `skipped`, as the event log says it. */
+export const SKIP_REASONS: Record<SkipReason, string> = {
+  filter: 'filtered out',
+  transform: 'skipped by transform',
+};
+
 /** Whether nothing more will happen to a delivery on its own. */
 export function isFinished(status: DeliveryStatus): boolean {
   return isReplayable(status) || status === 'skipped';
@@ -31,8 +37,22 @@ export function isReplayable(status: DeliveryStatus): boolean {
   return status === 'delivered' || status === 'failed' || status === 'cancelled';
 }
 
-export function DeliveryStatusBadge({ status }: { status: DeliveryStatus }) {
-  return <Badge tone={TONES[status]}>{status}</Badge>;
+/** The status pill; a skipped delivery's is followed by why ("filtered out"). */
+export function DeliveryStatusBadge({
+  status,
+  skipReason,
+}: {
+  status: DeliveryStatus;
+  skipReason?: SkipReason | null;
+}) {
+  const badge = <Badge tone={TONES[status]}>{status}</Badge>;
+  if (status !== 'skipped' || !skipReason) return badge;
+  return (
+    <span className="inline-flex items-center gap-1.5 whitespace-nowrap">
+      {badge}
+      <span className="text-xs text-slate-500">{SKIP_REASONS[skipReason]}</span>
+    </span>
+  );
 }
 
 /** "2 delivered" "1 failed": one pill per status an event's deliveries are in. */

@@ -103,6 +103,14 @@ export function invalidateDeliveries(
   ]);
 }
 
+/** After a test event was sent to a target: the event log, the target's deliveries and the webhook's counts. */
+export function invalidateTestEvent(queryClient: QueryClient, webhookId: string, targetId: string) {
+  return Promise.all([
+    invalidateDeliveries(queryClient, { webhookId, targetId }),
+    invalidateWebhook(queryClient, webhookId),
+  ]);
+}
+
 /**
  * After a target was paused or resumed: its waiting deliveries changed status (`paused` ↔
  * `pending`), so the event log and the counts change with it.

@@ -72,7 +72,7 @@ export function DeliveryItem({ delivery, target, targetsPending }: DeliveryItemP
           {name}
           {target && <span className="ml-1.5 text-xs font-normal text-slate-500">{target.type}</span>}
         </span>
-        <DeliveryStatusBadge status={delivery.status} />
+        <DeliveryStatusBadge status={delivery.status} skipReason={delivery.skipReason} />
         {isReplayable(delivery.status) && (
           <Button
             size="sm"

@@ -1,6 +1,7 @@
 import { getEventOptions, type DeliveryCountsDto, type EventSummaryDto } from '@webhooker/api-client';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
+import { Badge } from '../../components/Badge';
 import { DeliveryCounts } from '../../components/DeliveryStatusBadge';
 import { RelativeTime } from '../../components/RelativeTime';
 import { Cell } from '../../components/Table';
@@ -100,6 +101,11 @@ export function EventRow({ event, columns, showWebhook, expanded, unlisted, onTo
               </span>
               {event.query && <span className="min-w-0 truncate text-slate-900">?{event.query}</span>}
             </span>
+            {event.test && (
+              <Badge tone="primary" title="Sent from the dashboard or the API as a test of a target">
+                test
+              </Badge>
+            )}
           </span>
           <span className="mt-1 block truncate text-xs text-slate-500 sm:hidden">
             {showWebhook && <>{webhookLink} · </>}

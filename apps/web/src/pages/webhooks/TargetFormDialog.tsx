@@ -8,7 +8,7 @@ import {
   type TargetType,
 } from '@webhooker/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { lazy, Suspense, useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import { Button } from '../../components/Button';
 import { Dialog, DialogActions } from '../../components/Dialog';
@@ -17,6 +17,7 @@ import { Field, SelectField, TextField } from '../../components/Field';
 import { SecretValue } from '../../components/SecretValue';
 import { fieldError, formError, problemOf } from '../../lib/problem';
 import { invalidateTargets } from '../../lib/queries';
+import { parseFilter, transformOf } from './routing/routing';
 import { SigningSecretHelp } from './SigningSecretHelp';
 
 const TYPES: { value: TargetType; label: string }[] = [
@@ -25,6 +26,8 @@ const TYPES: { value: TargetType; label: string }[] = [
   { value: 'database', label: 'database: archive each event in PostgreSQL' },
 ];
 const METHODS: HttpMethod[] = ['POST', 'PUT', 'PATCH'];
+/** The routing editors are a chunk of their own, loaded when the section is opened. */
+const RoutingSection = lazy(() => import('./routing/RoutingSection'));
 
 /** The http settings that have defaults, as typed in the form: empty means the default. */
 const NUMBER_SETTINGS = [
@@ -83,6 +86,9 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
   const [burst, setBurst] = useState(String(target?.http?.rateLimit?.burst ?? ''));
   const [headersError, setHeadersError] = useState<string>();
   const [advancedOpen, setAdvancedOpen] = useState(Boolean(target));
+  const [filterText, setFilterText] = useState(target?.filter ? JSON.stringify(target.filter, null, 2) : '');
+  const [transformText, setTransformText] = useState(target?.transform ?? '');
+  const [routingOpen, setRoutingOpen] = useState(Boolean(target?.filter || target?.transform));
 
   const onSuccess = async (saved: TargetDto | CreatedTargetDto) => {
     await invalidateTargets(queryClient, webhookId, saved.id);
@@ -99,6 +105,9 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
     problemOf(save.error)?.errors?.some(
       (entry) => entry.field.startsWith('http.') && entry.field !== 'http.url',
     );
+  const routingError = problemOf(save.error)?.errors?.some((entry) =>
+    /^(filter|transform)(\.|$)/.test(entry.field),
+  );
 
   if (create.data?.signingSecret) {
     return (
@@ -143,7 +152,17 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
         http.rateLimit = null;
       }
     }
-    const body = { name, http };
+    const parsedFilter = parseFilter(filterText);
+    if ('error' in parsedFilter) {
+      setRoutingOpen(true);
+      return;
+    }
+    const body = {
+      name,
+      http,
+      filter: parsedFilter.filter,
+      ...(type === 'http' && { transform: transformOf(transformText) }),
+    };
     if (target) update.mutate({ path: { id: target.id }, body });
     else create.mutate({ path: { webhookId }, body: { ...body, type } });
   };
@@ -290,6 +309,34 @@ export function TargetFormDialog({ webhookId, target, onClose }: TargetFormDialo
             </details>
           </>
         )}
+        <details
+          open={routingOpen || Boolean(routingError)}
+          onToggle={(event) => setRoutingOpen(event.currentTarget.open)}
+          className="rounded-lg ring-1 ring-slate-200"
+        >
+          <summary className="cursor-pointer rounded-lg px-4 py-2.5 text-sm font-medium text-slate-700 select-none hover:bg-slate-50">
+            Routing
+            <span className="ml-2 text-xs font-normal text-slate-500">
+              {type === 'http' ? 'filter, transformation, try it' : 'filter, try it'}
+            </span>
+          </summary>
+          {(routingOpen || routingError) && (
+            <div className="border-t border-slate-200 px-4 py-4 max-sm:px-3">
+              <Suspense fallback={<p className="text-sm text-slate-500">Loading the editors…</p>}>
+                <RoutingSection
+                  webhookId={webhookId}
+                  targetId={target?.id}
+                  transformable={type === 'http'}
+                  filterText={filterText}
+                  onFilterTextChange={setFilterText}
+                  transformText={transformText}
+                  onTransformTextChange={setTransformText}
+                  saveError={save.error}
+                />
+              </Suspense>
+            </div>
+          )}
+        </details>
         <ErrorAlert message={formError(save.error)} />
         <DialogActions>
           <Button onClick={onClose}>Cancel</Button>

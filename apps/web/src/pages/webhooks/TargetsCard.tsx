@@ -6,8 +6,9 @@ import {
   type WebhookDetailDto,
 } from '@webhooker/api-client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { toast } from 'sonner';
+import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -25,7 +26,10 @@ import { SigningSecretsDialog } from './SigningSecretsDialog';
 import { TargetFormDialog } from './TargetFormDialog';
 import { ActiveBadge, CircuitBadge, PausedNote, TargetTypeBadge } from './TargetHealth';
 
-type OpenDialog = { kind: 'edit' | 'delete' | 'secrets' | 'failed' | 'pause'; target: TargetDto };
+/** The test send dialog edits a sample in CodeMirror: a chunk of its own, loaded when it is opened. */
+const SendTestDialog = lazy(() => import('./routing/SendTestDialog'));
+
+type OpenDialog = { kind: 'edit' | 'delete' | 'secrets' | 'failed' | 'pause' | 'test'; target: TargetDto };
 
 /** Where the webhook's events go, with each target's health and actions. */
 export function TargetsCard({ webhook }: { webhook: WebhookDetailDto }) {
@@ -67,6 +71,11 @@ export function TargetsCard({ webhook }: { webhook: WebhookDetailDto }) {
       {dialog?.kind === 'pause' && <PauseTargetDialog target={dialog.target} onClose={close} />}
       {dialog?.kind === 'secrets' && <SigningSecretsDialog target={dialog.target} onClose={close} />}
       {dialog?.kind === 'failed' && <FailedDeliveriesDialog target={dialog.target} onClose={close} />}
+      {dialog?.kind === 'test' && (
+        <Suspense>
+          <SendTestDialog target={dialog.target} onClose={close} />
+        </Suspense>
+      )}
     </Card>
   );
 }
@@ -92,12 +101,25 @@ function TargetItem({ target, onOpen }: { target: TargetDto; onOpen: (kind: Open
           <TargetTypeBadge target={target} />
           <ActiveBadge target={target} />
           <CircuitBadge target={target} />
+          {target.filter && (
+            <Badge tone="primary" title="Only the events its filter matches are sent">
+              filter
+            </Badge>
+          )}
+          {target.transform && (
+            <Badge tone="primary" title="Events are transformed by its JavaScript before they are sent">
+              transform
+            </Badge>
+          )}
         </p>
         <TargetSummary target={target} />
         <PausedNote target={target} />
         {resume.isError && <p className="mt-2 text-xs text-red-600">{errorMessage(resume.error)}</p>}
       </div>
       <div className="flex flex-wrap items-center justify-end gap-1 max-sm:-mx-3 max-sm:justify-start">
+        <Button size="sm" variant="ghost" onClick={() => onOpen('test')}>
+          Send test event
+        </Button>
         <Button size="sm" variant="ghost" onClick={() => onOpen('failed')}>
           Failed deliveries
         </Button>
