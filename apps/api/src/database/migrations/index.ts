@@ -9,6 +9,7 @@ import { Alerts1764300000000 } from './1764300000000-alerts';
 import { InboundVerification1764400000000 } from './1764400000000-inbound-verification';
 import { InboundDedup1764500000000 } from './1764500000000-inbound-dedup';
 import { ConfigKeys1764600000000 } from './1764600000000-config-keys';
+import { StatsRollups1764720000000 } from './1764720000000-stats-rollups';
 
 /** Every migration in order; new ones are appended here. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   InboundVerification1764400000000,
   InboundDedup1764500000000,
   ConfigKeys1764600000000,
+  StatsRollups1764720000000,
 ];
