@@ -56,9 +56,6 @@ export default function StatsCharts({ stats }: { stats: StatsDto }) {
   const xAxis = (
     <XAxis
       dataKey="at"
-      type="number"
-      scale="time"
-      domain={['dataMin', 'dataMax']}
       tickFormatter={(at: number) => formatTick(at, stats.window)}
       tick={AXIS}
       minTickGap={24}

@@ -95,6 +95,7 @@ describe('chart data', () => {
   });
 
   it('formats latencies', () => {
+    expect(formatLatency(0)).toBe('0 ms');
     expect(formatLatency(0.4)).toBe('0.4 ms');
     expect(formatLatency(12.3)).toBe('12 ms');
     expect(formatLatency(1234)).toBe('1.2 s');

@@ -63,6 +63,7 @@ export function formatPercent(rate: number | null | undefined): string {
 /** 0.4 ms, 12 ms, 1.2 s: the latency axis and tiles; "–" without attempts. */
 export function formatLatency(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '–';
+  if (ms === 0) return '0 ms';
   if (ms < 1) return `${ms.toFixed(1)} ms`;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
