@@ -284,6 +284,31 @@ describe('statistics (HTTP, real PostgreSQL)', () => {
     expect(JSON.stringify(id.body)).toContain('webhookId must be a UUID');
   });
 
+  it('counts around odd rows: an attempt without its delivery, a negative duration, a huge error', async () => {
+    const [billing] = shop.targetIds;
+    const before = (await admin.apiKey.get('/api/v1/stats?window=1h').expect(200)).body.totals;
+    await withSql(testApp, async (sql) => {
+      const { rows } = await sql.query(
+        `INSERT INTO deliveries (id, event_id, webhook_id, target_id, status, attempt_count, created_at)
+         VALUES (gen_random_uuid(), gen_random_uuid(), $1, $2, 'failed', 1, now() - interval '1 minute')
+         RETURNING id`,
+        [shop.webhookId, billing],
+      );
+      await sql.query(
+        `INSERT INTO delivery_attempts (delivery_id, webhook_id, attempt_number, started_at, duration_ms, status_code, error)
+         VALUES ($1, $2, 1, now() - interval '1 minute', -40, NULL, repeat('x', 100000)),
+                (gen_random_uuid(), $2, 1, now() - interval '1 minute', 10, 200, NULL)`,
+        [rows[0].id, shop.webhookId],
+      );
+    });
+    await job.rollUp();
+    const { body } = await admin.apiKey.get('/api/v1/stats?window=1h').expect(200);
+    // The failed attempt counts (its error cut to 1 KiB); the one whose delivery is gone does not.
+    expect(body.totals).toMatchObject({ attempts: before.attempts + 1, failed: before.failed + 1 });
+    const billingStats = body.targets.find((t: { id: string }) => t.id === billing);
+    expect(billingStats.lastError).toBe('x'.repeat(1024));
+  });
+
   it('deletes the rollups of a deleted webhook with its event data', async () => {
     const rollups = () =>
       withSql(testApp, async (sql) => {

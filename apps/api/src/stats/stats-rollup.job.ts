@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import type { PoolClient } from 'pg';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { pgPool } from '../database/pg-pool';
-import { HISTOGRAM_BUCKETS } from './latency-histogram';
+import { addHistogramsSql, countSlotsSql, HISTOGRAM_BUCKETS, sumHistogramsSql } from './latency-histogram';
 
 const JOB_NAME = 'stats-rollup';
 /** The advisory lock (pg_try_advisory_xact_lock) that makes one replica at a time run a step. */
@@ -48,7 +48,7 @@ function upsertRollups(counted: string, result: string): string {
       delivered = ${table}.delivered + excluded.delivered,
       failed = ${table}.failed + excluded.failed,
       skipped = ${table}.skipped + excluded.skipped,
-      latency = stats_histogram_add(${table}.latency, excluded.latency),
+      latency = ${addHistogramsSql(`${table}.latency`, 'excluded.latency')},
       last_attempt_at = greatest(${table}.last_attempt_at, excluded.last_attempt_at),
       last_error = CASE WHEN excluded.last_error_at IS NOT NULL
         AND (${table}.last_error_at IS NULL OR excluded.last_error_at >= ${table}.last_error_at)
@@ -65,7 +65,7 @@ function upsertRollups(counted: string, result: string): string {
     ), hours AS (
       INSERT INTO stats_rollups_hour ${columns}
       SELECT ${bin('1 hour', 'minute')}, webhook_id, target_id, sum(events), sum(attempts), sum(delivered),
-             sum(failed), sum(skipped), stats_histogram_sum(latency), max(last_attempt_at),
+             sum(failed), sum(skipped), ${sumHistogramsSql('latency')}, max(last_attempt_at),
              (array_agg(last_error ORDER BY last_error_at DESC NULLS LAST))[1], max(last_error_at)
       FROM counted GROUP BY 1, 2, 3
       ${merge('stats_rollups_hour')}
@@ -99,22 +99,14 @@ const ROLL_UP_ATTEMPTS = upsertRollups(
     JOIN deliveries d ON d.id = b.delivery_id
     JOIN webhooks w ON w.id = b.webhook_id AND w.deleted_at IS NULL
     WHERE b.started_at > now() - interval '${KEEP.hour}'
-  ), by_slot AS (
-    SELECT ${bin('1 minute', 'finished_at')} AS minute, webhook_id, target_id, slot, count(*) AS attempts,
-           count(*) FILTER (WHERE ok) AS delivered, count(*) FILTER (WHERE NOT ok AND last_failure) AS failed,
-           max(finished_at) AS last_attempt_at,
+  ), counted AS (
+    SELECT ${bin('1 minute', 'finished_at')} AS minute, webhook_id, target_id, 0::bigint AS events,
+           count(*) AS attempts, count(*) FILTER (WHERE ok) AS delivered,
+           count(*) FILTER (WHERE NOT ok AND last_failure) AS failed, 0::bigint AS skipped,
+           ${countSlotsSql('slot')} AS latency, max(finished_at) AS last_attempt_at,
            (array_agg(error ORDER BY finished_at DESC) FILTER (WHERE NOT ok))[1] AS last_error,
            max(finished_at) FILTER (WHERE NOT ok) AS last_error_at
-    FROM attempts GROUP BY 1, 2, 3, 4
-  ), counted AS (
-    SELECT minute, webhook_id, target_id, 0::bigint AS events, sum(attempts)::bigint AS attempts,
-           sum(delivered)::bigint AS delivered, sum(failed)::bigint AS failed, 0::bigint AS skipped,
-           stats_histogram_sum(ARRAY(SELECT CASE WHEN i = slot THEN attempts ELSE 0 END
-                                     FROM generate_series(0, $4 - 1) AS i ORDER BY i)) AS latency,
-           max(last_attempt_at) AS last_attempt_at,
-           (array_agg(last_error ORDER BY last_error_at DESC NULLS LAST))[1] AS last_error,
-           max(last_error_at) AS last_error_at
-    FROM by_slot GROUP BY 1, 2, 3
+    FROM attempts GROUP BY 1, 2, 3
   )`,
   `(SELECT id FROM upto) AS upto, (SELECT count(*) FROM batch) = $2 AS more`,
 );

@@ -6,7 +6,7 @@ import { pgPool } from '../database/pg-pool';
 import { RETRY_POLICY } from '../delivery/retry-policy';
 import type { CircuitState } from '../targets/target.dto';
 import type { TargetType } from '../targets/target.entity';
-import { addHistograms, quantile } from './latency-histogram';
+import { addHistograms, quantile, sumHistogramsSql } from './latency-histogram';
 import { bin } from './stats-rollup.job';
 import type {
   StatsCountsDto,
@@ -157,7 +157,7 @@ export class StatsService {
     const { rows } = await pool.query<RollupRow>(
       `SELECT ${bin(spec.interval, 'bucket')} AS at, webhook_id, target_id, sum(events) AS events,
               sum(attempts) AS attempts, sum(delivered) AS delivered, sum(failed) AS failed,
-              sum(skipped) AS skipped, stats_histogram_sum(latency) AS latency,
+              sum(skipped) AS skipped, ${sumHistogramsSql('latency')} AS latency,
               max(last_attempt_at) AS last_attempt_at,
               (array_agg(last_error ORDER BY last_error_at DESC) FILTER (WHERE last_error_at IS NOT NULL))[1] AS last_error,
               max(last_error_at) AS last_error_at

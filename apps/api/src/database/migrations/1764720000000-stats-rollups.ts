@@ -8,8 +8,8 @@ const ROLLUP_COLUMNS = `"bucket" TIMESTAMP WITH TIME ZONE NOT NULL, "webhook_id"
 
 /**
  * Statistics rollups: counters per minute and per hour, per webhook (target_id NULL: events received)
- * and per target (attempts, outcomes, a log-scale latency histogram), the watermarks of the job that
- * fills them, and the histogram functions. The rollups are filled from existing rows by the job's
+ * and per target (attempts, outcomes, a log-scale latency histogram), and the watermarks of the job
+ * that fills them. The rollups are filled from existing rows by the job's
  * first runs: its watermarks start at the retention horizon of the hour rollups (8 days ago), and it
  * catches up in bounded batches instead of holding this migration for minutes on a large database.
  */
@@ -34,21 +34,9 @@ export class StatsRollups1764720000000 implements MigrationInterface {
     await queryRunner.query(
       `INSERT INTO "stats_rollup_state" ("attempts_after", "received_until") VALUES (0, now() - interval '8 days')`,
     );
-    await queryRunner.query(`
-      CREATE FUNCTION stats_histogram_add(a bigint[], b bigint[]) RETURNS bigint[]
-      LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-        SELECT CASE WHEN a IS NULL THEN b WHEN b IS NULL THEN a ELSE ARRAY(
-          SELECT coalesce(x, 0) + coalesce(y, 0) FROM unnest(a, b) WITH ORDINALITY AS h(x, y, i) ORDER BY i
-        ) END
-      $$`);
-    await queryRunner.query(
-      `CREATE AGGREGATE stats_histogram_sum(bigint[]) (SFUNC = stats_histogram_add, STYPE = bigint[])`,
-    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP AGGREGATE stats_histogram_sum(bigint[])`);
-    await queryRunner.query(`DROP FUNCTION stats_histogram_add(bigint[], bigint[])`);
     await queryRunner.query(`DROP TABLE "stats_rollup_state"`);
     await queryRunner.query(`DROP TABLE "stats_rollups_hour"`);
     await queryRunner.query(`DROP TABLE "stats_rollups_minute"`);
