@@ -235,6 +235,16 @@ async function main() {
   }
 }
 
+let exiting = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (exiting) return;
+    exiting = true;
+    console.error(`\n${signal}: stopping the servers started by the bench…`);
+    cleanupAll().finally(() => process.exit(130));
+  });
+}
+
 main().catch(async (error) => {
   console.error(error);
   await cleanupAll();

@@ -2,7 +2,7 @@
  * Attempt latencies are counted in a fixed log-scale histogram: slot i holds the durations d (ms)
  * with 2^(i/2) ≤ d + 1 < 2^((i+1)/2), so each slot is about 41 % wider than the one before and a
  * percentile read from it is within ±19 % of the truth (its slot's geometric middle). The last slot
- * takes everything from about 8 minutes up. Histograms of any rows add up slot by slot.
+ * takes everything from about 12 minutes up. Histograms of any rows add up slot by slot.
  */
 export const HISTOGRAM_BUCKETS = 40;
 

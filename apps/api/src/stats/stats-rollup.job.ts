@@ -88,13 +88,13 @@ const ROLL_UP_ATTEMPTS = upsertRollups(
   ), upto AS (
     SELECT max(id) AS id FROM batch
     WHERE started_at + greatest(duration_ms, 0) * interval '1 millisecond' < now() - $3 * interval '1 millisecond'
-  ), attempts AS (
+  ), attempts AS MATERIALIZED (
     SELECT b.webhook_id, d.target_id,
            b.started_at + greatest(b.duration_ms, 0) * interval '1 millisecond' AS finished_at,
            b.error IS NULL AND (b.status_code IS NULL OR b.status_code BETWEEN 200 AND 299) AS ok,
            d.status = 'failed' AND d.attempt_count = b.attempt_number AS last_failure,
            left(coalesce(b.error, 'HTTP ' || b.status_code, 'failed'), 1024) AS error,
-           least($4 - 1, floor(log(2, greatest(b.duration_ms, 0) + 1) * 2))::int AS slot
+           least($4 - 1, floor(2 * ln(greatest(b.duration_ms, 0)::float8 + 1) / ln(2::float8) + 1e-9))::int AS slot
     FROM batch b JOIN upto ON b.id <= upto.id
     JOIN deliveries d ON d.id = b.delivery_id
     JOIN webhooks w ON w.id = b.webhook_id AND w.deleted_at IS NULL
@@ -164,6 +164,8 @@ const ROLL_UP_RECEIVED = upsertRollups(
 export class StatsRollupJob implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(StatsRollupJob.name);
   private running?: Promise<unknown>;
+  /** Set at shutdown: a run stops after its current step. */
+  private stopping = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -182,6 +184,7 @@ export class StatsRollupJob implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
     if (this.scheduler.doesExist('interval', JOB_NAME)) this.scheduler.deleteInterval(JOB_NAME);
     await this.running;
   }
@@ -193,7 +196,7 @@ export class StatsRollupJob implements OnApplicationBootstrap, OnModuleDestroy {
   async rollUp(): Promise<number> {
     let rows = 0;
     for (const step of [() => this.rollUpAttempts(), () => this.rollUpReceived()]) {
-      for (let i = 0; i < MAX_STEPS; i++) {
+      for (let i = 0; i < MAX_STEPS && !this.stopping; i++) {
         const result = await step();
         if (!result) break;
         rows += result.rows;
