@@ -44,8 +44,8 @@ export function quantile(histogram: readonly number[], q: number): number | null
 const SLOTS = Array.from({ length: HISTOGRAM_BUCKETS }, (_, slot) => slot);
 
 /**
- * SQL: the histograms in the array column `column` of the grouped rows, added slot by slot with
- * plain `sum`s (fast native aggregates; rows with shorter or empty arrays add nothing there).
+ * SQL: the histograms in the integer array column `column` of the grouped rows, added slot by
+ * slot with plain `sum`s (fast native aggregates; rows with shorter or empty arrays add nothing).
  */
 export function sumHistogramsSql(column: string): string {
   return `ARRAY[${SLOTS.map((slot) => `coalesce(sum(${column}[${slot + 1}]), 0)`).join(', ')}]::bigint[]`;
@@ -53,10 +53,10 @@ export function sumHistogramsSql(column: string): string {
 
 /** SQL: the histogram of the grouped rows' `slot` column (a latencySlot each). */
 export function countSlotsSql(slot: string): string {
-  return `ARRAY[${SLOTS.map((n) => `count(*) FILTER (WHERE ${slot} = ${n})`).join(', ')}]::bigint[]`;
+  return `ARRAY[${SLOTS.map((n) => `count(*) FILTER (WHERE ${slot} = ${n})`).join(', ')}]::int[]`;
 }
 
 /** SQL: two histogram arrays added slot by slot. */
 export function addHistogramsSql(a: string, b: string): string {
-  return `ARRAY[${SLOTS.map((n) => `coalesce(${a}[${n + 1}], 0) + coalesce(${b}[${n + 1}], 0)`).join(', ')}]::bigint[]`;
+  return `ARRAY[${SLOTS.map((n) => `coalesce(${a}[${n + 1}], 0) + coalesce(${b}[${n + 1}], 0)`).join(', ')}]::int[]`;
 }

@@ -65,7 +65,7 @@ function upsertRollups(counted: string, result: string): string {
     ), hours AS (
       INSERT INTO stats_rollups_hour ${columns}
       SELECT ${bin('1 hour', 'minute')}, webhook_id, target_id, sum(events), sum(attempts), sum(delivered),
-             sum(failed), sum(skipped), ${sumHistogramsSql('latency')}, max(last_attempt_at),
+             sum(failed), sum(skipped), ${sumHistogramsSql('latency')}::int[], max(last_attempt_at),
              (array_agg(last_error ORDER BY last_error_at DESC NULLS LAST))[1], max(last_error_at)
       FROM counted GROUP BY 1, 2, 3
       ${merge('stats_rollups_hour')}
@@ -135,7 +135,7 @@ const ROLL_UP_RECEIVED = upsertRollups(
     WHERE w.deleted_at IS NULL GROUP BY 1, 2, 3
   ), counted AS (
     SELECT minute, webhook_id, target_id, events, 0::bigint AS attempts, 0::bigint AS delivered,
-           0::bigint AS failed, skipped, '{}'::bigint[] AS latency, NULL::timestamptz AS last_attempt_at,
+           0::bigint AS failed, skipped, '{}'::int[] AS latency, NULL::timestamptz AS last_attempt_at,
            NULL::text AS last_error, NULL::timestamptz AS last_error_at
     FROM (SELECT * FROM received UNION ALL SELECT * FROM skipped) AS r
   )`,

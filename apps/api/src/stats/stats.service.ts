@@ -11,9 +11,11 @@ import { bin } from './stats-rollup.job';
 import type {
   StatsCountsDto,
   StatsDto,
+  StatsPointDto,
   StatsQueryDto,
   StatsQueueDto,
   StatsWindow,
+  TargetPointDto,
   TargetState,
   TargetStatsDto,
   WebhookStatsDto,
@@ -46,6 +48,10 @@ interface RollupRow {
   at: Date;
   webhook_id: string;
   target_id: string | null;
+  /** The row sums the whole window (per target); otherwise one interval. */
+  whole_window: boolean;
+  /** The row sums every target of the scope (one interval). */
+  all_targets: boolean;
   events: string;
   attempts: string;
   delivered: string;
@@ -154,43 +160,45 @@ export class StatsService {
       [spec.count, spec.interval],
     );
     const { from, to, updated_at: updatedAt } = bounds[0]!;
+    // One pass over the window's rollup rows: per target (and webhook), per interval, and, when
+    // narrowed, per interval and target (the targets' series, without histograms).
     const { rows } = await pool.query<RollupRow>(
-      `SELECT ${bin(spec.interval, 'bucket')} AS at, webhook_id, target_id, sum(events) AS events,
-              sum(attempts) AS attempts, sum(delivered) AS delivered, sum(failed) AS failed,
-              sum(skipped) AS skipped, ${sumHistogramsSql('latency')} AS latency,
+      `SELECT at, webhook_id, target_id, GROUPING(at) = 1 AS whole_window, GROUPING(webhook_id) = 1 AS all_targets,
+              sum(events) AS events, sum(attempts) AS attempts, sum(delivered) AS delivered,
+              sum(failed) AS failed, sum(skipped) AS skipped,
+              CASE WHEN GROUPING(at) = 1 OR GROUPING(webhook_id) = 1 THEN ${sumHistogramsSql('latency')} END AS latency,
               max(last_attempt_at) AS last_attempt_at,
               (array_agg(last_error ORDER BY last_error_at DESC) FILTER (WHERE last_error_at IS NOT NULL))[1] AS last_error,
               max(last_error_at) AS last_error_at
-       FROM stats_rollups_${spec.resolution}
-       WHERE bucket >= $1 AND ($2::uuid[] IS NULL OR webhook_id = ANY($2::uuid[]))
-         AND ($3::uuid IS NULL OR target_id IS NULL OR target_id = $3)
-       GROUP BY 1, 2, 3 ORDER BY 1`,
-      [
-        from,
-        user.role === 'admin' && !query.webhookId && !query.targetId ? null : webhookIds,
-        query.targetId ?? null,
-      ],
+       FROM (
+         SELECT ${bin(spec.interval, 'bucket')} AS at, * FROM stats_rollups_${spec.resolution}
+         WHERE bucket >= $1 AND webhook_id = ANY($2::uuid[]) AND ($3::uuid IS NULL OR target_id IS NULL OR target_id = $3)
+       ) r
+       GROUP BY GROUPING SETS ((webhook_id, target_id), (at)${narrowed ? ', (at, webhook_id, target_id)' : ''})
+       ORDER BY at`,
+      [from, webhookIds, query.targetId ?? null],
     );
     const queues = await this.queues(targets.map((row) => row.target_id!));
 
-    const visible = new Set(webhookIds);
     const totals = new Tally();
     const byWebhook = new Map<string, Tally>();
     const byTarget = new Map<string, Tally>();
-    const byInterval = new Map<number, Tally>();
-    const targetSeries = new Map<string, Map<number, Tally>>();
+    const series: StatsPointDto[] = [];
+    const targetSeries = new Map<string, TargetPointDto[]>();
     for (const row of rows) {
-      if (!visible.has(row.webhook_id)) continue;
-      totals.add(row);
-      tallyOf(byWebhook, row.webhook_id).add(row);
-      tallyOf(byInterval, row.at.getTime()).add(row);
-      if (row.target_id) {
-        tallyOf(byTarget, row.target_id).add(row);
-        if (narrowed) {
-          let series = targetSeries.get(row.target_id);
-          if (!series) targetSeries.set(row.target_id, (series = new Map()));
-          tallyOf(series, row.at.getTime()).add(row);
-        }
+      if (row.whole_window) {
+        totals.add(row);
+        tallyOf(byWebhook, row.webhook_id).add(row);
+        if (row.target_id) tallyOf(byTarget, row.target_id).add(row);
+      } else if (row.all_targets) {
+        const interval = new Tally();
+        interval.add(row);
+        const { eventsReceived, delivered, failed, skipped, latencyP50Ms, latencyP95Ms } = interval.counts();
+        series.push({ at: row.at, eventsReceived, delivered, failed, skipped, latencyP50Ms, latencyP95Ms });
+      } else if (row.target_id) {
+        let points = targetSeries.get(row.target_id);
+        if (!points) targetSeries.set(row.target_id, (points = []));
+        points.push({ at: row.at, delivered: Number(row.delivered), failed: Number(row.failed) });
       }
     }
 
@@ -222,11 +230,7 @@ export class StatsService {
           lastError: tally.lastError,
           lastErrorAt: tally.lastErrorAt,
           queue: queues.get(row.target_id!) ?? { pending: 0, retrying: 0, paused: 0 },
-          series: [...(targetSeries.get(row.target_id!) ?? [])].map(([at, point]) => ({
-            at: new Date(at),
-            delivered: point.delivered,
-            failed: point.failed,
-          })),
+          series: targetSeries.get(row.target_id!) ?? [],
         };
       })
       .sort(byAttention);
@@ -248,18 +252,7 @@ export class StatsService {
       openCircuits: targetStats.filter((target) => target.circuit === 'open').length,
       pausedTargets: targetStats.filter((target) => target.state === 'paused').length,
       disabledTargets: targetStats.filter((target) => target.state === 'disabled').length,
-      series: [...byInterval].map(([at, tally]) => {
-        const counts = tally.counts();
-        return {
-          at: new Date(at),
-          eventsReceived: counts.eventsReceived,
-          delivered: counts.delivered,
-          failed: counts.failed,
-          skipped: counts.skipped,
-          latencyP50Ms: counts.latencyP50Ms,
-          latencyP95Ms: counts.latencyP95Ms,
-        };
-      }),
+      series,
       webhooks,
       targets: targetStats,
     };

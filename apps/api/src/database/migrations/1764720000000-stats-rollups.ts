@@ -2,8 +2,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** Columns shared by the minute and the hour rollups (see stats/stats-rollup.job.ts). */
 const ROLLUP_COLUMNS = `"bucket" TIMESTAMP WITH TIME ZONE NOT NULL, "webhook_id" uuid NOT NULL, "target_id" uuid,
-  "events" bigint NOT NULL DEFAULT 0, "attempts" bigint NOT NULL DEFAULT 0, "delivered" bigint NOT NULL DEFAULT 0,
-  "failed" bigint NOT NULL DEFAULT 0, "skipped" bigint NOT NULL DEFAULT 0, "latency" bigint[] NOT NULL DEFAULT '{}',
+  "events" integer NOT NULL DEFAULT 0, "attempts" integer NOT NULL DEFAULT 0, "delivered" integer NOT NULL DEFAULT 0,
+  "failed" integer NOT NULL DEFAULT 0, "skipped" integer NOT NULL DEFAULT 0, "latency" integer[] NOT NULL DEFAULT '{}',
   "last_attempt_at" TIMESTAMP(3) WITH TIME ZONE, "last_error" text, "last_error_at" TIMESTAMP(3) WITH TIME ZONE`;
 
 /**
