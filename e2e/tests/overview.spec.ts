@@ -145,9 +145,9 @@ describe('overview and target statistics', () => {
         expect(await failing.getByLabel('Last 24 hours', { exact: true }).textContent()).toContain(
           'success of 2 deliveries in 24 h',
         );
-        expect(await failing.getByRole('button', { name: /^Failed deliveries/ }).textContent()).toBe(
-          'Failed deliveries2',
-        );
+        const failedButton = failing.getByRole('button', { name: 'Failed deliveries', exact: true });
+        expect(await failedButton.textContent()).toBe('Failed deliveries2');
+        expect(await failedButton.getAttribute('title')).toBe('2 deliveries failed in the last 24 hours');
         await failing.getByRole('img', { name: /Deliveries per hour/ }).waitFor();
         await expectNoHorizontalOverflow(page, viewport);
         await screenshot(page, 'target-statistics-failing', viewport);
@@ -158,9 +158,8 @@ describe('overview and target statistics', () => {
         expect(await healthy.getByLabel('Last 24 hours', { exact: true }).textContent()).toMatch(
           /last delivery/,
         );
-        expect(await healthy.getByRole('button', { name: /^Failed deliveries/ }).textContent()).toBe(
-          'Failed deliveries',
-        );
+        const healthyButton = healthy.getByRole('button', { name: 'Failed deliveries', exact: true });
+        expect(await healthyButton.textContent()).toBe('Failed deliveries');
         await expectNoHorizontalOverflow(page, viewport);
       });
     });

@@ -42,7 +42,9 @@ export function WebhookStatsCard({ webhooks }: { webhooks: WebhookStatsDto[] }) 
                 <span className="block text-sm font-semibold text-slate-900">
                   {plural(webhook.eventsReceived, 'event')}
                 </span>
-                {formatPercent(webhook.successRate)} success
+                {webhook.successRate !== null && webhook.successRate !== undefined && (
+                  <>{formatPercent(webhook.successRate)} success</>
+                )}
                 {webhook.failed > 0 && (
                   <span className="text-red-700"> · {webhook.failed.toLocaleString()} failed</span>
                 )}

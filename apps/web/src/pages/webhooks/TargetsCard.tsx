@@ -128,7 +128,10 @@ function TargetItem({ target, stats, onOpen }: TargetItemProps) {
         >
           Failed deliveries
           {targetStats && targetStats.failed > 0 && (
-            <span className="rounded-full bg-red-50 px-1.5 text-xs font-semibold text-red-700 ring-1 ring-red-600/20 ring-inset">
+            <span
+              aria-hidden="true"
+              className="rounded-full bg-red-50 px-1.5 text-xs font-semibold text-red-700 ring-1 ring-red-600/20 ring-inset"
+            >
               {targetStats.failed.toLocaleString()}
             </span>
           )}
