@@ -74,6 +74,8 @@ export async function startServer(): Promise<RunningServer> {
       // Every test file logs in (the admin a dozen times a minute); the limits are tested in the API suite.
       LOGIN_RATE_LIMIT: '1000',
       LOGIN_RATE_LIMIT_PER_ADDRESS: '1000',
+      // The overview's statistics are rolled up every half second instead of every 5 s.
+      STATS_ROLLUP_INTERVAL_MS: '500',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -22,6 +22,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { RetentionModule } from './retention/retention.module';
 import { SettingsModule } from './settings/settings.module';
+import { StatsModule } from './stats/stats.module';
 import { TargetsModule } from './targets/targets.module';
 import { UsersModule } from './users/users.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -62,6 +63,7 @@ export class AppModule {
         EventLogModule,
         BulkOperationsModule,
         RetentionModule,
+        StatsModule,
         AlertsModule,
         ConfigAsCodeModule,
         TargetTrialsModule,

@@ -68,6 +68,8 @@ export interface AppConfig {
   backlogCheckIntervalMs: number;
   /** How often the dedup keys whose window has passed are deleted. */
   dedupCleanupIntervalMs: number;
+  /** How often new events, attempts and outcomes are added to the statistics rollups. */
+  statsRollupIntervalMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -269,5 +271,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     backlogAlertThreshold: integer(env, 'BACKLOG_ALERT_THRESHOLD', 1_000, 2, 100_000_000),
     backlogCheckIntervalMs: integer(env, 'BACKLOG_CHECK_INTERVAL_MS', 60_000, 100, 3_600_000),
     dedupCleanupIntervalMs: integer(env, 'DEDUP_CLEANUP_INTERVAL_MS', 60_000, 100, 3_600_000),
+    statsRollupIntervalMs: integer(env, 'STATS_ROLLUP_INTERVAL_MS', 5_000, 100, 3_600_000),
   };
 }

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { DeliveryService } from '../delivery/delivery.service';
 import { EventsService } from '../events/events.service';
+import { StatsRollupJob } from '../stats/stats-rollup.job';
 
 /**
  * A deleted webhook is purged at once, and once more when this much time has passed: attempts
@@ -17,7 +18,7 @@ export const PURGE_BATCH_SIZE = 1000;
 const JOB_NAME = 'webhook-purge';
 
 /**
- * Hard-deletes the event data (events, deliveries, attempts, archived events) of deleted webhooks,
+ * Hard-deletes the event data (events, deliveries, attempts, archived events, statistics rollups) of deleted webhooks,
  * in bounded batches, never in one big transaction. Every EVENT_PURGE_INTERVAL_MS; safe with
  * several replicas (a webhook is purged by the replica that locks it).
  */
@@ -32,6 +33,7 @@ export class WebhookPurgeJob implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly scheduler: SchedulerRegistry,
     private readonly events: EventsService,
     private readonly deliveries: DeliveryService,
+    private readonly stats: StatsRollupJob,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -84,6 +86,7 @@ export class WebhookPurgeJob implements OnApplicationBootstrap, OnModuleDestroy 
         if (batch === 0) break;
         purged += batch;
       }
+      await this.stats.purgeWebhook(webhookId);
       await queryRunner.query(`UPDATE webhooks SET event_data_purged_at = now() WHERE id = $1`, [webhookId]);
       await queryRunner.commitTransaction();
       this.logger.log(`Deleted ${purged} rows of event data of deleted webhook ${webhookId}`);

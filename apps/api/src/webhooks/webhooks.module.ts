@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DeliveryModule } from '../delivery/delivery.module';
 import { EntrypointsModule } from '../entrypoints/entrypoints.module';
 import { EventsModule } from '../events/events.module';
+import { StatsModule } from '../stats/stats.module';
 import { TargetsModule } from '../targets/targets.module';
 import { WebhookPurgeJob } from './webhook-purge.job';
 import { Webhook } from './webhook.entity';
@@ -16,6 +17,7 @@ import { WebhooksService } from './webhooks.service';
     forwardRef(() => TargetsModule),
     EventsModule,
     DeliveryModule,
+    StatsModule,
   ],
   controllers: [WebhooksController],
   providers: [WebhooksService, WebhookPurgeJob],

@@ -20,6 +20,8 @@ import type { QueryClient } from '@tanstack/react-query';
 export const LIVE_REFRESH_MS = 3000;
 /** How often the targets' health (circuit state) refreshes on the webhook page. */
 export const TARGET_HEALTH_REFRESH_MS = 10_000;
+/** How often the overview and the targets' statistics refresh (the rollups move every few seconds). */
+export const STATS_REFRESH_MS = 15_000;
 /** How often the alerts page refreshes the recent operational events and their deliveries. */
 export const ALERTS_REFRESH_MS = 10_000;
 /** How often a webhook's page refreshes the webhook itself (its counts). */

@@ -1,72 +1,92 @@
-import { Link } from 'react-router';
+import { getStatsOptions } from '@webhooker/api-client';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { lazy, Suspense, useState } from 'react';
+import { Button } from '../components/Button';
 import { Card } from '../components/Card';
+import { ErrorAlert } from '../components/ErrorAlert';
 import { PageHeader } from '../components/PageHeader';
+import { RelativeTime } from '../components/RelativeTime';
+import { errorMessage } from '../lib/problem';
+import { STATS_REFRESH_MS } from '../lib/queries';
 import { useSession } from '../lib/session';
-import { YourWebhooksCard } from './overview/YourWebhooksCard';
+import { AttentionCard } from './overview/AttentionCard';
+import { type StatsWindow, WINDOW_LABELS } from './overview/chartData';
+import { EmptyOverview } from './overview/EmptyOverview';
+import { StatTiles } from './overview/StatTiles';
+import { WebhookStatsCard } from './overview/WebhookStatsCard';
+import { WindowSelector } from './overview/WindowSelector';
 
-const STEPS = [
-  {
-    title: 'Receive',
-    text: 'Senders such as Stripe, GitHub or your CI POST webhooks to an entrypoint URL.',
-  },
-  {
-    title: 'Store',
-    text: 'Each request is committed to PostgreSQL as an event before the sender gets its 2xx: nothing accepted is lost.',
-  },
-  {
-    title: 'Deliver',
-    text: 'Every target of the webhook gets the event in parallel, with retries, backoff, circuit breaking and signatures.',
-  },
-];
+/** The charts and Recharts load only when there is something to draw, outside the main bundle. */
+const StatsCharts = lazy(() => import('./overview/StatsCharts'));
 
-const LINK =
-  'block rounded-lg p-4 ring-1 ring-slate-200 transition-colors hover:bg-primary-50 hover:ring-primary-200';
+function ChartsPlaceholder() {
+  return (
+    <Card>
+      <p className="py-16 text-center text-sm text-slate-500">Loading charts…</p>
+    </Card>
+  );
+}
 
+/**
+ * Health at a glance: the window's numbers, the targets that need attention (failing ones first,
+ * with since when and their last error), charts, and the webhooks with their numbers.
+ */
 export function OverviewPage() {
   const { user } = useSession();
+  const [statsWindow, setStatsWindow] = useState<StatsWindow>('24h');
+  const stats = useQuery({
+    ...getStatsOptions({ query: { window: statsWindow } }),
+    refetchInterval: STATS_REFRESH_MS,
+    placeholderData: keepPreviousData,
+  });
+  const period = WINDOW_LABELS[statsWindow];
+  const data = stats.data;
+  const hasTraffic = data !== undefined && (data.totals.eventsReceived > 0 || data.totals.attempts > 0);
+
   return (
     <>
-      <PageHeader title="Overview" description={`Welcome, ${user.username}.`} />
-      <div className="space-y-6">
-        <Card title="Welcome to webhooker" description="A self-hosted webhook gateway.">
-          <ol className="grid gap-6 sm:grid-cols-3">
-            {STEPS.map((step, index) => (
-              <li key={step.title}>
-                <p className="flex items-center gap-2 text-sm font-semibold text-slate-900">
-                  <span className="flex size-6 items-center justify-center rounded-full bg-primary-50 text-xs text-primary-700">
-                    {index + 1}
-                  </span>
-                  {step.title}
-                </p>
-                <p className="mt-2 text-sm leading-relaxed text-slate-600">{step.text}</p>
-              </li>
-            ))}
-          </ol>
+      <PageHeader
+        title="Overview"
+        description={
+          <>
+            {user.role === 'admin' ? 'Every webhook' : 'Your webhooks'}, {period}
+            {data?.updatedAt && (
+              <>
+                {' '}
+                · counted <RelativeTime value={data.updatedAt} />
+              </>
+            )}
+          </>
+        }
+        action={<WindowSelector value={statsWindow} onChange={setStatsWindow} />}
+      />
+      {stats.isPending && (
+        <Card>
+          <p className="py-10 text-center text-sm text-slate-500">Loading statistics…</p>
         </Card>
-        <YourWebhooksCard />
-        <Card title="Get started">
-          <div className="grid gap-4 sm:grid-cols-3">
-            <Link to="/webhooks" className={LINK}>
-              <span className="text-sm font-semibold text-primary-700">Webhooks →</span>
-              <span className="mt-1 block text-sm text-slate-600">
-                Create a webhook, give its entrypoint URL to a sender and add targets.
-              </span>
-            </Link>
-            <Link to="/api-keys" className={LINK}>
-              <span className="text-sm font-semibold text-primary-700">API keys →</span>
-              <span className="mt-1 block text-sm text-slate-600">
-                Create a key for a script or a CI pipeline that calls the API.
-              </span>
-            </Link>
-            <a href="/api/docs" className={LINK}>
-              <span className="text-sm font-semibold text-primary-700">API documentation →</span>
-              <span className="mt-1 block text-sm text-slate-600">
-                Every endpoint, with its parameters and errors, to try in the browser.
-              </span>
-            </a>
+      )}
+      {stats.isError && (
+        <Card>
+          <div className="space-y-3">
+            <ErrorAlert message={`The statistics could not be loaded: ${errorMessage(stats.error)}`} />
+            <Button onClick={() => stats.refetch()}>Try again</Button>
           </div>
         </Card>
-      </div>
+      )}
+      {data && (
+        <div className="space-y-6">
+          <StatTiles stats={data} />
+          <AttentionCard targets={data.targets} />
+          {hasTraffic ? (
+            <Suspense fallback={<ChartsPlaceholder />}>
+              <StatsCharts stats={data} />
+            </Suspense>
+          ) : (
+            <EmptyOverview hasWebhooks={data.webhooks.length > 0} period={period} />
+          )}
+          {data.webhooks.length > 0 && <WebhookStatsCard webhooks={data.webhooks} />}
+        </div>
+      )}
     </>
   );
 }

@@ -1121,6 +1121,111 @@ export type SigningSecretDto = {
  */
 export type SkipReason = 'filter' | 'transform';
 
+export type StatsCountsDto = {
+    /**
+     * Attempts made (retries included).
+     */
+    attempts: number;
+    /**
+     * Deliveries that succeeded.
+     */
+    delivered: number;
+    /**
+     * Events received (for a target: by its webhook).
+     */
+    eventsReceived: number;
+    /**
+     * Deliveries that failed for good (dead-lettered; replayable).
+     */
+    failed: number;
+    /**
+     * Median attempt duration (ms), within ±19 %; null without attempts.
+     */
+    latencyP50Ms?: number | null;
+    /**
+     * 95th percentile of attempt durations (ms), within ±19 %; null without attempts.
+     */
+    latencyP95Ms?: number | null;
+    /**
+     * Deliveries that routing skipped (a filter or transform decided not to deliver).
+     */
+    skipped: number;
+    /**
+     * delivered / (delivered + failed), 0–1; null without finished deliveries.
+     */
+    successRate?: number | null;
+};
+
+export type StatsDto = {
+    /**
+     * Targets deactivated by webhooker (410 Gone, failing too long).
+     */
+    disabledTargets: number;
+    /**
+     * Start of the first interval (inclusive).
+     */
+    from: string;
+    /**
+     * Length of each interval of the series, in seconds.
+     */
+    intervalSeconds: number;
+    /**
+     * Targets whose circuit is open (no attempts until it closes).
+     */
+    openCircuits: number;
+    /**
+     * Targets deactivated by a user.
+     */
+    pausedTargets: number;
+    queue: StatsQueueDto;
+    /**
+     * The intervals of the window, oldest first; intervals without any traffic are left out.
+     */
+    series: Array<StatsPointDto>;
+    /**
+     * Per target: failing ones first (longest failing first), then disabled and paused, then by name.
+     */
+    targets: Array<TargetStatsDto>;
+    /**
+     * End of the last interval (exclusive); the last interval is still running.
+     */
+    to: string;
+    totals: StatsCountsDto;
+    /**
+     * When the rollups were last brought up to date: newer events and attempts are not counted yet.
+     */
+    updatedAt?: string | null;
+    /**
+     * Per webhook, busiest first.
+     */
+    webhooks: Array<WebhookStatsDto>;
+    window: StatsWindow;
+};
+
+export type StatsPointDto = {
+    /**
+     * Start of the interval.
+     */
+    at: string;
+    delivered: number;
+    eventsReceived: number;
+    failed: number;
+    latencyP50Ms?: number | null;
+    latencyP95Ms?: number | null;
+    skipped: number;
+};
+
+export type StatsQueueDto = {
+    /**
+     * Waiting for their target to be activated again.
+     */
+    paused: number;
+    pending: number;
+    retrying: number;
+};
+
+export type StatsWindow = '1h' | '24h' | '7d';
+
 export type TargetCircuitClosedAlert = {
     data: {
         circuitOpenUntil: string | null;
@@ -1232,6 +1337,83 @@ export type TargetDto = {
 export type TargetPageDto = {
     items: Array<TargetDto>;
     nextCursor?: string | null;
+};
+
+export type TargetPointDto = {
+    /**
+     * Start of the interval.
+     */
+    at: string;
+    delivered: number;
+    failed: number;
+};
+
+/**
+ * active; paused (deactivated by a user); disabled (deactivated by webhooker, see disabledReason).
+ */
+export type TargetState = 'active' | 'paused' | 'disabled';
+
+export type TargetStatsDto = {
+    /**
+     * Attempts made (retries included).
+     */
+    attempts: number;
+    circuit: CircuitState;
+    circuitOpenUntil?: string | null;
+    /**
+     * Deliveries that succeeded.
+     */
+    delivered: number;
+    disabledReason?: string | null;
+    /**
+     * Events received (for a target: by its webhook).
+     */
+    eventsReceived: number;
+    /**
+     * Deliveries that failed for good (dead-lettered; replayable).
+     */
+    failed: number;
+    /**
+     * When its current run of failed attempts began; null while healthy.
+     */
+    failingSince?: string | null;
+    id: string;
+    /**
+     * When an attempt last finished in the window.
+     */
+    lastDeliveryAt?: string | null;
+    /**
+     * The error of the latest failed attempt in the window.
+     */
+    lastError?: string | null;
+    lastErrorAt?: string | null;
+    /**
+     * Median attempt duration (ms), within ±19 %; null without attempts.
+     */
+    latencyP50Ms?: number | null;
+    /**
+     * 95th percentile of attempt durations (ms), within ±19 %; null without attempts.
+     */
+    latencyP95Ms?: number | null;
+    name: string;
+    queue: StatsQueueDto;
+    /**
+     * Deliveries per interval, oldest first, intervals without any left out; only when the answer is
+     * narrowed to a webhook or a target (empty otherwise).
+     */
+    series: Array<TargetPointDto>;
+    /**
+     * Deliveries that routing skipped (a filter or transform decided not to deliver).
+     */
+    skipped: number;
+    state: TargetState;
+    /**
+     * delivered / (delivered + failed), 0–1; null without finished deliveries.
+     */
+    successRate?: number | null;
+    type: TargetType;
+    webhookId: string;
+    webhookName: string;
 };
 
 export type TargetTrialDto = {
@@ -1498,6 +1680,47 @@ export type WebhookDto = {
 export type WebhookPageDto = {
     items: Array<WebhookDto>;
     nextCursor?: string | null;
+};
+
+export type WebhookStatsDto = {
+    /**
+     * Attempts made (retries included).
+     */
+    attempts: number;
+    /**
+     * Deliveries that succeeded.
+     */
+    delivered: number;
+    /**
+     * Events received (for a target: by its webhook).
+     */
+    eventsReceived: number;
+    /**
+     * Deliveries that failed for good (dead-lettered; replayable).
+     */
+    failed: number;
+    id: string;
+    /**
+     * When an attempt last finished in the window.
+     */
+    lastDeliveryAt?: string | null;
+    /**
+     * Median attempt duration (ms), within ±19 %; null without attempts.
+     */
+    latencyP50Ms?: number | null;
+    /**
+     * 95th percentile of attempt durations (ms), within ±19 %; null without attempts.
+     */
+    latencyP95Ms?: number | null;
+    name: string;
+    /**
+     * Deliveries that routing skipped (a filter or transform decided not to deliver).
+     */
+    skipped: number;
+    /**
+     * delivered / (delivered + failed), 0–1; null without finished deliveries.
+     */
+    successRate?: number | null;
 };
 
 export type AddVerificationSecretDtoWritable = {
@@ -2620,6 +2843,49 @@ export type ReplayEventResponses = {
 };
 
 export type ReplayEventResponse = ReplayEventResponses[keyof ReplayEventResponses];
+
+export type GetStatsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * 1h: the last 60 minutes, per minute; 24h: the last 24 hours, per hour; 7d: the last 7 days, per 6 hours.
+         */
+        window?: StatsWindow;
+        /**
+         * Only this webhook (and its targets).
+         */
+        webhookId?: string;
+        /**
+         * Only this target (events received are its webhook's).
+         */
+        targetId?: string;
+    };
+    url: '/api/v1/stats';
+};
+
+export type GetStatsErrors = {
+    /**
+     * The input is not valid; `errors` names each field
+     */
+    400: ProblemDetailsDto;
+    /**
+     * No valid session or API key
+     */
+    401: ProblemDetailsDto;
+    /**
+     * An error, as application/problem+json
+     */
+    default: ProblemDetailsDto;
+};
+
+export type GetStatsError = GetStatsErrors[keyof GetStatsErrors];
+
+export type GetStatsResponses = {
+    200: StatsDto;
+};
+
+export type GetStatsResponse = GetStatsResponses[keyof GetStatsResponses];
 
 export type DeleteTargetData = {
     body?: never;

@@ -11,6 +11,7 @@ import { InboundDedup1764500000000 } from './1764500000000-inbound-dedup';
 import { ConfigKeys1764600000000 } from './1764600000000-config-keys';
 import { RoutingFilters1764700000000 } from './1764700000000-routing-filters';
 import { RoutingTransforms1764710000000 } from './1764710000000-routing-transforms';
+import { StatsRollups1764720000000 } from './1764720000000-stats-rollups';
 import { EventSearch1764730000000 } from './1764730000000-event-search';
 
 /** Every migration in order; new ones are appended here. */
@@ -28,5 +29,6 @@ export const MIGRATIONS = [
   ConfigKeys1764600000000,
   RoutingFilters1764700000000,
   RoutingTransforms1764710000000,
+  StatsRollups1764720000000,
   EventSearch1764730000000,
 ];

@@ -2,6 +2,8 @@ import {
   activateTargetMutation,
   deactivateTargetMutation,
   deleteTargetMutation,
+  getStatsOptions,
+  type StatsDto,
   type TargetDto,
   type WebhookDetailDto,
 } from '@webhooker/api-client';
@@ -18,6 +20,7 @@ import {
   invalidateDeliveries,
   invalidatePausedTarget,
   invalidateTargets,
+  STATS_REFRESH_MS,
   TARGET_HEALTH_REFRESH_MS,
   targetsOptions,
 } from '../../lib/queries';
@@ -25,6 +28,7 @@ import { FailedDeliveriesDialog } from './FailedDeliveriesDialog';
 import { SigningSecretsDialog } from './SigningSecretsDialog';
 import { TargetFormDialog } from './TargetFormDialog';
 import { ActiveBadge, CircuitBadge, PausedNote, TargetTypeBadge } from './TargetHealth';
+import { TargetStatsLine } from './TargetStats';
 
 /** The test send dialog edits a sample in CodeMirror: a chunk of its own, loaded when it is opened. */
 const SendTestDialog = lazy(() => import('./routing/SendTestDialog'));
@@ -34,6 +38,10 @@ type OpenDialog = { kind: 'edit' | 'delete' | 'secrets' | 'failed' | 'pause' | '
 /** Where the webhook's events go, with each target's health and actions. */
 export function TargetsCard({ webhook }: { webhook: WebhookDetailDto }) {
   const targets = useQuery({ ...targetsOptions(webhook.id), refetchInterval: TARGET_HEALTH_REFRESH_MS });
+  const stats = useQuery({
+    ...getStatsOptions({ query: { webhookId: webhook.id, window: '24h' } }),
+    refetchInterval: STATS_REFRESH_MS,
+  });
   const [adding, setAdding] = useState(false);
   const [dialog, setDialog] = useState<OpenDialog>();
   const close = () => setDialog(undefined);
@@ -60,7 +68,12 @@ export function TargetsCard({ webhook }: { webhook: WebhookDetailDto }) {
           </li>
         )}
         {targets.data?.items.map((target) => (
-          <TargetItem key={target.id} target={target} onOpen={(kind) => setDialog({ kind, target })} />
+          <TargetItem
+            key={target.id}
+            target={target}
+            stats={stats.data}
+            onOpen={(kind) => setDialog({ kind, target })}
+          />
         ))}
       </ul>
       {adding && <TargetFormDialog webhookId={webhook.id} onClose={() => setAdding(false)} />}
@@ -80,8 +93,16 @@ export function TargetsCard({ webhook }: { webhook: WebhookDetailDto }) {
   );
 }
 
-function TargetItem({ target, onOpen }: { target: TargetDto; onOpen: (kind: OpenDialog['kind']) => void }) {
+interface TargetItemProps {
+  target: TargetDto;
+  /** The webhook's statistics of the last 24 hours, once loaded. */
+  stats: StatsDto | undefined;
+  onOpen: (kind: OpenDialog['kind']) => void;
+}
+
+function TargetItem({ target, stats, onOpen }: TargetItemProps) {
   const queryClient = useQueryClient();
+  const targetStats = stats?.targets.find((candidate) => candidate.id === target.id);
   const resume = useMutation({
     ...activateTargetMutation(),
     onSuccess: () => {
@@ -113,6 +134,7 @@ function TargetItem({ target, onOpen }: { target: TargetDto; onOpen: (kind: Open
           )}
         </p>
         <TargetSummary target={target} />
+        {stats && targetStats && <TargetStatsLine stats={stats} target={targetStats} />}
         <PausedNote target={target} />
         {resume.isError && <p className="mt-2 text-xs text-red-600">{errorMessage(resume.error)}</p>}
       </div>
@@ -120,8 +142,25 @@ function TargetItem({ target, onOpen }: { target: TargetDto; onOpen: (kind: Open
         <Button size="sm" variant="ghost" onClick={() => onOpen('test')}>
           Send test event
         </Button>
-        <Button size="sm" variant="ghost" onClick={() => onOpen('failed')}>
+        <Button
+          size="sm"
+          variant="ghost"
+          onClick={() => onOpen('failed')}
+          title={
+            targetStats
+              ? `${plural(targetStats.failed, 'delivery', 'deliveries')} failed in the last 24 hours`
+              : undefined
+          }
+        >
           Failed deliveries
+          {targetStats && targetStats.failed > 0 && (
+            <span
+              aria-hidden="true"
+              className="rounded-full bg-red-50 px-1.5 text-xs font-semibold text-red-700 ring-1 ring-red-600/20 ring-inset"
+            >
+              {targetStats.failed.toLocaleString()}
+            </span>
+          )}
         </Button>
         {target.type === 'http' && (
           <Button size="sm" variant="ghost" onClick={() => onOpen('secrets')}>
