@@ -143,6 +143,7 @@ describe.each([
       title: () => `Recovery · ${webhookName}`,
       heading: () => webhookName,
     },
+    { name: 'events', path: () => '/events', title: () => 'Events', heading: () => 'Events' },
     { name: 'event', path: () => `/events/${eventId}`, title: () => 'Event', heading: () => 'Event' },
     {
       name: 'api-keys',

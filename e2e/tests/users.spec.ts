@@ -46,6 +46,7 @@ describe('users', () => {
     expect(await mainNav(page).getByRole('link').allTextContents()).toEqual([
       'Overview',
       'Webhooks',
+      'Events',
       'Alerts',
       'API keys',
     ]);

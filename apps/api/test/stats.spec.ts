@@ -279,9 +279,9 @@ describe('statistics (HTTP, real PostgreSQL)', () => {
 
   it('refuses bad parameters with a message naming them', async () => {
     const window = await admin.apiKey.get('/api/v1/stats?window=2d').expect(400);
-    expect(JSON.stringify(window.body)).toContain('window must be one of 1h, 24h, 7d');
+    expect(JSON.stringify(window.body)).toContain('Window must be one of 1h, 24h, 7d');
     const id = await admin.apiKey.get('/api/v1/stats?webhookId=nope').expect(400);
-    expect(JSON.stringify(id.body)).toContain('webhookId must be a UUID');
+    expect(JSON.stringify(id.body)).toContain('Webhook ID must be a UUID');
   });
 
   it('counts around odd rows: an attempt without its delivery, a negative duration, a huge error', async () => {

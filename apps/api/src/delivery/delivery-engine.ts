@@ -8,6 +8,7 @@ import {
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { Batcher } from '../common/batcher';
@@ -157,8 +158,11 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   private readonly successWrittenAt = new Map<string, number>();
   /** Deliveries whose attempt is running now. */
   private readonly running = new Set<string>();
-  /** Aborted at shutdown, after the grace period: interrupts the attempts still in flight. */
-  private readonly shutdown = new AbortController();
+  /**
+   * Aborted at shutdown, after the grace period: interrupts the attempts still in flight (each
+   * listens to it while it runs, so it has as many listeners as attempts in flight).
+   */
+  private readonly shutdown = unlimitedListeners(new AbortController());
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -923,4 +927,9 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   private persist(write: Promise<void>): void {
     write.catch((error) => this.logger.error(`Writing delivery state failed: ${error}`));
   }
+}
+
+function unlimitedListeners(controller: AbortController): AbortController {
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
