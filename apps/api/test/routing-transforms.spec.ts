@@ -207,7 +207,7 @@ describe('per-target transforms (real PostgreSQL, real HTTP sink)', () => {
       expect(error).toMatch(/^transform: (interrupted after 200 ms|out of memory \(limit 16 MiB\))$/);
     }
     expect(sink.requests.filter((r) => r.url === '/looping' || r.url === '/hungry')).toEqual([]);
-  });
+  }, 90_000);
 
   it('uses a changed transform for the next event', async () => {
     const { targets, ingestPath } = await webhookWith([
