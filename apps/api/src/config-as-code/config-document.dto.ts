@@ -7,7 +7,6 @@ import {
   IsIn,
   IsInt,
   IsObject,
-  IsOptional,
   IsString,
   Matches,
   Max,
@@ -18,9 +17,7 @@ import {
 } from 'class-validator';
 import { CONFIG_KEY_PATTERN } from '../common/config-key';
 import { IsOptionalNonNull } from '../common/validation';
-import { IsFilter } from '../routing/filter.validator';
-import { MAX_TRANSFORM_CHARS } from '../routing/transform-runner';
-import { FILTER_PROPERTY, HttpTargetSettingsDto, TRANSFORM_PROPERTY } from '../targets/target.dto';
+import { FilterProperty, HttpTargetSettingsDto, TransformProperty } from '../targets/target.dto';
 import { TARGET_TYPES, type TargetType } from '../targets/target.entity';
 import { RETENTION_DAYS } from '../webhooks/webhook.dto';
 
@@ -82,15 +79,11 @@ export class ConfigTargetDto {
   http?: HttpTargetSettingsDto;
 
   /** Which events the target takes (Hookdeck/Convoy filter syntax, see the README); left out or null: every event. */
-  @ApiPropertyOptional(FILTER_PROPERTY)
-  @IsFilter()
+  @FilterProperty()
   filter?: object | null;
 
   /** JavaScript reshaping each request before it is sent (`http` targets, see the README); left out or null: none. */
-  @ApiPropertyOptional(TRANSFORM_PROPERTY)
-  @IsOptional()
-  @IsString()
-  @MaxLength(MAX_TRANSFORM_CHARS)
+  @TransformProperty()
   transform?: string | null;
 }
 

@@ -13,12 +13,12 @@ export function filterProblem(value: unknown): string | undefined {
 }
 
 /** A filter that compiles (see routing/filter.ts); null (no filter) and a missing field are let through. */
-export function IsFilter(options?: ValidationOptions) {
-  return (object: object, propertyName: string) =>
+export function IsFilter(options?: ValidationOptions): PropertyDecorator {
+  return (object: object, propertyName: string | symbol) =>
     registerDecorator({
       name: 'isFilter',
       target: object.constructor,
-      propertyName,
+      propertyName: String(propertyName),
       options,
       validator: {
         validate: (value: unknown) =>

@@ -1,16 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  Allow,
-  IsIn,
-  IsObject,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  MaxLength,
-  ValidateNested,
-} from 'class-validator';
+import { Allow, IsIn, IsObject, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { IsOptionalNonNull } from '../common/validation';
 import {
   DELIVERY_STATUSES,
@@ -18,10 +8,8 @@ import {
   SKIP_REASONS,
   type SkipReason,
 } from '../delivery/delivery.entity';
-import { FILTER_PROPERTY, TRANSFORM_PROPERTY } from '../targets/target.dto';
+import { FilterProperty, TransformProperty } from '../targets/target.dto';
 import { HTTP_METHODS, type HttpMethod } from '../targets/target.entity';
-import { IsFilter } from './filter.validator';
-import { MAX_TRANSFORM_CHARS } from './transform-runner';
 
 /** A request to try a target with instead of a stored event; every field has a default. */
 export class SampleRequestDto {
@@ -79,15 +67,11 @@ export class TargetTrialDto {
 
 export class PreviewTargetDto extends TargetTrialDto {
   /** Tried instead of the target's saved filter (an editor's content); null: no filter. Left out: the saved one. */
-  @ApiPropertyOptional(FILTER_PROPERTY)
-  @IsFilter()
+  @FilterProperty()
   filter?: object | null;
 
   /** Tried instead of the target's saved transform (an editor's content); null: none. Left out: the saved one. */
-  @ApiPropertyOptional(TRANSFORM_PROPERTY)
-  @IsOptional()
-  @IsString()
-  @MaxLength(MAX_TRANSFORM_CHARS)
+  @TransformProperty()
   transform?: string | null;
 }
 

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -50,6 +51,18 @@ export const TRANSFORM_PROPERTY = {
   example:
     'function handler(request) {\n  if (request.body.type !== "invoice.paid") return null;\n  request.headers["x-amount"] = String(request.body.data.amount);\n  request.body = { invoice: request.body.data.id, amount: request.body.data.amount };\n  return request;\n}',
 } as const;
+
+/** A target's filter: its OpenAPI form and its check (it compiles). */
+export const FilterProperty = () => applyDecorators(ApiPropertyOptional(FILTER_PROPERTY), IsFilter());
+
+/** A target's transform: its OpenAPI form and its checks (whether it compiles is the service's check). */
+export const TransformProperty = () =>
+  applyDecorators(
+    ApiPropertyOptional(TRANSFORM_PROPERTY),
+    IsOptional(),
+    IsString(),
+    MaxLength(MAX_TRANSFORM_CHARS),
+  );
 
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 
@@ -202,8 +215,7 @@ export class CreateTargetDto {
    * Hookdeck/Convoy filter syntax (see the README); null or left out: every event. An event it does
    * not match is recorded as a `skipped` delivery.
    */
-  @ApiPropertyOptional(FILTER_PROPERTY)
-  @IsFilter()
+  @FilterProperty()
   filter?: object | null;
 
   /**
@@ -212,10 +224,7 @@ export class CreateTargetDto {
    * headers, body }` (body parsed when JSON); return null to skip the event (see the README).
    * Checked on save: a syntax error is a 400 naming the line. Null or blank: none.
    */
-  @ApiPropertyOptional(TRANSFORM_PROPERTY)
-  @IsOptional()
-  @IsString()
-  @MaxLength(MAX_TRANSFORM_CHARS)
+  @TransformProperty()
   transform?: string | null;
 
   /** Stable key for configuration as code, unique among the webhook's targets (null removes it). */
@@ -242,15 +251,11 @@ export class UpdateTargetDto {
   http?: HttpTargetSettingsDto;
 
   /** A new filter (see CreateTargetDto.filter); null removes it, left out keeps it. */
-  @ApiPropertyOptional(FILTER_PROPERTY)
-  @IsFilter()
+  @FilterProperty()
   filter?: object | null;
 
   /** A new transform (see CreateTargetDto.transform); null or blank removes it, left out keeps it. */
-  @ApiPropertyOptional(TRANSFORM_PROPERTY)
-  @IsOptional()
-  @IsString()
-  @MaxLength(MAX_TRANSFORM_CHARS)
+  @TransformProperty()
   transform?: string | null;
 
   /** Stable key for configuration as code, unique among the webhook's targets (null removes it). */
