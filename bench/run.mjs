@@ -12,6 +12,7 @@ import { cleanupAll, forkServer, onCleanup, waitForQuiet } from './lib/procs.mjs
 import { describeMachine, machineFacts, markdownTable, runLine, tableRows, TARGETS } from './lib/report.mjs';
 import * as scenarios from './lib/scenarios.mjs';
 import { median } from './lib/stats.mjs';
+import { soak } from './lib/soak.mjs';
 import { snapshotBuild } from './lib/webhooker.mjs';
 
 const BENCH_DIR = import.meta.dirname;
@@ -39,6 +40,9 @@ const USAGE = `Usage: node bench/run.mjs [options]   (build first: npx nx run ap
                        twice) and record the statements of each run in the JSON
   --drop-index=LIST    drop these indexes from webhooker's database before each run (to measure
                        what they cost), comma-separated
+  --soak               instead of the scenarios: sustained load at 60 % of the measured capacity,
+                       delivering to 2 targets, sampling the tables every 10 s (bench/results/soak.json)
+  --soak-minutes=N     length of the soak (default 10)
   --keep               keep the temporary data folders of webhooker
   --help               this text`;
 
@@ -53,6 +57,8 @@ function options() {
       'cpu-prof': { type: 'boolean', default: false },
       'pg-stats': { type: 'boolean', default: false },
       'drop-index': { type: 'string' },
+      soak: { type: 'boolean', default: false },
+      'soak-minutes': { type: 'string' },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -87,6 +93,11 @@ function options() {
     pgStats: values['pg-stats'],
     dropIndexes: values['drop-index'] ? values['drop-index'].split(',').map((s) => s.trim()) : [],
     keep: values.keep,
+    soakMinutes: values.soak
+      ? values['soak-minutes']
+        ? number('soak-minutes', values['soak-minutes'])
+        : 10
+      : undefined,
     // waiting for a quiet machine: at most this long before a run, and this long in all
     quietWaitMs: quick ? 10_000 : 30_000,
     quietBudgetMs: quick ? 20_000 : 60_000,
@@ -185,6 +196,17 @@ async function measure(name, ctx) {
 async function main() {
   const settings = options();
   onCleanup(snapshotBuild());
+  if (settings.soakMinutes) {
+    const sink = await forkServer(path.join(BENCH_DIR, 'servers', 'sink.mjs'));
+    const code = await soak({
+      sink,
+      minutes: settings.soakMinutes,
+      resultsDir: path.join(BENCH_DIR, 'results'),
+      keep: settings.keep,
+    });
+    await sink.stop();
+    return code;
+  }
   const machine = machineFacts();
   const startedAt = new Date();
   console.log(`webhooker bench${settings.quick ? ' (quick)' : ''}: ${settings.scenarios.join(', ')}`);
