@@ -114,7 +114,8 @@ export async function soak({ sink, minutes, share = 0.6, targets = 2, sliceS = 1
       `${JSON.stringify(
         {
           startedAt: new Date(startedAt).toISOString(),
-          capacity: capacity.rate,
+          capacity,
+          ingestCapacity: capacityLoad.rate,
           rate,
           targets,
           minutes,
