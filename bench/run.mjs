@@ -1,7 +1,7 @@
 // webhooker benchmark (`npm run bench`, after `nx run api:build`): see bench/README.md.
 //
 //   node bench/run.mjs [--quick] [--runs=N] [--duration=SECONDS] [--only=reference,ingest,...]
-//                      [--rate=EVENTS_PER_S] [--cpu-prof] [--keep]
+//                      [--rate=EVENTS_PER_S] [--cpu-prof] [--pg-stats] [--drop-index=NAME,...] [--keep]
 import console from 'node:console';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -12,11 +12,13 @@ import { cleanupAll, forkServer, onCleanup, waitForQuiet } from './lib/procs.mjs
 import { describeMachine, machineFacts, markdownTable, runLine, tableRows, TARGETS } from './lib/report.mjs';
 import * as scenarios from './lib/scenarios.mjs';
 import { median } from './lib/stats.mjs';
+import { soak } from './lib/soak.mjs';
 import { snapshotBuild } from './lib/webhooker.mjs';
 
 const BENCH_DIR = import.meta.dirname;
 const SCENARIOS = [
   'reference',
+  'api',
   'ingest',
   'verified',
   'dedup',
@@ -34,6 +36,13 @@ const USAGE = `Usage: node bench/run.mjs [options]   (build first: npx nx run ap
   --only=LIST          scenarios to run, comma-separated: ${SCENARIOS.join(', ')}
   --rate=N             events/s for the latency scenario (default: half the measured ingest rate)
   --cpu-prof           write V8 CPU profiles of webhooker to bench/results/profiles/
+  --pg-stats           load pg_stat_statements into webhooker's PostgreSQL (webhooker is started
+                       twice) and record the statements of each run in the JSON
+  --drop-index=LIST    drop these indexes from webhooker's database before each run (to measure
+                       what they cost), comma-separated
+  --soak               instead of the scenarios: sustained load at 60 % of the measured capacity,
+                       delivering to 2 targets, sampling the tables every 10 s (bench/results/soak.json)
+  --soak-minutes=N     length of the soak (default 10)
   --keep               keep the temporary data folders of webhooker
   --help               this text`;
 
@@ -46,6 +55,10 @@ function options() {
       only: { type: 'string' },
       rate: { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
+      'pg-stats': { type: 'boolean', default: false },
+      'drop-index': { type: 'string' },
+      soak: { type: 'boolean', default: false },
+      'soak-minutes': { type: 'string' },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -77,7 +90,14 @@ function options() {
     fanoutEvents: quick ? 1000 : 3000,
     backlogEvents: quick ? 1000 : 2000,
     cpuProfileDir: values['cpu-prof'] ? path.join(BENCH_DIR, 'results', 'profiles') : undefined,
+    pgStats: values['pg-stats'],
+    dropIndexes: values['drop-index'] ? values['drop-index'].split(',').map((s) => s.trim()) : [],
     keep: values.keep,
+    soakMinutes: values.soak
+      ? values['soak-minutes']
+        ? number('soak-minutes', values['soak-minutes'])
+        : 10
+      : undefined,
     // waiting for a quiet machine: at most this long before a run, and this long in all
     quietWaitMs: quick ? 10_000 : 30_000,
     quietBudgetMs: quick ? 20_000 : 60_000,
@@ -95,7 +115,22 @@ const METRICS = [
   'transformShare',
   'sandboxP50',
   'sandboxP99',
+  'refRate',
+  'refP50',
+  'refP99',
+  'refRssBytes',
+  'ratio',
+  'p50Ratio',
+  'p99Ratio',
+  'rssRatio',
 ];
+/**
+ * Scenarios measured against the durable reference: each run is preceded by a round of it (the
+ * same closed-loop load; for `latency`, the same paced rate), and its figures are divided by that
+ * round's. The table shows the median of these per-pair ratios (adjacent rounds share the
+ * machine's state of the moment, which moves 2–3× between runs), not the ratio of the medians.
+ */
+const PAIRED = new Set(['api', 'ingest', 'latency', 'fanout', 'drain']);
 /** Other work above this many cores before or during a run makes it "disturbed" (reported). */
 const QUIET_CORES = 0.25;
 /** Disturbed runs are run again only this long into the bench, and this many times in all. */
@@ -112,6 +147,23 @@ function medians(runs) {
   return result;
 }
 
+/** Adds the durable reference round's figures to a run, and the run's ratios to them. */
+function pair(outcome, reference) {
+  const m = outcome.metrics;
+  const ref = reference.metrics;
+  outcome.details.durableReference = { ...ref, ...reference.details };
+  if (!reference.valid) {
+    outcome.valid = false;
+    outcome.reasons.push(...reference.reasons.map((reason) => `durable reference: ${reason}`));
+    return;
+  }
+  Object.assign(m, { refRate: ref.rate, refP50: ref.p50, refP99: ref.p99, refRssBytes: ref.peakRssBytes });
+  if (m.rate !== undefined) m.ratio = m.rate / ref.rate;
+  if (m.p50 !== undefined) m.p50Ratio = m.p50 / ref.p50;
+  if (m.p99 !== undefined) m.p99Ratio = m.p99 / ref.p99;
+  if (m.peakRssBytes !== undefined) m.rssRatio = m.peakRssBytes / ref.peakRssBytes;
+}
+
 /** One run of a scenario, after waiting (bounded) for the machine to be quiet. */
 async function measure(name, ctx) {
   const waitStartedAt = Date.now();
@@ -124,12 +176,17 @@ async function measure(name, ctx) {
     console.log(`  (the machine is busy with ${busyBefore.toFixed(2)} cores of other work; running anyway)`);
   }
   let outcome;
+  let reference;
   const loadBefore = os.loadavg()[0];
   try {
+    if (PAIRED.has(name)) {
+      reference = await scenarios.durableRound(ctx, name === 'latency' ? { rate: ctx.latencyRate } : {});
+    }
     outcome = await scenarios[name](ctx);
   } catch (error) {
     outcome = { valid: false, reasons: [`failed: ${error.message}`], metrics: {}, details: {} };
   }
+  if (reference) pair(outcome, reference);
   outcome.details.loadAverage = [loadBefore, os.loadavg()[0]].map((n) => Math.round(n * 100) / 100);
   outcome.details.otherCoresBefore = Math.round(busyBefore * 100) / 100;
   outcome.disturbed = busyBefore > QUIET_CORES || (outcome.details.cpuCores?.other ?? 0) > QUIET_CORES;
@@ -139,6 +196,17 @@ async function measure(name, ctx) {
 async function main() {
   const settings = options();
   onCleanup(snapshotBuild());
+  if (settings.soakMinutes) {
+    const sink = await forkServer(path.join(BENCH_DIR, 'servers', 'sink.mjs'));
+    const code = await soak({
+      sink,
+      minutes: settings.soakMinutes,
+      resultsDir: path.join(BENCH_DIR, 'results'),
+      keep: settings.keep,
+    });
+    await sink.stop();
+    return code;
+  }
   const machine = machineFacts();
   const startedAt = new Date();
   console.log(`webhooker bench${settings.quick ? ' (quick)' : ''}: ${settings.scenarios.join(', ')}`);

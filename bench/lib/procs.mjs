@@ -63,11 +63,11 @@ export async function waitFor(what, check, { timeoutMs, intervalMs = 100 }) {
 }
 
 /**
- * Forks one of the helper servers in bench/servers, waits for it to report its port, and returns
+ * Forks one of the helper servers in bench/servers (with `args`), waits for it to report its port, and returns
  * a handle that can ask it questions (`call`) and stop it.
  */
-export async function forkServer(script) {
-  const child = fork(script, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export async function forkServer(script, args = [], startTimeoutMs = 10_000) {
+  const child = fork(script, args, { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const replies = new Map();
   let nextId = 1;
@@ -79,7 +79,7 @@ export async function forkServer(script) {
     }
   });
   const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 10_000);
+    const timer = setTimeout(() => reject(new Error(`${script} did not start`)), startTimeoutMs);
     child.on('message', (message) => {
       if (message?.ready) {
         clearTimeout(timer);

@@ -10,6 +10,7 @@ import { now } from './clock.mjs';
 import { BODY, closedLoad, pacedLoad } from './load.mjs';
 import { cpuMeter, forkServer, freePort, onCleanup, peakRss, waitFor } from './procs.mjs';
 import {
+  builtMain,
   connectDatabase,
   countRows,
   provision,
@@ -20,6 +21,7 @@ import {
 import { summarize } from './stats.mjs';
 
 const REFERENCE_JS = path.join(import.meta.dirname, '..', 'servers', 'reference.mjs');
+const DURABLE_REFERENCE_JS = path.join(import.meta.dirname, '..', 'servers', 'durable-reference.mjs');
 
 /** Waits (bounded) until the sink has `expected` distinct deliveries; returns its stats either way. */
 async function waitForSink(sink, expected, timeoutMs, latency = false) {
@@ -118,12 +120,15 @@ function meterAll(ctx, app) {
  * target the `filter` and the `transform` when given), runs `body({ app, db, url, meter })`, and always stops it and
  * removes its data.
  */
-async function withWebhooker(ctx, name, targets, body, entrypoint, filter, transform) {
+async function withWebhooker(ctx, name, targets, body, entrypoint, filter, transform, role = 'all') {
   const space = await workspace(ctx, name);
   let app;
   let db;
   try {
-    app = await startWebhooker({ ...space });
+    app = await startWebhooker({ ...space, role });
+    if (ctx.pgStats) {
+      app = await withStatementStats(app, space);
+    }
     const { entrypointUrl } = await provision(app.baseUrl, {
       sinkUrl: ctx.sink.url,
       targets,
@@ -135,8 +140,11 @@ async function withWebhooker(ctx, name, targets, body, entrypoint, filter, trans
     if (!ctx.postgresVersion) {
       ctx.postgresVersion = (await db.query('SHOW server_version')).rows[0].server_version;
     }
+    await dropIndexes(ctx, db);
     await ctx.sink.call('reset');
+    if (ctx.pgStats) await db.query('SELECT pg_stat_statements_reset()');
     const outcome = await body({ app, db, url: entrypointUrl, meter: () => meterAll(ctx, app) });
+    if (ctx.pgStats) outcome.details.statements = await statementStats(db, outcome.details.events);
     outcome.metrics.peakRssBytes = app.peakRss();
     outcome.details.startupMs = app.startupMs;
     outcome.details.webhookerWarnings = app.warnings;
@@ -147,6 +155,46 @@ async function withWebhooker(ctx, name, targets, body, entrypoint, filter, trans
     await app?.stop();
     space.remove();
   }
+}
+
+/** Drops the indexes named by --drop-index (to measure what they cost at ingest). */
+async function dropIndexes(ctx, db) {
+  for (const index of ctx.dropIndexes ?? []) await db.query(`DROP INDEX IF EXISTS "${index}"`);
+}
+
+/**
+ * --pg-stats: loads pg_stat_statements into webhooker's PostgreSQL (it must be preloaded, so
+ * webhooker is started again on the same database) and returns the restarted webhooker.
+ */
+async function withStatementStats(app, space) {
+  const db = await connectDatabase(app.dataDir, space.pgPort);
+  try {
+    await db.query(`ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`);
+    await db.query(`ALTER SYSTEM SET pg_stat_statements.track = 'all'`);
+  } finally {
+    await db.end();
+  }
+  await app.stop();
+  const restarted = await startWebhooker({ ...space, role: app.role });
+  const again = await connectDatabase(restarted.dataDir, space.pgPort);
+  try {
+    await again.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  } finally {
+    await again.end();
+  }
+  return restarted;
+}
+
+/** The statements run since the reset (measured load and warm-up), per event and by time. */
+async function statementStats(db, events) {
+  const { rows } = await db.query(`
+    SELECT calls::int, round(total_exec_time::numeric, 1)::float AS "totalMs",
+           round(mean_exec_time::numeric, 3)::float AS "meanMs", rows::int,
+           left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query
+    FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%'
+    ORDER BY total_exec_time DESC LIMIT 25`);
+  const calls = rows.reduce((sum, row) => sum + row.calls, 0);
+  return { events, callsPerEvent: events ? calls / events : undefined, top: rows };
 }
 
 /** Warm-up: `events` events through webhooker, all delivered, then the sink is reset. */
@@ -190,6 +238,51 @@ export async function reference(ctx) {
   }
 }
 
+/** The durable reference server (started once, kept for the whole bench; see servers/durable-reference.mjs). */
+async function durableServer(ctx) {
+  if (!ctx.durable) {
+    const space = await workspace(ctx, 'durable-reference');
+    const server = await forkServer(
+      DURABLE_REFERENCE_JS,
+      [builtMain(), path.join(space.workDir, 'data'), String(space.pgPort)],
+      90_000,
+    );
+    onCleanup(async () => {
+      await server.stop();
+      space.remove();
+    });
+    ctx.durable = server;
+  }
+  return ctx.durable;
+}
+
+/**
+ * A round of the durable reference, run right before each run of a scenario compared with it
+ * (interleaved: reference, webhooker, reference, webhooker, …): the same closed-loop load (or, with
+ * `rate`, the same paced load) after the same warm-up, on an emptied table. Valid when requests
+ * answered 2xx = rows committed.
+ */
+export async function durableRound(ctx, { rate } = {}) {
+  const server = await durableServer(ctx);
+  await server.call('truncate');
+  const warm = await closedLoad({ url: server.url, amount: ctx.warmupEvents });
+  const meter = cpuMeter({ server: server.pid, postgres: { below: server.pid }, loadGenerator: process.pid });
+  const load = rate
+    ? await pacedLoad({ url: server.url, rate, durationMs: ctx.durationMs })
+    : await closedLoad({ url: server.url, durationMs: ctx.durationMs });
+  const cpuCores = meter.stop();
+  const stats = await server.call('stats');
+  const reasons = [...loadProblems('warm-up', warm), ...loadProblems('load', load)];
+  if (stats.rows !== warm.ok + load.ok || stats.requests !== stats.rows) {
+    reasons.push(`rows committed ${stats.rows} ≠ requests answered 2xx ${warm.ok + load.ok}`);
+  }
+  return result(
+    reasons,
+    { rate: load.rate, p50: load.latency.p50, p99: load.latency.p99, peakRssBytes: peakRss(server.pid) },
+    { requests: load.ok, elapsedMs: load.elapsedMs, cpuCores },
+  );
+}
+
 /** The GitHub secret of the `verified` scenario's entrypoint. */
 const GITHUB_SECRET = 'webhooker-bench-github-secret';
 
@@ -205,6 +298,7 @@ async function measureIngest(ctx, name, { load = {}, entrypoint, targets = 1, fi
     targets,
     async ({ db, url, meter }) => {
       const { warm, reasons } = await warmUp(ctx, url, ctx.warmupEvents, targets, load);
+      if (ctx.pgStats) await db.query('SELECT pg_stat_statements_reset()');
       const cpu = meter();
       const measured = await closedLoad({ url, durationMs: ctx.durationMs, ...load });
       const cpuCores = cpu.stop();
@@ -237,6 +331,45 @@ async function measureIngest(ctx, name, { load = {}, entrypoint, targets = 1, fi
     },
     entrypoint,
     filter,
+  );
+}
+
+/**
+ * 2a. Ingest only: webhooker with ROLE=api (nothing delivered), one http target, the same load:
+ * accepted = events stored = pending deliveries, none delivered.
+ */
+export async function api(ctx) {
+  return withWebhooker(
+    ctx,
+    'api',
+    1,
+    async ({ db, url, meter }) => {
+      const warm = await closedLoad({ url, amount: ctx.warmupEvents });
+      if (ctx.pgStats) await db.query('SELECT pg_stat_statements_reset()');
+      const cpu = meter();
+      const measured = await closedLoad({ url, durationMs: ctx.durationMs });
+      const cpuCores = cpu.stop();
+      const counts = await countRows(db);
+      const accepted = warm.ok + measured.ok;
+      const reasons = [...loadProblems('warm-up', warm), ...loadProblems('load', measured)];
+      if (counts.events !== accepted || counts.deliveries !== accepted || counts.delivered !== 0) {
+        reasons.push(
+          `${counts.events} events, ${counts.deliveries} deliveries (${counts.delivered} delivered) ` +
+            `after ${accepted} accepted by ROLE=api`,
+        );
+      }
+      const sink = await ctx.sink.call('reset');
+      if (sink.count) reasons.push(`ROLE=api delivered ${sink.count} requests`);
+      return result(
+        reasons,
+        { rate: measured.rate, p50: measured.latency.p50, p99: measured.latency.p99 },
+        { events: measured.ok, warmUpEvents: warm.ok, elapsedMs: measured.elapsedMs, cpuCores },
+      );
+    },
+    undefined,
+    undefined,
+    undefined,
+    'api',
   );
 }
 
@@ -487,9 +620,10 @@ export async function drain(ctx) {
     // Phase 1: build the backlog with an ingest-only process.
     app = await startWebhooker({ ...space, role: 'api' });
     const { entrypointUrl } = await provision(app.baseUrl, { sinkUrl: ctx.sink.url, targets });
+    db = await connectDatabase(app.dataDir, space.pgPort);
+    await dropIndexes(ctx, db);
     await ctx.sink.call('reset');
     const load = await closedLoad({ url: entrypointUrl, amount: ctx.backlogEvents });
-    db = await connectDatabase(app.dataDir, space.pgPort);
     const backlog = await countRows(db);
     await db.end();
     db = undefined;

@@ -31,6 +31,11 @@ export function snapshotBuild() {
   mainJs = path.join(root, 'dist', 'apps', 'api', 'main.js');
   return () => rmSync(root, { recursive: true, force: true });
 }
+/** main.js of the build snapshot. */
+export function builtMain() {
+  if (!mainJs) throw new Error('snapshotBuild() first');
+  return mainJs;
+}
 /** A module of the build snapshot (for scenarios that measure a part of webhooker in this process). */
 export function requireBuilt(file) {
   if (!mainJs) throw new Error('snapshotBuild() first');
