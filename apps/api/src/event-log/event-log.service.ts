@@ -134,16 +134,31 @@ class Conditions {
   }
 }
 
-/** The search `q` as SQL: the event id when it is a UUID, or text in a header value or the body. */
-function addSearch(where: Conditions, q: string): void {
-  const text = `webhooker_event_search_text(e.headers, e.body)`;
+/** Where the event search indexer has reached: events after this, in (received_at, id) order, are not indexed yet. */
+interface SearchWatermark {
+  indexed_until: Date;
+  indexed_until_id: string;
+}
+
+/**
+ * The search `q` as SQL (one semi-join, which the planner may drive from either side): the event
+ * id when it is a UUID, or text in a header value or the body —
+ * found through the trigram index of `event_search` for the events the indexer has reached, and by
+ * computing the search text of the few events past its watermark (read before the search: the
+ * index holds at least every event up to it, an event in both is found once).
+ */
+function addSearch(where: Conditions, q: string, watermark: SearchWatermark): void {
   // Header values are in the search text as they are, the body escape-encoded: a text that the
   // encoding changes (not ASCII, or with a backslash) is looked for in both forms.
-  const forms = [...new Set([q, escapeEncode(q)])].map(
-    (form) => `${text} ILIKE ${where.param(containsPattern(form))}`,
-  );
-  if (UUID_PATTERN.test(q)) forms.unshift(`e.id = ${where.param(q.toLowerCase())}::uuid`);
-  where.add(`(${forms.join(' OR ')})`);
+  const patterns = [...new Set([q, escapeEncode(q)])].map((form) => where.param(containsPattern(form)));
+  const matches = (text: string) => patterns.map((pattern) => `${text} ILIKE ${pattern}`).join(' OR ');
+  const indexed = `SELECT s.event_id FROM event_search s WHERE ${matches('s.text')}`;
+  const tail = `SELECT t.id FROM events t
+    WHERE (t.received_at, t.id) > (${where.param(watermark.indexed_until)}::timestamptz, ${where.param(watermark.indexed_until_id)}::uuid)
+      AND (${matches('webhooker_event_search_text(t.headers, t.body)')})`;
+  const found = [indexed, tail];
+  if (UUID_PATTERN.test(q)) found.unshift(`SELECT ${where.param(q.toLowerCase())}::uuid`);
+  where.add(`e.id IN (${found.join(' UNION ALL ')})`);
 }
 
 /** Whether a target's circuit is open now (its deliveries wait, no attempt, until it reopens). */
@@ -239,7 +254,7 @@ export class EventLogService {
     }
     if (query.since) where.add(`e.received_at >= ${where.param(query.since)}::timestamptz`);
     if (query.until) where.add(`e.received_at < ${where.param(query.until)}::timestamptz`);
-    if (query.q !== undefined) addSearch(where, query.q);
+    if (query.q !== undefined) addSearch(where, query.q, await this.searchWatermark());
     if (position) {
       where.add(
         `(e.received_at, e.id) < (${where.param(position.createdAt)}::timestamptz, ${where.param(position.id)}::uuid)`,
@@ -253,6 +268,13 @@ export class EventLogService {
     const items = rows.slice(0, limit).map(toSummary);
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.receivedAt, last.id) : null };
+  }
+
+  private async searchWatermark(): Promise<SearchWatermark> {
+    const { rows } = await pgPool(this.dataSource).query<SearchWatermark>(
+      `SELECT indexed_until, indexed_until_id FROM event_search_state WHERE id = 1`,
+    );
+    return rows[0]!;
   }
 
   /** Runs a read under SEARCH_TIMEOUT_MS; a query that runs longer is a 400 saying how to narrow it. */
