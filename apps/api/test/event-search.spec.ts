@@ -237,6 +237,16 @@ describe('event search, all events, replay marks and circuit state', () => {
       expect(await search(alice, events, { q: 'ord-alpha-7731' })).toEqual([ids.order]);
       expect(await search(alice, events, { q: 'Zoë Müller' })).toEqual([ids.order]);
       expect(await search(alice, events, { q: ids.order })).toEqual([ids.order]);
+      expect(await search(alice, '/api/v1/events', { q: 'customer', since: '2000-01-01T00:00:00Z' })).toEqual(
+        await search(alice, '/api/v1/events', { q: 'customer' }),
+      );
+      const first = await alice.session.get('/api/v1/events?q=customer&limit=1').expect(200);
+      const second = await alice.session
+        .get(`/api/v1/events?q=customer&limit=1&cursor=${first.body.nextCursor}`)
+        .expect(200);
+      expect([...first.body.items, ...second.body.items].map((item: { id: string }) => item.id)).toEqual(
+        await search(alice, '/api/v1/events', { q: 'customer', limit: '2' }),
+      );
       // Indexed: found by the indexed text alone.
       await db.query(`UPDATE event_search SET text = 'only-in-the-index' WHERE event_id = $1`, [
         ids.lookalike,

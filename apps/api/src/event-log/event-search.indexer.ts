@@ -33,8 +33,8 @@ WITH batch AS MATERIALIZED (
   ORDER BY e.received_at, e.id
   LIMIT $2
 ), indexed AS (
-  INSERT INTO event_search (event_id, text)
-  SELECT id, webhooker_event_search_text(headers, body) FROM batch
+  INSERT INTO event_search (event_id, received_at, text)
+  SELECT id, received_at, webhooker_event_search_text(headers, body) FROM batch
   ON CONFLICT (event_id) DO NOTHING
 ), last AS (
   SELECT received_at, id FROM batch ORDER BY received_at DESC, id DESC LIMIT 1

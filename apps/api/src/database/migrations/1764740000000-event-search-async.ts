@@ -3,7 +3,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Event search off the ingest path: the trigram index on `events` cost every stored event about a
  * thousand GIN entries inside the ingest transaction (ingest throughput halved). The search text
- * now goes, a few seconds later, into `event_search` (one row per event, deleted with its event),
+ * now goes, a few seconds later, into `event_search` (one row per event with its receipt time,
+ * deleted with its event; a text that many events hold is searched newest first by receipt time),
  * written by the event search indexer (src/event-log/event-search.indexer.ts) in batches past the
  * watermark in `event_search_state`; the search scans the events past the watermark itself.
  *
@@ -29,12 +30,16 @@ export class EventSearchAsync1764740000000 implements MigrationInterface {
     await queryRunner.query(
       `CREATE TABLE "event_search" (
          "event_id" uuid NOT NULL,
+         "received_at" TIMESTAMP(3) WITH TIME ZONE NOT NULL,
          "text" text NOT NULL,
          CONSTRAINT "event_search_pkey" PRIMARY KEY ("event_id"),
          CONSTRAINT "event_search_event_fk" FOREIGN KEY ("event_id") REFERENCES "events"("id") ON DELETE CASCADE)`,
     );
     await queryRunner.query(
       `CREATE INDEX "event_search_text_idx" ON "event_search" USING gin ("text" gin_trgm_ops)`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX "event_search_received_at_idx" ON "event_search" ("received_at", "event_id")`,
     );
     await queryRunner.query(
       `CREATE TABLE "event_search_state" (
