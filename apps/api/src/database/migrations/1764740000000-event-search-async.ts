@@ -11,7 +11,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * The watermark starts before every event: the indexer fills `event_search` for the existing
  * events in bounded batches after start, not in this migration. `webhooker_event_search_text` is
  * made total (headers that are not a JSON object give no header text) so no stored row can fail a
- * batch.
+ * batch. Going down leaves search without its index (the previous migration no longer builds one).
  */
 export class EventSearchAsync1764740000000 implements MigrationInterface {
   name = 'EventSearchAsync1764740000000';
@@ -57,10 +57,6 @@ export class EventSearchAsync1764740000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(
-      `CREATE INDEX IF NOT EXISTS "events_search_idx" ON "events"
-       USING gin (webhooker_event_search_text("headers", "body") gin_trgm_ops)`,
-    );
     await queryRunner.query(`DROP TABLE "event_search_state"`);
     await queryRunner.query(`DROP TABLE "event_search"`);
   }
