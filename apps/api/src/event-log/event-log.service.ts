@@ -136,7 +136,8 @@ class Conditions {
 
 /** Where the event search indexer has reached: events after this, in (received_at, id) order, are not indexed yet. */
 interface SearchWatermark {
-  indexed_until: Date;
+  /** As text: it starts at -infinity. */
+  indexed_until: string;
   indexed_until_id: string;
 }
 
@@ -303,7 +304,7 @@ export class EventLogService {
 
   private async searchWatermark(): Promise<SearchWatermark> {
     const { rows } = await pgPool(this.dataSource).query<SearchWatermark>(
-      `SELECT indexed_until, indexed_until_id FROM event_search_state WHERE id = 1`,
+      `SELECT indexed_until::text, indexed_until_id FROM event_search_state WHERE id = 1`,
     );
     return rows[0]!;
   }

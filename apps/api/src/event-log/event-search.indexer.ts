@@ -20,15 +20,16 @@ export const SEARCH_INDEX_BATCH = 1_000;
 const MAX_BATCHES = 50;
 
 /**
- * One batch: the events past the watermark in (received_at, id) order, received SEARCH_SETTLE_MS
+ * One batch: the events past the watermark ($3, $4: as values, so that the (received_at, id) index
+ * bounds the scan) in (received_at, id) order, received SEARCH_SETTLE_MS
  * ago or earlier, get their search text (an event indexed already keeps its row), and the
  * watermark moves to the last of them. Returns how many events the batch held.
  */
 const INDEX_BATCH = `
 WITH batch AS MATERIALIZED (
   SELECT e.id, e.received_at, e.headers, e.body
-  FROM events e, event_search_state w
-  WHERE w.id = 1 AND (e.received_at, e.id) > (w.indexed_until, w.indexed_until_id)
+  FROM events e
+  WHERE (e.received_at, e.id) > ($3::timestamptz, $4::uuid)
     AND e.received_at < now() - $1 * interval '1 millisecond'
   ORDER BY e.received_at, e.id
   LIMIT $2
@@ -110,7 +111,16 @@ export class EventSearchIndexer implements OnApplicationBootstrap, OnModuleDestr
         await client.query('ROLLBACK');
         return 0;
       }
-      const { rows } = await client.query<{ n: number }>(INDEX_BATCH, [settleMs, SEARCH_INDEX_BATCH]);
+      const { rows: state } = await client.query<{ indexed_until: string; indexed_until_id: string }>(
+        `SELECT indexed_until::text, indexed_until_id FROM event_search_state WHERE id = 1`,
+      );
+      const { indexed_until: until, indexed_until_id: untilId } = state[0]!;
+      const { rows } = await client.query<{ n: number }>(INDEX_BATCH, [
+        settleMs,
+        SEARCH_INDEX_BATCH,
+        until,
+        untilId,
+      ]);
       await client.query('COMMIT');
       return rows[0]!.n;
     } catch (error) {
