@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { EventSearchIndexer } from '../src/event-log/event-search.indexer';
 import { asUser, createMember, eventually, seedDelivery, seedEvent, TestUser } from './fixtures';
 import { ADMIN_PASSWORD, startTestApp, TestApp } from './test-app';
 
@@ -11,7 +12,8 @@ interface Seeded {
 /**
  * Event search, the view across webhooks, replay marks and circuit state, against a real
  * PostgreSQL over real HTTP. ROLE=api: no delivery engine runs, so the statuses the test sets are
- * the ones it reads.
+ * the ones it reads. The search indexer runs only when a test runs it (its own interval is an
+ * hour): until then every event is found by the scan of the events past its watermark.
  */
 describe('event search, all events, replay marks and circuit state', () => {
   let testApp: TestApp;
@@ -53,7 +55,11 @@ describe('event search, all events, replay marks and circuit state', () => {
   }
 
   beforeAll(async () => {
-    testApp = await startTestApp({ ROLE: 'api' });
+    testApp = await startTestApp({
+      ROLE: 'api',
+      SEARCH_INDEX_INTERVAL_MS: '3600000',
+      EVENT_PURGE_INTERVAL_MS: '200',
+    });
     admin = await asUser(testApp, 'admin', ADMIN_PASSWORD);
     alice = await createMember(testApp, admin, 'alice');
     bob = await createMember(testApp, admin, 'bob');
@@ -191,6 +197,86 @@ describe('event search, all events, replay marks and circuit state', () => {
     expect(await search(alice, events, { targetId: other.body.id, status: 'failed' })).toEqual([onlyOther]);
     expect(await search(alice, events, { targetId: other.body.id, status: 'delivered' })).toEqual([]);
     expect(await search(alice, '/api/v1/events', { targetId: other.body.id })).toEqual([onlyOther]);
+  });
+
+  describe('the search index', () => {
+    let indexer: EventSearchIndexer;
+    beforeAll(() => {
+      indexer = testApp.app.get(EventSearchIndexer);
+    });
+
+    async function indexedIds(): Promise<Set<string>> {
+      const { rows } = await db.query<{ event_id: string }>(`SELECT event_id FROM event_search`);
+      return new Set(rows.map((row) => row.event_id));
+    }
+
+    it('indexes every settled event once, when run twice and concurrently, with its search text', async () => {
+      const { rows: before } = await db.query(`SELECT count(*)::int AS n FROM events`);
+      expect(await indexedIds()).toEqual(new Set());
+      const runs = await Promise.all([indexer.indexNew(0), indexer.indexNew(0), indexer.indexNew(0)]);
+      expect(runs.reduce((sum, n) => sum + n, 0)).toBe(before[0].n);
+      expect(await indexer.indexNew(0)).toBe(0);
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS n,
+                count(*) FILTER (WHERE s.text IS DISTINCT FROM webhooker_event_search_text(e.headers, e.body))::int AS wrong
+         FROM events e LEFT JOIN event_search s ON s.event_id = e.id`,
+      );
+      expect(rows[0]).toEqual({ n: before[0].n, wrong: 0 });
+      const { rows: state } = await db.query(
+        `SELECT indexed_until, indexed_until_id FROM event_search_state`,
+      );
+      const { rows: newest } = await db.query(
+        `SELECT received_at, id FROM events ORDER BY received_at DESC, id DESC LIMIT 1`,
+      );
+      expect(state[0]).toEqual({ indexed_until: newest[0].received_at, indexed_until_id: newest[0].id });
+    });
+
+    it('finds indexed events through the index, and events past the watermark by their own text', async () => {
+      await indexer.indexNew(0);
+      const events = `/api/v1/webhooks/${aliceHook.webhookId}/events`;
+      expect(await search(alice, events, { q: 'ord-alpha-7731' })).toEqual([ids.order]);
+      expect(await search(alice, events, { q: 'Zoë Müller' })).toEqual([ids.order]);
+      expect(await search(alice, events, { q: ids.order })).toEqual([ids.order]);
+      expect(await search(alice, '/api/v1/events', { q: 'customer', since: '2000-01-01T00:00:00Z' })).toEqual(
+        await search(alice, '/api/v1/events', { q: 'customer' }),
+      );
+      const first = await alice.session.get('/api/v1/events?q=customer&limit=1').expect(200);
+      const second = await alice.session
+        .get(`/api/v1/events?q=customer&limit=1&cursor=${first.body.nextCursor}`)
+        .expect(200);
+      expect([...first.body.items, ...second.body.items].map((item: { id: string }) => item.id)).toEqual(
+        await search(alice, '/api/v1/events', { q: 'customer', limit: '2' }),
+      );
+      // Indexed: found by the indexed text alone.
+      await db.query(`UPDATE event_search SET text = 'only-in-the-index' WHERE event_id = $1`, [
+        ids.lookalike,
+      ]);
+      expect(await search(alice, events, { q: 'ONLY-IN-THE-INDEX' })).toEqual([ids.lookalike]);
+      expect(await search(alice, events, { q: '100 x off-sale' })).toEqual([]);
+      // Received a minute from now: not settled, so past the watermark, and found by the scan.
+      const { rows } = await db.query(
+        `INSERT INTO events (id, webhook_id, entrypoint_id, method, path, headers, body, received_at)
+         VALUES (gen_random_uuid(), $1, $2, 'POST', '/webhook/x', '{"x-late":"late-needle-42"}', '\\x7b7d',
+                 now() + interval '1 minute')
+         RETURNING id`,
+        [aliceHook.webhookId, aliceHook.entrypointId],
+      );
+      expect(await indexer.indexNew()).toBe(0);
+      expect((await indexedIds()).has(rows[0].id)).toBe(false);
+      expect(await search(alice, events, { q: 'late-needle-42' })).toEqual([rows[0].id]);
+      expect(await search(alice, events, { q: rows[0].id })).toEqual([rows[0].id]);
+    });
+
+    it("drops a deleted webhook's events from the index", async () => {
+      const hook = await webhookOf(alice, 'Deleted soon');
+      const sent = await send(hook.entrypointId, '{"customer":"gone-soon-77"}');
+      await indexer.indexNew(0);
+      expect((await indexedIds()).has(sent)).toBe(true);
+      expect(await search(alice, '/api/v1/events', { q: 'gone-soon-77' })).toEqual([sent]);
+      await alice.session.delete(`/api/v1/webhooks/${hook.webhookId}`).expect(204);
+      await eventually('the webhook is purged', async () => !(await indexedIds()).has(sent));
+      expect(await search(alice, '/api/v1/events', { q: 'gone-soon-77' })).toEqual([]);
+    });
   });
 
   describe('replay marks', () => {

@@ -70,6 +70,8 @@ export interface AppConfig {
   dedupCleanupIntervalMs: number;
   /** How often new events, attempts and outcomes are added to the statistics rollups. */
   statsRollupIntervalMs: number;
+  /** How often the events received since the last run are added to the event search index. */
+  searchIndexIntervalMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -272,5 +274,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     backlogCheckIntervalMs: integer(env, 'BACKLOG_CHECK_INTERVAL_MS', 60_000, 100, 3_600_000),
     dedupCleanupIntervalMs: integer(env, 'DEDUP_CLEANUP_INTERVAL_MS', 60_000, 100, 3_600_000),
     statsRollupIntervalMs: integer(env, 'STATS_ROLLUP_INTERVAL_MS', 5_000, 100, 3_600_000),
+    searchIndexIntervalMs: integer(env, 'SEARCH_INDEX_INTERVAL_MS', 1_000, 100, 3_600_000),
   };
 }

@@ -11,7 +11,7 @@ import { DataSource } from 'typeorm';
 import { actorName, type AuthenticatedUser } from '../auth/auth.types';
 import { encodeBody } from '../common/body-encoding';
 import { UUID_PATTERN } from '../common/http';
-import { cursorPosition, encodeCursor, Page } from '../common/pagination';
+import { CursorPosition, cursorPosition, encodeCursor, Page } from '../common/pagination';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { pgPool } from '../database/pg-pool';
 import { DELIVERY_TASKS_EVENT, DeliveryTask, EventSnapshot, TargetSnapshot } from '../delivery/delivery-task';
@@ -134,16 +134,56 @@ class Conditions {
   }
 }
 
-/** The search `q` as SQL: the event id when it is a UUID, or text in a header value or the body. */
-function addSearch(where: Conditions, q: string): void {
-  const text = `webhooker_event_search_text(e.headers, e.body)`;
+/** Where the event search indexer has reached: events after this, in (received_at, id) order, are not indexed yet. */
+interface SearchWatermark {
+  /** As text: it starts at -infinity. */
+  indexed_until: string;
+  indexed_until_id: string;
+}
+
+/**
+ * The ids of the first `limit` events (newest first) that the filters in `where` keep and that the
+ * search `q` finds: the event id when it is a UUID, or text in a header value or the body — in
+ * `event_search` for the events the indexer has reached (by its trigram index, or by its
+ * (received_at, event_id) index for a text that many events hold: the planner picks), and by
+ * their own search text for the few events past its watermark. The watermark is read before the
+ * search, so the index holds at least every event up to it; an event in both is found once.
+ */
+function searchedIds(
+  where: Conditions,
+  q: string,
+  watermark: SearchWatermark,
+  query: EventListQueryDto,
+  position: CursorPosition | undefined,
+  limit: string,
+): string {
+  const filters = where.clauses.map((clause) => `${clause} AND `).join('');
   // Header values are in the search text as they are, the body escape-encoded: a text that the
   // encoding changes (not ASCII, or with a backslash) is looked for in both forms.
-  const forms = [...new Set([q, escapeEncode(q)])].map(
-    (form) => `${text} ILIKE ${where.param(containsPattern(form))}`,
-  );
-  if (UUID_PATTERN.test(q)) forms.unshift(`e.id = ${where.param(q.toLowerCase())}::uuid`);
-  where.add(`(${forms.join(' OR ')})`);
+  const patterns = [...new Set([q, escapeEncode(q)])].map((form) => where.param(containsPattern(form)));
+  const matches = (text: string) => `(${patterns.map((pattern) => `${text} ILIKE ${pattern}`).join(' OR ')})`;
+  const range = [
+    query.since ? ` AND s.received_at >= ${where.param(query.since)}::timestamptz` : '',
+    query.until ? ` AND s.received_at < ${where.param(query.until)}::timestamptz` : '',
+    position
+      ? ` AND (s.received_at, s.event_id) < (${where.param(position.createdAt)}::timestamptz, ${where.param(position.id)}::uuid)`
+      : '',
+  ].join('');
+  const branches = [
+    `SELECT e.id FROM event_search s JOIN ${EVENTS_FROM} ON e.id = s.event_id
+     WHERE ${filters}${matches('s.text')}${range}
+     ORDER BY s.received_at DESC, s.event_id DESC LIMIT ${limit}`,
+    `SELECT e.id FROM ${EVENTS_FROM}
+     WHERE ${filters}(e.received_at, e.id) > (${where.param(watermark.indexed_until)}::timestamptz, ${where.param(watermark.indexed_until_id)}::uuid)
+       AND ${matches('webhooker_event_search_text(e.headers, e.body)')}
+     ORDER BY e.received_at DESC, e.id DESC LIMIT ${limit}`,
+  ];
+  if (UUID_PATTERN.test(q)) {
+    branches.unshift(
+      `SELECT e.id FROM ${EVENTS_FROM} WHERE ${filters}e.id = ${where.param(q.toLowerCase())}::uuid`,
+    );
+  }
+  return branches.map((branch) => `(${branch})`).join(' UNION ');
 }
 
 /** Whether a target's circuit is open now (its deliveries wait, no attempt, until it reopens). */
@@ -239,20 +279,34 @@ export class EventLogService {
     }
     if (query.since) where.add(`e.received_at >= ${where.param(query.since)}::timestamptz`);
     if (query.until) where.add(`e.received_at < ${where.param(query.until)}::timestamptz`);
-    if (query.q !== undefined) addSearch(where, query.q);
     if (position) {
       where.add(
         `(e.received_at, e.id) < (${where.param(position.createdAt)}::timestamptz, ${where.param(position.id)}::uuid)`,
       );
     }
-    const sql = `SELECT ${EVENT_COLUMNS} FROM ${EVENTS_FROM}
-       WHERE ${where.clauses.join(' AND ')}
-       ORDER BY e.received_at DESC, e.id DESC
-       LIMIT ${where.param(limit + 1)}`;
+    const take = where.param(limit + 1);
+    const sql =
+      query.q === undefined
+        ? `SELECT ${EVENT_COLUMNS} FROM ${EVENTS_FROM}
+           WHERE ${where.clauses.join(' AND ')}
+           ORDER BY e.received_at DESC, e.id DESC
+           LIMIT ${take}`
+        : `SELECT ${EVENT_COLUMNS}
+           FROM (${searchedIds(where, query.q, await this.searchWatermark(), query, position, take)}) found
+           JOIN ${EVENTS_FROM} ON e.id = found.id
+           ORDER BY e.received_at DESC, e.id DESC
+           LIMIT ${take}`;
     const rows = await this.withTimeout<EventRow>(sql, where.params);
     const items = rows.slice(0, limit).map(toSummary);
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.receivedAt, last.id) : null };
+  }
+
+  private async searchWatermark(): Promise<SearchWatermark> {
+    const { rows } = await pgPool(this.dataSource).query<SearchWatermark>(
+      `SELECT indexed_until::text, indexed_until_id FROM event_search_state WHERE id = 1`,
+    );
+    return rows[0]!;
   }
 
   /** Runs a read under SEARCH_TIMEOUT_MS; a query that runs longer is a 400 saying how to narrow it. */

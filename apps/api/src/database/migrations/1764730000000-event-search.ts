@@ -3,14 +3,14 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Event search and replay marks.
  *
- * Search: a trigram index (pg_trgm) over an IMMUTABLE function of the row — the header values and
+ * Search: the search text of an event is an IMMUTABLE function of the row — the header values and
  * the first 4 KiB of the body, escape-encoded (bytes that are not printable ASCII read as `\ooo`,
- * so any body, binary or cut in the middle of a character, gives valid text). Nothing is stored at
- * ingest besides the index entries. The index is built in this migration's transaction, which
- * blocks writes to `events` while it builds (measured: see bench/search.mjs); an installation with
- * a large event table builds it beforehand with CREATE INDEX CONCURRENTLY (README, "Searching
- * events"), which `IF NOT EXISTS` then keeps. A (received_at, id) index serves the view across all
- * webhooks, newest first.
+ * so any body, binary or cut in the middle of a character, gives valid text). A trigram index over
+ * it on `events` was built here at first; it cost ingest too much and the next migration
+ * (event-search-async) moved the text to a table of its own, filled after the fact, so it is no
+ * longer built here (an installation that built it has it dropped there). A (received_at, id)
+ * index serves the view across all webhooks, newest first, and the scan of the events the search
+ * indexer has not reached.
  *
  * Replay marks: when and by whom a delivery was last replayed, and who made a bulk operation (its
  * replays carry that name).
@@ -29,10 +29,6 @@ export class EventSearch1764730000000 implements MigrationInterface {
        $$`,
     );
     await queryRunner.query(
-      `CREATE INDEX IF NOT EXISTS "events_search_idx" ON "events"
-       USING gin (webhooker_event_search_text("headers", "body") gin_trgm_ops)`,
-    );
-    await queryRunner.query(
       `CREATE INDEX IF NOT EXISTS "events_received_at_idx" ON "events" ("received_at", "id")`,
     );
     await queryRunner.query(`ALTER TABLE "deliveries" ADD "replayed_at" TIMESTAMP(3) WITH TIME ZONE`);
@@ -45,7 +41,6 @@ export class EventSearch1764730000000 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE "deliveries" DROP COLUMN "replayed_by"`);
     await queryRunner.query(`ALTER TABLE "deliveries" DROP COLUMN "replayed_at"`);
     await queryRunner.query(`DROP INDEX "events_received_at_idx"`);
-    await queryRunner.query(`DROP INDEX "events_search_idx"`);
     await queryRunner.query(`DROP FUNCTION webhooker_event_search_text(jsonb, bytea)`);
   }
 }

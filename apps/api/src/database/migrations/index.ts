@@ -13,6 +13,7 @@ import { RoutingFilters1764700000000 } from './1764700000000-routing-filters';
 import { RoutingTransforms1764710000000 } from './1764710000000-routing-transforms';
 import { StatsRollups1764720000000 } from './1764720000000-stats-rollups';
 import { EventSearch1764730000000 } from './1764730000000-event-search';
+import { EventSearchAsync1764740000000 } from './1764740000000-event-search-async';
 
 /** Every migration in order; new ones are appended here. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   RoutingTransforms1764710000000,
   StatsRollups1764720000000,
   EventSearch1764730000000,
+  EventSearchAsync1764740000000,
 ];

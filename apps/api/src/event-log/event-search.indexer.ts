@@ -1,0 +1,133 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { pgPool } from '../database/pg-pool';
+
+const JOB_NAME = 'event-search-index';
+/** The advisory lock (pg_try_advisory_xact_lock) that makes one replica at a time index a batch. */
+const LOCK_KEY = 0x5ea4c;
+/**
+ * Events received less than this ago are left for a later run: `received_at` is set when the
+ * request arrives and the event commits later (ingest writes in groups), so a watermark that moved
+ * past an uncommitted event would skip it forever.
+ */
+export const SEARCH_SETTLE_MS = 5_000;
+/** Events indexed per batch (one transaction each). */
+export const SEARCH_INDEX_BATCH = 1_000;
+/** Batches per run at most, so a run stays bounded when catching up (the backfill after upgrade). */
+const MAX_BATCHES = 50;
+
+/**
+ * One batch: the events past the watermark ($3, $4: as values, so that the (received_at, id) index
+ * bounds the scan) in (received_at, id) order, received SEARCH_SETTLE_MS
+ * ago or earlier, get their search text (an event indexed already keeps its row), and the
+ * watermark moves to the last of them. Returns how many events the batch held.
+ */
+const INDEX_BATCH = `
+WITH batch AS MATERIALIZED (
+  SELECT e.id, e.received_at, e.headers, e.body
+  FROM events e
+  WHERE (e.received_at, e.id) > ($3::timestamptz, $4::uuid)
+    AND e.received_at < now() - $1 * interval '1 millisecond'
+  ORDER BY e.received_at, e.id
+  LIMIT $2
+), indexed AS (
+  INSERT INTO event_search (event_id, received_at, text)
+  SELECT id, received_at, webhooker_event_search_text(headers, body) FROM batch
+  ON CONFLICT (event_id) DO NOTHING
+), last AS (
+  SELECT received_at, id FROM batch ORDER BY received_at DESC, id DESC LIMIT 1
+), moved AS (
+  UPDATE event_search_state w SET indexed_until = last.received_at, indexed_until_id = last.id, updated_at = now()
+  FROM last WHERE w.id = 1
+)
+SELECT count(*)::int AS n FROM batch`;
+
+/**
+ * Fills the event search index (`event_search`), every SEARCH_INDEX_INTERVAL_MS, with the search
+ * text of the events received since the last run: header values and the first 4 KiB of the body
+ * (webhooker_event_search_text), under a trigram index. Ingest writes nothing for search; the
+ * events past the watermark, a few seconds' worth, are searched by a scan of their own.
+ *
+ * Runs on every replica whatever its ROLE, so search stays fast in every deployment. Safe with
+ * several replicas and idempotent: each batch runs in one transaction that takes an advisory lock
+ * (a replica that cannot take it skips the run), writes the rows and moves the watermark
+ * together; a batch that fails changes nothing and is run again. An event deleted (retention, a
+ * webhook's purge) takes its row with it.
+ */
+@Injectable()
+export class EventSearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(EventSearchIndexer.name);
+  private running?: Promise<unknown>;
+  /** Set at shutdown: a run stops after its current batch. */
+  private stopping = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const interval = setInterval(() => {
+      this.running ??= this.indexNew()
+        .catch((error) => this.logger.error(`Indexing events for search failed: ${error}`))
+        .finally(() => (this.running = undefined));
+    }, this.config.searchIndexIntervalMs);
+    this.scheduler.addInterval(JOB_NAME, interval);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    if (this.scheduler.doesExist('interval', JOB_NAME)) this.scheduler.deleteInterval(JOB_NAME);
+    await this.running;
+  }
+
+  /**
+   * Indexes the events received since the last run, in batches (at most MAX_BATCHES); returns how
+   * many events it indexed (0 when another replica holds the lock).
+   */
+  async indexNew(settleMs = SEARCH_SETTLE_MS): Promise<number> {
+    let indexed = 0;
+    for (let i = 0; i < MAX_BATCHES && !this.stopping; i++) {
+      const n = await this.indexBatch(settleMs);
+      indexed += n;
+      if (n < SEARCH_INDEX_BATCH) break;
+    }
+    return indexed;
+  }
+
+  private async indexBatch(settleMs: number): Promise<number> {
+    const client = await pgPool(this.dataSource).connect();
+    try {
+      await client.query('BEGIN');
+      const { rows: locked } = await client.query<{ locked: boolean }>(
+        `SELECT pg_try_advisory_xact_lock($1) AS locked`,
+        [LOCK_KEY],
+      );
+      if (!locked[0]!.locked) {
+        await client.query('ROLLBACK');
+        return 0;
+      }
+      const { rows: state } = await client.query<{ indexed_until: string; indexed_until_id: string }>(
+        `SELECT indexed_until::text, indexed_until_id FROM event_search_state WHERE id = 1`,
+      );
+      const { indexed_until: until, indexed_until_id: untilId } = state[0]!;
+      const { rows } = await client.query<{ n: number }>(INDEX_BATCH, [
+        settleMs,
+        SEARCH_INDEX_BATCH,
+        until,
+        untilId,
+      ]);
+      await client.query('COMMIT');
+      return rows[0]!.n;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
