@@ -10,6 +10,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { OPERATIONAL_EVENT, OperationalEvent } from '../common/operational-events';
+import { PeriodicJob } from '../common/periodic-job';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { pgPool } from '../database/pg-pool';
 import { DeliveryService } from '../delivery/delivery.service';
@@ -26,32 +27,26 @@ const BACKLOG_JOB = 'backlog-monitor';
 @Injectable()
 export class BacklogMonitor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(BacklogMonitor.name);
-  private checking?: Promise<void>;
+  private readonly job: PeriodicJob;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly scheduler: SchedulerRegistry,
+    scheduler: SchedulerRegistry,
     private readonly deliveries: DeliveryService,
     private readonly targetHealth: TargetHealthService,
     private readonly emitter: EventEmitter2,
-  ) {}
+  ) {
+    this.job = new PeriodicJob(scheduler, BACKLOG_JOB, this.logger, 'Checking backlogs');
+  }
 
   onApplicationBootstrap(): void {
     if (this.config.role === 'api') return;
-    this.scheduler.addInterval(
-      BACKLOG_JOB,
-      setInterval(() => {
-        this.checking ??= this.check()
-          .catch((error) => this.logger.error(`Checking backlogs failed: ${error}`))
-          .finally(() => (this.checking = undefined));
-      }, this.config.backlogCheckIntervalMs),
-    );
+    this.job.start(this.config.backlogCheckIntervalMs, () => this.check());
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.scheduler.doesExist('interval', BACKLOG_JOB)) this.scheduler.deleteInterval(BACKLOG_JOB);
-    await this.checking;
+    await this.job.stop();
   }
 
   /** Counts waiting deliveries per webhook, raises the webhooks that crossed the threshold, re-arms the ones below half. */

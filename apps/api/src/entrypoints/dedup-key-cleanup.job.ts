@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { PeriodicJob } from '../common/periodic-job';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { pgPool } from '../database/pg-pool';
 
@@ -31,26 +32,22 @@ WHERE k.entrypoint_id = expired.entrypoint_id AND k.key = expired.key AND k.expi
 @Injectable()
 export class DedupKeyCleanupJob implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(DedupKeyCleanupJob.name);
-  private running?: Promise<unknown>;
+  private readonly job: PeriodicJob;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly scheduler: SchedulerRegistry,
-  ) {}
+    scheduler: SchedulerRegistry,
+  ) {
+    this.job = new PeriodicJob(scheduler, JOB_NAME, this.logger, 'Deleting expired dedup keys');
+  }
 
   onApplicationBootstrap(): void {
-    const interval = setInterval(() => {
-      this.running ??= this.deleteExpiredKeys()
-        .catch((error) => this.logger.error(`Deleting expired dedup keys failed: ${error}`))
-        .finally(() => (this.running = undefined));
-    }, this.config.dedupCleanupIntervalMs);
-    this.scheduler.addInterval(JOB_NAME, interval);
+    this.job.start(this.config.dedupCleanupIntervalMs, () => this.deleteExpiredKeys());
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.scheduler.doesExist('interval', JOB_NAME)) this.scheduler.deleteInterval(JOB_NAME);
-    await this.running;
+    await this.job.stop();
   }
 
   /** Deletes every expired key, batch after batch; returns how many went. */

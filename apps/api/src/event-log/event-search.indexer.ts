@@ -2,8 +2,9 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { PeriodicJob } from '../common/periodic-job';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { pgPool } from '../database/pg-pool';
+import { inTransactionUnderLock, pgPool } from '../database/pg-pool';
 
 const JOB_NAME = 'event-search-index';
 /** The advisory lock (pg_try_advisory_xact_lock) that makes one replica at a time index a batch. */
@@ -60,29 +61,25 @@ SELECT count(*)::int AS n FROM batch`;
 @Injectable()
 export class EventSearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(EventSearchIndexer.name);
-  private running?: Promise<unknown>;
+  private readonly job: PeriodicJob;
   /** Set at shutdown: a run stops after its current batch. */
   private stopping = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly scheduler: SchedulerRegistry,
-  ) {}
+    scheduler: SchedulerRegistry,
+  ) {
+    this.job = new PeriodicJob(scheduler, JOB_NAME, this.logger, 'Indexing events for search');
+  }
 
   onApplicationBootstrap(): void {
-    const interval = setInterval(() => {
-      this.running ??= this.indexNew()
-        .catch((error) => this.logger.error(`Indexing events for search failed: ${error}`))
-        .finally(() => (this.running = undefined));
-    }, this.config.searchIndexIntervalMs);
-    this.scheduler.addInterval(JOB_NAME, interval);
+    this.job.start(this.config.searchIndexIntervalMs, () => this.indexNew());
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
-    if (this.scheduler.doesExist('interval', JOB_NAME)) this.scheduler.deleteInterval(JOB_NAME);
-    await this.running;
+    await this.job.stop();
   }
 
   /**
@@ -100,17 +97,7 @@ export class EventSearchIndexer implements OnApplicationBootstrap, OnModuleDestr
   }
 
   private async indexBatch(settleMs: number): Promise<number> {
-    const client = await pgPool(this.dataSource).connect();
-    try {
-      await client.query('BEGIN');
-      const { rows: locked } = await client.query<{ locked: boolean }>(
-        `SELECT pg_try_advisory_xact_lock($1) AS locked`,
-        [LOCK_KEY],
-      );
-      if (!locked[0]!.locked) {
-        await client.query('ROLLBACK');
-        return 0;
-      }
+    const indexed = await inTransactionUnderLock(pgPool(this.dataSource), LOCK_KEY, async (client) => {
       const { rows: state } = await client.query<{ indexed_until: string; indexed_until_id: string }>(
         `SELECT indexed_until::text, indexed_until_id FROM event_search_state WHERE id = 1`,
       );
@@ -121,13 +108,8 @@ export class EventSearchIndexer implements OnApplicationBootstrap, OnModuleDestr
         until,
         untilId,
       ]);
-      await client.query('COMMIT');
       return rows[0]!.n;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
+    return indexed ?? 0;
   }
 }

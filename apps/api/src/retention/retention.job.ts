@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { PeriodicJob } from '../common/periodic-job';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { pgPool } from '../database/pg-pool';
 
@@ -35,26 +36,22 @@ DELETE FROM events e USING expired WHERE e.id = expired.id`;
 @Injectable()
 export class RetentionJob implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RetentionJob.name);
-  private running?: Promise<unknown>;
+  private readonly job: PeriodicJob;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly scheduler: SchedulerRegistry,
-  ) {}
+    scheduler: SchedulerRegistry,
+  ) {
+    this.job = new PeriodicJob(scheduler, JOB_NAME, this.logger, 'Retention');
+  }
 
   onApplicationBootstrap(): void {
-    const interval = setInterval(() => {
-      this.running ??= this.deleteExpiredEvents()
-        .catch((error) => this.logger.error(`Retention failed: ${error}`))
-        .finally(() => (this.running = undefined));
-    }, this.config.retentionIntervalMs);
-    this.scheduler.addInterval(JOB_NAME, interval);
+    this.job.start(this.config.retentionIntervalMs, () => this.deleteExpiredEvents());
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.scheduler.doesExist('interval', JOB_NAME)) this.scheduler.deleteInterval(JOB_NAME);
-    await this.running;
+    await this.job.stop();
   }
 
   /** Deletes every expired, finished event of every webhook; returns how many events went. */

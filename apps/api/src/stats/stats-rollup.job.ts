@@ -3,8 +3,9 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { PoolClient } from 'pg';
+import { PeriodicJob } from '../common/periodic-job';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { pgPool } from '../database/pg-pool';
+import { inTransactionUnderLock, pgPool } from '../database/pg-pool';
 import { addHistogramsSql, countSlotsSql, HISTOGRAM_BUCKETS, sumHistogramsSql } from './latency-histogram';
 
 const JOB_NAME = 'stats-rollup';
@@ -163,30 +164,26 @@ const ROLL_UP_RECEIVED = upsertRollups(
 @Injectable()
 export class StatsRollupJob implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(StatsRollupJob.name);
-  private running?: Promise<unknown>;
+  private readonly job: PeriodicJob;
   /** Set at shutdown: a run stops after its current step. */
   private stopping = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly scheduler: SchedulerRegistry,
-  ) {}
+    scheduler: SchedulerRegistry,
+  ) {
+    this.job = new PeriodicJob(scheduler, JOB_NAME, this.logger, 'Rolling up statistics');
+  }
 
   onApplicationBootstrap(): void {
     if (this.config.role === 'api') return;
-    const interval = setInterval(() => {
-      this.running ??= this.rollUp()
-        .catch((error) => this.logger.error(`Rolling up statistics failed: ${error}`))
-        .finally(() => (this.running = undefined));
-    }, this.config.statsRollupIntervalMs);
-    this.scheduler.addInterval(JOB_NAME, interval);
+    this.job.start(this.config.statsRollupIntervalMs, () => this.rollUp());
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
-    if (this.scheduler.doesExist('interval', JOB_NAME)) this.scheduler.deleteInterval(JOB_NAME);
-    await this.running;
+    await this.job.stop();
   }
 
   /**
@@ -256,28 +253,11 @@ export class StatsRollupJob implements OnApplicationBootstrap, OnModuleDestroy {
   private async step(
     run: (client: PoolClient, state: { attempts_after: string; received_until: Date }) => Promise<StepResult>,
   ): Promise<StepResult | undefined> {
-    const client = await pgPool(this.dataSource).connect();
-    try {
-      await client.query('BEGIN');
-      const { rows: locked } = await client.query<{ locked: boolean }>(
-        `SELECT pg_try_advisory_xact_lock($1) AS locked`,
-        [LOCK_KEY],
-      );
-      if (!locked[0]!.locked) {
-        await client.query('ROLLBACK');
-        return undefined;
-      }
+    return inTransactionUnderLock(pgPool(this.dataSource), LOCK_KEY, async (client) => {
       const { rows: state } = await client.query<{ attempts_after: string; received_until: Date }>(
         `SELECT attempts_after, received_until FROM stats_rollup_state WHERE id = 1`,
       );
-      const result = await run(client, state[0]!);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return run(client, state[0]!);
+    });
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { PeriodicJob } from '../common/periodic-job';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { DeliveryService } from '../delivery/delivery.service';
 import { EventsService } from '../events/events.service';
@@ -25,29 +26,25 @@ const JOB_NAME = 'webhook-purge';
 @Injectable()
 export class WebhookPurgeJob implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(WebhookPurgeJob.name);
-  private running?: Promise<unknown>;
+  private readonly job: PeriodicJob;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly scheduler: SchedulerRegistry,
+    scheduler: SchedulerRegistry,
     private readonly events: EventsService,
     private readonly deliveries: DeliveryService,
     private readonly stats: StatsRollupJob,
-  ) {}
+  ) {
+    this.job = new PeriodicJob(scheduler, JOB_NAME, this.logger, 'Purging deleted webhooks');
+  }
 
   onApplicationBootstrap(): void {
-    const interval = setInterval(() => {
-      this.running ??= this.purgeDeletedWebhooks()
-        .catch((error) => this.logger.error(`Purging deleted webhooks failed: ${error}`))
-        .finally(() => (this.running = undefined));
-    }, this.config.eventPurgeIntervalMs);
-    this.scheduler.addInterval(JOB_NAME, interval);
+    this.job.start(this.config.eventPurgeIntervalMs, () => this.purgeDeletedWebhooks());
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.scheduler.doesExist('interval', JOB_NAME)) this.scheduler.deleteInterval(JOB_NAME);
-    await this.running;
+    await this.job.stop();
   }
 
   /** Purges every deleted webhook that still has event data; returns how many rows went. */
