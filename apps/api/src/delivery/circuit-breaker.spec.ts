@@ -57,8 +57,8 @@ describe('summarizeOutcomes', () => {
         { targetId: 'b', ok: false, at: at(6) },
       ]),
     ).toEqual([
-      { targetId: 'a', reset: true, failures: 2, firstFailureAt: at(4) },
-      { targetId: 'b', reset: false, failures: 2, firstFailureAt: at(1) },
+      { targetId: 'a', reset: true, failures: 2, firstFailureAt: at(4), lastFailureAt: at(5) },
+      { targetId: 'b', reset: false, failures: 2, firstFailureAt: at(1), lastFailureAt: at(6) },
     ]);
   });
 });

@@ -85,13 +85,16 @@ export class CircuitBreaker {
 
 /**
  * Outcomes of a batch folded per target, in order: `reset` when a success came (the failures
- * before it no longer count), then the failures after the last success and when the first was.
+ * before it no longer count), then the failures after the last success, when the first was and
+ * when the last was (a circuit they open is open for the cooldown from then, as the replica that
+ * saw them has it).
  */
 export interface OutcomeSummary {
   targetId: string;
   reset: boolean;
   failures: number;
   firstFailureAt: Date | null;
+  lastFailureAt: Date | null;
 }
 
 export function summarizeOutcomes(outcomes: TargetOutcome[]): OutcomeSummary[] {
@@ -99,16 +102,24 @@ export function summarizeOutcomes(outcomes: TargetOutcome[]): OutcomeSummary[] {
   for (const outcome of outcomes) {
     let summary = summaries.get(outcome.targetId);
     if (!summary) {
-      summary = { targetId: outcome.targetId, reset: false, failures: 0, firstFailureAt: null };
+      summary = {
+        targetId: outcome.targetId,
+        reset: false,
+        failures: 0,
+        firstFailureAt: null,
+        lastFailureAt: null,
+      };
       summaries.set(outcome.targetId, summary);
     }
     if (outcome.ok) {
       summary.reset = true;
       summary.failures = 0;
       summary.firstFailureAt = null;
+      summary.lastFailureAt = null;
     } else {
       summary.failures++;
       summary.firstFailureAt ??= outcome.at;
+      summary.lastFailureAt = outcome.at;
     }
   }
   return [...summaries.values()].sort((a, b) => a.targetId.localeCompare(b.targetId));

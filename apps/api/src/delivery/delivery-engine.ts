@@ -464,8 +464,9 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       if (breaker && (breaker.success() || this.successDue(target.id))) this.countOutcome(target.id, true);
     } else {
       if (breaker && !interrupted) {
-        breaker.failure();
-        this.countOutcome(target.id, false);
+        const failedAt = new Date();
+        breaker.failure(failedAt.getTime());
+        this.countOutcome(target.id, false, failedAt);
       }
       const retriesMade = attemptNumber - task.replayBase - 1;
       const maxRetries = target.http?.maxRetries ?? HTTP_TARGET_DEFAULTS.maxRetries;
@@ -770,8 +771,8 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     return true;
   }
 
-  private countOutcome(targetId: string, ok: boolean): void {
-    this.persist(this.healthWriter.submit({ targetId, ok, at: new Date() }));
+  private countOutcome(targetId: string, ok: boolean, at = new Date()): void {
+    this.persist(this.healthWriter.submit({ targetId, ok, at }));
   }
 
   /** Counts outcomes on the target rows and takes back the state of record (other replicas' outcomes too). */

@@ -79,7 +79,7 @@ export class TargetHealthService {
 
   /**
    * Counts a batch of attempt outcomes on the target rows, whichever replica made them, and opens
-   * a circuit that reached `threshold` failures in a row for `cooldownMs`. The counting happens in
+   * a circuit that reached `threshold` failures in a row for `cooldownMs` from the last failure. The counting happens in
    * the UPDATE itself (on the rows locked first, in id order), so concurrent replicas never lose a
    * count. Returns the state of record of every target in the batch, and whether this batch opened
    * or closed its circuit (so each transition is seen by exactly one replica).
@@ -101,9 +101,10 @@ export class TargetHealthService {
          failing_since = CASE WHEN o.reset THEN o.first_failure_at ELSE coalesce(t.failing_since, o.first_failure_at) END,
          circuit_open_until = CASE
            WHEN (CASE WHEN o.reset THEN o.failures ELSE t.consecutive_failures + o.failures END) < $5 THEN NULL
-           WHEN o.failures > 0 THEN now() + make_interval(secs => $6::float8 / 1000)
+           WHEN o.failures > 0 THEN o.last_failure_at + make_interval(secs => $6::float8 / 1000)
            ELSE t.circuit_open_until END
-       FROM unnest($1::uuid[], $2::bool[], $3::int[], $4::timestamptz[]) AS o(id, reset, failures, first_failure_at), before b
+       FROM unnest($1::uuid[], $2::bool[], $3::int[], $4::timestamptz[], $7::timestamptz[])
+         AS o(id, reset, failures, first_failure_at, last_failure_at), before b
        WHERE t.id = o.id AND b.id = o.id
        RETURNING t.id, t.webhook_id, t.consecutive_failures, t.circuit_open_until, t.failing_since,
                  b.consecutive_failures AS failures_before`,
@@ -114,6 +115,7 @@ export class TargetHealthService {
         outcomes.map((o) => o.firstFailureAt),
         threshold,
         cooldownMs,
+        outcomes.map((o) => o.lastFailureAt),
       ],
     );
     return rows.map((row) => ({
