@@ -43,8 +43,22 @@ const USAGE = `Usage: node bench/run.mjs [options]   (build first: npx nx run ap
   --soak               instead of the scenarios: sustained load at 60 % of the measured capacity,
                        delivering to 2 targets, sampling the tables every 10 s (bench/results/soak.json)
   --soak-minutes=N     length of the soak (default 10)
+  --env=LIST           extra settings for webhooker, comma-separated NAME=VALUE pairs (to measure
+                       what a setting changes, e.g. --env=SEARCH_INDEX_INTERVAL_MS=600000)
   --keep               keep the temporary data folders of webhooker
   --help               this text`;
+
+/** `NAME=VALUE,NAME=VALUE` as an object. */
+function settingsList(list) {
+  if (!list) return {};
+  return Object.fromEntries(
+    list.split(',').map((pair) => {
+      const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(pair.trim());
+      if (!match) throw new Error(`--env: "${pair}" is not NAME=VALUE`);
+      return [match[1], match[2]];
+    }),
+  );
+}
 
 function options() {
   const { values } = parseArgs({
@@ -60,6 +74,7 @@ function options() {
       soak: { type: 'boolean', default: false },
       'soak-minutes': { type: 'string' },
       keep: { type: 'boolean', default: false },
+      env: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -93,6 +108,7 @@ function options() {
     pgStats: values['pg-stats'],
     dropIndexes: values['drop-index'] ? values['drop-index'].split(',').map((s) => s.trim()) : [],
     keep: values.keep,
+    webhookerEnv: settingsList(values.env),
     soakMinutes: values.soak
       ? values['soak-minutes']
         ? number('soak-minutes', values['soak-minutes'])
@@ -203,6 +219,7 @@ async function main() {
       minutes: settings.soakMinutes,
       resultsDir: path.join(BENCH_DIR, 'results'),
       keep: settings.keep,
+      webhookerEnv: settings.webhookerEnv,
     });
     await sink.stop();
     return code;

@@ -97,6 +97,7 @@ async function workspace(ctx, name) {
     port: await freePort(),
     pgPort: await freePort(),
     cpuProfileDir: ctx.cpuProfileDir ? path.join(ctx.cpuProfileDir, `${name}-${ctx.run}`) : undefined,
+    webhookerEnv: ctx.webhookerEnv,
     remove: () => {
       unregister();
       if (!ctx.keep) rmSync(workDir, { recursive: true, force: true });

@@ -49,9 +49,10 @@ const STOP_TIMEOUT_MS = 60_000;
 /**
  * Starts webhooker and waits for GET /readyz = 200. `workDir` is the scenario's fresh temporary
  * folder (its working directory, so no `.env` of the repository is read); the database lives in
- * `<workDir>/data`. Same workDir and ports = same database (a restart).
+ * `<workDir>/data`. Same workDir and ports = same database (a restart). `webhookerEnv`: settings
+ * added to (or replacing) the bench's.
  */
-export async function startWebhooker({ workDir, port, pgPort, role = 'all', cpuProfileDir }) {
+export async function startWebhooker({ workDir, port, pgPort, role = 'all', cpuProfileDir, webhookerEnv = {} }) {
   const dataDir = path.join(workDir, 'data');
   const env = {
     PATH: process.env.PATH,
@@ -68,6 +69,7 @@ export async function startWebhooker({ workDir, port, pgPort, role = 'all', cpuP
     ALLOW_PRIVATE_TARGETS: 'true',
     INSTANCE_ID: 'bench',
     ROLE: role,
+    ...webhookerEnv,
   };
   if (!mainJs) throw new Error('snapshotBuild() first');
   const args = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, mainJs] : [mainJs];
