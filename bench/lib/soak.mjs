@@ -54,7 +54,16 @@ function line(s) {
  * 10 s closed-loop load to find its capacity (ingested and delivered), then `minutes` of evenly paced load at `share` of it,
  * in slices of `sliceS` seconds, sampling after each. Valid when accepted = stored = delivered.
  */
-export async function soak({ sink, minutes, share = 0.6, targets = 2, sliceS = 10, resultsDir, keep, webhookerEnv }) {
+export async function soak({
+  sink,
+  minutes,
+  share = 0.6,
+  targets = 2,
+  sliceS = 10,
+  resultsDir,
+  keep,
+  webhookerEnv,
+}) {
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'webhooker-bench-soak-'));
   chmodSync(workDir, 0o755);
   const unregister = onCleanup(() => keep || rmSync(workDir, { recursive: true, force: true }));

@@ -52,7 +52,14 @@ const STOP_TIMEOUT_MS = 60_000;
  * `<workDir>/data`. Same workDir and ports = same database (a restart). `webhookerEnv`: settings
  * added to (or replacing) the bench's.
  */
-export async function startWebhooker({ workDir, port, pgPort, role = 'all', cpuProfileDir, webhookerEnv = {} }) {
+export async function startWebhooker({
+  workDir,
+  port,
+  pgPort,
+  role = 'all',
+  cpuProfileDir,
+  webhookerEnv = {},
+}) {
   const dataDir = path.join(workDir, 'data');
   const env = {
     PATH: process.env.PATH,
