@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { EventSearchIndexer } from '../src/event-log/event-search.indexer';
+import { EventSearchIndexer, SEARCH_INDEX_BATCH } from '../src/event-log/event-search.indexer';
 import { asUser, createMember, eventually, seedDelivery, seedEvent, TestUser } from './fixtures';
 import { ADMIN_PASSWORD, startTestApp, TestApp } from './test-app';
 
@@ -265,6 +265,50 @@ describe('event search, all events, replay marks and circuit state', () => {
       expect((await indexedIds()).has(rows[0].id)).toBe(false);
       expect(await search(alice, events, { q: 'late-needle-42' })).toEqual([rows[0].id]);
       expect(await search(alice, events, { q: rows[0].id })).toEqual([rows[0].id]);
+    });
+
+    it('indexes a backlog of several batches in one run, resting between batches as long as each took', async () => {
+      await indexer.indexNew(0);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      // received 20 ms ago, after every event indexed so far, one microsecond apart
+      const backlog = SEARCH_INDEX_BATCH * 2 + 7;
+      await db.query(
+        `INSERT INTO events (id, webhook_id, entrypoint_id, method, path, headers, body, received_at)
+         SELECT gen_random_uuid(), $1, $2, 'POST', '/webhook/x', jsonb_build_object('x-n', 'backlog-' || n),
+                '\\x7b7d', now() - interval '20 milliseconds' + n * interval '1 microsecond'
+         FROM generate_series(1, $3) n`,
+        [aliceHook.webhookId, aliceHook.entrypointId, backlog],
+      );
+      const batches: { start: number; end: number }[] = [];
+      const indexBatch = (indexer as unknown as { indexBatch: (settleMs: number) => Promise<number> })
+        .indexBatch;
+      const spy = jest.spyOn(indexer as never, 'indexBatch' as never).mockImplementation((async (
+        settleMs: number,
+      ) => {
+        const start = performance.now();
+        const n = await indexBatch.call(indexer, settleMs);
+        batches.push({ start, end: performance.now() });
+        return n;
+      }) as never);
+      try {
+        expect(await indexer.indexNew(0)).toBe(backlog);
+      } finally {
+        spy.mockRestore();
+      }
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS n FROM events e JOIN event_search s ON s.event_id = e.id
+         WHERE e.headers ->> 'x-n' LIKE 'backlog-%' AND s.text LIKE '%backlog-%'`,
+      );
+      expect(rows[0].n).toBe(backlog);
+      expect(batches).toHaveLength(3);
+      for (let i = 1; i < batches.length; i++) {
+        const took = batches[i - 1]!.end - batches[i - 1]!.start;
+        // timers count whole milliseconds: allow 2 ms of rounding
+        expect(batches[i]!.start - batches[i - 1]!.end).toBeGreaterThanOrEqual(took - 2);
+      }
+      expect(
+        await search(alice, `/api/v1/webhooks/${aliceHook.webhookId}/events`, { q: `backlog-${backlog}` }),
+      ).toHaveLength(1);
     });
 
     it("drops a deleted webhook's events from the index", async () => {
