@@ -104,6 +104,7 @@ function options() {
     fanoutWarmupEvents: quick ? 100 : 300,
     fanoutEvents: quick ? 1000 : 3000,
     backlogEvents: quick ? 1000 : 2000,
+    sendReferenceDeliveries: quick ? 10_000 : 30_000,
     cpuProfileDir: values['cpu-prof'] ? path.join(BENCH_DIR, 'results', 'profiles') : undefined,
     pgStats: values['pg-stats'],
     dropIndexes: values['drop-index'] ? values['drop-index'].split(',').map((s) => s.trim()) : [],
@@ -139,6 +140,10 @@ const METRICS = [
   'p50Ratio',
   'p99Ratio',
   'rssRatio',
+  'sendRefRate',
+  'sendShare',
+  'boundRate',
+  'boundRatio',
 ];
 /**
  * Scenarios measured against the durable reference: each run is preceded by a round of it (the
@@ -147,6 +152,15 @@ const METRICS = [
  * machine's state of the moment, which moves 2–3× between runs), not the ratio of the medians.
  */
 const PAIRED = new Set(['api', 'ingest', 'latency', 'fanout', 'drain']);
+/**
+ * Scenarios that deliver, each run also preceded by a round of the send reference (the same
+ * deliveries, signed, with webhooker's HTTP client, nothing stored): the deliveries it sends.
+ */
+const SEND_PAIRED = {
+  ingest: (ctx) => ({ deliveries: ctx.sendReferenceDeliveries, targets: 1 }),
+  fanout: (ctx) => ({ deliveries: ctx.fanoutEvents * 10, targets: 10 }),
+  drain: (ctx) => ({ deliveries: ctx.backlogEvents * 10, targets: 10 }),
+};
 /** Other work above this many cores before or during a run makes it "disturbed" (reported). */
 const QUIET_CORES = 0.25;
 /** Disturbed runs are run again only this long into the bench, and this many times in all. */
@@ -180,6 +194,31 @@ function pair(outcome, reference) {
   if (m.peakRssBytes !== undefined) m.rssRatio = m.peakRssBytes / ref.peakRssBytes;
 }
 
+/**
+ * Adds the send reference round's rate to a run: for fan-out and drain the run's share of it; for
+ * ingest while delivering, the bound that the two references make together on these cores (an
+ * event costs at least a durable commit plus a send: 1 / (1/durable + 1/send) events/s) and that
+ * bound as a ratio to the durable reference.
+ */
+function pairSend(name, outcome, sendReference) {
+  const m = outcome.metrics;
+  outcome.details.sendReference = { ...sendReference.metrics, ...sendReference.details };
+  if (!sendReference.valid) {
+    outcome.valid = false;
+    outcome.reasons.push(...sendReference.reasons.map((reason) => `send reference: ${reason}`));
+    return;
+  }
+  m.sendRefRate = sendReference.metrics.rate;
+  if (name !== 'ingest') {
+    if (m.rate !== undefined) m.sendShare = m.rate / m.sendRefRate;
+    return;
+  }
+  if (m.refRate === undefined) return;
+  m.boundRate = 1 / (1 / m.refRate + 1 / m.sendRefRate);
+  m.boundRatio = m.boundRate / m.refRate;
+  if (m.rate !== undefined) m.sendShare = m.rate / m.boundRate;
+}
+
 /** One run of a scenario, after waiting (bounded) for the machine to be quiet. */
 async function measure(name, ctx) {
   const waitStartedAt = Date.now();
@@ -193,16 +232,19 @@ async function measure(name, ctx) {
   }
   let outcome;
   let reference;
+  let sendReference;
   const loadBefore = os.loadavg()[0];
   try {
     if (PAIRED.has(name)) {
       reference = await scenarios.durableRound(ctx, name === 'latency' ? { rate: ctx.latencyRate } : {});
     }
+    if (SEND_PAIRED[name]) sendReference = await scenarios.sendRound(ctx, SEND_PAIRED[name](ctx));
     outcome = await scenarios[name](ctx);
   } catch (error) {
     outcome = { valid: false, reasons: [`failed: ${error.message}`], metrics: {}, details: {} };
   }
   if (reference) pair(outcome, reference);
+  if (sendReference) pairSend(name, outcome, sendReference);
   outcome.details.loadAverage = [loadBefore, os.loadavg()[0]].map((n) => Math.round(n * 100) / 100);
   outcome.details.otherCoresBefore = Math.round(busyBefore * 100) / 100;
   outcome.disturbed = busyBefore > QUIET_CORES || (outcome.details.cpuCores?.other ?? 0) > QUIET_CORES;

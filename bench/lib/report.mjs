@@ -153,6 +153,17 @@ export function tableRows(scenarios, settings) {
   if (ing.rate !== undefined && ref.rate !== undefined) {
     add('ingest', 'share of the bare reference', ing.rate / ref.rate, pct);
   }
+  add('ingest', 'send reference, 1 target (adjacent rounds)', ing.sendRefRate, (n) => `${integer(n)} /s`);
+  add(
+    'ingest',
+    'bound: a durable commit + a send per event, 1 / (1/durable + 1/send)',
+    ing.boundRate,
+    (n) => `${integer(n)} /s`,
+    '—',
+    '',
+    ing.boundRatio,
+  );
+  add('ingest', 'share of that bound', ing.sendShare, pct);
 
   const ver = m('verified');
   add('verified', 'events/s', ver.rate, (n) => `${integer(n)} /s`);
@@ -229,6 +240,13 @@ export function tableRows(scenarios, settings) {
     verdict(fan.rate, fan.rate >= TARGETS.fanoutRate),
     fan.ratio,
   );
+  add(
+    'fanout',
+    'send reference: the same deliveries, nothing stored',
+    fan.sendRefRate,
+    (n) => `${integer(n)} /s`,
+  );
+  add('fanout', 'share of the send reference', fan.sendShare, pct);
 
   const tr = m('transforms');
   add('transforms', 'deliveries/s without transforms', tr.untransformedRate, (n) => `${integer(n)} /s`);
@@ -261,6 +279,13 @@ export function tableRows(scenarios, settings) {
     verdict(dr.rate, dr.rate >= TARGETS.drainRate),
     dr.ratio,
   );
+  add(
+    'drain',
+    'send reference: the same deliveries, nothing stored',
+    dr.sendRefRate,
+    (n) => `${integer(n)} /s`,
+  );
+  add('drain', 'share of the send reference', dr.sendShare, pct);
 
   const names = ['api', 'ingest', 'verified', 'dedup', 'filters', 'latency', 'fanout', 'transforms', 'drain'];
   for (const name of names) {
@@ -333,6 +358,15 @@ export function runLine(name, index, runs, run) {
     parts.push(`[durable reference ${integer(m.refRate)} /s p50 ${ms(m.refP50)} p99 ${ms(m.refP99)}`);
     if (m.ratio !== undefined) parts.push(`ratio ${m.ratio.toFixed(2)}]`);
     else parts[parts.length - 1] += ']';
+  }
+  if (m.sendRefRate !== undefined) {
+    const send = run.details.sendReference;
+    const cores = Object.entries(send.cpuCores ?? {})
+      .map(([group, n]) => `${group} ${n.toFixed(2)}`)
+      .join(', ');
+    const share =
+      m.boundRate !== undefined ? `bound ${integer(m.boundRate)} /s` : `share ${pct(m.sendShare)}`;
+    parts.push(`[send reference ${integer(m.sendRefRate)} /s (${cores})  ${share}]`);
   }
   const cpu = run.details?.cpuCores;
   if (cpu) {

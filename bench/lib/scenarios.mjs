@@ -1,6 +1,7 @@
 // The bench scenarios. Each run returns { valid, reasons, metrics, details }: `valid` is false
 // (the run is VOID) when the counts do not add up: requests answered 2xx = events stored =
 // deliveries done (in the database and at the sink).
+import { fork } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -22,6 +23,9 @@ import { summarize } from './stats.mjs';
 
 const REFERENCE_JS = path.join(import.meta.dirname, '..', 'servers', 'reference.mjs');
 const DURABLE_REFERENCE_JS = path.join(import.meta.dirname, '..', 'servers', 'durable-reference.mjs');
+const SEND_REFERENCE_JS = path.join(import.meta.dirname, '..', 'servers', 'send-reference.mjs');
+/** Deliveries in flight at once in the send reference: webhooker's default DELIVERY_CONCURRENCY. */
+const SEND_IN_FLIGHT = 64;
 
 /** Waits (bounded) until the sink has `expected` distinct deliveries; returns its stats either way. */
 async function waitForSink(sink, expected, timeoutMs, latency = false) {
@@ -281,6 +285,56 @@ export async function durableRound(ctx, { rate } = {}) {
     reasons,
     { rate: load.rate, p50: load.latency.p50, p99: load.latency.p99, peakRssBytes: peakRss(server.pid) },
     { requests: load.ok, elapsedMs: load.elapsedMs, cpuCores },
+  );
+}
+
+/**
+ * A round of the send reference (servers/send-reference.mjs), run right before each run of a
+ * scenario that delivers: `deliveries` signed POSTs with webhooker's HTTP client to `targets` of
+ * the sink's paths, 64 at once, nothing stored. Valid when the sink received every one, once.
+ */
+export async function sendRound(ctx, { deliveries, targets }) {
+  await ctx.sink.call('reset');
+  const child = fork(
+    SEND_REFERENCE_JS,
+    [builtMain(), ctx.sink.url, String(deliveries), String(targets), String(SEND_IN_FLIGHT)],
+    {
+      execArgv: [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const messages = [];
+  let wake;
+  child.on('message', (message) => {
+    messages.push(message);
+    wake?.();
+  });
+  const nextMessage = async () => {
+    while (messages.length === 0) {
+      const code = await Promise.race([exited, new Promise((resolve) => (wake = resolve))]);
+      if (messages.length === 0 && code !== undefined) throw new Error(`send reference exited with ${code}`);
+    }
+    return messages.shift();
+  };
+  await nextMessage();
+  const meter = cpuMeter({ sender: child.pid, sink: ctx.sink.pid });
+  child.send({ cmd: 'go' });
+  const { result: sent } = await nextMessage();
+  const cpuCores = meter.stop();
+  await exited;
+  const sink = await ctx.sink.call('reset');
+  const reasons = [];
+  if (sent.failed > 0) reasons.push(`${sent.failed} of ${deliveries} sends failed`);
+  if (sink.unique !== deliveries || sink.duplicates > 0) {
+    reasons.push(
+      `the sink received ${sink.unique} distinct deliveries (${sink.duplicates} duplicates) of ${deliveries}`,
+    );
+  }
+  return result(
+    reasons,
+    { rate: (deliveries * 1000) / sent.elapsedMs },
+    { deliveries, elapsedMs: sent.elapsedMs, cpuCores },
   );
 }
 
