@@ -147,7 +147,7 @@ async function withWebhooker(ctx, name, targets, body, entrypoint, filter, trans
     }
     await dropIndexes(ctx, db);
     await ctx.sink.call('reset');
-    if (ctx.pgStats) await db.query('SELECT pg_stat_statements_reset()');
+    if (ctx.pgStats) await db.query(`SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')`);
     const outcome = await body({ app, db, url: entrypointUrl, meter: () => meterAll(ctx, app) });
     if (ctx.pgStats) outcome.details.statements = await statementStats(db, outcome.details.events);
     outcome.metrics.peakRssBytes = app.peakRss();
@@ -190,7 +190,7 @@ async function withStatementStats(app, space) {
   return restarted;
 }
 
-/** The statements run since the reset (measured load and warm-up), per event and by time. */
+/** The statements run since the reset (the measured load), per event and by time, and the WAL written per event. */
 async function statementStats(db, events) {
   const { rows } = await db.query(`
     SELECT calls::int, round(total_exec_time::numeric, 1)::float AS "totalMs",
@@ -199,7 +199,20 @@ async function statementStats(db, events) {
     FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%'
     ORDER BY total_exec_time DESC LIMIT 25`);
   const calls = rows.reduce((sum, row) => sum + row.calls, 0);
-  return { events, callsPerEvent: events ? calls / events : undefined, top: rows };
+  const { rows: wal } = await db.query(
+    `SELECT wal_records::float AS records, wal_fpi::float AS "fullPageImages", wal_bytes::float AS bytes FROM pg_stat_wal`,
+  );
+  const perEvent = (n) => (events ? Math.round((n / events) * 10) / 10 : undefined);
+  return {
+    events,
+    callsPerEvent: events ? calls / events : undefined,
+    walPerEvent: {
+      records: perEvent(wal[0].records),
+      fullPageImages: perEvent(wal[0].fullPageImages),
+      bytes: perEvent(wal[0].bytes),
+    },
+    top: rows,
+  };
 }
 
 /** Warm-up: `events` events through webhooker, all delivered, then the sink is reset. */
@@ -284,7 +297,12 @@ export async function durableRound(ctx, { rate } = {}) {
   return result(
     reasons,
     { rate: load.rate, p50: load.latency.p50, p99: load.latency.p99, peakRssBytes: peakRss(server.pid) },
-    { requests: load.ok, elapsedMs: load.elapsedMs, cpuCores },
+    {
+      requests: load.ok,
+      elapsedMs: load.elapsedMs,
+      cpuCores,
+      walBytesPerRequest: Math.round((stats.walBytes / (warm.ok + load.ok)) * 10) / 10,
+    },
   );
 }
 
@@ -353,7 +371,7 @@ async function measureIngest(ctx, name, { load = {}, entrypoint, targets = 1, fi
     targets,
     async ({ db, url, meter }) => {
       const { warm, reasons } = await warmUp(ctx, url, ctx.warmupEvents, targets, load);
-      if (ctx.pgStats) await db.query('SELECT pg_stat_statements_reset()');
+      if (ctx.pgStats) await db.query(`SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')`);
       const cpu = meter();
       const measured = await closedLoad({ url, durationMs: ctx.durationMs, ...load });
       const cpuCores = cpu.stop();
@@ -400,7 +418,7 @@ export async function api(ctx) {
     1,
     async ({ db, url, meter }) => {
       const warm = await closedLoad({ url, amount: ctx.warmupEvents });
-      if (ctx.pgStats) await db.query('SELECT pg_stat_statements_reset()');
+      if (ctx.pgStats) await db.query(`SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')`);
       const cpu = meter();
       const measured = await closedLoad({ url, durationMs: ctx.durationMs });
       const cpuCores = cpu.stop();

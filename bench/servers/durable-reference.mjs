@@ -8,7 +8,8 @@
 // run at once, each on its own connection.
 //
 // Run as a child process (fork) with argv: <main.js of the build snapshot> <data folder> <port>.
-// Reports its port, answers `stats` (requests answered, rows stored) and `truncate` messages.
+// Reports its port, answers `stats` (requests answered, rows stored, WAL bytes written since the
+// last truncate) and `truncate` messages.
 import { Buffer } from 'node:buffer';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -80,12 +81,15 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (request, response) =>
 
 process.on('message', async (message) => {
   if (message?.cmd === 'stats') {
-    const { rows } = await pool.query('SELECT count(*)::int AS rows FROM requests');
-    process.send({ id: message.id, stats: { requests, rows: rows[0].rows } });
+    const { rows } = await pool.query(
+      'SELECT (SELECT count(*)::int FROM requests) AS rows, (SELECT wal_bytes::float FROM pg_stat_wal) AS "walBytes"',
+    );
+    process.send({ id: message.id, stats: { requests, rows: rows[0].rows, walBytes: rows[0].walBytes } });
   }
   if (message?.cmd === 'truncate') {
     await pool.query('TRUNCATE requests');
     await pool.query('CHECKPOINT');
+    await pool.query(`SELECT pg_stat_reset_shared('wal')`);
     requests = 0;
     process.send({ id: message.id, stats: { requests } });
   }
