@@ -196,7 +196,9 @@ export async function pacedLoad({ url, rate, durationMs, connections = 100 }) {
 
   const pump = () => {
     while (sent < due && free.length) {
-      const connection = free.pop();
+      // the connection free the longest: each one is used in turn, so none idles past the server's
+      // keep-alive timeout and gets closed just as a request is written to it
+      const connection = free.shift();
       if (!connection.free) continue;
       const sentAt = now();
       const scheduledAt = startedAt + (sent * 1000) / rate;

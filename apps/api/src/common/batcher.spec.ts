@@ -94,4 +94,25 @@ describe('Batcher', () => {
     expect(written).toEqual([0, 1, 2, 3, 4]);
     expect(batcher.size).toBe(0);
   });
+
+  it('with a window, writes the items of that window together, and drain does not wait for it', async () => {
+    jest.useFakeTimers();
+    try {
+      const writes: number[][] = [];
+      const batcher = new Batcher<number>(async (items) => void writes.push(items), 100, 1, 20);
+      const first = batcher.submit(1);
+      await jest.advanceTimersByTimeAsync(10);
+      const second = batcher.submit(2);
+      expect(writes).toEqual([]);
+      await jest.advanceTimersByTimeAsync(10);
+      await Promise.all([first, second]);
+      expect(writes).toEqual([[1, 2]]);
+      const third = batcher.submit(3);
+      await batcher.drain();
+      await third;
+      expect(writes).toEqual([[1, 2], [3]]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });

@@ -17,7 +17,9 @@ export function isRowError(error: unknown): boolean {
 /**
  * Group commit: items submitted while the event loop is busy, or while earlier batches are being
  * written, are written together by one call of `write`. At most `maxInFlight` writes run at once,
- * each with at most `maxBatch` items; `submit` resolves once its item's batch is written.
+ * each with at most `maxBatch` items; `submit` resolves once its item's batch is written. With a
+ * `windowMs`, a batch that is not full waits that long for more items (fewer, larger commits, for
+ * writes nobody waits on); `drain` does not wait.
  *
  * A bad item never sinks its batch: when a write fails with a row error (`isRowError`), the batch
  * is written again in halves, down to single items, so only the bad item is rejected. Any other
@@ -33,20 +35,27 @@ export class Batcher<T> {
     private readonly write: (items: T[]) => Promise<void>,
     private readonly maxBatch: number,
     private readonly maxInFlight: number,
+    private readonly windowMs = 0,
   ) {}
 
   submit(item: T): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
       if (this.waiting.length >= this.maxBatch) this.flush();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          this.flush();
-        });
-      }
+      else this.schedule();
     });
+  }
+
+  /** A flush of what waits, at the next turn of the event loop or at the end of the window. */
+  private schedule(): void {
+    if (this.scheduled || this.waiting.length === 0) return;
+    this.scheduled = true;
+    const flushScheduled = () => {
+      this.scheduled = false;
+      this.flush();
+    };
+    if (this.windowMs > 0) setTimeout(flushScheduled, this.windowMs);
+    else setImmediate(flushScheduled);
   }
 
   /** Items waiting or being written. */
@@ -67,7 +76,8 @@ export class Batcher<T> {
       this.inFlight++;
       this.writeSplitting(batch).finally(() => {
         this.inFlight--;
-        this.flush();
+        if (this.windowMs === 0 || this.waiting.length >= this.maxBatch || this.idle.length > 0) this.flush();
+        else this.schedule();
         if (this.inFlight === 0 && this.waiting.length === 0)
           this.idle.splice(0).forEach((resolve) => resolve());
       });
