@@ -115,6 +115,16 @@ export function tableRows(scenarios, settings) {
     });
   };
   const m = (name) => scenarios[name]?.median ?? {};
+  /** The send reference's rate in a delivering scenario's rounds, and the scenario's share of it. */
+  const addSendReference = (scenario, medians) => {
+    add(
+      scenario,
+      'send reference: the same deliveries, nothing stored',
+      medians.sendRefRate,
+      (n) => `${integer(n)} /s`,
+    );
+    add(scenario, 'share of the send reference', medians.sendShare, pct);
+  };
   const seconds = `${settings.durationMs / 1000} s`;
 
   const ref = m('reference');
@@ -240,13 +250,7 @@ export function tableRows(scenarios, settings) {
     verdict(fan.rate, fan.rate >= TARGETS.fanoutRate),
     fan.ratio,
   );
-  add(
-    'fanout',
-    'send reference: the same deliveries, nothing stored',
-    fan.sendRefRate,
-    (n) => `${integer(n)} /s`,
-  );
-  add('fanout', 'share of the send reference', fan.sendShare, pct);
+  addSendReference('fanout', fan);
 
   const tr = m('transforms');
   add('transforms', 'deliveries/s without transforms', tr.untransformedRate, (n) => `${integer(n)} /s`);
@@ -279,13 +283,7 @@ export function tableRows(scenarios, settings) {
     verdict(dr.rate, dr.rate >= TARGETS.drainRate),
     dr.ratio,
   );
-  add(
-    'drain',
-    'send reference: the same deliveries, nothing stored',
-    dr.sendRefRate,
-    (n) => `${integer(n)} /s`,
-  );
-  add('drain', 'share of the send reference', dr.sendShare, pct);
+  addSendReference('drain', dr);
 
   const names = ['api', 'ingest', 'verified', 'dedup', 'filters', 'latency', 'fanout', 'transforms', 'drain'];
   for (const name of names) {
