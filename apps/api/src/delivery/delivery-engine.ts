@@ -144,6 +144,9 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   private readonly held = new Map<string, string>();
   /** How many deliveries this process holds per target. */
   private readonly heldPerTarget = new Map<string, number>();
+  /** Deliveries ingest is writing with this process's lease (admitted), per target: room they hold until their task arrives. */
+  private readonly admittedPerTarget = new Map<string, number>();
+  private admittedTotal = 0;
   /** Targets with due work left in the table for want of room here: a sweep refills them when they drain. */
   private readonly backlogged = new Set<string>();
   /** The newest known snapshot of every target this process has work for. */
@@ -260,11 +263,54 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     return idle;
   }
 
-  /** Freshly committed work from ingest or replay. */
+  /** Freshly committed work from a replay. */
   @OnEvent(DELIVERY_TASKS_EVENT)
   accept(tasks: DeliveryTask[]): void {
     if (!this.enabled) return;
     for (const task of tasks) this.enqueue(task);
+  }
+
+  /**
+   * Ingest asks, before it writes a pending delivery, whether this process takes it. Yes: the
+   * delivery is written with this process's lease and holds room for its target until its task
+   * arrives (acceptAdmitted) or its write fails (withdraw). No (no room, another role, shutting
+   * down): it is written without a lease, for a sweep to claim when there is room — never written
+   * leased only to be handed back.
+   */
+  admit(target: TargetSnapshot): boolean {
+    if (!this.enabled || this.stopping) return false;
+    if (!this.hasRoomFor(target)) {
+      this.backlogged.add(target.id);
+      return false;
+    }
+    this.admittedPerTarget.set(target.id, (this.admittedPerTarget.get(target.id) ?? 0) + 1);
+    this.admittedTotal++;
+    return true;
+  }
+
+  /** The admitted deliveries of these targets were not written (failed write, duplicate event). */
+  withdraw(targetIds: string[]): void {
+    for (const targetId of targetIds) this.unadmit(targetId);
+  }
+
+  /** The tasks of admitted deliveries, committed: taken into memory in the room they held. */
+  acceptAdmitted(tasks: DeliveryTask[]): void {
+    for (const task of tasks) {
+      this.unadmit(task.target.id);
+      if (this.stopping) {
+        this.persist(this.writer.handBack(task.deliveryId));
+        continue;
+      }
+      this.take(task);
+    }
+  }
+
+  private unadmit(targetId: string): void {
+    const admitted = this.admittedPerTarget.get(targetId);
+    if (admitted === undefined) return;
+    this.admittedTotal--;
+    if (admitted > 1) this.admittedPerTarget.set(targetId, admitted - 1);
+    else this.admittedPerTarget.delete(targetId);
   }
 
   /**
@@ -318,6 +364,10 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       this.persist(this.writer.handBack(task.deliveryId));
       return;
     }
+    this.take(task);
+  }
+
+  private take(task: DeliveryTask): void {
     if (!this.targets.has(task.target.id)) this.targets.set(task.target.id, task.target);
     this.hold(task);
     this.dispatcher.push(task);
@@ -328,10 +378,10 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
    * and below its own cap (TASKS_PER_CONCURRENCY per unit of concurrency, at most its fair share).
    */
   private hasRoomFor(target: TargetSnapshot): boolean {
-    const held = this.heldPerTarget.get(target.id) ?? 0;
+    const held = (this.heldPerTarget.get(target.id) ?? 0) + (this.admittedPerTarget.get(target.id) ?? 0);
     const concurrency = this.concurrencyOf(target);
     if (held < concurrency) return true;
-    if (this.tasksInMemory >= this.config.maxQueuedTasks) return false;
+    if (this.tasksInMemory + this.admittedTotal >= this.config.maxQueuedTasks) return false;
     return held < this.capOf(target);
   }
 
@@ -856,15 +906,21 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
 
   private async claimDue(): Promise<void> {
     for (;;) {
-      const capacity = Math.min(SWEEP_BATCH, this.config.maxQueuedTasks - this.tasksInMemory);
+      const capacity = Math.min(
+        SWEEP_BATCH,
+        this.config.maxQueuedTasks - this.tasksInMemory - this.admittedTotal,
+      );
       if (capacity <= 0 || this.stopping) return;
-      const held = [...this.heldPerTarget];
+      const held = new Map(this.heldPerTarget);
+      for (const [targetId, admitted] of this.admittedPerTarget) {
+        held.set(targetId, (held.get(targetId) ?? 0) + admitted);
+      }
       const claimed = await this.query<ClaimedRow>(CLAIM_DUE, [
         capacity,
         this.config.leaseMs,
         this.instanceId,
-        held.map(([targetId]) => targetId),
-        held.map(([, count]) => count),
+        [...held.keys()],
+        [...held.values()],
         TASKS_PER_CONCURRENCY,
         this.fairShare(),
         HTTP_TARGET_DEFAULTS.concurrency,

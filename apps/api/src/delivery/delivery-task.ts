@@ -46,5 +46,5 @@ export interface DeliveryTask {
   replayBase: number;
 }
 
-/** The in-process event carrying freshly committed work from ingest (or replay) to the engine. */
+/** The in-process event carrying freshly committed work from a replay to the engine (ingest calls it directly). */
 export const DELIVERY_TASKS_EVENT = 'delivery.tasks';

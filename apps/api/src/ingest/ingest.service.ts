@@ -1,18 +1,12 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Batcher, isRowError } from '../common/batcher';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { pgPool } from '../database/pg-pool';
-import {
-  DELIVERY_TASKS_EVENT,
-  DeliveryTask,
-  EventSnapshot,
-  INLINE_BODY_LIMIT,
-  TargetSnapshot,
-} from '../delivery/delivery-task';
+import { DeliveryEngine } from '../delivery/delivery-engine';
+import { DeliveryTask, EventSnapshot, INLINE_BODY_LIMIT, TargetSnapshot } from '../delivery/delivery-task';
 import { INSTANCE_ID } from '../delivery/instance-id';
 import { LoopGuard } from '../delivery/loop-guard';
 import { MetricsService } from '../metrics/metrics.service';
@@ -30,7 +24,8 @@ interface PendingEvent {
   entrypointId: string | null;
   event: EventSnapshot;
   body: Buffer;
-  deliveries: { id: string; targetId: string; status: 'pending' | 'paused' | 'skipped' }[];
+  /** `leased`: admitted by this process's engine, written with its lease and handed to it after the commit. */
+  deliveries: { id: string; targetId: string; status: 'pending' | 'paused' | 'skipped'; leased: boolean }[];
   dedup: DedupClaim | null;
   /** Set by the write when the event is a duplicate: the id of the event its key stands for. */
   firstEventId?: string;
@@ -91,11 +86,10 @@ WITH batch AS (
   SELECT d.id, d.event_id, d.webhook_id, d.target_id, d.status,
          CASE WHEN d.status = 'skipped' THEN 'filter' END,
          CASE WHEN d.status = 'skipped' THEN NULL ELSE now() END,
-         CASE WHEN $17::text IS NULL OR d.status <> 'pending' THEN NULL
-              ELSE now() + make_interval(secs => $16::float8 / 1000) END,
-         CASE WHEN d.status = 'pending' THEN $17::text END
-  FROM unnest($12::uuid[], $13::uuid[], $14::uuid[], $15::uuid[], $20::varchar[])
-    AS d(id, event_id, webhook_id, target_id, status)
+         CASE WHEN d.leased THEN now() + make_interval(secs => $16::float8 / 1000) END,
+         CASE WHEN d.leased THEN $17::text END
+  FROM unnest($12::uuid[], $13::uuid[], $14::uuid[], $15::uuid[], $20::varchar[], $23::bool[])
+    AS d(id, event_id, webhook_id, target_id, status, leased)
   WHERE NOT EXISTS (SELECT FROM duplicates x WHERE x.id = d.event_id)
 )
 SELECT id, first_event_id FROM duplicates`;
@@ -130,7 +124,7 @@ export interface CapturedRequest {
 
 /**
  * Ingest: stores an event and one delivery per active target in one transaction (batched with
- * concurrent requests), and only then hands the deliveries to the engine, leased to this process.
+ * concurrent requests), and only then hands the deliveries the engine admitted to it.
  */
 @Injectable()
 export class IngestService implements BeforeApplicationShutdown {
@@ -140,19 +134,15 @@ export class IngestService implements BeforeApplicationShutdown {
     MAX_BATCH,
     MAX_CONCURRENT_WRITES,
   );
-  /** The worker role of this process takes the deliveries it ingests; an api-only process leaves them to workers. */
-  private readonly leaseHolder: string | null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(INSTANCE_ID) instanceId: string,
+    @Inject(INSTANCE_ID) private readonly instanceId: string,
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly emitter: EventEmitter2,
+    private readonly engine: DeliveryEngine,
     private readonly metrics: MetricsService,
     private readonly loopGuard: LoopGuard,
-  ) {
-    this.leaseHolder = config.role === 'api' ? null : instanceId;
-  }
+  ) {}
 
   /**
    * Commits the event; resolves with its id once it is durable, or, for a duplicate within its
@@ -233,9 +223,10 @@ export class IngestService implements BeforeApplicationShutdown {
 
   /**
    * Writes the event and one delivery per target (group commit; a paused target's waits as
-   * `paused`, one whose filter the event does not match is `skipped`), then gives the deliveries
-   * to the engine. A duplicate is not written: resolves with the id of the event its key stands
-   * for instead.
+   * `paused`, one whose filter the event does not match is `skipped`). A pending delivery that this
+   * process's engine admits is written with its lease and given to it after the commit; one it has
+   * no room for (or an api-only process's) is written without a lease, for a sweep to claim. A
+   * duplicate is not written: resolves with the id of the event its key stands for instead.
    */
   private async commit(
     entrypointId: string | null,
@@ -245,30 +236,42 @@ export class IngestService implements BeforeApplicationShutdown {
     dedup: DedupClaim | null,
     skipped: Set<string> | null = null,
   ): Promise<string | null> {
-    const deliveries = targets.map((target) => ({
-      id: randomUUID(),
-      targetId: target.id,
-      status: skipped?.has(target.id)
+    const deliveries = targets.map((target) => {
+      const status = skipped?.has(target.id)
         ? ('skipped' as const)
         : target.active
           ? ('pending' as const)
-          : ('paused' as const),
-    }));
+          : ('paused' as const);
+      return {
+        id: randomUUID(),
+        targetId: target.id,
+        status,
+        leased: status === 'pending' && this.engine.admit(target),
+      };
+    });
+    const withdraw = () =>
+      this.engine.withdraw(
+        deliveries.filter((delivery) => delivery.leased).map((delivery) => delivery.targetId),
+      );
     const pending: PendingEvent = { entrypointId, event, body, deliveries, dedup };
     try {
       await this.batcher.submit(pending);
     } catch (error) {
+      withdraw();
       if (isRowError(error)) throw new EventRefusedError(event.id, entrypointId, error as Error);
       throw error;
     }
-    if (pending.firstEventId) return pending.firstEventId;
+    if (pending.firstEventId) {
+      withdraw();
+      return pending.firstEventId;
+    }
     const tasks: DeliveryTask[] = deliveries.flatMap((delivery, index) =>
-      delivery.status === 'pending'
+      delivery.leased
         ? [{ deliveryId: delivery.id, target: targets[index]!, event, attemptCount: 0, replayBase: 0 }]
         : [],
     );
     if (skipped && skipped.size > 0) this.metrics.deliveriesSkipped.inc({ reason: 'filter' }, skipped.size);
-    if (this.leaseHolder && tasks.length > 0) this.emitter.emit(DELIVERY_TASKS_EVENT, tasks);
+    if (tasks.length > 0) this.engine.acceptAdmitted(tasks);
     return null;
   }
 
@@ -309,12 +312,13 @@ export class IngestService implements BeforeApplicationShutdown {
         deliveries.map((d) => d.webhookId),
         deliveries.map((d) => d.targetId),
         this.config.leaseMs,
-        this.leaseHolder,
+        this.instanceId,
         bodyStarts,
         pending.map((p) => p.body.length),
         deliveries.map((d) => d.status),
         pending.map((p) => p.dedup?.key ?? null),
         pending.map((p) => p.dedup?.windowSeconds ?? null),
+        deliveries.map((d) => d.leased),
       ],
     });
     if (duplicates.length === 0) return;
