@@ -140,13 +140,13 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   private readonly limiter: RateLimiter;
   private readonly timers: RetryTimers;
   private readonly breakers = new Map<string, CircuitBreaker>();
-  /** Deliveries this process holds (waiting, running, on a retry timer), by id: the only leases it renews. */
+  /**
+   * Deliveries this process holds (admitted and being written by ingest, waiting, running, on a
+   * retry timer), by id: the only leases it renews.
+   */
   private readonly held = new Map<string, string>();
   /** How many deliveries this process holds per target. */
   private readonly heldPerTarget = new Map<string, number>();
-  /** Deliveries ingest is writing with this process's lease (admitted), per target: room they hold until their task arrives. */
-  private readonly admittedPerTarget = new Map<string, number>();
-  private admittedTotal = 0;
   /** Targets with due work left in the table for want of room here: a sweep refills them when they drain. */
   private readonly backlogged = new Set<string>();
   /** The newest known snapshot of every target this process has work for. */
@@ -272,45 +272,34 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
 
   /**
    * Ingest asks, before it writes a pending delivery, whether this process takes it. Yes: the
-   * delivery is written with this process's lease and holds room for its target until its task
-   * arrives (acceptAdmitted) or its write fails (withdraw). No (no room, another role, shutting
-   * down): it is written without a lease, for a sweep to claim when there is room — never written
-   * leased only to be handed back.
+   * delivery is held from now on (its room counted) and written with this process's lease; its
+   * task follows once committed (acceptAdmitted), or its write fails (withdraw). No (no room,
+   * another role, shutting down): it is written without a lease, for a sweep to claim when there
+   * is room — never written leased only to be handed back.
    */
-  admit(target: TargetSnapshot): boolean {
+  admit(target: TargetSnapshot, deliveryId: string): boolean {
     if (!this.enabled || this.stopping) return false;
     if (!this.hasRoomFor(target)) {
       this.backlogged.add(target.id);
       return false;
     }
-    this.admittedPerTarget.set(target.id, (this.admittedPerTarget.get(target.id) ?? 0) + 1);
-    this.admittedTotal++;
+    this.hold(deliveryId, target.id);
     return true;
   }
 
-  /** The admitted deliveries of these targets were not written (failed write, duplicate event). */
-  withdraw(targetIds: string[]): void {
-    for (const targetId of targetIds) this.unadmit(targetId);
+  /** These admitted deliveries were not written (failed write, duplicate event). */
+  withdraw(deliveryIds: string[]): void {
+    for (const deliveryId of deliveryIds) this.release(deliveryId);
   }
 
   /** The tasks of admitted deliveries, committed: taken into memory in the room they held. */
   acceptAdmitted(tasks: DeliveryTask[]): void {
     for (const task of tasks) {
-      this.unadmit(task.target.id);
       if (this.stopping) {
+        this.release(task.deliveryId);
         this.persist(this.writer.handBack(task.deliveryId));
-        continue;
-      }
-      this.take(task);
+      } else this.take(task);
     }
-  }
-
-  private unadmit(targetId: string): void {
-    const admitted = this.admittedPerTarget.get(targetId);
-    if (admitted === undefined) return;
-    this.admittedTotal--;
-    if (admitted > 1) this.admittedPerTarget.set(targetId, admitted - 1);
-    else this.admittedPerTarget.delete(targetId);
   }
 
   /**
@@ -367,9 +356,10 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     this.take(task);
   }
 
+  /** Into memory (held, if it is not already), to its target's lane. */
   private take(task: DeliveryTask): void {
     if (!this.targets.has(task.target.id)) this.targets.set(task.target.id, task.target);
-    this.hold(task);
+    this.hold(task.deliveryId, task.target.id);
     this.dispatcher.push(task);
   }
 
@@ -378,10 +368,10 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
    * and below its own cap (TASKS_PER_CONCURRENCY per unit of concurrency, at most its fair share).
    */
   private hasRoomFor(target: TargetSnapshot): boolean {
-    const held = (this.heldPerTarget.get(target.id) ?? 0) + (this.admittedPerTarget.get(target.id) ?? 0);
+    const held = this.heldPerTarget.get(target.id) ?? 0;
     const concurrency = this.concurrencyOf(target);
     if (held < concurrency) return true;
-    if (this.tasksInMemory + this.admittedTotal >= this.config.maxQueuedTasks) return false;
+    if (this.held.size >= this.config.maxQueuedTasks) return false;
     return held < this.capOf(target);
   }
 
@@ -399,10 +389,10 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     return target.http?.concurrency ?? HTTP_TARGET_DEFAULTS.concurrency;
   }
 
-  private hold(task: DeliveryTask): void {
-    if (this.held.has(task.deliveryId)) return;
-    this.held.set(task.deliveryId, task.target.id);
-    this.heldPerTarget.set(task.target.id, (this.heldPerTarget.get(task.target.id) ?? 0) + 1);
+  private hold(deliveryId: string, targetId: string): void {
+    if (this.held.has(deliveryId)) return;
+    this.held.set(deliveryId, targetId);
+    this.heldPerTarget.set(targetId, (this.heldPerTarget.get(targetId) ?? 0) + 1);
   }
 
   private release(deliveryId: string): void {
@@ -906,21 +896,14 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
 
   private async claimDue(): Promise<void> {
     for (;;) {
-      const capacity = Math.min(
-        SWEEP_BATCH,
-        this.config.maxQueuedTasks - this.tasksInMemory - this.admittedTotal,
-      );
+      const capacity = Math.min(SWEEP_BATCH, this.config.maxQueuedTasks - this.held.size);
       if (capacity <= 0 || this.stopping) return;
-      const held = new Map(this.heldPerTarget);
-      for (const [targetId, admitted] of this.admittedPerTarget) {
-        held.set(targetId, (held.get(targetId) ?? 0) + admitted);
-      }
       const claimed = await this.query<ClaimedRow>(CLAIM_DUE, [
         capacity,
         this.config.leaseMs,
         this.instanceId,
-        [...held.keys()],
-        [...held.values()],
+        [...this.heldPerTarget.keys()],
+        [...this.heldPerTarget.values()],
         TASKS_PER_CONCURRENCY,
         this.fairShare(),
         HTTP_TARGET_DEFAULTS.concurrency,
@@ -945,8 +928,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
         else if (!target) this.cancel(task, 'target was deleted');
         else if (!target.active) this.pause(task);
         else {
-          this.hold(task);
-          this.dispatcher.push(task);
+          this.take(task);
           if (!this.hasRoomFor(task.target)) this.backlogged.add(task.target.id);
         }
       }

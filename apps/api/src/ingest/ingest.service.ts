@@ -242,17 +242,16 @@ export class IngestService implements BeforeApplicationShutdown {
         : target.active
           ? ('pending' as const)
           : ('paused' as const);
+      const id = randomUUID();
       return {
-        id: randomUUID(),
+        id,
         targetId: target.id,
         status,
-        leased: status === 'pending' && this.engine.admit(target),
+        leased: status === 'pending' && this.engine.admit(target, id),
       };
     });
     const withdraw = () =>
-      this.engine.withdraw(
-        deliveries.filter((delivery) => delivery.leased).map((delivery) => delivery.targetId),
-      );
+      this.engine.withdraw(deliveries.filter((delivery) => delivery.leased).map((delivery) => delivery.id));
     const pending: PendingEvent = { entrypointId, event, body, deliveries, dedup };
     try {
       await this.batcher.submit(pending);
