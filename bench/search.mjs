@@ -19,10 +19,9 @@ import process from 'node:process';
 import { URLSearchParams } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { fetch } from 'undici';
 import { cleanupAll, freePort, onCleanup } from './lib/procs.mjs';
 import { median } from './lib/stats.mjs';
-import { ADMIN_PASSWORD, connectDatabase, snapshotBuild, startWebhooker } from './lib/webhooker.mjs';
+import { adminAuth, connectDatabase, request, snapshotBuild, startWebhooker } from './lib/webhooker.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -70,33 +69,6 @@ const FILL = `
        (SELECT array_agg(w.id ORDER BY w.created_at) AS ids, array_agg(e.id ORDER BY w.created_at) AS entrypoints
         FROM webhooks w JOIN entrypoints e ON e.webhook_id = w.id WHERE w.name LIKE $1) w`;
 
-async function api(baseUrl, method, route, { body, headers = {} } = {}) {
-  const response = await fetch(`${baseUrl}${route}`, {
-    method,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${route} answered ${response.status}: ${text}`);
-  return { response, json: text ? JSON.parse(text) : undefined };
-}
-
-/** Logs in as the admin and returns the headers of an API key of theirs. */
-async function adminAuth(baseUrl) {
-  const login = await api(baseUrl, 'POST', '/api/v1/auth/login', {
-    body: { username: 'admin', password: ADMIN_PASSWORD },
-  });
-  const cookie = login.response.headers
-    .getSetCookie()
-    .map((header) => header.split(';')[0])
-    .join('; ');
-  const { json: key } = await api(baseUrl, 'POST', '/api/v1/api-keys', {
-    body: { name: 'search bench' },
-    headers: { cookie, 'x-csrf-token': login.json.csrfToken },
-  });
-  return { authorization: `Bearer ${key.key}` };
-}
-
 async function timed(work) {
   const start = performance.now();
   const result = await work();
@@ -115,10 +87,10 @@ async function main() {
   onCleanup(() => webhooker.stop());
   const db = await connectDatabase(webhooker.dataDir, pgPort);
   onCleanup(() => db.end());
-  const auth = await adminAuth(webhooker.baseUrl);
+  const auth = await adminAuth(webhooker.baseUrl, 'search bench');
   const webhookIds = [];
   for (let n = 0; n < WEBHOOKS; n++) {
-    const { json } = await api(webhooker.baseUrl, 'POST', '/api/v1/webhooks', {
+    const { json } = await request(webhooker.baseUrl, 'POST', '/api/v1/webhooks', {
       body: { name: `search bench ${n}` },
       headers: auth,
     });
@@ -194,7 +166,7 @@ async function main() {
   let missed = 0;
   for (const [name, query, expected] of cases) {
     const route = `/api/v1/events?${new URLSearchParams({ limit: '50', ...query })}`;
-    const get = () => api(webhooker.baseUrl, 'GET', route, { headers: auth });
+    const get = () => request(webhooker.baseUrl, 'GET', route, { headers: auth });
     const first = await timed(get);
     const hits = first.result.json.items.length;
     if (hits !== expected) throw new Error(`${name}: ${hits} hits, expected ${expected}`);

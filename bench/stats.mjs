@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { fetch } from 'undici';
 import { cleanupAll, freePort, sleep, waitFor } from './lib/procs.mjs';
 import { median } from './lib/stats.mjs';
-import { connectDatabase, snapshotBuild, startWebhooker } from './lib/webhooker.mjs';
+import { connectDatabase, logIn, request, snapshotBuild, startWebhooker } from './lib/webhooker.mjs';
 
 const WEBHOOKS = 20;
 const TARGETS_PER_WEBHOOK = 3;
@@ -26,7 +26,6 @@ const CHUNK = 100_000;
 const WINDOWS = ['1h', '24h', '7d'];
 const TARGET_MS = 200;
 const CATCH_UP_TIMEOUT_MS = 10 * 60_000;
-const ADMIN_PASSWORD = 'bench-admin-password';
 
 const { values } = parseArgs({
   options: {
@@ -72,33 +71,12 @@ SELECT d.id, d.webhook_id, a, d.created_at + (a - 1) * interval '1 second', (5 *
        CASE WHEN d.status = 'delivered' AND a = d.attempt_count THEN NULL WHEN d.status = 'failed' THEN 'HTTP 500' ELSE 'HTTP 503' END
 FROM deliveries d CROSS JOIN LATERAL generate_series(1, d.attempt_count) AS a`;
 
-/** The admin's session: a cookie, and the CSRF token its changes need. */
-async function logIn(baseUrl) {
-  const response = await fetch(`${baseUrl}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-  });
-  if (response.status !== 200) throw new Error(`login answered ${response.status}`);
-  const { csrfToken } = await response.json();
-  const cookie = response.headers
-    .getSetCookie()
-    .map((header) => header.split(';')[0])
-    .join('; ');
-  return { cookie, csrfToken };
-}
-
+/** POST as the admin's session; the answer must be 201 Created. */
 async function post(baseUrl, session, route, body) {
-  const response = await fetch(`${baseUrl}${route}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      cookie: session.cookie,
-      'x-csrf-token': session.csrfToken,
-    },
-    body: JSON.stringify(body),
+  const { response, json } = await request(baseUrl, 'POST', route, {
+    body,
+    headers: { cookie: session.cookie, 'x-csrf-token': session.csrfToken },
   });
-  const json = await response.json();
   if (response.status !== 201)
     throw new Error(`POST ${route} answered ${response.status}: ${JSON.stringify(json)}`);
   return json;

@@ -177,7 +177,8 @@ function killOrphanPostgres(dataDir) {
   }
 }
 
-async function request(baseUrl, method, route, { body, headers = {} } = {}) {
+/** A JSON request to webhooker's API; throws unless it answers 2xx. */
+export async function request(baseUrl, method, route, { body, headers = {} } = {}) {
   const response = await fetch(`${baseUrl}${route}`, {
     method,
     headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
@@ -188,6 +189,29 @@ async function request(baseUrl, method, route, { body, headers = {} } = {}) {
   return { response, json: text ? JSON.parse(text) : undefined };
 }
 
+/** Logs in as the admin: the session's cookie, and the CSRF token its changes need. */
+export async function logIn(baseUrl) {
+  const login = await request(baseUrl, 'POST', '/api/v1/auth/login', {
+    body: { username: 'admin', password: ADMIN_PASSWORD },
+  });
+  if (login.response.status !== 200) throw new Error(`login answered ${login.response.status}`);
+  const cookie = login.response.headers
+    .getSetCookie()
+    .map((header) => header.split(';')[0])
+    .join('; ');
+  return { cookie, csrfToken: login.json.csrfToken };
+}
+
+/** Logs in as the admin and returns the headers of a new API key of theirs, named `name`. */
+export async function adminAuth(baseUrl, name = 'bench') {
+  const { cookie, csrfToken } = await logIn(baseUrl);
+  const { json: apiKey } = await request(baseUrl, 'POST', '/api/v1/api-keys', {
+    body: { name },
+    headers: { cookie, 'x-csrf-token': csrfToken },
+  });
+  return { authorization: `Bearer ${apiKey.key}` };
+}
+
 /**
  * Creates one webhook with `targets` `http` targets pointing at `${sinkUrl}/t/<n>` (concurrency 64,
  * 3 retries), the way an integrator would: log in, create an API key, then use it; the
@@ -195,18 +219,7 @@ async function request(baseUrl, method, route, { body, headers = {} } = {}) {
  * the `filter` and the `transform` when given. Returns the entrypoint's URL.
  */
 export async function provision(baseUrl, { sinkUrl, targets, entrypoint: settings, filter, transform }) {
-  const login = await request(baseUrl, 'POST', '/api/v1/auth/login', {
-    body: { username: 'admin', password: ADMIN_PASSWORD },
-  });
-  const cookie = login.response.headers
-    .getSetCookie()
-    .map((header) => header.split(';')[0])
-    .join('; ');
-  const { json: apiKey } = await request(baseUrl, 'POST', '/api/v1/api-keys', {
-    body: { name: 'bench' },
-    headers: { cookie, 'x-csrf-token': login.json.csrfToken },
-  });
-  const auth = { authorization: `Bearer ${apiKey.key}` };
+  const auth = await adminAuth(baseUrl);
   const { json: webhook } = await request(baseUrl, 'POST', '/api/v1/webhooks', {
     body: { name: 'bench' },
     headers: auth,

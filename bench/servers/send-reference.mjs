@@ -10,6 +10,7 @@
 import { Buffer } from 'node:buffer';
 import { createHmac, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { BODY } from '../lib/load.mjs';
 
