@@ -31,13 +31,15 @@ export async function api<T>(
 
 let adminSession: Promise<ApiSession> | undefined;
 
-async function logInAsAdmin(): Promise<ApiSession> {
+/** Logs a user in through the API: a session for the browser and the API calls. */
+export async function logInAs(username: string, password: string): Promise<ApiSession> {
   const response = await fetch(`${baseUrl()}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    body: JSON.stringify({ username, password }),
   });
-  if (response.status !== 200) throw new Error(`admin login: ${response.status} ${await response.text()}`);
+  if (response.status !== 200)
+    throw new Error(`login of ${username}: ${response.status} ${await response.text()}`);
   const { csrfToken } = (await response.json()) as { csrfToken: string };
   const cookie = response.headers
     .getSetCookie()
@@ -48,7 +50,7 @@ async function logInAsAdmin(): Promise<ApiSession> {
 
 /** One admin login per test file, however often it is asked for: logins are rate-limited. */
 export function apiLogin(): Promise<ApiSession> {
-  return (adminSession ??= logInAsAdmin());
+  return (adminSession ??= logInAs('admin', ADMIN_PASSWORD));
 }
 
 /** Polls until `check` holds. */

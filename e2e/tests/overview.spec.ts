@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { api, apiLogin, waitUntil, type ApiSession } from '../support/api';
-import { baseUrl } from '../support/base-url';
+import { api, apiLogin, logInAs, waitUntil, type ApiSession } from '../support/api';
 import { DESKTOP, openDashboard, useSession, type Dashboard, type Viewport } from '../support/dashboard';
 import { expectNoHorizontalOverflow, PHONE, SCREENSHOTS } from '../support/layout';
 import { startSink, type Sink } from '../support/sink';
@@ -14,22 +13,6 @@ const CLOSED_PORT_URL = 'http://127.0.0.1:9/hooks';
 
 interface Stats {
   totals: { eventsReceived: number; delivered: number; failed: number; attempts: number };
-}
-
-/** Logs a user in through the API: a session for the browser and the API calls. */
-async function logInAs(username: string, password: string): Promise<ApiSession> {
-  const response = await fetch(`${baseUrl()}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
-  if (response.status !== 200) throw new Error(`login: ${response.status} ${await response.text()}`);
-  const { csrfToken } = (await response.json()) as { csrfToken: string };
-  const cookie = response.headers
-    .getSetCookie()
-    .map((header) => header.split(';')[0])
-    .join('; ');
-  return { cookie, csrfToken };
 }
 
 async function createWebhook(session: ApiSession, name: string, target: object) {
