@@ -18,12 +18,11 @@ import { DELIVERY_TASKS_EVENT, DeliveryTask, EventSnapshot, TargetSnapshot } fro
 import type { Delivery, DeliveryStatus } from '../delivery/delivery.entity';
 import { DeliveryService } from '../delivery/delivery.service';
 import { INSTANCE_ID } from '../delivery/instance-id';
-import { RETRY_POLICY } from '../delivery/retry-policy';
 import { EventsService } from '../events/events.service';
 import { CompiledFilter, compileFilter } from '../routing/filter';
 import { routingRequest } from '../routing/routing-request';
 import { TargetHealthService } from '../targets/target-health.service';
-import { TargetsService } from '../targets/targets.service';
+import { circuitState, TargetsService } from '../targets/targets.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import {
   AllEventsQueryDto,
@@ -188,12 +187,7 @@ function searchedIds(
 
 /** Whether a target's circuit is open now (its deliveries wait, no attempt, until it reopens). */
 function openUntil(health: { consecutiveFailures: number; circuitOpenUntil: Date | null } | undefined) {
-  const until = health?.circuitOpenUntil;
-  return until &&
-    health.consecutiveFailures >= RETRY_POLICY.circuitFailureThreshold &&
-    until.getTime() > Date.now()
-    ? until
-    : null;
+  return health && circuitState(health) === 'open' ? health.circuitOpenUntil : null;
 }
 
 export function toDeliveryDto(delivery: Delivery, circuitOpenUntil: Date | null = null): DeliveryDto {

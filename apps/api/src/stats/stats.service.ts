@@ -3,9 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/auth.types';
 import { pgPool } from '../database/pg-pool';
-import { RETRY_POLICY } from '../delivery/retry-policy';
-import type { CircuitState } from '../targets/target.dto';
 import type { TargetType } from '../targets/target.entity';
+import { circuitState } from '../targets/targets.service';
 import { addHistograms, quantile, sumHistogramsSql } from './latency-histogram';
 import { bin } from './stats-rollup.job';
 import type {
@@ -112,11 +111,6 @@ function tallyOf<K>(tallies: Map<K, Tally>, key: K): Tally {
   return tally;
 }
 
-function circuitState(row: ScopeRow): CircuitState {
-  if ((row.consecutive_failures ?? 0) < RETRY_POLICY.circuitFailureThreshold) return 'closed';
-  return row.circuit_open_until && row.circuit_open_until.getTime() > Date.now() ? 'open' : 'half-open';
-}
-
 function targetState(row: ScopeRow): TargetState {
   if (row.active) return 'active';
   return row.disabled_reason ? 'disabled' : 'paused';
@@ -221,7 +215,10 @@ export class StatsService {
           type: row.type!,
           state: targetState(row),
           disabledReason: row.disabled_reason,
-          circuit: circuitState(row),
+          circuit: circuitState({
+            consecutiveFailures: row.consecutive_failures ?? 0,
+            circuitOpenUntil: row.circuit_open_until,
+          }),
           circuitOpenUntil: row.circuit_open_until,
           failingSince: row.failing_since,
           ...tally.counts(),

@@ -34,7 +34,8 @@ export function toSigningSecretDto(secret: SigningSecret): SigningSecretDto {
   };
 }
 
-function circuitState(target: Target): CircuitState {
+/** The circuit of a target by its row: closed below the failure threshold, else open until its reopen time. */
+export function circuitState(target: Pick<Target, 'consecutiveFailures' | 'circuitOpenUntil'>): CircuitState {
   if (target.consecutiveFailures < RETRY_POLICY.circuitFailureThreshold) return 'closed';
   return target.circuitOpenUntil && target.circuitOpenUntil.getTime() > Date.now() ? 'open' : 'half-open';
 }
