@@ -21,6 +21,7 @@ import { INSTANCE_ID } from '../delivery/instance-id';
 import { EventsService } from '../events/events.service';
 import { CompiledFilter, compileFilter } from '../routing/filter';
 import { routingRequest } from '../routing/routing-request';
+import { readSearchWatermark, SearchWatermark } from './event-search.indexer';
 import { TargetHealthService } from '../targets/target-health.service';
 import { circuitState, TargetsService } from '../targets/targets.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
@@ -131,13 +132,6 @@ class Conditions {
   add(clause: string): void {
     this.clauses.push(clause);
   }
-}
-
-/** Where the event search indexer has reached: events after this, in (received_at, id) order, are not indexed yet. */
-interface SearchWatermark {
-  /** As text: it starts at -infinity. */
-  indexed_until: string;
-  indexed_until_id: string;
 }
 
 /**
@@ -286,7 +280,7 @@ export class EventLogService {
            ORDER BY e.received_at DESC, e.id DESC
            LIMIT ${take}`
         : `SELECT ${EVENT_COLUMNS}
-           FROM (${searchedIds(where, query.q, await this.searchWatermark(), query, position, take)}) found
+           FROM (${searchedIds(where, query.q, await readSearchWatermark(pgPool(this.dataSource)), query, position, take)}) found
            JOIN ${EVENTS_FROM} ON e.id = found.id
            ORDER BY e.received_at DESC, e.id DESC
            LIMIT ${take}`;
@@ -294,13 +288,6 @@ export class EventLogService {
     const items = rows.slice(0, limit).map(toSummary);
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.receivedAt, last.id) : null };
-  }
-
-  private async searchWatermark(): Promise<SearchWatermark> {
-    const { rows } = await pgPool(this.dataSource).query<SearchWatermark>(
-      `SELECT indexed_until::text, indexed_until_id FROM event_search_state WHERE id = 1`,
-    );
-    return rows[0]!;
   }
 
   /** Runs a read under SEARCH_TIMEOUT_MS; a query that runs longer is a 400 saying how to narrow it. */

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { setTimeout } from 'node:timers/promises';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { PeriodicJob } from '../common/periodic-job';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -20,6 +21,21 @@ export const SEARCH_SETTLE_MS = 5_000;
 export const SEARCH_INDEX_BATCH = 500;
 /** Batches per run at most, so a run stays bounded when catching up (the backfill after upgrade). */
 const MAX_BATCHES = 100;
+
+/** Where the indexer has reached: events after this, in (received_at, id) order, are not indexed yet. */
+export interface SearchWatermark {
+  /** As text: it starts at -infinity. */
+  indexed_until: string;
+  indexed_until_id: string;
+}
+
+/** The indexer's watermark, read on `queryable` (the pool, or the client of a batch's transaction). */
+export async function readSearchWatermark(queryable: Pick<Pool, 'query'>): Promise<SearchWatermark> {
+  const { rows } = await queryable.query<SearchWatermark>(
+    `SELECT indexed_until::text, indexed_until_id FROM event_search_state WHERE id = 1`,
+  );
+  return rows[0]!;
+}
 
 /**
  * One batch: the events past the watermark ($3, $4: as values, so that the (received_at, id) index
@@ -106,10 +122,7 @@ export class EventSearchIndexer implements OnApplicationBootstrap, OnModuleDestr
 
   private async indexBatch(settleMs: number): Promise<number> {
     const indexed = await inTransactionUnderLock(pgPool(this.dataSource), LOCK_KEY, async (client) => {
-      const { rows: state } = await client.query<{ indexed_until: string; indexed_until_id: string }>(
-        `SELECT indexed_until::text, indexed_until_id FROM event_search_state WHERE id = 1`,
-      );
-      const { indexed_until: until, indexed_until_id: untilId } = state[0]!;
+      const { indexed_until: until, indexed_until_id: untilId } = await readSearchWatermark(client);
       const { rows } = await client.query<{ n: number }>(INDEX_BATCH, [
         settleMs,
         SEARCH_INDEX_BATCH,
