@@ -84,8 +84,6 @@ SELECT count(*)::int AS n FROM batch`;
 export class EventSearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(EventSearchIndexer.name);
   private readonly job: PeriodicJob;
-  /** Set at shutdown: a run stops after its current batch. */
-  private stopping = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -100,7 +98,6 @@ export class EventSearchIndexer implements OnApplicationBootstrap, OnModuleDestr
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopping = true;
     await this.job.stop();
   }
 
@@ -110,7 +107,7 @@ export class EventSearchIndexer implements OnApplicationBootstrap, OnModuleDestr
    */
   async indexNew(settleMs = SEARCH_SETTLE_MS): Promise<number> {
     let indexed = 0;
-    for (let i = 0; i < MAX_BATCHES && !this.stopping; i++) {
+    for (let i = 0; i < MAX_BATCHES && !this.job.stopping; i++) {
       const startedAt = performance.now();
       const n = await this.indexBatch(settleMs);
       indexed += n;

@@ -165,8 +165,6 @@ const ROLL_UP_RECEIVED = upsertRollups(
 export class StatsRollupJob implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(StatsRollupJob.name);
   private readonly job: PeriodicJob;
-  /** Set at shutdown: a run stops after its current step. */
-  private stopping = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -182,7 +180,6 @@ export class StatsRollupJob implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopping = true;
     await this.job.stop();
   }
 
@@ -193,7 +190,7 @@ export class StatsRollupJob implements OnApplicationBootstrap, OnModuleDestroy {
   async rollUp(): Promise<number> {
     let rows = 0;
     for (const step of [() => this.rollUpAttempts(), () => this.rollUpReceived()]) {
-      for (let i = 0; i < MAX_STEPS && !this.stopping; i++) {
+      for (let i = 0; i < MAX_STEPS && !this.job.stopping; i++) {
         const result = await step();
         if (!result) break;
         rows += result.rows;
