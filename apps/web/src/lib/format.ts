@@ -28,6 +28,13 @@ export function formatRate(perSecond: number): string {
   return perSecond.toLocaleString(undefined, { maximumFractionDigits: 3 });
 }
 
+const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+
+/** The time of day, to the second: "12:45:53". */
+export function formatClock(value: string | number): string {
+  return clock.format(new Date(value));
+}
+
 /** The full date and time, for tooltips. */
 export function formatFullDate(value: string): string {
   return fullDate.format(new Date(value));

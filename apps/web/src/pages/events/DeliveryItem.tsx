@@ -11,7 +11,7 @@ import { toast } from 'sonner';
 import { Button } from '../../components/Button';
 import { DeliveryStatusBadge, isFinished, isReplayable } from '../../components/DeliveryStatusBadge';
 import { RelativeTime, useNow } from '../../components/RelativeTime';
-import { formatDuration, plural } from '../../lib/format';
+import { formatClock, formatDuration, plural } from '../../lib/format';
 import { errorMessage } from '../../lib/problem';
 import { invalidateDeliveries } from '../../lib/queries';
 import { AttemptTimeline } from './AttemptTimeline';
@@ -124,7 +124,6 @@ export function DeliveryItem({ delivery, target, targetsPending }: DeliveryItemP
   );
 }
 
-const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 /** An attempt due less than this long ago is "due now" (it waits for a free slot or the next sweep). */
 const DUE_NOW_MS = 60_000;
 
@@ -152,7 +151,7 @@ function CircuitWait({ until }: { until: string }) {
   const left = new Date(until).getTime() - now;
   return (
     <p role="status" className="mt-1 text-xs font-medium text-amber-700">
-      Waiting: circuit open until {clock.format(new Date(until))}
+      Waiting: circuit open until {formatClock(until)}
       {left > 0 ? ` (in ${formatDuration(Math.ceil(left / 1000) * 1000)})` : ' (reopening now)'}
     </p>
   );

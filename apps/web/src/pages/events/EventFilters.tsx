@@ -10,13 +10,13 @@ import { useSearchParams } from 'react-router';
 import { Button } from '../../components/Button';
 import { DELIVERY_STATUSES } from '../../components/DeliveryStatusBadge';
 import { SelectField, TextField } from '../../components/Field';
+import { formatClock } from '../../lib/format';
 import { PAGE_SIZE } from '../../lib/queries';
 
 /** The API's bounds of a search. */
 const SEARCH_MIN = 3;
 const SEARCH_MAX = 200;
 const SEARCH_DELAY_MS = 300;
-const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 
 /** A datetime-local value (local time, as typed) to the ISO 8601 instant the API takes. */
 function toInstant(local: string | null): string | undefined {
@@ -216,7 +216,7 @@ export function EventFilters({ filters, webhooks, entrypoints, targets, updatedA
             <span className="absolute inline-flex size-full animate-ping rounded-full bg-emerald-400 opacity-60" />
             <span className="relative inline-flex size-2 rounded-full bg-emerald-500" />
           </span>
-          Live{updatedAt > 0 && ` · updated ${clock.format(updatedAt)}`}
+          Live{updatedAt > 0 && ` · updated ${formatClock(updatedAt)}`}
         </p>
       </div>
     </form>

@@ -1,9 +1,7 @@
 import type { TargetDto } from '@webhooker/api-client';
 import { Badge } from '../../components/Badge';
 import { RelativeTime } from '../../components/RelativeTime';
-import { formatFullDate, plural } from '../../lib/format';
-
-const time = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+import { formatClock, formatFullDate, plural } from '../../lib/format';
 
 /**
  * The circuit breaker of an http target: green "healthy", amber while failing or half-open
@@ -16,7 +14,7 @@ export function CircuitBadge({ target }: { target: TargetDto }) {
   if (state === 'open' && openUntil) {
     return (
       <Badge tone="red" title={`${since ?? 'Failing'}; no attempts until ${formatFullDate(openUntil)}`}>
-        circuit open until {time.format(new Date(openUntil))}
+        circuit open until {formatClock(openUntil)}
       </Badge>
     );
   }
