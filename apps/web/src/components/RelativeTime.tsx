@@ -38,13 +38,7 @@ export function useNow(intervalMs: number): number {
 /** "3 hours ago", with the full date on hover; within two minutes of now it ticks every second. */
 export function RelativeTime({ value }: { value: string }) {
   const date = new Date(value);
-  const time = date.getTime();
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const near = Math.abs(time - now) < NEAR_MS;
-    const timer = setTimeout(() => setNow(Date.now()), near ? NEAR_REFRESH_MS : FAR_REFRESH_MS);
-    return () => clearTimeout(timer);
-  }, [time, now]);
+  const now = useNow(Math.abs(date.getTime() - Date.now()) < NEAR_MS ? NEAR_REFRESH_MS : FAR_REFRESH_MS);
   return (
     <time dateTime={value} title={full.format(date)}>
       {formatRelative(date, now)}
