@@ -2,6 +2,7 @@ import {
   getEventQueryKey,
   listAlertEventsQueryKey,
   listAlertSubscriptionsQueryKey,
+  listAllEventsQueryKey,
   getWebhookQueryKey,
   listDeliveryAttemptsQueryKey,
   listEntrypointsQueryKey,
@@ -92,7 +93,7 @@ export function invalidateDeliveries(
   const { webhookId, eventId, targetId, deliveryId } = scope;
   return Promise.all([
     queryClient.invalidateQueries({ queryKey: listEventsQueryKey({ path: { webhookId } }) }),
-    queryClient.invalidateQueries({ queryKey: [{ _id: 'listAllEvents' }] }),
+    queryClient.invalidateQueries({ queryKey: listAllEventsQueryKey() }),
     eventId && queryClient.invalidateQueries({ queryKey: getEventQueryKey({ path: { id: eventId } }) }),
     // Which target's failed list changed is not always known (an event replay): refresh them all.
     queryClient.invalidateQueries({

@@ -3,7 +3,7 @@ import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { Card } from '../components/Card';
 import { PageHeader } from '../components/PageHeader';
 import { useSession } from '../lib/session';
-import { LIVE_REFRESH_MS, nextCursor, targetsOptions } from '../lib/queries';
+import { FIRST_PAGE, LIVE_REFRESH_MS, nextCursor, targetsOptions } from '../lib/queries';
 import { EventFilters, useEventFilters } from './events/EventFilters';
 import { EventList } from './events/EventList';
 
@@ -21,7 +21,7 @@ export function AllEventsPage() {
   const targets = useQuery({ ...targetsOptions(webhookId), enabled: webhookId !== '' });
   const events = useInfiniteQuery({
     ...listAllEventsInfiniteOptions({ query: filters.query }),
-    initialPageParam: {},
+    initialPageParam: FIRST_PAGE,
     getNextPageParam: nextCursor,
     refetchInterval: LIVE_REFRESH_MS,
   });
