@@ -1,6 +1,7 @@
 import { Link } from 'react-router';
 import { Card } from '../../components/Card';
 import { CodeBlock } from '../../components/CodeBlock';
+import { curlPost } from '../webhooks/verification';
 
 const LINK = 'font-medium text-primary-600 hover:text-primary-700';
 
@@ -9,7 +10,7 @@ const LINK = 'font-medium text-primary-600 hover:text-primary-700';
  * with webhooks but no events in the window, how to send one.
  */
 export function EmptyOverview({ hasWebhooks, period }: { hasWebhooks: boolean; period: string }) {
-  const curl = `curl -X POST ${window.location.origin}/webhook/<entrypoint-id> -H 'content-type: application/json' -d '{"hello":"world"}'`;
+  const curl = curlPost(`${window.location.origin}/webhook/<entrypoint-id>`);
   return (
     <Card title={hasWebhooks ? `No events in the ${period}` : 'No webhooks yet'}>
       <div className="space-y-4 text-sm text-slate-600">

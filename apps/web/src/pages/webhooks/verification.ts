@@ -73,20 +73,29 @@ export function verificationLabel(
   }
 }
 
+/** What every example sends: a small JSON event. */
+const JSON_EVENT = `-H 'content-type: application/json' -d '{"hello":"world"}'`;
+
+/** The curl command that POSTs a small JSON event to `url`, with `credentials` (curl options) when given. */
+export function curlPost(url: string, credentials?: string): string {
+  return credentials
+    ? `curl -X POST ${url} ${credentials} ${JSON_EVENT}`
+    : `curl -X POST ${url} ${JSON_EVENT}`;
+}
+
 /** The curl command that sends a test event to an entrypoint, with its credentials as placeholders. */
 export function curlExample({ url, verification }: EntrypointDto): string {
-  const json = `-H 'content-type: application/json' -d '{"hello":"world"}'`;
   switch (verification.method) {
     case 'none':
-      return `curl -X POST ${url} ${json}`;
+      return curlPost(url);
     case 'token':
       return verification.header
-        ? `curl -X POST ${url} -H '${verification.header}: <token>' ${json}`
-        : `curl -X POST '${url}?${TOKEN_QUERY_PARAMETER}=<token>' ${json}`;
+        ? curlPost(url, `-H '${verification.header}: <token>'`)
+        : curlPost(`'${url}?${TOKEN_QUERY_PARAMETER}=<token>'`);
     case 'basic':
-      return `curl -X POST ${url} -u '${verification.username ?? '<username>'}:<password>' ${json}`;
+      return curlPost(url, `-u '${verification.username ?? '<username>'}:<password>'`);
     case 'hmac':
-      return `curl -X POST ${url} -H '${verification.header}: ${signaturePlaceholder(verification)}' ${json}`;
+      return curlPost(url, `-H '${verification.header}: ${signaturePlaceholder(verification)}'`);
   }
 }
 
