@@ -144,6 +144,8 @@ const METRICS = [
   'sendShare',
   'boundRate',
   'boundRatio',
+  'recordRefRate',
+  'recordShare',
 ];
 /**
  * Scenarios measured against the durable reference: each run is preceded by a round of it (the
@@ -161,6 +163,12 @@ const SEND_PAIRED = {
   fanout: (ctx) => ({ deliveries: ctx.fanoutEvents * 10, targets: 10 }),
   drain: (ctx) => ({ deliveries: ctx.backlogEvents * 10, targets: 10 }),
 };
+/**
+ * Scenarios whose target is deliveries/s, each run also preceded by a record round: the send
+ * reference's deliveries, each also leaving one durable attempt row — the least a delivery with an
+ * attempt history costs, and so the most deliveries/s any such gateway reaches on these cores.
+ */
+const RECORD_PAIRED = new Set(['fanout', 'drain']);
 /** Other work above this many cores before or during a run makes it "disturbed" (reported). */
 const QUIET_CORES = 0.25;
 /** Disturbed runs are run again only this long into the bench, and this many times in all. */
@@ -200,6 +208,19 @@ function pair(outcome, reference) {
  * event costs at least a durable commit plus a send: 1 / (1/durable + 1/send) events/s) and that
  * bound as a ratio to the durable reference.
  */
+/** Adds the record round's rate to a run, and the run's share of it. */
+function pairRecord(outcome, recordReference) {
+  const m = outcome.metrics;
+  outcome.details.recordReference = { ...recordReference.metrics, ...recordReference.details };
+  if (!recordReference.valid) {
+    outcome.valid = false;
+    outcome.reasons.push(...recordReference.reasons.map((reason) => `record reference: ${reason}`));
+    return;
+  }
+  m.recordRefRate = recordReference.metrics.rate;
+  if (m.rate !== undefined) m.recordShare = m.rate / m.recordRefRate;
+}
+
 function pairSend(name, outcome, sendReference) {
   const m = outcome.metrics;
   outcome.details.sendReference = { ...sendReference.metrics, ...sendReference.details };
@@ -233,18 +254,23 @@ async function measure(name, ctx) {
   let outcome;
   let reference;
   let sendReference;
+  let recordReference;
   const loadBefore = os.loadavg()[0];
   try {
     if (PAIRED.has(name)) {
       reference = await scenarios.durableRound(ctx, name === 'latency' ? { rate: ctx.latencyRate } : {});
     }
     if (SEND_PAIRED[name]) sendReference = await scenarios.sendRound(ctx, SEND_PAIRED[name](ctx));
+    if (RECORD_PAIRED.has(name)) {
+      recordReference = await scenarios.sendRound(ctx, { ...SEND_PAIRED[name](ctx), record: true });
+    }
     outcome = await scenarios[name](ctx);
   } catch (error) {
     outcome = { valid: false, reasons: [`failed: ${error.message}`], metrics: {}, details: {} };
   }
   if (reference) pair(outcome, reference);
   if (sendReference) pairSend(name, outcome, sendReference);
+  if (recordReference) pairRecord(outcome, recordReference);
   outcome.details.loadAverage = [loadBefore, os.loadavg()[0]].map((n) => Math.round(n * 100) / 100);
   outcome.details.otherCoresBefore = Math.round(busyBefore * 100) / 100;
   outcome.disturbed = busyBefore > QUIET_CORES || (outcome.details.cpuCores?.other ?? 0) > QUIET_CORES;

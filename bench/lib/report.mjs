@@ -124,6 +124,13 @@ export function tableRows(scenarios, settings) {
       (n) => `${integer(n)} /s`,
     );
     add(scenario, 'share of the send reference', medians.sendShare, pct);
+    add(
+      scenario,
+      'record reference: the same deliveries, each with one durable attempt row',
+      medians.recordRefRate,
+      (n) => `${integer(n)} /s`,
+    );
+    add(scenario, 'share of the record reference', medians.recordShare, pct);
   };
   const seconds = `${settings.durationMs / 1000} s`;
 
@@ -338,6 +345,13 @@ export function markdownTable(rows, runs) {
   return lines.join('\n');
 }
 
+/** "webhooker 0.63, postgres 0.70, …" from a CPU meter's cores per group. */
+function coreList(cores = {}) {
+  return Object.entries(cores)
+    .map(([group, n]) => `${group} ${n.toFixed(2)}`)
+    .join(', ');
+}
+
 /** One line per run while the bench goes. */
 export function runLine(name, index, runs, run) {
   const m = run.metrics ?? {};
@@ -358,21 +372,18 @@ export function runLine(name, index, runs, run) {
     else parts[parts.length - 1] += ']';
   }
   if (m.sendRefRate !== undefined) {
-    const send = run.details.sendReference;
-    const cores = Object.entries(send.cpuCores ?? {})
-      .map(([group, n]) => `${group} ${n.toFixed(2)}`)
-      .join(', ');
+    const cores = coreList(run.details.sendReference.cpuCores);
     const share =
       m.boundRate !== undefined ? `bound ${integer(m.boundRate)} /s` : `share ${pct(m.sendShare)}`;
     parts.push(`[send reference ${integer(m.sendRefRate)} /s (${cores})  ${share}]`);
   }
+  if (m.recordRefRate !== undefined) {
+    const cores = coreList(run.details.recordReference.cpuCores);
+    parts.push(`[record reference ${integer(m.recordRefRate)} /s (${cores})  share ${pct(m.recordShare)}]`);
+  }
   const cpu = run.details?.cpuCores;
   if (cpu) {
-    parts.push(
-      `CPU cores: ${Object.entries(cpu)
-        .map(([name, cores]) => `${name} ${cores.toFixed(2)}`)
-        .join(', ')}`,
-    );
+    parts.push(`CPU cores: ${coreList(cpu)}`);
   }
   const status = run.valid
     ? run.disturbed

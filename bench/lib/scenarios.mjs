@@ -309,13 +309,17 @@ export async function durableRound(ctx, { rate } = {}) {
 /**
  * A round of the send reference (servers/send-reference.mjs), run right before each run of a
  * scenario that delivers: `deliveries` signed POSTs with webhooker's HTTP client to `targets` of
- * the sink's paths, 64 at once, nothing stored. Valid when the sink received every one, once.
+ * the sink's paths, 64 at once, nothing stored. With `record` (the record round), each delivery
+ * also leaves one attempt row in the durable reference's PostgreSQL. Valid when the sink received
+ * every one, once, and with `record` every row is committed.
  */
-export async function sendRound(ctx, { deliveries, targets }) {
+export async function sendRound(ctx, { deliveries, targets, record = false }) {
   await ctx.sink.call('reset');
+  const durable = record ? await durableServer(ctx) : null;
+  const postgresUrl = durable ? [(await durable.call('postgres')).url] : [];
   const child = fork(
     SEND_REFERENCE_JS,
-    [builtMain(), ctx.sink.url, String(deliveries), String(targets), String(SEND_IN_FLIGHT)],
+    [builtMain(), ctx.sink.url, String(deliveries), String(targets), String(SEND_IN_FLIGHT), ...postgresUrl],
     {
       execArgv: [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -336,14 +340,21 @@ export async function sendRound(ctx, { deliveries, targets }) {
     return messages.shift();
   };
   await nextMessage();
-  const meter = cpuMeter({ sender: child.pid, sink: ctx.sink.pid });
+  const meter = cpuMeter({
+    sender: child.pid,
+    sink: ctx.sink.pid,
+    ...(durable ? { postgres: { below: durable.pid } } : {}),
+  });
   child.send({ cmd: 'go' });
   const { result: sent } = await nextMessage();
   const cpuCores = meter.stop();
+  child.send({ cmd: 'exit' });
   await exited;
   const sink = await ctx.sink.call('reset');
   const reasons = [];
-  if (sent.failed > 0) reasons.push(`${sent.failed} of ${deliveries} sends failed`);
+  if (sent.failed > 0) reasons.push(`${sent.failed} of ${deliveries} sends or records failed`);
+  if (record && sent.stored !== deliveries)
+    reasons.push(`${sent.stored} of ${deliveries} attempt rows committed`);
   if (sink.unique !== deliveries || sink.duplicates > 0) {
     reasons.push(
       `the sink received ${sink.unique} distinct deliveries (${sink.duplicates} duplicates) of ${deliveries}`,

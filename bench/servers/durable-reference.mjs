@@ -9,7 +9,8 @@
 //
 // Run as a child process (fork) with argv: <main.js of the build snapshot> <data folder> <port>.
 // Reports its port, answers `stats` (requests answered, rows stored, WAL bytes written since the
-// last truncate) and `truncate` messages.
+// last truncate), `truncate` and `postgres` (its database's URL, which the send reference's
+// record rounds write to) messages.
 import { Buffer } from 'node:buffer';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -86,6 +87,7 @@ process.on('message', async (message) => {
     );
     process.send({ id: message.id, stats: { requests, rows: rows[0].rows, walBytes: rows[0].walBytes } });
   }
+  if (message?.cmd === 'postgres') process.send({ id: message.id, stats: { url: postgres.url } });
   if (message?.cmd === 'truncate') {
     await pool.query('TRUNCATE requests');
     await pool.query('CHECKPOINT');

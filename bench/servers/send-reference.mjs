@@ -2,20 +2,30 @@
 // event's body to the receiver, with the HTTP client webhooker uses (undici, from the build
 // snapshot, an Agent like webhooker's), nothing read from or written to a database.
 //
+// With a PostgreSQL URL (the record round), each delivery also leaves the least an attempt history
+// can hold: one row (delivery id, attempt number, start, duration, status code, the answer's first
+// bytes) with one index, written in groups as webhooker's result writer does (a 10 ms window, at
+// most 1 000 rows a statement, 2 statements at once), into a durable database; the round ends
+// when every row is committed. Together, send and record are the least work of a delivery that
+// has an attempt history, whatever else the gateway does.
+//
 // Run as a child process (fork) with argv: <main.js of the build snapshot> <sink URL> <deliveries>
-// <targets> <in flight>. Says `ready`; on a `go` message sends `deliveries` POSTs, round-robin to the sink's paths /t/0 … /t/<targets-1>,
-// at most `in flight` at once (webhooker's DELIVERY_CONCURRENCY), each with a webhook-id of its own
-// and a Standard Webhooks signature (HMAC-SHA256 of id.timestamp.body) as webhooker sends; reports
-// { deliveries, failed, elapsedMs } and exits.
+// <targets> <in flight> [<PostgreSQL URL>]. Says `ready`; on a `go` message sends `deliveries`
+// POSTs, round-robin to the sink's paths /t/0 … /t/<targets-1>, at most `in flight` at once
+// (webhooker's DELIVERY_CONCURRENCY), each with a webhook-id of its own and a Standard Webhooks
+// signature (HMAC-SHA256 of id.timestamp.body) as webhooker sends; reports
+// { deliveries, failed, elapsedMs, recorded, stored } and exits on the next message.
 import { Buffer } from 'node:buffer';
 import { createHmac, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
+import { clearTimeout, setTimeout } from 'node:timers';
 import { BODY } from '../lib/load.mjs';
 
-const [mainJs, sinkUrl, deliveriesArg, targetsArg, inFlightArg] = process.argv.slice(2);
-const { Agent, request } = createRequire(mainJs)('undici');
+const [mainJs, sinkUrl, deliveriesArg, targetsArg, inFlightArg, postgresUrl] = process.argv.slice(2);
+const requireBuilt = createRequire(mainJs);
+const { Agent, request } = requireBuilt('undici');
 const deliveries = Number(deliveriesArg);
 const targets = Number(targetsArg);
 const inFlight = Number(inFlightArg);
@@ -25,8 +35,88 @@ const agent = new Agent({ keepAliveTimeout: 10_000, connections: 256 });
 let next = 0;
 let failed = 0;
 
+const RECORD_WINDOW_MS = 10;
+const RECORD_MAX_ROWS = 1000;
+const RECORD_IN_FLIGHT = 2;
+const EXCERPT_BYTES = 4096;
+
+/** Writes attempt rows in groups; `drained` resolves once every row given to `record` is committed. */
+async function attemptRecorder(url) {
+  const { Pool } = requireBuilt('pg');
+  const pool = new Pool({ connectionString: url, max: RECORD_IN_FLIGHT });
+  await pool.query(`CREATE TABLE IF NOT EXISTS attempts (
+    delivery_id uuid NOT NULL,
+    attempt_number int NOT NULL,
+    started_at timestamptz NOT NULL,
+    duration_ms int NOT NULL,
+    status_code int,
+    response_excerpt text,
+    PRIMARY KEY (delivery_id, attempt_number))`);
+  await pool.query('TRUNCATE attempts');
+  await pool.query('CHECKPOINT');
+  let waiting = [];
+  let inFlight = 0;
+  let timer;
+  let recorded = 0;
+  let idle;
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    while (inFlight < RECORD_IN_FLIGHT && waiting.length) {
+      const rows = waiting.splice(0, RECORD_MAX_ROWS);
+      inFlight++;
+      pool
+        .query(
+          `INSERT INTO attempts (delivery_id, attempt_number, started_at, duration_ms, status_code, response_excerpt)
+           SELECT id, 1, started_at, duration_ms, status_code, excerpt
+           FROM unnest($1::uuid[], $2::timestamptz[], $3::int[], $4::int[], $5::text[])
+             AS r(id, started_at, duration_ms, status_code, excerpt)`,
+          [
+            rows.map((row) => row.id),
+            rows.map((row) => row.startedAt),
+            rows.map((row) => row.durationMs),
+            rows.map((row) => row.statusCode),
+            rows.map((row) => row.excerpt),
+          ],
+        )
+        .then(
+          () => (recorded += rows.length),
+          () => (failed += rows.length),
+        )
+        .finally(() => {
+          inFlight--;
+          if (waiting.length >= RECORD_MAX_ROWS || (idle && waiting.length)) flush();
+          else if (waiting.length && !timer) timer = setTimeout(flush, RECORD_WINDOW_MS);
+          if (idle && inFlight === 0 && waiting.length === 0) idle();
+        });
+    }
+  };
+  return {
+    record(row) {
+      waiting.push(row);
+      if (waiting.length >= RECORD_MAX_ROWS) flush();
+      else if (!timer) timer = setTimeout(flush, RECORD_WINDOW_MS);
+    },
+    async drained() {
+      if (inFlight > 0 || waiting.length > 0) {
+        const done = new Promise((resolve) => (idle = resolve));
+        flush();
+        await done;
+      }
+      const { rows } = await pool.query('SELECT count(*)::int AS n FROM attempts');
+      return { recorded, stored: rows[0].n };
+    },
+    end: () => pool.end(),
+  };
+}
+
+const recorder = postgresUrl ? await attemptRecorder(postgresUrl) : null;
+
 async function sendOne(n) {
-  const id = `msg_${randomUUID()}`;
+  const deliveryId = randomUUID();
+  const id = `msg_${deliveryId}`;
+  const startedAt = new Date();
+  const started = performance.now();
   const timestamp = Math.floor(Date.now() / 1000).toString();
   const signature = createHmac('sha256', secret).update(`${id}.${timestamp}.`).update(BODY).digest('base64');
   const response = await request(`${sinkUrl}/t/${n % targets}`, {
@@ -40,8 +130,19 @@ async function sendOne(n) {
     },
     body: BODY,
   });
-  await response.body.dump();
   if (response.statusCode < 200 || response.statusCode >= 300) failed++;
+  if (!recorder) {
+    await response.body.dump();
+    return;
+  }
+  const excerpt = (await response.body.text()).slice(0, EXCERPT_BYTES);
+  recorder.record({
+    id: deliveryId,
+    startedAt,
+    durationMs: Math.round(performance.now() - started),
+    statusCode: response.statusCode,
+    excerpt,
+  });
 }
 
 async function worker() {
@@ -59,6 +160,11 @@ process.send({ ready: true });
 await new Promise((resolve) => process.once('message', resolve));
 const startedAt = performance.now();
 await Promise.all(Array.from({ length: inFlight }, worker));
+const records = recorder ? await recorder.drained() : null;
 const elapsedMs = performance.now() - startedAt;
 await agent.close();
-process.send({ result: { deliveries, failed, elapsedMs } }, () => process.exit(0));
+process.send({ result: { deliveries, failed, elapsedMs, ...records } });
+// Exits when told to: the CPU meter reads the database connections' backends before they end.
+await new Promise((resolve) => process.once('message', resolve));
+await recorder?.end();
+process.exit(0);
