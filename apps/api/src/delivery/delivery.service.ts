@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
 import { EntityManager, In, Repository } from 'typeorm';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
+import { newRowId } from '../common/row-id';
 import { ArchivedEvent } from './archived-event.entity';
 import { DeliveryAttempt } from './delivery-attempt.entity';
 import {
@@ -187,7 +187,7 @@ export class DeliveryService {
     const deliveries = targets.map((target) => {
       const status = target.skipped ? 'skipped' : target.paused ? 'paused' : 'pending';
       return this.deliveries.create({
-        id: randomUUID(),
+        id: newRowId(),
         eventId: event.id,
         webhookId: event.webhookId,
         targetId: target.id,

@@ -1,8 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Batcher, isRowError } from '../common/batcher';
+import { newRowId } from '../common/row-id';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { pgPool } from '../database/pg-pool';
 import { DeliveryEngine } from '../delivery/delivery-engine';
@@ -150,7 +150,7 @@ export class IngestService implements BeforeApplicationShutdown {
    */
   async ingest(route: Route, request: CapturedRequest): Promise<IngestResult> {
     const event: EventSnapshot = {
-      id: randomUUID(),
+      id: newRowId(),
       webhookId: route.webhookId,
       method: request.method,
       path: request.path,
@@ -192,7 +192,7 @@ export class IngestService implements BeforeApplicationShutdown {
    */
   async ingestSystemEvent(webhookId: string, targets: TargetSnapshot[], body: Buffer): Promise<string> {
     const event: EventSnapshot = {
-      id: randomUUID(),
+      id: newRowId(),
       webhookId,
       method: 'POST',
       path: '/',
@@ -242,7 +242,7 @@ export class IngestService implements BeforeApplicationShutdown {
         : target.active
           ? ('pending' as const)
           : ('paused' as const);
-      const id = randomUUID();
+      const id = newRowId();
       return {
         id,
         targetId: target.id,
