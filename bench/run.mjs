@@ -185,21 +185,36 @@ function medians(runs) {
   return result;
 }
 
+/**
+ * Keeps a reference round's figures in a run's details (under `key`); a void round voids the run,
+ * its reasons prefixed with `label`. Returns whether the round was valid.
+ */
+function attachRound(outcome, key, label, round) {
+  outcome.details[key] = { ...round.metrics, ...round.details };
+  if (round.valid) return true;
+  outcome.valid = false;
+  outcome.reasons.push(...round.reasons.map((reason) => `${label}: ${reason}`));
+  return false;
+}
+
 /** Adds the durable reference round's figures to a run, and the run's ratios to them. */
 function pair(outcome, reference) {
+  if (!attachRound(outcome, 'durableReference', 'durable reference', reference)) return;
   const m = outcome.metrics;
   const ref = reference.metrics;
-  outcome.details.durableReference = { ...ref, ...reference.details };
-  if (!reference.valid) {
-    outcome.valid = false;
-    outcome.reasons.push(...reference.reasons.map((reason) => `durable reference: ${reason}`));
-    return;
-  }
   Object.assign(m, { refRate: ref.rate, refP50: ref.p50, refP99: ref.p99, refRssBytes: ref.peakRssBytes });
   if (m.rate !== undefined) m.ratio = m.rate / ref.rate;
   if (m.p50 !== undefined) m.p50Ratio = m.p50 / ref.p50;
   if (m.p99 !== undefined) m.p99Ratio = m.p99 / ref.p99;
   if (m.peakRssBytes !== undefined) m.rssRatio = m.peakRssBytes / ref.peakRssBytes;
+}
+
+/** Adds the record round's rate to a run, and the run's share of it. */
+function pairRecord(outcome, recordReference) {
+  if (!attachRound(outcome, 'recordReference', 'record reference', recordReference)) return;
+  const m = outcome.metrics;
+  m.recordRefRate = recordReference.metrics.rate;
+  if (m.rate !== undefined) m.recordShare = m.rate / m.recordRefRate;
 }
 
 /**
@@ -208,27 +223,9 @@ function pair(outcome, reference) {
  * event costs at least a durable commit plus a send: 1 / (1/durable + 1/send) events/s) and that
  * bound as a ratio to the durable reference.
  */
-/** Adds the record round's rate to a run, and the run's share of it. */
-function pairRecord(outcome, recordReference) {
-  const m = outcome.metrics;
-  outcome.details.recordReference = { ...recordReference.metrics, ...recordReference.details };
-  if (!recordReference.valid) {
-    outcome.valid = false;
-    outcome.reasons.push(...recordReference.reasons.map((reason) => `record reference: ${reason}`));
-    return;
-  }
-  m.recordRefRate = recordReference.metrics.rate;
-  if (m.rate !== undefined) m.recordShare = m.rate / m.recordRefRate;
-}
-
 function pairSend(name, outcome, sendReference) {
+  if (!attachRound(outcome, 'sendReference', 'send reference', sendReference)) return;
   const m = outcome.metrics;
-  outcome.details.sendReference = { ...sendReference.metrics, ...sendReference.details };
-  if (!sendReference.valid) {
-    outcome.valid = false;
-    outcome.reasons.push(...sendReference.reasons.map((reason) => `send reference: ${reason}`));
-    return;
-  }
   m.sendRefRate = sendReference.metrics.rate;
   if (name !== 'ingest') {
     if (m.rate !== undefined) m.sendShare = m.rate / m.sendRefRate;

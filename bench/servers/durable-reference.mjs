@@ -16,7 +16,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import process from 'node:process';
-import { clearTimeout, setTimeout } from 'node:timers';
+import { groupCommit } from '../lib/group-commit.mjs';
 
 const [mainJs, dataDir, pgPort] = process.argv.slice(2);
 const requireBuilt = createRequire(mainJs);
@@ -38,45 +38,28 @@ await pool.query(`CREATE TABLE IF NOT EXISTS requests (
   body bytea NOT NULL)`);
 
 let requests = 0;
-let waiting = [];
-let timer;
-let inFlight = 0;
-
-function flush() {
-  clearTimeout(timer);
-  timer = undefined;
-  while (inFlight < MAX_IN_FLIGHT && waiting.length) {
-    const batch = waiting.splice(0, MAX_ROWS);
-    inFlight++;
-    pool
-      .query('INSERT INTO requests (body) SELECT * FROM unnest($1::bytea[])', [batch.map((w) => w.body)])
-      .then(
-        () => batch.forEach((w) => w.done(200)),
-        () => batch.forEach((w) => w.done(503)),
-      )
-      .finally(() => {
-        inFlight--;
-        if (waiting.length >= MAX_ROWS) flush();
-        else if (waiting.length && !timer) timer = setTimeout(flush, WINDOW_MS);
-      });
-  }
-}
-
-function submit(body, done) {
-  waiting.push({ body, done });
-  if (waiting.length >= MAX_ROWS) flush();
-  else if (!timer) timer = setTimeout(flush, WINDOW_MS);
-}
+const commits = groupCommit({
+  write: (bodies) => pool.query('INSERT INTO requests (body) SELECT * FROM unnest($1::bytea[])', [bodies]),
+  windowMs: WINDOW_MS,
+  maxRows: MAX_ROWS,
+  maxInFlight: MAX_IN_FLIGHT,
+});
 
 const server = createServer({ keepAliveTimeout: 60_000 }, (request, response) => {
   const chunks = [];
   request.on('data', (chunk) => chunks.push(chunk));
   request.on('end', () => {
-    submit(Buffer.concat(chunks), (status) => {
-      if (status === 200) requests++;
-      response.writeHead(status, { 'content-type': 'application/json', 'content-length': ANSWER.length });
-      response.end(ANSWER);
-    });
+    commits
+      .submit(Buffer.concat(chunks))
+      .then(
+        () => 200,
+        () => 503,
+      )
+      .then((status) => {
+        if (status === 200) requests++;
+        response.writeHead(status, { 'content-type': 'application/json', 'content-length': ANSWER.length });
+        response.end(ANSWER);
+      });
   });
 });
 

@@ -20,7 +20,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
-import { clearTimeout, setTimeout } from 'node:timers';
+import { groupCommit } from '../lib/group-commit.mjs';
 import { BODY } from '../lib/load.mjs';
 
 const [mainJs, sinkUrl, deliveriesArg, targetsArg, inFlightArg, postgresUrl] = process.argv.slice(2);
@@ -54,57 +54,37 @@ async function attemptRecorder(url) {
     PRIMARY KEY (delivery_id, attempt_number))`);
   await pool.query('TRUNCATE attempts');
   await pool.query('CHECKPOINT');
-  let waiting = [];
-  let inFlight = 0;
-  let timer;
   let recorded = 0;
-  let idle;
-  const flush = () => {
-    clearTimeout(timer);
-    timer = undefined;
-    while (inFlight < RECORD_IN_FLIGHT && waiting.length) {
-      const rows = waiting.splice(0, RECORD_MAX_ROWS);
-      inFlight++;
-      pool
-        .query(
-          `INSERT INTO attempts (delivery_id, attempt_number, started_at, duration_ms, status_code, response_excerpt)
-           SELECT id, 1, started_at, duration_ms, status_code, excerpt
-           FROM unnest($1::uuid[], $2::timestamptz[], $3::int[], $4::int[], $5::text[])
-             AS r(id, started_at, duration_ms, status_code, excerpt)`,
-          [
-            rows.map((row) => row.id),
-            rows.map((row) => row.startedAt),
-            rows.map((row) => row.durationMs),
-            rows.map((row) => row.statusCode),
-            rows.map((row) => row.excerpt),
-          ],
-        )
-        .then(
-          () => (recorded += rows.length),
-          () => (failed += rows.length),
-        )
-        .finally(() => {
-          inFlight--;
-          if (waiting.length >= RECORD_MAX_ROWS || (idle && waiting.length)) flush();
-          else if (waiting.length && !timer) timer = setTimeout(flush, RECORD_WINDOW_MS);
-          if (idle && inFlight === 0 && waiting.length === 0) idle();
-        });
-    }
-  };
+  const rows = groupCommit({
+    write: (batch) =>
+      pool.query(
+        `INSERT INTO attempts (delivery_id, attempt_number, started_at, duration_ms, status_code, response_excerpt)
+         SELECT id, 1, started_at, duration_ms, status_code, excerpt
+         FROM unnest($1::uuid[], $2::timestamptz[], $3::int[], $4::int[], $5::text[])
+           AS r(id, started_at, duration_ms, status_code, excerpt)`,
+        [
+          batch.map((row) => row.id),
+          batch.map((row) => row.startedAt),
+          batch.map((row) => row.durationMs),
+          batch.map((row) => row.statusCode),
+          batch.map((row) => row.excerpt),
+        ],
+      ),
+    windowMs: RECORD_WINDOW_MS,
+    maxRows: RECORD_MAX_ROWS,
+    maxInFlight: RECORD_IN_FLIGHT,
+  });
   return {
     record(row) {
-      waiting.push(row);
-      if (waiting.length >= RECORD_MAX_ROWS) flush();
-      else if (!timer) timer = setTimeout(flush, RECORD_WINDOW_MS);
+      rows.submit(row).then(
+        () => recorded++,
+        () => failed++,
+      );
     },
     async drained() {
-      if (inFlight > 0 || waiting.length > 0) {
-        const done = new Promise((resolve) => (idle = resolve));
-        flush();
-        await done;
-      }
-      const { rows } = await pool.query('SELECT count(*)::int AS n FROM attempts');
-      return { recorded, stored: rows[0].n };
+      await rows.drained();
+      const { rows: stored } = await pool.query('SELECT count(*)::int AS n FROM attempts');
+      return { recorded, stored: stored[0].n };
     },
     end: () => pool.end(),
   };
