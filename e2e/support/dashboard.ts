@@ -1,4 +1,4 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { baseUrl } from './base-url';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -72,4 +72,9 @@ export async function logIn(page: Page, username: string, password: string): Pro
 /** The main navigation bar. */
 export function mainNav(page: Page) {
   return page.getByRole('navigation', { name: 'Main' });
+}
+
+/** The rows of an event list (a webhook's log or all events): each has a Show/Hide details button. */
+export function eventRows(page: Page): Locator {
+  return page.getByRole('row').filter({ has: page.getByRole('button', { name: /^(Show|Hide) details$/ }) });
 }

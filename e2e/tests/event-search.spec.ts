@@ -2,7 +2,14 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { api, apiLogin, waitUntil, type ApiSession } from '../support/api';
-import { DESKTOP, openDashboard, useSession, type Dashboard, type Viewport } from '../support/dashboard';
+import {
+  DESKTOP,
+  eventRows,
+  openDashboard,
+  useSession,
+  type Dashboard,
+  type Viewport,
+} from '../support/dashboard';
 import { expectNoHorizontalOverflow, PHONE, SCREENSHOTS } from '../support/layout';
 import { startSink, type Sink } from '../support/sink';
 
@@ -114,24 +121,21 @@ describe.each([
     await downSink?.close();
   });
 
-  const rows = () =>
-    page.locator('tbody tr').filter({ has: page.getByRole('button', { name: /^(Show|Hide) details$/ }) });
-
   it("finds an event by body text and by header value in the webhook's log", async () => {
     await page.goto(`/webhooks/${shop.id}/events`);
-    await rows().first().waitFor();
-    expect(await rows().count()).toBe(4);
+    await eventRows(page).first().waitFor();
+    expect(await eventRows(page).count()).toBe(4);
     const search = page.getByRole('searchbox', { name: 'Search' });
     await search.fill(`zoë ${tag}-body`);
-    await waitUntil(async () => (await rows().count()) === 1, 'the search leaves one event');
-    await rows().getByText('?order=wanted').waitFor();
+    await waitUntil(async () => (await eventRows(page).count()) === 1, 'the search leaves one event');
+    await eventRows(page).getByText('?order=wanted').waitFor();
     await expectNoHorizontalOverflow(page, viewport);
     await page.screenshot({ path: path.join(folder, '50-event-search.png'), fullPage: true });
 
     await search.fill(`${tag}-HEADER`);
     await page.waitForURL((url) => url.searchParams.get('q') === `${tag}-HEADER`);
-    await waitUntil(async () => (await rows().count()) === 1, 'the header search leaves one event');
-    await rows().getByText('?order=wanted').waitFor();
+    await waitUntil(async () => (await eventRows(page).count()) === 1, 'the header search leaves one event');
+    await eventRows(page).getByText('?order=wanted').waitFor();
 
     await search.fill('no event has this');
     await page.getByText('No events match this search and these filters.').waitFor();
@@ -141,8 +145,11 @@ describe.each([
     await page.goto('/events');
     await page.getByRole('heading', { name: 'Events' }).waitFor();
     await page.getByRole('searchbox', { name: 'Search' }).fill(`${tag}-body`);
-    await waitUntil(async () => (await rows().count()) === 1, 'the search across webhooks finds the event');
-    await rows()
+    await waitUntil(
+      async () => (await eventRows(page).count()) === 1,
+      'the search across webhooks finds the event',
+    );
+    await eventRows(page)
       .getByRole('link', { name: `Shop ${name}` })
       .first()
       .waitFor();
@@ -152,8 +159,8 @@ describe.each([
 
   it('replays a failed delivery: a toast, the row stays with its new status, the card says who replayed it', async () => {
     await page.goto(`/webhooks/${shop.id}/events?status=failed`);
-    await waitUntil(async () => (await rows().count()) === 4, 'the four failed events are listed');
-    const row = rows().filter({ hasText: '?order=wanted' });
+    await waitUntil(async () => (await eventRows(page).count()) === 4, 'the four failed events are listed');
+    const row = eventRows(page).filter({ hasText: '?order=wanted' });
     await row.getByRole('button', { name: 'Show details' }).click();
     sink.status = 200;
     await page.getByRole('button', { name: 'Replay delivery to billing' }).click();

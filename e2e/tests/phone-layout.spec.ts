@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { api, apiLogin, waitUntil, type ApiSession } from '../support/api';
-import { DESKTOP, logIn, mainNav, openDashboard, type Dashboard } from '../support/dashboard';
+import { DESKTOP, eventRows, logIn, mainNav, openDashboard, type Dashboard } from '../support/dashboard';
 import { expectNoHorizontalOverflow, expectOnScreen, PHONE, SCREENSHOTS } from '../support/layout';
 import { ADMIN_PASSWORD } from '../support/server';
 import { startSink, type Sink } from '../support/sink';
@@ -12,11 +12,6 @@ const HTTP_TARGET = 'fulfilment service';
 const LOG_TARGET = 'audit log';
 const MEMBER = 'phone-check-member';
 const API_KEY = 'phone-check deploy key';
-
-/** The rows of the event log (each has a Show/Hide details button). */
-function eventRows(page: Page): Locator {
-  return page.getByRole('row').filter({ has: page.getByRole('button', { name: /details$/ }) });
-}
 
 describe.each([
   ['phone', PHONE],

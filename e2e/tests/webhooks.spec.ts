@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { baseUrl } from '../support/base-url';
-import { logIn, mainNav, openDashboard, type Dashboard } from '../support/dashboard';
+import { eventRows, logIn, mainNav, openDashboard, type Dashboard } from '../support/dashboard';
 import { ADMIN_PASSWORD } from '../support/server';
 import { hasValidSignature, startSink, type Sink } from '../support/sink';
 
@@ -67,11 +67,6 @@ async function apiGet<T>(page: Page, apiPath: string): Promise<T> {
 
 interface EventJson {
   deliveries: { targetId: string; status: string }[];
-}
-
-/** The rows of the event log (each has a Show/Hide details button). */
-function eventRows(page: Page): Locator {
-  return page.getByRole('row').filter({ has: page.getByRole('button', { name: /details$/ }) });
 }
 
 function target(page: Page, name: string): Locator {
