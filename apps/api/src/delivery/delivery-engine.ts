@@ -724,11 +724,12 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
-  /** A retry may wait in memory when it is due soon and the in-memory budget allows. */
+  /**
+   * A retry may wait in memory when it is due soon and the in-memory budget allows (counted as every
+   * room check counts it: the deliveries held, admitted ones included).
+   */
   private canHold(delayMs: number): boolean {
-    return (
-      !this.stopping && delayMs <= LOCAL_RETRY_HORIZON_MS && this.tasksInMemory < this.config.maxQueuedTasks
-    );
+    return !this.stopping && delayMs <= LOCAL_RETRY_HORIZON_MS && this.held.size < this.config.maxQueuedTasks;
   }
 
   /** The circuit is open: no attempt, no retry spent; try again when the cooldown ends. */
