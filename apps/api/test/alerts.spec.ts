@@ -216,12 +216,15 @@ describe('alerts (real PostgreSQL, real HTTP receivers)', () => {
 
   it('tells once when a webhook backlog crosses the threshold, and again only after it fell below half', async () => {
     const { webhookId, entrypointId, targetId } = await webhookWith(admin, { name: 'log', type: 'log' });
+    /** Seeds `count` waiting deliveries in one transaction: a check counts all of them or none. */
     const seed = (webhook: { webhookId: string; entrypointId: string; targetId: string }, count: number) =>
       withSql(testApp, async (sql) => {
+        await sql.query('BEGIN');
         for (let n = 0; n < count; n++) {
           const eventId = await seedEvent(sql, webhook.webhookId, webhook.entrypointId);
           await seedDelivery(sql, { ...webhook, eventId, status: 'pending' });
         }
+        await sql.query('COMMIT');
       });
     const seedWaiting = (count: number) => seed({ webhookId, entrypointId, targetId }, count);
     /** Returns once a check has counted after this call: another webhook's backlog is raised. */
