@@ -44,6 +44,47 @@ describe('CircuitBreaker', () => {
   });
 });
 
+describe('CircuitBreaker.sync', () => {
+  it('counts the outcomes still on their way to the row over the state it takes', () => {
+    const breaker = new CircuitBreaker(fresh, COOLDOWN);
+    const t0 = Date.parse('2026-11-23T12:00:00Z');
+    const outcomes = Array.from({ length: 5 }, () => ({ targetId: 't', ok: false, at: new Date(t0) }));
+    for (const outcome of outcomes) {
+      breaker.failure(t0);
+      breaker.pending(outcome);
+    }
+    // The write of the first three returns while the last two wait for the next one.
+    outcomes.slice(0, 3).forEach((outcome) => breaker.settled(outcome));
+    breaker.sync({
+      targetId: 't',
+      consecutiveFailures: 3,
+      circuitOpenUntil: null,
+      failingSince: new Date(t0),
+    });
+    expect(breaker.tripped).toBe(true);
+    expect(breaker.admit(t0 + 1)).toEqual({ kind: 'open', until: new Date(t0 + COOLDOWN) });
+
+    // Once they are on the row too, the row's state is all there is.
+    outcomes.slice(3).forEach((outcome) => breaker.settled(outcome));
+    breaker.sync({ targetId: 't', consecutiveFailures: 0, circuitOpenUntil: null, failingSince: null });
+    expect(breaker.tripped).toBe(false);
+  });
+
+  it('replays a pending success after the failures the row holds', () => {
+    const breaker = new CircuitBreaker(fresh, COOLDOWN);
+    const success = { targetId: 't', ok: true, at: new Date() };
+    breaker.success();
+    breaker.pending(success);
+    breaker.sync({
+      targetId: 't',
+      consecutiveFailures: 5,
+      circuitOpenUntil: new Date(Date.now() + COOLDOWN),
+      failingSince: new Date(),
+    });
+    expect(breaker.admit()).toEqual({ kind: 'attempt' });
+  });
+});
+
 describe('summarizeOutcomes', () => {
   it('folds outcomes per target in order: a success resets, failures after it count', () => {
     const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));

@@ -34,6 +34,8 @@ export class CircuitBreaker {
   private consecutiveFailures: number;
   private openUntil: Date | null;
   private failingSince: Date | null;
+  /** Outcomes handed to the row's writer and not on the row yet, in order (see `sync`). */
+  private readonly unwritten = new Set<TargetOutcome>();
 
   constructor(
     target: TargetSnapshot,
@@ -75,11 +77,29 @@ export class CircuitBreaker {
     if (this.tripped) this.openUntil = new Date(now + this.cooldownMs);
   }
 
-  /** Takes the state of record, as the target row holds it. */
+  /** An outcome this view counted was handed to the row's writer. */
+  pending(outcome: TargetOutcome): void {
+    this.unwritten.add(outcome);
+  }
+
+  /** A pending outcome is on the row now (or its write failed): `sync` no longer adds it. */
+  settled(outcome: TargetOutcome): void {
+    this.unwritten.delete(outcome);
+  }
+
+  /**
+   * Takes the state of record, as the target row holds it, and counts over it the outcomes still on
+   * their way there: a write that returns while later failures wait for the next one must not
+   * lower the count this view reached (the circuit would let a sixth attempt through).
+   */
   sync(health: TargetHealth): void {
     this.consecutiveFailures = health.consecutiveFailures;
     this.openUntil = health.circuitOpenUntil;
     this.failingSince = health.failingSince;
+    for (const outcome of this.unwritten) {
+      if (outcome.ok) this.success();
+      else this.failure(outcome.at.getTime());
+    }
   }
 }
 

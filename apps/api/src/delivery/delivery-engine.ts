@@ -813,7 +813,10 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   }
 
   private countOutcome(targetId: string, ok: boolean, at = new Date()): void {
-    this.persist(this.healthWriter.submit({ targetId, ok, at }));
+    const outcome = { targetId, ok, at };
+    const breaker = this.breakers.get(targetId);
+    breaker?.pending(outcome);
+    this.persist(this.healthWriter.submit(outcome).finally(() => breaker?.settled(outcome)));
   }
 
   /** Counts outcomes on the target rows and takes back the state of record (other replicas' outcomes too). */
@@ -823,6 +826,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       RETRY_POLICY.circuitFailureThreshold,
       this.config.circuitCooldownMs,
     );
+    for (const outcome of outcomes) this.breakers.get(outcome.targetId)?.settled(outcome);
     for (const h of health) {
       this.breakers.get(h.targetId)?.sync(h);
       if (h.circuit) {
