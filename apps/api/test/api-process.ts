@@ -119,6 +119,24 @@ export async function call<T>(
   return (await response.json()) as T;
 }
 
+/** A webhook as the API answers when it is made (what these tests use of it). */
+export interface MadeWebhook {
+  id: string;
+  entrypoints: { id: string; url: string }[];
+}
+
+/** Makes, through the API at `url`, a webhook named `name` with one `http` target. */
+export async function webhookWithHttpTarget(
+  url: string,
+  key: string,
+  name: string,
+  target: { name: string; http: object },
+): Promise<MadeWebhook> {
+  const webhook = await call<MadeWebhook>(url, key, 'POST', '/api/v1/webhooks', { name });
+  await call(url, key, 'POST', `/api/v1/webhooks/${webhook.id}/targets`, { ...target, type: 'http' });
+  return webhook;
+}
+
 /** Posts `count` events to an entrypoint, `concurrency` at a time; returns the event ids (all must be 200). */
 export async function ingest(entrypointUrl: string, count: number, concurrency = 20): Promise<string[]> {
   const ids: string[] = [];

@@ -1,13 +1,8 @@
 import { Client } from 'pg';
-import { adminApiKey, ApiProcess, call, ingest } from './api-process';
+import { adminApiKey, ApiProcess, ingest, webhookWithHttpTarget } from './api-process';
 import { freePort } from './global-setup';
 import { Sink, waitFor } from './sink';
 import { createTestDatabase } from './test-database';
-
-interface Webhook {
-  id: string;
-  entrypoints: { url: string }[];
-}
 
 const MAX_QUEUED_TASKS = 10_000;
 const BACKLOG = 20_000;
@@ -35,10 +30,8 @@ describe('a backlog while the receiver is down', () => {
     };
     try {
       const key = await adminApiKey(api.url);
-      const webhook = await call<Webhook>(api.url, key, 'POST', '/api/v1/webhooks', { name: 'backlog' });
-      await call(api.url, key, 'POST', `/api/v1/webhooks/${webhook.id}/targets`, {
+      const webhook = await webhookWithHttpTarget(api.url, key, 'backlog', {
         name: 'down for now',
-        type: 'http',
         http: { url: `http://127.0.0.1:${sinkPort}/hook`, concurrency: 16 },
       });
       const sampler = setInterval(() => void sample().catch(() => undefined), 250);

@@ -1,12 +1,7 @@
 import { Client } from 'pg';
-import { adminApiKey, ApiProcess, call, ingest } from './api-process';
+import { adminApiKey, ApiProcess, ingest, webhookWithHttpTarget } from './api-process';
 import { Sink, waitFor } from './sink';
 import { createTestDatabase } from './test-database';
-
-interface Webhook {
-  id: string;
-  entrypoints: { url: string }[];
-}
 
 // The API runs as a child process and is killed with SIGKILL mid-delivery: nothing accepted may be
 // lost, and only attempts in flight at the kill may be repeated.
@@ -21,10 +16,8 @@ describe('crash recovery (kill -9 while delivering)', () => {
     await db.connect();
     try {
       const key = await adminApiKey(api.url);
-      const webhook = await call<Webhook>(api.url, key, 'POST', '/api/v1/webhooks', { name: 'crash' });
-      await call(api.url, key, 'POST', `/api/v1/webhooks/${webhook.id}/targets`, {
+      const webhook = await webhookWithHttpTarget(api.url, key, 'crash', {
         name: 'slow sink',
-        type: 'http',
         http: { url: sink.url, concurrency: 8 },
       });
       const accepted = await ingest(webhook.entrypoints[0]!.url, 500);

@@ -1,12 +1,7 @@
 import { Client } from 'pg';
-import { adminApiKey, ApiProcess, call } from './api-process';
+import { adminApiKey, ApiProcess, call, webhookWithHttpTarget } from './api-process';
 import { Sink, waitFor } from './sink';
 import { createTestDatabase } from './test-database';
-
-interface Webhook {
-  id: string;
-  entrypoints: { id: string; url: string }[];
-}
 
 // Two replicas on one database receive the same deliveries at the same moment: the key's unique
 // row in PostgreSQL decides, so each key becomes exactly one event and one delivery.
@@ -23,10 +18,8 @@ describe('deduplication across two replicas on one database', () => {
     try {
       const [a, b] = replicas as [ApiProcess, ApiProcess];
       const key = await adminApiKey(a.url);
-      const webhook = await call<Webhook>(a.url, key, 'POST', '/api/v1/webhooks', { name: 'dedup replicas' });
-      await call(a.url, key, 'POST', `/api/v1/webhooks/${webhook.id}/targets`, {
+      const webhook = await webhookWithHttpTarget(a.url, key, 'dedup replicas', {
         name: 'sink',
-        type: 'http',
         http: { url: sink.url },
       });
       const entrypoint = webhook.entrypoints[0]!;

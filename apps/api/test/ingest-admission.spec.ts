@@ -1,13 +1,8 @@
 import { createServer, ServerResponse } from 'node:http';
 import { Client } from 'pg';
-import { adminApiKey, ApiProcess, call, ingest } from './api-process';
+import { adminApiKey, ApiProcess, ingest, webhookWithHttpTarget } from './api-process';
 import { waitFor } from './sink';
 import { createTestDatabase } from './test-database';
-
-interface Webhook {
-  id: string;
-  entrypoints: { url: string }[];
-}
 
 const EVENTS = 30;
 
@@ -40,10 +35,8 @@ describe('deliveries the engine has no room for at ingest', () => {
     await db.connect();
     try {
       const key = await adminApiKey(api.url);
-      const webhook = await call<Webhook>(api.url, key, 'POST', '/api/v1/webhooks', { name: 'admission' });
-      await call(api.url, key, 'POST', `/api/v1/webhooks/${webhook.id}/targets`, {
+      const webhook = await webhookWithHttpTarget(api.url, key, 'admission', {
         name: 'holds its answers',
-        type: 'http',
         http: { url: receiverUrl, concurrency: 1, timeoutMs: 60_000 },
       });
       const accepted = await ingest(webhook.entrypoints[0]!.url, EVENTS, 1);

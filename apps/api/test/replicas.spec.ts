@@ -1,13 +1,8 @@
 import { createServer, Server } from 'node:http';
 import { Client } from 'pg';
-import { adminApiKey, ApiProcess, call, ingest } from './api-process';
+import { adminApiKey, ApiProcess, ingest, webhookWithHttpTarget } from './api-process';
 import { Sink, waitFor } from './sink';
 import { createTestDatabase } from './test-database';
-
-interface Webhook {
-  id: string;
-  entrypoints: { url: string }[];
-}
 
 // Two replicas on one database. Each keeps only 20 tasks in memory, so most deliveries overflow to
 // the table and both replicas' sweeps compete for them (FOR UPDATE SKIP LOCKED + leases).
@@ -25,10 +20,8 @@ describe('two replicas on one database', () => {
     try {
       const [a, b] = replicas as [ApiProcess, ApiProcess];
       const key = await adminApiKey(a.url);
-      const webhook = await call<Webhook>(a.url, key, 'POST', '/api/v1/webhooks', { name: 'replicas' });
-      await call(a.url, key, 'POST', `/api/v1/webhooks/${webhook.id}/targets`, {
+      const webhook = await webhookWithHttpTarget(a.url, key, 'replicas', {
         name: 'sink',
-        type: 'http',
         http: { url: sink.url },
       });
       const path = new URL(webhook.entrypoints[0]!.url).pathname;
@@ -95,10 +88,8 @@ describe('two replicas on one database', () => {
     await db.connect();
     try {
       const key = await adminApiKey(a.url);
-      const webhook = await call<Webhook>(a.url, key, 'POST', '/api/v1/webhooks', { name: 'rolling' });
-      await call(a.url, key, 'POST', `/api/v1/webhooks/${webhook.id}/targets`, {
+      const webhook = await webhookWithHttpTarget(a.url, key, 'rolling', {
         name: 'slow',
-        type: 'http',
         http: { url: receiverUrl, concurrency: 8, timeoutMs: 10_000 },
       });
       const path = new URL(webhook.entrypoints[0]!.url).pathname;
@@ -149,10 +140,8 @@ describe('two replicas on one database', () => {
     try {
       const [a, b] = replicas as [ApiProcess, ApiProcess];
       const key = await adminApiKey(a.url);
-      const webhook = await call<Webhook>(a.url, key, 'POST', '/api/v1/webhooks', { name: 'breaker' });
-      await call(a.url, key, 'POST', `/api/v1/webhooks/${webhook.id}/targets`, {
+      const webhook = await webhookWithHttpTarget(a.url, key, 'breaker', {
         name: 'failing',
-        type: 'http',
         http: { url: sink.url, concurrency: 1, maxRetries: 50, maxBackoffMs: 1000 },
       });
       const path = new URL(webhook.entrypoints[0]!.url).pathname;
@@ -189,10 +178,8 @@ describe('two replicas on one database', () => {
     try {
       const [a, b] = replicas as [ApiProcess, ApiProcess];
       const key = await adminApiKey(a.url);
-      const webhook = await call<Webhook>(a.url, key, 'POST', '/api/v1/webhooks', { name: 'rate' });
-      await call(a.url, key, 'POST', `/api/v1/webhooks/${webhook.id}/targets`, {
+      const webhook = await webhookWithHttpTarget(a.url, key, 'rate', {
         name: 'limited',
-        type: 'http',
         http: { url: sink.url, rateLimit: { perSecond, burst: 5 } },
       });
       const path = new URL(webhook.entrypoints[0]!.url).pathname;
