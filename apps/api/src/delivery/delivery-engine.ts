@@ -8,7 +8,6 @@ import {
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { Batcher } from '../common/batcher';
@@ -161,11 +160,8 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   private readonly successWrittenAt = new Map<string, number>();
   /** Deliveries whose attempt is running now. */
   private readonly running = new Set<string>();
-  /**
-   * Aborted at shutdown, after the grace period: interrupts the attempts still in flight (each
-   * listens to it while it runs, so it has as many listeners as attempts in flight).
-   */
-  private readonly shutdown = unlimitedListeners(new AbortController());
+  /** Set at shutdown, after the grace period, when the attempts still in flight are interrupted. */
+  private interrupted = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -240,7 +236,8 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     const held = this.dispatcher.takeAllWaiting().length + this.timers.takeAll().length;
     if (!(await this.idleWithin(this.config.shutdownGraceMs))) {
       this.logger.warn(`Interrupting ${this.running.size} attempts still in flight`);
-      this.shutdown.abort();
+      this.interrupted = true;
+      this.http.interrupt(new Error(INTERRUPTED_BY_SHUTDOWN));
       await this.idleWithin(INTERRUPT_GRACE_MS);
     }
     await this.writer.drain();
@@ -481,7 +478,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       prepared.kind === 'error'
         ? { ok: false, statusCode: null, responseExcerpt: null, error: prepared.error }
         : await this.send(target, task.event, body, prepared.request);
-    const interrupted = !sent.ok && this.shutdown.signal.aborted;
+    const interrupted = !sent.ok && this.interrupted;
     const outcome = interrupted ? { ...sent, error: INTERRUPTED_BY_SHUTDOWN } : sent;
     const durationMs = Math.round(performance.now() - start);
     const attemptNumber = task.attemptCount + 1;
@@ -681,7 +678,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     try {
       switch (target.type) {
         case 'http':
-          return await this.http.send(target, event.id, request!, this.shutdown.signal);
+          return await this.http.send(target, event.id, request!);
         case 'database':
           await this.query(
             `INSERT INTO archived_events
@@ -971,9 +968,4 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   private persist(write: Promise<void>): void {
     write.catch((error) => this.logger.error(`Writing delivery state failed: ${error}`));
   }
-}
-
-function unlimitedListeners(controller: AbortController): AbortController {
-  setMaxListeners(0, controller.signal);
-  return controller;
 }

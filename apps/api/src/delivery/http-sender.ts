@@ -115,6 +115,102 @@ function describe(error: unknown): string {
 }
 
 /**
+ * One attempt's exchange with the receiver, on undici's dispatch API: the answer's status, its
+ * Retry-After and the first bytes of its body are taken as they arrive (no response stream, no
+ * AbortSignal: both cost more than the rest of a send). The attempt ends at its deadline, or when
+ * stopped, whatever stage it is in: with the answer so far once its headers came, as an error
+ * before. A request still waiting for its connection is dropped as soon as it gets one.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  readonly outcome: Promise<AttemptOutcome>;
+  private resolve!: (outcome: AttemptOutcome) => void;
+  private readonly deadline: NodeJS.Timeout;
+  private controller?: Dispatcher.DispatchController;
+  private statusCode?: number;
+  private retryAfter?: string;
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private ended = false;
+  /** Why the attempt was stopped before its request ended. */
+  private stopped?: Error;
+
+  constructor(timeoutMs: number) {
+    this.outcome = new Promise((resolve) => (this.resolve = resolve));
+    this.deadline = setTimeout(() => this.stop(new DOMException('timed out', 'TimeoutError')), timeoutMs);
+  }
+
+  /** Ends the attempt now and drops its request. */
+  stop(reason: Error): void {
+    if (this.ended) return;
+    this.stopped = reason;
+    this.end(reason);
+    this.controller?.abort(reason);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.stopped) controller.abort(this.stopped);
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (statusCode < 200) return;
+    this.statusCode = statusCode;
+    const retryAfter = headers['retry-after'];
+    this.retryAfter = typeof retryAfter === 'string' ? retryAfter : undefined;
+  }
+
+  /** The first 4 KiB are kept; the rest is read (up to 64 KiB, so the connection can be reused) or the connection dropped. */
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.size < RESPONSE_EXCERPT_BYTES) this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size > DRAIN_LIMIT_BYTES) {
+      this.end(null);
+      controller.abort(new Error('response body beyond the drain limit'));
+    }
+  }
+
+  onResponseEnd(): void {
+    this.end(null);
+  }
+
+  /** Before the headers, the attempt failed; after them, the body was cut short (the excerpt is best effort). */
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.end(error);
+  }
+
+  private end(error: Error | null): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.deadline);
+    const statusCode = this.statusCode;
+    if (statusCode === undefined) {
+      this.resolve({ ok: false, statusCode: null, responseExcerpt: null, error: describe(error) });
+      return;
+    }
+    const ok = statusCode >= 200 && statusCode < 300;
+    this.resolve({
+      ok,
+      statusCode,
+      responseExcerpt:
+        this.size === 0
+          ? null
+          : Buffer.concat(this.chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8'),
+      error: ok
+        ? null
+        : statusCode >= 300 && statusCode < 400
+          ? `redirect (${statusCode}) not followed`
+          : `HTTP ${statusCode}`,
+      retryAfter: this.retryAfter,
+      gone: statusCode === 410,
+    });
+  }
+}
+
+/**
  * Sends events to `http` targets with undici: no redirects, a timeout per attempt, the original
  * body and content type, and the Standard Webhooks headers. Every connection goes to an address
  * the SSRF guard checked after resolving the host.
@@ -122,6 +218,8 @@ function describe(error: unknown): string {
 @Injectable()
 export class HttpSender implements OnApplicationShutdown {
   private readonly agent: Agent;
+  /** Attempts in flight, for interrupt(). */
+  private readonly exchanges = new Set<Exchange>();
 
   constructor(
     private readonly ssrfGuard: SsrfGuard,
@@ -140,13 +238,8 @@ export class HttpSender implements OnApplicationShutdown {
     await this.agent.close();
   }
 
-  /** One attempt of `request` (see outboundRequest); `interrupt` aborts it (at shutdown). */
-  async send(
-    target: TargetSnapshot,
-    eventId: string,
-    request: OutboundRequest,
-    interrupt: AbortSignal,
-  ): Promise<AttemptOutcome> {
+  /** One attempt of `request` (see outboundRequest), ended by the target's timeout or interrupt(). */
+  async send(target: TargetSnapshot, eventId: string, request: OutboundRequest): Promise<AttemptOutcome> {
     const config = target.http!;
     const { url, body } = request;
     const literal = url.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -163,74 +256,30 @@ export class HttpSender implements OnApplicationShutdown {
     if (liveSecrets.length > 0)
       headers['webhook-signature'] = signatureHeader(liveSecrets, eventId, timestamp, body);
 
-    // One controller per attempt, aborted by its own timer or by the shutdown's interrupt, and
-    // held here until the answer is read (a signal made by AbortSignal.any from a timeout signal
-    // can be garbage-collected on Node 20 and then never fire).
-    const abort = new AbortController();
-    const timer = setTimeout(
-      () => abort.abort(new DOMException('timed out', 'TimeoutError')),
-      config.timeoutMs,
+    const exchange = new Exchange(config.timeoutMs);
+    this.exchanges.add(exchange);
+    this.agent.dispatch(
+      {
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: request.method as Dispatcher.HttpMethod,
+        headers,
+        body,
+        headersTimeout: config.timeoutMs,
+        bodyTimeout: config.timeoutMs,
+      },
+      exchange,
     );
-    const onInterrupt = () => abort.abort(interrupt.reason);
-    interrupt.addEventListener('abort', onInterrupt, { once: true });
-    let response: Dispatcher.ResponseData;
-    let excerpt: string | null;
     try {
-      try {
-        response = await this.agent.request({
-          origin: url.origin,
-          path: `${url.pathname}${url.search}`,
-          method: request.method as Dispatcher.HttpMethod,
-          headers,
-          body,
-          headersTimeout: config.timeoutMs,
-          bodyTimeout: config.timeoutMs,
-          signal: abort.signal,
-        });
-      } catch (error) {
-        return { ok: false, statusCode: null, responseExcerpt: null, error: describe(error) };
-      }
-      excerpt = await this.readExcerpt(response.body);
+      return await exchange.outcome;
     } finally {
-      clearTimeout(timer);
-      interrupt.removeEventListener('abort', onInterrupt);
+      this.exchanges.delete(exchange);
     }
-    const statusCode = response.statusCode;
-    const ok = statusCode >= 200 && statusCode < 300;
-    const retryAfter = response.headers['retry-after'];
-    return {
-      ok,
-      statusCode,
-      responseExcerpt: excerpt,
-      error: ok
-        ? null
-        : statusCode >= 300 && statusCode < 400
-          ? `redirect (${statusCode}) not followed`
-          : `HTTP ${statusCode}`,
-      retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
-      gone: statusCode === 410,
-    };
   }
 
-  /** The first 4 KiB of the body; the rest is read (up to 64 KiB) or the connection dropped. */
-  private async readExcerpt(body: Dispatcher.ResponseData['body']): Promise<string | null> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of body) {
-        const buffer = chunk as Buffer;
-        if (size < RESPONSE_EXCERPT_BYTES) chunks.push(buffer);
-        size += buffer.length;
-        if (size > DRAIN_LIMIT_BYTES) {
-          body.destroy();
-          break;
-        }
-      }
-    } catch {
-      // the excerpt is best effort: a body cut short still leaves the status code to judge by
-    }
-    if (size === 0) return null;
-    return Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8');
+  /** Ends every attempt in flight now (at shutdown, once the grace period is over). */
+  interrupt(reason: Error): void {
+    for (const exchange of this.exchanges) exchange.stop(reason);
   }
 
   /**
