@@ -14,6 +14,7 @@ import { RoutingTransforms1764710000000 } from './1764710000000-routing-transfor
 import { StatsRollups1764720000000 } from './1764720000000-stats-rollups';
 import { EventSearch1764730000000 } from './1764730000000-event-search';
 import { EventSearchAsync1764740000000 } from './1764740000000-event-search-async';
+import { DeliveriesFillfactor1764750000000 } from './1764750000000-deliveries-fillfactor';
 
 /** Every migration in order; new ones are appended here. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   StatsRollups1764720000000,
   EventSearch1764730000000,
   EventSearchAsync1764740000000,
+  DeliveriesFillfactor1764750000000,
 ];
