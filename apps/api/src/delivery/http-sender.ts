@@ -220,6 +220,8 @@ export class HttpSender implements OnApplicationShutdown {
   private readonly agent: Agent;
   /** Attempts in flight, for interrupt(). */
   private readonly exchanges = new Set<Exchange>();
+  /** Set by interrupt(): attempts that reach the sender afterwards end at once, unsent. */
+  private interruptedBy?: Error;
 
   constructor(
     private readonly ssrfGuard: SsrfGuard,
@@ -240,6 +242,8 @@ export class HttpSender implements OnApplicationShutdown {
 
   /** One attempt of `request` (see outboundRequest), ended by the target's timeout or interrupt(). */
   async send(target: TargetSnapshot, eventId: string, request: OutboundRequest): Promise<AttemptOutcome> {
+    if (this.interruptedBy)
+      return { ok: false, statusCode: null, responseExcerpt: null, error: this.interruptedBy.message };
     const config = target.http!;
     const { url, body } = request;
     const literal = url.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -277,8 +281,13 @@ export class HttpSender implements OnApplicationShutdown {
     }
   }
 
-  /** Ends every attempt in flight now (at shutdown, once the grace period is over). */
+  /**
+   * Ends every attempt in flight now, and every later one before it is sent (at shutdown, once the
+   * grace period is over: an attempt still reading its event or running its transform must not
+   * start a request after its lease was handed back).
+   */
   interrupt(reason: Error): void {
+    this.interruptedBy = reason;
     for (const exchange of this.exchanges) exchange.stop(reason);
   }
 
