@@ -160,8 +160,6 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   private readonly successWrittenAt = new Map<string, number>();
   /** Deliveries whose attempt is running now. */
   private readonly running = new Set<string>();
-  /** Set at shutdown, after the grace period, when the attempts still in flight are interrupted. */
-  private interrupted = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -236,7 +234,6 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     const held = this.dispatcher.takeAllWaiting().length + this.timers.takeAll().length;
     if (!(await this.idleWithin(this.config.shutdownGraceMs))) {
       this.logger.warn(`Interrupting ${this.running.size} attempts still in flight`);
-      this.interrupted = true;
       this.http.interrupt(new Error(INTERRUPTED_BY_SHUTDOWN));
       await this.idleWithin(INTERRUPT_GRACE_MS);
     }
@@ -478,7 +475,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       prepared.kind === 'error'
         ? { ok: false, statusCode: null, responseExcerpt: null, error: prepared.error }
         : await this.send(target, task.event, body, prepared.request);
-    const interrupted = !sent.ok && this.interrupted;
+    const interrupted = !sent.ok && this.http.interrupted;
     const outcome = interrupted ? { ...sent, error: INTERRUPTED_BY_SHUTDOWN } : sent;
     const durationMs = Math.round(performance.now() - start);
     const attemptNumber = task.attemptCount + 1;

@@ -8,6 +8,7 @@ import { SsrfGuard } from '../targets/ssrf-guard';
 import type { TargetSnapshot } from './delivery-task';
 import { HttpSender, RESPONSE_EXCERPT_BYTES } from './http-sender';
 import { LOOP_HEADER, LoopGuard } from './loop-guard';
+import { waitFor } from '../../test/sink';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -53,6 +54,12 @@ function target(timeoutMs: number, secret?: string): TargetSnapshot {
   };
 }
 
+interface SendOptions {
+  timeoutMs?: number;
+  secret?: string;
+  through?: HttpSender;
+}
+
 describe('HttpSender (real HTTP on 127.0.0.1)', () => {
   const receiver = new Receiver();
   let origin: string;
@@ -76,9 +83,10 @@ describe('HttpSender (real HTTP on 127.0.0.1)', () => {
     await receiver.stop();
   });
 
-  function send(path: string, timeoutMs = 5_000, secret?: string, through = sender) {
+  /** Sends to `to`: a path on the receiver, or a URL of its own. */
+  function send(to: string, { timeoutMs = 5_000, secret, through = sender }: SendOptions = {}) {
     return through.send(target(timeoutMs, secret), 'msg_1', {
-      url: new URL(`${origin}${path}`),
+      url: new URL(to, origin),
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-custom': 'kept' },
       body: Buffer.from('{"n":1}'),
@@ -97,7 +105,7 @@ describe('HttpSender (real HTTP on 127.0.0.1)', () => {
       request.on('data', (chunk) => (body += chunk));
       request.on('end', () => response.writeHead(201, { 'content-type': 'text/plain' }).end('thanks'));
     };
-    const outcome = await send('/ok', 5_000, 'whsec_c2VjcmV0');
+    const outcome = await send('/ok', { secret: 'whsec_c2VjcmV0' });
     expect(outcome).toEqual({
       ok: true,
       statusCode: 201,
@@ -155,7 +163,7 @@ describe('HttpSender (real HTTP on 127.0.0.1)', () => {
     const outcome = await send('/large');
     expect(outcome).toMatchObject({ ok: true, statusCode: 200, error: null });
     expect(outcome.responseExcerpt).toBe('a'.repeat(RESPONSE_EXCERPT_BYTES));
-    await waitUntil(() => sockets[0]!.destroyed);
+    await waitFor(() => sockets[0]!.destroyed, 5_000, 'the connection to be dropped');
     expect((await send('/medium')).responseExcerpt).toBe('b'.repeat(RESPONSE_EXCERPT_BYTES));
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(sockets[1]!.destroyed).toBe(false);
@@ -163,7 +171,7 @@ describe('HttpSender (real HTTP on 127.0.0.1)', () => {
 
   it('ends an attempt without an answer at its timeout', async () => {
     receiver.handler = () => undefined;
-    const [outcome, ms] = await timed(send('/silent', 300));
+    const [outcome, ms] = await timed(send('/silent', { timeoutMs: 300 }));
     expect(outcome).toEqual({ ok: false, statusCode: null, responseExcerpt: null, error: 'timed out' });
     expect(ms).toBeGreaterThanOrEqual(290);
     expect(ms).toBeLessThan(3_000);
@@ -175,13 +183,13 @@ describe('HttpSender (real HTTP on 127.0.0.1)', () => {
       const drip = setInterval(() => response.write('x'), 50);
       response.on('close', () => clearInterval(drip));
     };
-    const [outcome, ms] = await timed(send('/trickle', 400));
+    const [outcome, ms] = await timed(send('/trickle', { timeoutMs: 400 }));
     expect(outcome).toMatchObject({ ok: true, statusCode: 200, error: null });
     expect(outcome.responseExcerpt).toMatch(/^x+$/);
     // the answer never stops (undici's body timeout restarts with every byte): the deadline ends it
     expect(ms).toBeGreaterThanOrEqual(390);
     expect(ms).toBeLessThan(3_000);
-    await waitUntil(() => receiver.closed.includes('/trickle'));
+    await waitFor(() => receiver.closed.includes('/trickle'), 5_000, 'the trickling answer to be cut');
   });
 
   it('keeps the status when the connection breaks in the middle of the body', async () => {
@@ -194,12 +202,7 @@ describe('HttpSender (real HTTP on 127.0.0.1)', () => {
   });
 
   it('reports a refused connection as an error', async () => {
-    const outcome = await sender.send(target(2_000), 'msg_2', {
-      url: new URL('http://127.0.0.1:1/'),
-      method: 'POST',
-      headers: {},
-      body: Buffer.from('{}'),
-    });
+    const outcome = await send('http://127.0.0.1:1/', { timeoutMs: 2_000 });
     expect(outcome).toMatchObject({ ok: false, statusCode: null });
     expect(outcome.error).toMatch(/ECONNREFUSED/);
   });
@@ -215,11 +218,13 @@ describe('HttpSender (real HTTP on 127.0.0.1)', () => {
     };
     try {
       const attempts = Promise.all([
-        timed(send('/silent', 30_000, undefined, stopping)),
-        timed(send('/headers-only', 30_000, undefined, stopping)),
+        timed(send('/silent', { timeoutMs: 30_000, through: stopping })),
+        timed(send('/headers-only', { timeoutMs: 30_000, through: stopping })),
       ]);
-      await waitUntil(
+      await waitFor(
         () => answered.has('/headers-only') && receiver.requests.some((r) => r.url === '/silent'),
+        5_000,
+        'both requests under way',
       );
       stopping.interrupt(new Error('interrupted: shutting down'));
       const [[silent, silentMs], [started, startedMs]] = await attempts;
@@ -233,7 +238,7 @@ describe('HttpSender (real HTTP on 127.0.0.1)', () => {
       expect(Math.max(silentMs, startedMs)).toBeLessThan(5_000);
 
       const requestsBefore = receiver.requests.length;
-      expect(await send('/late', 3_000, undefined, stopping)).toEqual({
+      expect(await send('/late', { timeoutMs: 3_000, through: stopping })).toEqual({
         ok: false,
         statusCode: null,
         responseExcerpt: null,
@@ -249,22 +254,9 @@ describe('HttpSender (real HTTP on 127.0.0.1)', () => {
 
   it('refuses an address the SSRF guard does not allow, without connecting', async () => {
     const before = receiver.requests.length;
-    const outcome = await sender.send(target(1_000), 'msg_3', {
-      url: new URL('http://10.0.0.1:9/'),
-      method: 'POST',
-      headers: {},
-      body: Buffer.from('{}'),
-    });
+    const outcome = await send('http://10.0.0.1:9/', { timeoutMs: 1_000 });
     expect(outcome).toMatchObject({ ok: false, statusCode: null });
     expect(outcome.error).toMatch(/10\.0\.0\.1 is not a public address/);
     expect(receiver.requests).toHaveLength(before);
   });
 });
-
-async function waitUntil(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

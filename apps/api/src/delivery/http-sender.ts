@@ -281,6 +281,11 @@ export class HttpSender implements OnApplicationShutdown {
     }
   }
 
+  /** Whether interrupt() was called (at shutdown, after the grace period). */
+  get interrupted(): boolean {
+    return this.interruptedBy !== undefined;
+  }
+
   /**
    * Ends every attempt in flight now, and every later one before it is sent (at shutdown, once the
    * grace period is over: an attempt still reading its event or running its transform must not
