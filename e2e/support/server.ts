@@ -39,9 +39,14 @@ function requireBuilds(): void {
   }
 }
 
+/**
+ * Whether /readyz answers as webhooker does: a server that took the port before the child could
+ * listen on it (the child then exits, address in use) may answer 200 too, but not this body.
+ */
 async function isReady(baseUrl: string): Promise<boolean> {
   try {
-    return (await fetch(`${baseUrl}/readyz`)).status === 200;
+    const response = await fetch(`${baseUrl}/readyz`);
+    return response.status === 200 && (await response.text()) === '{"status":"ok"}';
   } catch {
     return false;
   }
@@ -49,7 +54,7 @@ async function isReady(baseUrl: string): Promise<boolean> {
 
 /**
  * Starts the built webhooker (`node dist/apps/api/main.js`) on a free port of 127.0.0.1, with its
- * own embedded PostgreSQL in a fresh temporary DATA_DIR, and waits until /readyz answers 200.
+ * own embedded PostgreSQL in a fresh temporary DATA_DIR, and waits until /readyz answers that it is ready.
  */
 export async function startServer(): Promise<RunningServer> {
   requireBuilds();

@@ -7,6 +7,33 @@ import { ADMIN_PASSWORD } from './test-app';
 import { waitFor } from './sink';
 
 const MAIN = path.resolve(__dirname, '../../../dist/apps/api/main.js');
+/** What /readyz answers when the API is ready. */
+const READY_BODY = '{"status":"ok"}';
+/** Starts on another port after the child lost its port to another server. */
+const START_TRIES = 3;
+
+/** The child exited during start-up; `lostPort` when another server had taken its port. */
+class StartFailed extends Error {
+  readonly lostPort: boolean;
+
+  constructor(code: number, output: string) {
+    super(`the API exited (${code}):\n${output}`);
+    this.lostPort = output.includes('EADDRINUSE');
+  }
+}
+
+/**
+ * Whether the API at `url` answers /readyz as the API does (200 and its probe body): any server
+ * answers 200, and one that took a child's port before it could listen answers in its place.
+ */
+export async function answersReadiness(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/readyz`);
+    return response.ok && (await response.text()) === READY_BODY;
+  } catch {
+    return false;
+  }
+}
 
 /** The built API (dist/apps/api/main.js) as a child process, on 127.0.0.1. */
 export class ApiProcess {
@@ -20,9 +47,34 @@ export class ApiProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
+  /**
+   * Spawns the API on a free port and waits until it answers /readyz itself. The port is free when
+   * picked but not reserved: another test's server may take it before the child listens, and then
+   * the child exits (address in use) while that server answers in its place. Readiness therefore
+   * requires the API's own answer, and a child that lost its port is started again on another.
+   */
   static async start(databaseUrl: string, env: Record<string, string> = {}): Promise<ApiProcess> {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npx nx run api:build first`);
-    const port = await freePort();
+    for (let tries = 1; ; tries++) {
+      const api = ApiProcess.spawn(databaseUrl, env, await freePort());
+      try {
+        await waitFor(
+          async () => {
+            if (api.child.exitCode !== null) throw new StartFailed(api.child.exitCode, api.output);
+            return answersReadiness(api.url);
+          },
+          30_000,
+          'the API to be ready',
+        );
+        return api;
+      } catch (error) {
+        api.child.kill('SIGKILL');
+        if (!(error instanceof StartFailed && error.lostPort && tries < START_TRIES)) throw error;
+      }
+    }
+  }
+
+  private static spawn(databaseUrl: string, env: Record<string, string>, port: number): ApiProcess {
     const child = spawn(process.execPath, [MAIN], {
       env: {
         PATH: process.env.PATH,
@@ -42,22 +94,6 @@ export class ApiProcess {
     const api = new ApiProcess(child, `http://127.0.0.1:${port}`);
     child.stdout!.on('data', (chunk) => (api.output += chunk));
     child.stderr!.on('data', (chunk) => (api.output += chunk));
-    try {
-      await waitFor(
-        async () => {
-          if (child.exitCode !== null) throw new Error(`the API exited (${child.exitCode}):\n${api.output}`);
-          return fetch(`${api.url}/readyz`).then(
-            (response) => response.ok,
-            () => false,
-          );
-        },
-        30_000,
-        'the API to be ready',
-      );
-    } catch (error) {
-      child.kill('SIGKILL');
-      throw error;
-    }
     return api;
   }
 

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { processIsAlive } from '../src/database/embedded-postgres';
+import { answersReadiness } from './api-process';
 import { freePort } from './global-setup';
 import { waitFor } from './sink';
 
@@ -30,15 +31,14 @@ async function launch(dataDir: string, env: Record<string, string> = {}) {
   return { child, url: `http://127.0.0.1:${port}`, exited, output: () => output };
 }
 
-/** Launches the API on its embedded PostgreSQL and waits until /readyz answers 200. */
+/** Launches the API on its embedded PostgreSQL and waits until it answers /readyz. */
 async function start(dataDir: string, env: Record<string, string> = {}) {
   const api = await launch(dataDir, env);
   await waitFor(
-    () =>
-      fetch(`${api.url}/readyz`).then(
-        (r) => r.ok,
-        () => api.child.exitCode !== null && Promise.reject(new Error(api.output())),
-      ),
+    async () => {
+      if (api.child.exitCode !== null) throw new Error(api.output());
+      return answersReadiness(api.url);
+    },
     60_000,
     'the API on its embedded PostgreSQL',
   );
