@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from './global-setup';
+import { childPort } from './global-setup';
 import { ADMIN_PASSWORD } from './test-app';
 import { waitFor } from './sink';
 
@@ -48,15 +48,16 @@ export class ApiProcess {
   }
 
   /**
-   * Spawns the API on a free port and waits until it answers /readyz itself. The port is free when
-   * picked but not reserved: another test's server may take it before the child listens, and then
-   * the child exits (address in use) while that server answers in its place. Readiness therefore
-   * requires the API's own answer, and a child that lost its port is started again on another.
+   * Spawns the API on a port from childPort(), below the range the kernel gives servers listening
+   * on port 0 (no sink or in-process app of another test can take it before the child listens),
+   * and waits until /readyz answers with the API's own body (any server answers 200). A child that
+   * lost its port all the same, to another test's child that picked it too, exits with EADDRINUSE
+   * and is started again on another port.
    */
   static async start(databaseUrl: string, env: Record<string, string> = {}): Promise<ApiProcess> {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npx nx run api:build first`);
     for (let tries = 1; ; tries++) {
-      const api = ApiProcess.spawn(databaseUrl, env, await freePort());
+      const api = ApiProcess.spawn(databaseUrl, env, await childPort());
       try {
         await waitFor(
           async () => {

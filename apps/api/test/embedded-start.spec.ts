@@ -4,14 +4,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { processIsAlive } from '../src/database/embedded-postgres';
 import { answersReadiness } from './api-process';
-import { freePort } from './global-setup';
+import { childPort } from './global-setup';
 import { waitFor } from './sink';
 
 const MAIN = path.resolve(__dirname, '../../../dist/apps/api/main.js');
 
 /** Launches the built API with no DATABASE_URL (so on its embedded PostgreSQL) in its own process group. */
 async function launch(dataDir: string, env: Record<string, string> = {}) {
-  const port = await freePort();
+  const port = await childPort();
   const child = spawn(process.execPath, [MAIN], {
     env: {
       PATH: process.env.PATH,
@@ -81,7 +81,7 @@ describe('start on the embedded PostgreSQL', () => {
     expect(processIsAlive(serverPid)).toBe(false);
 
     // EMBEDDED_POSTGRES_PORT overrides the socket: the same cluster on that port of 127.0.0.1.
-    const port = await freePort();
+    const port = await childPort();
     const second = await start(dataDir, { EMBEDDED_POSTGRES_PORT: String(port) });
     expect(second.output()).not.toContain('password:');
     expect(postmasterPid(dataDir).slice(3, 6)).toEqual([String(port), '', '127.0.0.1']);

@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -7,6 +8,9 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/database/data-source';
 import { EmbeddedPostgres } from '../src/database/embedded-postgres';
 import { SERVER_URL_VAR, TEMPLATE_VAR, withDatabase } from './test-database';
+
+/** Where childPort() starts: above the ports of well-known services. */
+const CHILD_PORTS_FROM = 20_000;
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -17,6 +21,37 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** The lowest port the kernel hands to a server listening on port 0 (Linux; 32768 elsewhere). */
+function ephemeralPortsFrom(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  } catch {
+    return 32_768;
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free port for a child process to listen on, below the kernel's ephemeral range. A port from
+ * freePort() is free only until the child listens on it, and meanwhile any server listening on
+ * port 0 (another test's sink or in-process app) may be given it; below that range only the
+ * children of other tests pick ports, at random.
+ */
+export async function childPort(): Promise<number> {
+  const span = ephemeralPortsFrom() - CHILD_PORTS_FROM;
+  for (;;) {
+    const port = CHILD_PORTS_FROM + randomInt(span);
+    if (await canListen(port)) return port;
+  }
 }
 
 /**
