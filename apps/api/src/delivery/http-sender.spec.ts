@@ -6,7 +6,7 @@ import type { AppConfig } from '../config/config';
 import { HostResolver } from '../targets/host-resolver';
 import { SsrfGuard } from '../targets/ssrf-guard';
 import type { TargetSnapshot } from './delivery-task';
-import { HttpSender, RESPONSE_EXCERPT_BYTES } from './http-sender';
+import { CONNECTIONS_PER_ORIGIN, HttpSender, RESPONSE_EXCERPT_BYTES } from './http-sender';
 import { LOOP_HEADER, LoopGuard } from './loop-guard';
 import { waitFor } from '../../test/sink';
 
@@ -199,6 +199,32 @@ describe('HttpSender (real HTTP on 127.0.0.1)', () => {
       setTimeout(() => request.socket.destroy(), 20);
     };
     expect(await send('/cut')).toMatchObject({ ok: true, statusCode: 200, responseExcerpt: 'partial' });
+  });
+
+  it('ends an attempt still waiting for a connection at its deadline, and never sends it', async () => {
+    const crowded = await newSender();
+    const held: ServerResponse[] = [];
+    receiver.handler = (request, response) => {
+      if (request.url === '/held') held.push(response);
+      else response.end('sent');
+    };
+    try {
+      const holding = Array.from({ length: CONNECTIONS_PER_ORIGIN }, () =>
+        send('/held', { timeoutMs: 30_000, through: crowded }),
+      );
+      await waitFor(() => held.length === CONNECTIONS_PER_ORIGIN, 5_000, 'every connection held');
+      const [outcome, ms] = await timed(send('/queued', { timeoutMs: 300, through: crowded }));
+      expect(outcome).toEqual({ ok: false, statusCode: null, responseExcerpt: null, error: 'timed out' });
+      expect(ms).toBeGreaterThanOrEqual(290);
+      expect(ms).toBeLessThan(3_000);
+
+      for (const response of held) response.end('done');
+      expect((await Promise.all(holding)).every((sent) => sent.ok)).toBe(true);
+      expect((await send('/after', { through: crowded })).responseExcerpt).toBe('sent');
+      expect(receiver.requests.filter((request) => request.url === '/queued')).toHaveLength(0);
+    } finally {
+      await crowded.onApplicationShutdown();
+    }
   });
 
   it('reports a refused connection as an error', async () => {

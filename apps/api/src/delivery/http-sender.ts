@@ -14,6 +14,8 @@ import { signatureHeader } from './signature';
 export const RESPONSE_EXCERPT_BYTES = 4096;
 /** A response body up to this size is read to the end so the connection can be reused. */
 const DRAIN_LIMIT_BYTES = 64 * 1024;
+/** Connections open at once to one origin; further requests wait for one (within their deadline). */
+export const CONNECTIONS_PER_ORIGIN = 256;
 
 /**
  * Headers of the original request that are not forwarded: hop-by-hop ones, those webhooker sets,
@@ -230,7 +232,7 @@ export class HttpSender implements OnApplicationShutdown {
   ) {
     this.agent = new Agent({
       keepAliveTimeout: 10_000,
-      connections: 256,
+      connections: CONNECTIONS_PER_ORIGIN,
       connect: { lookup: this.checkedLookup },
     });
   }
