@@ -2,6 +2,9 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Client } from 'pg';
 import { OPERATIONAL_EVENT, OperationalEvent } from '../src/common/operational-events';
+import { CONFIG_CHANGED_EVENT } from '../src/database/config-change.listener';
+import { DeliveryEngine } from '../src/delivery/delivery-engine';
+import { TargetHealthService } from '../src/targets/target-health.service';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Sink, waitFor } from './sink';
 import { ADMIN_PASSWORD, startTestApp, TestApp } from './test-app';
@@ -44,6 +47,29 @@ describe('ingest and delivery (real PostgreSQL, real HTTP sinks)', () => {
       eventId,
     ]);
     return rows.map((row) => row.status);
+  }
+
+  /**
+   * Waits until no configuration change was announced for 300 ms (each API write announces its own
+   * and, through PostgreSQL, again); `since()` then says how many were announced after that.
+   */
+  async function quietConfiguration(): Promise<{ since: () => number }> {
+    const emitter = testApp.app.get(EventEmitter2);
+    let lastAt = Date.now();
+    let count = 0;
+    const counted = () => {
+      lastAt = Date.now();
+      count++;
+    };
+    emitter.on(CONFIG_CHANGED_EVENT, counted);
+    await waitFor(() => Date.now() - lastAt >= 300, 5000, 'no configuration change for 300 ms');
+    const before = count;
+    return {
+      since: () => {
+        emitter.off(CONFIG_CHANGED_EVENT, counted);
+        return count - before;
+      },
+    };
   }
 
   beforeAll(async () => {
@@ -565,6 +591,53 @@ describe('ingest and delivery (real PostgreSQL, real HTTP sinks)', () => {
       expect(received).toEqual(ids);
       const afterResume = await api().get(`/api/v1/targets/${target}`).expect(200);
       expect(afterResume.body.pausedDeliveries).toBe(0);
+    });
+
+    it('keeps delivering to a target first seen while a refresh of the targets was under way', async () => {
+      // A target the engine knows already, so a refresh has one to ask about.
+      const earlier = await sink();
+      const known = await webhookWith([{ name: 'known', type: 'http', http: { url: earlier.url } }]);
+      await testApp.request().post(known.ingestPath).send({}).expect(200);
+      await waitFor(() => earlier.requests.length === 1, 5000, 'the delivery to the known target');
+      const slow = await sink();
+      slow.reply = () => ({ status: 200, delayMs: 200 });
+      const { ingestPath, targets } = await webhookWith([
+        { name: 'new', type: 'http', http: { url: slow.url, concurrency: 1 } },
+      ]);
+      // Those calls announced configuration changes: one during the refresh below would start a
+      // newer refresh, which overtakes it.
+      const changes = await quietConfiguration();
+
+      // The refresh's query is answered only once the new target's events are in (as a slow query).
+      const health = testApp.app.get(TargetHealthService);
+      const query = health.snapshots.bind(health);
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const askedFor: string[][] = [];
+      const slowQuery = jest.spyOn(health, 'snapshots').mockImplementationOnce(async (ids) => {
+        askedFor.push(ids);
+        const snapshots = await query(ids);
+        await released;
+        return snapshots;
+      });
+      const refreshing = testApp.app.get(DeliveryEngine).refreshTargets();
+      const ids: string[] = [];
+      for (let n = 0; n < 3; n++)
+        ids.push((await testApp.request().post(ingestPath).send({ n }).expect(200)).body.eventId);
+      release();
+      await refreshing;
+      slowQuery.mockRestore();
+      expect(askedFor).toHaveLength(1);
+      expect(askedFor[0]).not.toContain(targets[0].id);
+      expect(changes.since()).toBe(0);
+
+      await waitFor(() => slow.requests.length === 3, 5000, 'the three deliveries');
+      expect(slow.requests.map((r) => r.headers['webhook-id'])).toEqual(ids);
+      await waitFor(
+        async () => (await Promise.all(ids.map(deliveryStatuses))).flat().every((s) => s === 'delivered'),
+        5000,
+        'the three delivered',
+      );
     });
 
     it('auto-disable (410 Gone) pauses the target and keeps its waiting work; activating resumes it', async () => {

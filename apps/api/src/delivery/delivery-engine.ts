@@ -298,21 +298,26 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
 
   /**
    * Configuration changed somewhere: refresh the targets this process has work for. A refresh
-   * that a newer one overtook is dropped (its snapshots may be older).
+   * that a newer one overtook is dropped (its snapshots may be older). Only the targets asked about
+   * are refreshed: one first seen while the query ran is missing from its answer without being
+   * gone (taken for deleted, its waiting deliveries would be paused).
    */
   @OnEvent(CONFIG_CHANGED_EVENT)
   async refreshTargets(): Promise<void> {
     if (!this.enabled || this.targets.size === 0) return;
     const generation = ++this.refreshGeneration;
+    const ids = [...this.targets.keys()];
     let fresh: Map<string, TargetSnapshot>;
     try {
-      fresh = await this.targetHealth.snapshots([...this.targets.keys()]);
+      fresh = await this.targetHealth.snapshots(ids);
     } catch (error) {
       this.logger.error(`Refreshing targets failed: ${error}`);
       return;
     }
     if (generation !== this.refreshGeneration) return;
-    for (const [id, previous] of this.targets) {
+    for (const id of ids) {
+      const previous = this.targets.get(id);
+      if (!previous) continue;
       const snapshot = fresh.get(id) ?? { ...previous, active: false };
       this.targets.set(id, snapshot);
       if (snapshot.active && !previous.active) this.breakers.delete(id);
