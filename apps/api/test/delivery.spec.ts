@@ -130,6 +130,25 @@ describe('ingest and delivery (real PostgreSQL, real HTTP sinks)', () => {
       expect(deliveries.rows.map((r) => r.target_id).sort()).toEqual(targets.map((t) => t.id).sort());
     });
 
+    it('accepts the first events to a new entrypoint even when they arrive together', async () => {
+      const receiver = await sink();
+      for (let round = 0; round < 5; round++) {
+        const { ingestPath } = await webhookWith([{ name: 'a', type: 'http', http: { url: receiver.url } }]);
+        const statuses = await Promise.all(
+          Array.from({ length: 5 }, async (_, n) => {
+            const response = await fetch(`${testApp.url}${ingestPath}`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ round, n }),
+            });
+            await response.text();
+            return response.status;
+          }),
+        );
+        expect(statuses).toEqual([200, 200, 200, 200, 200]);
+      }
+    });
+
     it('accepts PUT and PATCH, refuses other methods with 405, unknown ids with 404', async () => {
       const { ingestPath } = await webhookWith([{ name: 'log', type: 'log' }]);
       await testApp.request().put(ingestPath).send('x').expect(200);

@@ -9,6 +9,7 @@ import { RouteCache } from './route-cache';
 
 const A = '00000000-0000-4000-8000-00000000000a';
 const B = '00000000-0000-4000-8000-00000000000b';
+const C = '00000000-0000-4000-8000-00000000000c';
 const TTL_MS = 5_000;
 
 function deferred<T>() {
@@ -96,6 +97,19 @@ describe('RouteCache', () => {
     cache.clear();
     expect(await cache.get('d')).not.toBeNull();
     expect(allIds).toHaveBeenCalledTimes(3);
+  });
+
+  it('answers every unknown id that arrives while a reload is under way from that reload', async () => {
+    await cache.get(A);
+    const reload = deferred<string[]>();
+    allIds.mockReturnValueOnce(reload.promise);
+    cache.clear();
+    const first = cache.get(C);
+    const meanwhile = cache.get(C);
+    reload.resolve([A, B, C]);
+    expect(await first).toMatchObject({ entrypointId: C, state: 'active' });
+    expect(await meanwhile).toMatchObject({ entrypointId: C, state: 'active' });
+    expect(allIds).toHaveBeenCalledTimes(2);
   });
 
   it('does not query for every unknown id while the database fails', async () => {

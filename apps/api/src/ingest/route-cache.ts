@@ -94,8 +94,10 @@ export class RouteCache {
   /**
    * Whether an entrypoint has the id. A known id answers from memory (an out-of-date set is
    * reloaded in the background); an unknown one waits for a reload when the configuration changed
-   * since the last one started, or when that was MISS_RELOAD_INTERVAL_MS ago or more, and is
-   * answered from memory otherwise: a flood of unknown ids costs at most one query a second.
+   * since the last one started, or when that was MISS_RELOAD_INTERVAL_MS ago or more, or when a
+   * reload of the current configuration is under way (the first events to a new entrypoint arrive
+   * together, and each must wait for the reload the first started), and is answered from memory
+   * otherwise: a flood of unknown ids costs at most one query a second.
    */
   private async isKnown(entrypointId: string): Promise<boolean> {
     const known = this.known;
@@ -103,7 +105,8 @@ export class RouteCache {
       if (!this.isCurrent(known) && this.mayReload()) this.reloadKnown().catch(() => undefined);
       return true;
     }
-    if (known === null || this.mayReload()) await this.reloadKnown();
+    if (known === null || this.mayReload() || this.knownLoad?.generation === this.generation)
+      await this.reloadKnown();
     return this.known!.ids.has(entrypointId);
   }
 
