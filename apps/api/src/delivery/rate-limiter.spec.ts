@@ -64,6 +64,40 @@ describe('RateLimiter', () => {
     }
   });
 
+  it('wakes a lane again when a grant still leaves it short of a token, instead of leaving it waiting for nothing', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+    try {
+      // A grant below zero (a bucket that had refilled from an older clock) leaves the target owing a
+      // token, so the next grant of one is not enough to start.
+      const answers = [
+        { granted: -1, left: 0.5 },
+        { granted: 1, left: 0 },
+      ];
+      const take = jest.fn<ReturnType<TakeTokens>, Parameters<TakeTokens>>(
+        async () => answers.shift() ?? { granted: 1, left: 0 },
+      );
+      const limit = { perSecond: 20, burst: 5 };
+      let started = 0;
+      // Woken, the lane asks at once whether an attempt may start, as LaneDispatcher does.
+      const limiter: RateLimiter = new RateLimiter(
+        take,
+        () => {
+          if (limiter.admit('t', limit)) started++;
+        },
+        () => undefined,
+      );
+      expect(limiter.admit('t', limit)).toBe(false);
+      for (let step = 0; step < 10 && started === 0; step++) {
+        await flush();
+        jest.advanceTimersByTime(100);
+      }
+      expect(started).toBe(1);
+      expect(take).toHaveBeenCalledTimes(3);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('after a 429, spaces attempts of a target without a limit one second apart until the window ends', () => {
     const limiter = new RateLimiter(
       jest.fn(),

@@ -95,20 +95,26 @@ export class RateLimiter {
     }
     s.taking = true;
     const want = Math.max(1, Math.min(limit.burst, Math.ceil(limit.perSecond * TOKENS_PER_TAKE_SECONDS)));
+    // `taking` is cleared before the lane is woken: a lane that is still short of a token when it
+    // runs must be able to ask again, or nothing would wake it.
     this.take(targetId, want, limit)
-      .then(({ granted, left }) => {
-        s.tokens += granted;
-        if (granted > 0) return this.wake(targetId);
-        const due = Date.now() + Math.max(MIN_WAIT_MS, ((1 - left) / limit.perSecond) * 1000);
-        s.askAfter = due;
-        this.wakeAt(targetId, s, due);
-      })
-      .catch((error) => {
-        this.onError(error);
-        s.askAfter = Date.now() + THROTTLED_SPACING_MS;
-        this.wakeAt(targetId, s, s.askAfter);
-      })
-      .finally(() => (s.taking = false));
+      .then(
+        ({ granted, left }) => {
+          s.taking = false;
+          s.tokens += granted;
+          if (s.tokens >= 1) return this.wake(targetId);
+          const due = Date.now() + Math.max(MIN_WAIT_MS, ((1 - left) / limit.perSecond) * 1000);
+          s.askAfter = due;
+          this.wakeAt(targetId, s, due);
+        },
+        (error) => {
+          s.taking = false;
+          this.onError(error);
+          s.askAfter = Date.now() + THROTTLED_SPACING_MS;
+          this.wakeAt(targetId, s, s.askAfter);
+        },
+      )
+      .catch((error) => this.onError(error));
   }
 
   private wakeAt(targetId: string, s: TargetState, at: number): void {

@@ -47,6 +47,24 @@ export function toSnapshot(target: Target): TargetSnapshot {
   };
 }
 
+/** The bucket's tokens after refilling it up to now(), at most `burst` ($4), at `perSecond` ($3). */
+const REFILLED = `greatest(0, least($4::float8, b.tokens + greatest(0, extract(epoch FROM now() - b.refilled_at)) * $3::float8))`;
+
+/**
+ * Takes up to $2 tokens from the bucket of target $1 (see takeRateTokens). `now()` is when the
+ * statement's transaction began, so a take that waited for the row's lock while another took
+ * tokens can be older than the bucket's `refilled_at`: it refills nothing and leaves `refilled_at`
+ * where it is. So no grant is below zero, and no stretch of time is refilled twice.
+ */
+export const TAKE_RATE_TOKENS = `
+INSERT INTO target_rate_buckets AS b (target_id, tokens, granted, refilled_at)
+VALUES ($1, $4::float8 - least($2::int, floor($4::float8)), least($2::int, floor($4::float8)), now())
+ON CONFLICT (target_id) DO UPDATE SET
+  tokens = ${REFILLED} - least($2::int, floor(${REFILLED})),
+  granted = least($2::int, floor(${REFILLED})),
+  refilled_at = greatest(b.refilled_at, now())
+RETURNING granted, tokens`;
+
 /**
  * What the ingest path and the delivery engine read and write of targets: snapshots of their
  * configuration, and their health (circuit breaker, auto-disable).
@@ -170,15 +188,8 @@ export class TargetHealthService {
     want: number,
     limit: { perSecond: number; burst: number },
   ): Promise<{ granted: number; left: number }> {
-    const refilled = `least($4::float8, b.tokens + extract(epoch FROM now() - b.refilled_at) * $3::float8)`;
     const { rows } = await pgPool(this.dataSource).query<{ granted: number; tokens: number }>(
-      `INSERT INTO target_rate_buckets AS b (target_id, tokens, granted, refilled_at)
-       VALUES ($1, $4::float8 - least($2::int, floor($4::float8)), least($2::int, floor($4::float8)), now())
-       ON CONFLICT (target_id) DO UPDATE SET
-         tokens = ${refilled} - least($2::int, floor(${refilled})),
-         granted = least($2::int, floor(${refilled})),
-         refilled_at = now()
-       RETURNING granted, tokens`,
+      TAKE_RATE_TOKENS,
       [targetId, want, limit.perSecond, limit.burst],
     );
     return { granted: rows[0]!.granted, left: rows[0]!.tokens };
