@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { TAKE_RATE_TOKENS, TargetHealthService } from '../src/targets/target-health.service';
-import { apiKeyClient } from './fixtures';
-import { ADMIN_PASSWORD, login, startTestApp, TestApp } from './test-app';
+import { asUser } from './fixtures';
+import { ADMIN_PASSWORD, startTestApp, TestApp } from './test-app';
 
 // A target's rate limit is one bucket in PostgreSQL shared by every replica. Each take runs in its
 // own transaction, whose now() is when it began: a take that waited for the bucket's row while
@@ -14,13 +14,7 @@ describe("a target's shared rate-limit bucket (real PostgreSQL)", () => {
 
   beforeAll(async () => {
     testApp = await startTestApp({ ALLOW_PRIVATE_TARGETS: 'true' });
-    const session = await login(testApp, 'admin', ADMIN_PASSWORD);
-    const created = await session.agent
-      .post('/api/v1/api-keys')
-      .set('x-csrf-token', session.csrfToken)
-      .send({ name: 'buckets' })
-      .expect(201);
-    const api = apiKeyClient(testApp, created.body.key);
+    const { apiKey: api } = await asUser(testApp, 'admin', ADMIN_PASSWORD);
     const webhook = await api.post('/api/v1/webhooks', { name: 'limited' }).expect(201);
     const target = await api
       .post(`/api/v1/webhooks/${webhook.body.id}/targets`, {
