@@ -126,6 +126,7 @@ const METRICS = [
   'p50',
   'p99',
   'peakRssBytes',
+  'setupPeakRssBytes',
   'unfilteredRate',
   'share',
   'untransformedRate',

@@ -1,6 +1,6 @@
 // Child processes of the bench: free ports, forked helper servers, peak RSS, and cleanup on exit.
 import { fork } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -49,6 +49,14 @@ export function peakRss(pid) {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Starts a new peak: the kernel sets the process's VmHWM to its current RSS (`clear_refs` 5), so a
+ * later peakRss() is the peak since this call.
+ */
+export function resetPeakRss(pid) {
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
 }
 
 /** Polls `check` every `intervalMs` until it returns a truthy value; throws after `timeoutMs`. */

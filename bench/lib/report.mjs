@@ -294,14 +294,15 @@ export function tableRows(scenarios, settings) {
 
   const names = ['api', 'ingest', 'verified', 'dedup', 'filters', 'latency', 'fanout', 'transforms', 'drain'];
   for (const name of names) {
-    const rss = m(name).peakRssBytes;
+    const { peakRssBytes: rss, setupPeakRssBytes: setupRss } = m(name);
+    const peak = Math.max(rss ?? 0, setupRss ?? 0);
     add(
       name,
-      'peak RSS (VmHWM)',
+      'peak RSS (VmHWM) under load (before it: start-up and set-up)',
       rss,
-      mb,
+      (bytes) => (setupRss === undefined ? mb(bytes) : `${mb(bytes)} (${mb(setupRss)})`),
       `≤ ${TARGETS.peakRssMb} MB`,
-      verdict(rss, rss <= TARGETS.peakRssMb * 2 ** 20),
+      verdict(rss, peak <= TARGETS.peakRssMb * 2 ** 20),
       m(name).rssRatio,
     );
   }
@@ -365,7 +366,10 @@ export function runLine(name, index, runs, run) {
   }
   if (m.p50 !== undefined) parts.push(`p50 ${ms(m.p50)}`);
   if (m.p99 !== undefined) parts.push(`p99 ${ms(m.p99)}`);
-  if (m.peakRssBytes !== undefined) parts.push(`peak RSS ${mb(m.peakRssBytes)}`);
+  if (m.peakRssBytes !== undefined) {
+    const setup = m.setupPeakRssBytes === undefined ? '' : ` (set-up ${mb(m.setupPeakRssBytes)})`;
+    parts.push(`peak RSS ${mb(m.peakRssBytes)}${setup}`);
+  }
   if (m.refRate !== undefined) {
     parts.push(`[durable reference ${integer(m.refRate)} /s p50 ${ms(m.refP50)} p99 ${ms(m.refP99)}`);
     if (m.ratio !== undefined) parts.push(`ratio ${m.ratio.toFixed(2)}]`);

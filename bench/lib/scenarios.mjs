@@ -148,9 +148,11 @@ async function withWebhooker(ctx, name, targets, body, entrypoint, filter, trans
     await dropIndexes(ctx, db);
     await ctx.sink.call('reset');
     if (ctx.pgStats) await db.query(`SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')`);
+    const setupPeakRssBytes = app.takePeakRss();
     const outcome = await body({ app, db, url: entrypointUrl, meter: () => meterAll(ctx, app) });
     if (ctx.pgStats) outcome.details.statements = await statementStats(db, outcome.details.events);
     outcome.metrics.peakRssBytes = app.peakRss();
+    outcome.metrics.setupPeakRssBytes = setupPeakRssBytes;
     outcome.details.startupMs = app.startupMs;
     outcome.details.webhookerWarnings = app.warnings;
     if (app.warnings) outcome.details.webhookerLogTail = app.logTail();
@@ -682,6 +684,7 @@ export async function transforms(ctx) {
       sandboxP50: overhead.latency.p50,
       sandboxP99: overhead.latency.p99,
       peakRssBytes: withTransforms.metrics.peakRssBytes,
+      setupPeakRssBytes: withTransforms.metrics.setupPeakRssBytes,
     },
     {
       ...withTransforms.details,
@@ -728,6 +731,7 @@ export async function drain(ctx) {
     // Phase 2: a full process on the same database drains it.
     const spawnedAt = now();
     app = await startWebhooker({ ...space, role: 'all' });
+    const setupPeakRssBytes = app.takePeakRss();
     const cpu = meterAll(ctx, app);
     const sink = await waitForSink(ctx.sink, expected, 180_000);
     const cpuCores = cpu.stop();
@@ -745,7 +749,7 @@ export async function drain(ctx) {
     const elapsedMs = sink.lastAt - sink.firstAt;
     return result(
       reasons,
-      { rate: (sink.unique * 1000) / elapsedMs, peakRssBytes: app.peakRss() },
+      { rate: (sink.unique * 1000) / elapsedMs, peakRssBytes: app.peakRss(), setupPeakRssBytes },
       {
         backlogEvents: load.ok,
         deliveries: sink.unique,

@@ -9,7 +9,7 @@ import process from 'node:process';
 import { clearTimeout, setTimeout } from 'node:timers';
 import pg from 'pg';
 import { fetch } from 'undici';
-import { onCleanup, peakRss, sleep, waitFor } from './procs.mjs';
+import { onCleanup, peakRss, resetPeakRss, sleep, waitFor } from './procs.mjs';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const BUILD_DIR = path.join(REPO_ROOT, 'dist', 'apps', 'api');
@@ -131,6 +131,12 @@ export async function startWebhooker({
     },
     logTail: () => logTail.join('\n'),
     peakRss: () => peakRss(child.pid),
+    /** Returns the peak RSS so far and starts a new one. */
+    takePeakRss() {
+      const peak = peakRss(child.pid);
+      resetPeakRss(child.pid);
+      return peak;
+    },
     startupMs: undefined,
     async stop() {
       unregister();
