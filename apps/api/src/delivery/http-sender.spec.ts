@@ -126,6 +126,31 @@ describe('HttpSender (real HTTP on 127.0.0.1)', () => {
     expect(headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
   });
 
+  it('sends its own webhook-* and loop headers once, over any of the same name in the request', async () => {
+    receiver.handler = (_request, response) => response.end();
+    await sender.send(target(5_000, 'whsec_c2VjcmV0'), 'msg_1', {
+      url: new URL('/own', origin),
+      method: 'POST',
+      headers: {
+        'webhook-id': 'forged',
+        'webhook-timestamp': '1',
+        'webhook-signature': 'v1,forged',
+        [LOOP_HEADER]: 'forged',
+        'x-custom': 'kept',
+      },
+      body: Buffer.from('{"n":1}'),
+    });
+    const { headers, rawHeaders } = receiver.requests.at(-1)!;
+    expect(headers['webhook-id']).toBe('msg_1');
+    expect(headers['webhook-timestamp']).toMatch(/^\d{10}$/);
+    expect(headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
+    expect(headers[LOOP_HEADER]).toBe('installation-1');
+    expect(headers['x-custom']).toBe('kept');
+    expect(
+      rawHeaders.filter((_, index) => index % 2 === 0).filter((name) => /^webhook-/i.test(name)),
+    ).toHaveLength(3);
+  });
+
   it('reads a failure, its Retry-After, a 410 and a redirect it does not follow', async () => {
     receiver.handler = (request, response) => {
       if (request.url === '/busy') response.writeHead(503, { 'retry-after': '7' }).end('later');

@@ -42,6 +42,9 @@ const DROPPED_HEADERS = new Set([
   LOOP_HEADER,
 ]);
 
+/** The headers send() sets on every attempt, over any of the same name in the outbound request. */
+const SENDER_HEADERS = new Set([LOOP_HEADER, 'webhook-id', 'webhook-timestamp', 'webhook-signature']);
+
 export interface AttemptOutcome {
   ok: boolean;
   statusCode: number | null;
@@ -254,13 +257,16 @@ export class HttpSender implements OnApplicationShutdown {
       if (!check.allowed) return { ok: false, statusCode: null, responseExcerpt: null, error: check.reason };
     }
     const timestamp = Math.floor(Date.now() / 1000);
-    const headers = { ...request.headers };
-    headers[LOOP_HEADER] = this.loopGuard.installationId;
-    headers['webhook-id'] = eventId;
-    headers['webhook-timestamp'] = String(timestamp);
+    // Name, value, name, value…: undici takes a flat list without an object to build per attempt.
+    const headers: string[] = [];
+    for (const name in request.headers) {
+      if (!SENDER_HEADERS.has(name)) headers.push(name, request.headers[name]!);
+    }
+    headers.push(LOOP_HEADER, this.loopGuard.installationId, 'webhook-id', eventId);
+    headers.push('webhook-timestamp', String(timestamp));
     const liveSecrets = target.signingSecrets.filter((secret) => isLive(secret));
     if (liveSecrets.length > 0)
-      headers['webhook-signature'] = signatureHeader(liveSecrets, eventId, timestamp, body);
+      headers.push('webhook-signature', signatureHeader(liveSecrets, eventId, timestamp, body));
 
     const exchange = new Exchange(config.timeoutMs);
     this.exchanges.add(exchange);

@@ -288,9 +288,24 @@ export class IngestService implements BeforeApplicationShutdown {
       bodyStarts.push(offset);
       offset += p.body.length;
     }
-    const deliveries = pending.flatMap((p) =>
-      p.deliveries.map((d) => ({ ...d, eventId: p.event.id, webhookId: p.event.webhookId })),
-    );
+    // The deliveries' columns, built without an object per delivery: this batch waits for its
+    // commit long enough for anything it holds to outlive the young generation.
+    const deliveryIds: string[] = [];
+    const eventIds: string[] = [];
+    const webhookIds: string[] = [];
+    const targetIds: string[] = [];
+    const statuses: string[] = [];
+    const leased: boolean[] = [];
+    for (const p of pending) {
+      for (const d of p.deliveries) {
+        deliveryIds.push(d.id);
+        eventIds.push(p.event.id);
+        webhookIds.push(p.event.webhookId);
+        targetIds.push(d.targetId);
+        statuses.push(d.status);
+        leased.push(d.leased);
+      }
+    }
     const { rows: duplicates } = await pgPool(this.dataSource).query<{ id: string; first_event_id: string }>({
       name: 'webhooker-ingest',
       text: INSERT_EVENTS,
@@ -306,18 +321,18 @@ export class IngestService implements BeforeApplicationShutdown {
         events.map((e) => e.contentType),
         events.map((e) => e.sourceIp),
         events.map((e) => e.receivedAt),
-        deliveries.map((d) => d.id),
-        deliveries.map((d) => d.eventId),
-        deliveries.map((d) => d.webhookId),
-        deliveries.map((d) => d.targetId),
+        deliveryIds,
+        eventIds,
+        webhookIds,
+        targetIds,
         this.config.leaseMs,
         this.instanceId,
         bodyStarts,
         pending.map((p) => p.body.length),
-        deliveries.map((d) => d.status),
+        statuses,
         pending.map((p) => p.dedup?.key ?? null),
         pending.map((p) => p.dedup?.windowSeconds ?? null),
-        deliveries.map((d) => d.leased),
+        leased,
       ],
     });
     if (duplicates.length === 0) return;
