@@ -43,6 +43,8 @@ export function requireBuilt(file) {
 }
 
 export const ADMIN_PASSWORD = 'bench-admin-password';
+/** Node's flags in `npm start` and the Docker image. */
+const NODE_FLAGS = ['--max-semi-space-size=16'];
 const LOG_TAIL_LINES = 40;
 const STOP_TIMEOUT_MS = 60_000;
 
@@ -79,7 +81,7 @@ export async function startWebhooker({
     ...webhookerEnv,
   };
   if (!mainJs) throw new Error('snapshotBuild() first');
-  const args = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, mainJs] : [mainJs];
+  const args = [...NODE_FLAGS, ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), mainJs];
   const spawnedAt = Date.now();
   const child = spawn(process.execPath, args, { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
