@@ -81,7 +81,11 @@ export async function startWebhooker({
     ...webhookerEnv,
   };
   if (!mainJs) throw new Error('snapshotBuild() first');
-  const args = [...NODE_FLAGS, ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), mainJs];
+  const args = [
+    ...NODE_FLAGS,
+    ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []),
+    mainJs,
+  ];
   const spawnedAt = Date.now();
   const child = spawn(process.execPath, args, { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
