@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
-import { cleanupAll, forkServer, onCleanup, waitForQuiet } from './lib/procs.mjs';
+import { cleanupAll, forkServer, memoryCgroup, onCleanup, waitForQuiet } from './lib/procs.mjs';
 import { describeMachine, machineFacts, markdownTable, runLine, tableRows, TARGETS } from './lib/report.mjs';
 import * as scenarios from './lib/scenarios.mjs';
 import { median } from './lib/stats.mjs';
@@ -45,6 +45,8 @@ const USAGE = `Usage: node bench/run.mjs [options]   (build first: npx nx run ap
   --soak-minutes=N     length of the soak (default 10)
   --env=LIST           extra settings for webhooker, comma-separated NAME=VALUE pairs (to measure
                        what a setting changes, e.g. --env=SEARCH_INDEX_INTERVAL_MS=600000)
+  --memory-limit=MB    start webhooker (and its embedded PostgreSQL) in a memory cgroup of that size,
+                       as a container limited to it would (needs root or a delegated cgroup)
   --keep               keep the temporary data folders of webhooker
   --help               this text`;
 
@@ -74,6 +76,7 @@ function options() {
       soak: { type: 'boolean', default: false },
       'soak-minutes': { type: 'string' },
       keep: { type: 'boolean', default: false },
+      'memory-limit': { type: 'string' },
       env: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -82,6 +85,8 @@ function options() {
     console.log(USAGE);
     process.exit(0);
   }
+  if (values.soak && values['memory-limit'])
+    throw new Error('--memory-limit applies to the scenarios, not to --soak');
   const only = values.only ? values.only.split(',').map((s) => s.trim()) : SCENARIOS;
   const unknown = only.filter((name) => !SCENARIOS.includes(name));
   if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; choose from ${SCENARIOS}`);
@@ -109,6 +114,9 @@ function options() {
     pgStats: values['pg-stats'],
     dropIndexes: values['drop-index'] ? values['drop-index'].split(',').map((s) => s.trim()) : [],
     keep: values.keep,
+    memoryLimitMb: values['memory-limit']
+      ? Math.round(number('memory-limit', values['memory-limit']))
+      : undefined,
     webhookerEnv: settingsList(values.env),
     soakMinutes: values.soak
       ? values['soak-minutes']
@@ -298,7 +306,13 @@ async function main() {
   );
 
   const sink = await forkServer(path.join(BENCH_DIR, 'servers', 'sink.mjs'));
-  const ctx = { ...settings, sink, postgresVersion: undefined, run: 0 };
+  const ctx = {
+    ...settings,
+    sink,
+    postgresVersion: undefined,
+    run: 0,
+    memoryCgroup: settings.memoryLimitMb ? memoryCgroup(settings.memoryLimitMb) : undefined,
+  };
   const results = {};
   let retries = 0;
   for (const name of settings.scenarios) {
@@ -336,7 +350,7 @@ async function main() {
   await sink.stop();
 
   const table = markdownTable(tableRows(results, ctx), settings.runs);
-  const machineLine = describeMachine(machine, ctx.postgresVersion);
+  const machineLine = describeMachine(machine, ctx.postgresVersion, settings.memoryLimitMb);
   console.log(`\nMachine: ${machineLine}`);
   console.log(`Date: ${startedAt.toISOString()}\n`);
   console.log(table);

@@ -1,7 +1,9 @@
 // Child processes of the bench: free ports, forked helper servers, peak RSS, and cleanup on exit.
 import { fork } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import path from 'node:path';
+import process from 'node:process';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -57,6 +59,28 @@ export function peakRss(pid) {
  */
 export function resetPeakRss(pid) {
   writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
+/**
+ * A memory cgroup of `limitMb` below this process's own (cgroup v1 or v2; needs root or a delegated
+ * cgroup), removed on the way out: a process started in it sees that limit as a container's would.
+ * Returns its `cgroup.procs` file.
+ */
+export function memoryCgroup(limitMb) {
+  const lines = readFileSync('/proc/self/cgroup', 'utf8').split('\n');
+  const v1 = lines.find((line) => /^\d+:memory:/.test(line));
+  const own = v1
+    ? path.join('/sys/fs/cgroup/memory', v1.split(':')[2])
+    : path.join('/sys/fs/cgroup', lines[0].slice(3));
+  const dir = path.join(own, `webhooker-bench-${process.pid}`);
+  try {
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, v1 ? 'memory.limit_in_bytes' : 'memory.max'), String(limitMb * 2 ** 20));
+  } catch (error) {
+    throw new Error(`--memory-limit needs a memory cgroup it can make (${dir}): ${error.message}`);
+  }
+  onCleanup(() => rmdirSync(dir));
+  return path.join(dir, 'cgroup.procs');
 }
 
 /** Polls `check` every `intervalMs` until it returns a truthy value; throws after `timeoutMs`. */

@@ -74,11 +74,12 @@ export function machineFacts() {
   };
 }
 
-export function describeMachine(machine, postgresVersion) {
+export function describeMachine(machine, postgresVersion, memoryLimitMb) {
   return (
     `${machine.cpuModel}, ${machine.cores} cores, ${(machine.ramBytes / 2 ** 30).toFixed(1)} GiB RAM, ` +
     `${machine.os}, Node ${machine.node}, PostgreSQL ${postgresVersion ?? '?'} (embedded, durable; ` +
-    `8 KiB write + fdatasync p50 ${machine.fsync.p50Ms} ms), webhooker ${machine.webhooker}`
+    `8 KiB write + fdatasync p50 ${machine.fsync.p50Ms} ms), webhooker ${machine.webhooker}` +
+    (memoryLimitMb ? ` in a memory cgroup of ${memoryLimitMb} MB (with its PostgreSQL)` : '')
   );
 }
 

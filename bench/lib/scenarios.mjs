@@ -102,6 +102,7 @@ async function workspace(ctx, name) {
     pgPort: await freePort(),
     cpuProfileDir: ctx.cpuProfileDir ? path.join(ctx.cpuProfileDir, `${name}-${ctx.run}`) : undefined,
     webhookerEnv: ctx.webhookerEnv,
+    memoryCgroup: ctx.memoryCgroup,
     remove: () => {
       unregister();
       if (!ctx.keep) rmSync(workDir, { recursive: true, force: true });

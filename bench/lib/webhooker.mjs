@@ -61,6 +61,7 @@ export async function startWebhooker({
   role = 'all',
   cpuProfileDir,
   webhookerEnv = {},
+  memoryCgroup,
 }) {
   const dataDir = path.join(workDir, 'data');
   const env = {
@@ -87,7 +88,15 @@ export async function startWebhooker({
     mainJs,
   ];
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, args, { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const options = { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] };
+  // In a memory cgroup: a shell joins it, then becomes node (same pid), which sees its limit.
+  const child = memoryCgroup
+    ? spawn(
+        '/bin/sh',
+        ['-c', 'echo $$ > "$0" && exec "$@"', memoryCgroup, process.execPath, ...args],
+        options,
+      )
+    : spawn(process.execPath, args, options);
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const logTail = [];
   let warnings = 0;
