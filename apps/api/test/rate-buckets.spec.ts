@@ -28,6 +28,13 @@ describe("a target's shared rate-limit bucket (real PostgreSQL)", () => {
     await db.connect();
   });
 
+  async function refilledAt(): Promise<Date> {
+    const { rows } = await db.query(`SELECT refilled_at FROM target_rate_buckets WHERE target_id = $1`, [
+      targetId,
+    ]);
+    return rows[0].refilled_at;
+  }
+
   afterAll(async () => {
     await db.end();
     await testApp.close();
@@ -43,18 +50,11 @@ describe("a target's shared rate-limit bucket (real PostgreSQL)", () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       // Meanwhile another replica takes what 300 ms refilled (about 6 tokens, at most the burst of 5).
       expect((await health.takeRateTokens(targetId, 5, limit)).granted).toBe(5);
-      const { rows: before } = await db.query(
-        `SELECT refilled_at FROM target_rate_buckets WHERE target_id = $1`,
-        [targetId],
-      );
+      const before = await refilledAt();
       const { rows } = await db.query(TAKE_RATE_TOKENS, [targetId, 4, limit.perSecond, limit.burst]);
       expect(rows[0].granted).toBe(0);
       expect(rows[0].tokens).toBeGreaterThanOrEqual(0);
-      const { rows: after } = await db.query(
-        `SELECT refilled_at FROM target_rate_buckets WHERE target_id = $1`,
-        [targetId],
-      );
-      expect(after[0].refilled_at).toEqual(before[0].refilled_at);
+      expect(await refilledAt()).toEqual(before);
     } finally {
       await db.query('COMMIT');
     }

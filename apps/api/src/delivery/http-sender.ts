@@ -17,6 +17,9 @@ const DRAIN_LIMIT_BYTES = 64 * 1024;
 /** Connections open at once to one origin; further requests wait for one (within their deadline). */
 export const CONNECTIONS_PER_ORIGIN = 256;
 
+/** The headers send() sets on every attempt, over any of the same name in the outbound request. */
+const SENDER_HEADERS = new Set([LOOP_HEADER, 'webhook-id', 'webhook-timestamp', 'webhook-signature']);
+
 /**
  * Headers of the original request that are not forwarded: hop-by-hop ones, those webhooker sets,
  * and `accept-encoding` (the answer is for webhooker's attempt history, not for the sender).
@@ -36,14 +39,8 @@ const DROPPED_HEADERS = new Set([
   'content-type',
   'expect',
   'accept-encoding',
-  'webhook-id',
-  'webhook-timestamp',
-  'webhook-signature',
-  LOOP_HEADER,
+  ...SENDER_HEADERS,
 ]);
-
-/** The headers send() sets on every attempt, over any of the same name in the outbound request. */
-const SENDER_HEADERS = new Set([LOOP_HEADER, 'webhook-id', 'webhook-timestamp', 'webhook-signature']);
 
 export interface AttemptOutcome {
   ok: boolean;
