@@ -43,7 +43,7 @@ export interface DeliveryUpdate {
   lastError: string | null;
 }
 
-type WriteItem =
+export type WriteItem =
   | { kind: 'result'; attempt: AttemptRecord; update: DeliveryUpdate }
   | { kind: 'update'; update: DeliveryUpdate }
   | { kind: 'handBack'; deliveryId: string };
@@ -69,7 +69,7 @@ WITH attempts AS (
     updated_at = now()
   FROM unnest($9::uuid[], $10::varchar[], $11::int[], $12::timestamptz[], $13::bool[], $14::bool[], $15::int[], $16::text[])
     AS u(id, status, attempt_count, next_attempt_at, keep_lease, record, status_code, error)
-  WHERE d.id = ANY($9::uuid[]) AND d.id = u.id AND d.status NOT IN ('delivered', 'failed', 'cancelled', 'skipped')
+  WHERE d.id = u.id AND d.status NOT IN ('delivered', 'failed', 'cancelled', 'skipped')
     AND (d.leased_by = $18 OR d.leased_by IS NULL)
 )
 UPDATE deliveries SET lease_expires_at = NULL, leased_by = NULL
@@ -77,9 +77,12 @@ WHERE id = ANY($17::uuid[]) AND leased_by = $18 AND status NOT IN ('delivered', 
 
 /**
  * Writes attempt rows and delivery state changes in batches (one statement per batch): batching
- * the result writes matters as much as batching the inserts. Rows are found by primary key
- * (`id = ANY(...)`); a filter on `status IN ('pending', 'retrying')` would lead the planner to the
- * partial due-index, whose not-yet-vacuumed entries make every batch slower as history grows.
+ * the result writes matters as much as batching the inserts. The updated deliveries are found by
+ * primary key from the batch (`d.id = u.id`, the batch's rows counted by the planner); a filter on
+ * `status IN ('pending', 'retrying')` would lead the planner to the partial due-index, whose
+ * not-yet-vacuumed entries make every batch slower as history grows, and an extra
+ * `d.id = ANY(...)` made it expect one delivery and compare every delivery with every item of the
+ * batch (80 results: 6 400 comparisons, 7.8 of the statement's 10 ms).
  */
 @Injectable()
 export class ResultWriter {
@@ -136,47 +139,55 @@ export class ResultWriter {
   }
 
   private async write(items: WriteItem[]): Promise<void> {
-    const attempts: AttemptRecord[] = [];
-    const updates = new Map<string, DeliveryUpdate>();
-    const handBacks = new Set<string>();
-    for (const item of items) {
-      if (item.kind === 'handBack') {
-        handBacks.add(item.deliveryId);
-        continue;
-      }
-      if (item.kind === 'result') attempts.push(item.attempt);
-      updates.set(item.update.deliveryId, item.update);
-    }
-    for (const id of updates.keys()) handBacks.delete(id);
-    const u = [...updates.values()];
     // Not a named (prepared) statement: after five runs PostgreSQL may cache a generic plan, made
     // while `deliveries` was small, that scans the table for every batch (measured: 48 ms and 0.8 ms
     // of PostgreSQL's CPU per delivery instead of 3 ms a batch); planned with its arrays each time,
     // the rows are found by primary key however the table has grown.
-    await pgPool(this.dataSource).query({
-      text: WRITE_RESULTS,
-      values: [
-        attempts.map((a) => a.deliveryId),
-        attempts.map((a) => a.webhookId),
-        attempts.map((a) => a.attemptNumber),
-        attempts.map((a) => a.startedAt),
-        attempts.map((a) => a.durationMs),
-        attempts.map((a) => a.statusCode),
-        attempts.map((a) => a.responseExcerpt),
-        attempts.map((a) => a.error),
-        u.map((x) => x.deliveryId),
-        u.map((x) => x.status),
-        u.map((x) => x.attemptCount),
-        u.map((x) => x.nextAttemptAt),
-        u.map((x) => x.keepLease),
-        u.map((x) => x.recordOutcome),
-        u.map((x) => x.lastStatusCode),
-        u.map((x) => x.lastError),
-        [...handBacks],
-        this.instanceId,
-      ],
-    });
+    await pgPool(this.dataSource).query(resultWriteQuery(items, this.instanceId));
   }
+}
+
+/** The one statement that writes a batch of results, state changes and hand-backs. */
+export function resultWriteQuery(
+  items: WriteItem[],
+  instanceId: string,
+): { text: string; values: unknown[] } {
+  const attempts: AttemptRecord[] = [];
+  const updates = new Map<string, DeliveryUpdate>();
+  const handBacks = new Set<string>();
+  for (const item of items) {
+    if (item.kind === 'handBack') {
+      handBacks.add(item.deliveryId);
+      continue;
+    }
+    if (item.kind === 'result') attempts.push(item.attempt);
+    updates.set(item.update.deliveryId, item.update);
+  }
+  for (const id of updates.keys()) handBacks.delete(id);
+  const u = [...updates.values()];
+  return {
+    text: WRITE_RESULTS,
+    values: [
+      attempts.map((a) => a.deliveryId),
+      attempts.map((a) => a.webhookId),
+      attempts.map((a) => a.attemptNumber),
+      attempts.map((a) => a.startedAt),
+      attempts.map((a) => a.durationMs),
+      attempts.map((a) => a.statusCode),
+      attempts.map((a) => a.responseExcerpt),
+      attempts.map((a) => a.error),
+      u.map((x) => x.deliveryId),
+      u.map((x) => x.status),
+      u.map((x) => x.attemptCount),
+      u.map((x) => x.nextAttemptAt),
+      u.map((x) => x.keepLease),
+      u.map((x) => x.recordOutcome),
+      u.map((x) => x.lastStatusCode),
+      u.map((x) => x.lastError),
+      [...handBacks],
+      instanceId,
+    ],
+  };
 }
 
 function storableUpdate(update: DeliveryUpdate): DeliveryUpdate {
