@@ -155,6 +155,8 @@ const METRICS = [
   'boundRatio',
   'recordRefRate',
   'recordShare',
+  'queueRefRate',
+  'queueShare',
 ];
 /**
  * Scenarios measured against the durable reference: each run is preceded by a round of it (the
@@ -178,6 +180,22 @@ const SEND_PAIRED = {
  * attempt history costs, and so the most deliveries/s any such gateway reaches on these cores.
  */
 const RECORD_PAIRED = new Set(['fanout', 'drain']);
+/**
+ * Scenarios each run of which is also preceded by a round of the queue reference (DESIGN.md's flow
+ * and nothing else: an event row and a delivery row per target at ingest, then the send, an attempt
+ * row and the delivery's new state), under the scenario's load: what this design allows on these
+ * cores, whatever the gateway around it.
+ */
+const QUEUE_PAIRED = {
+  api: (ctx) => ({ mode: 'ingest', targets: 1, warmupEvents: ctx.warmupEvents }),
+  ingest: (ctx) => ({ mode: 'deliver', targets: 1, warmupEvents: ctx.warmupEvents }),
+  fanout: (ctx) => ({
+    mode: 'deliver',
+    targets: 10,
+    warmupEvents: ctx.fanoutWarmupEvents,
+    amount: ctx.fanoutEvents,
+  }),
+};
 /** Other work above this many cores before or during a run makes it "disturbed" (reported). */
 const QUIET_CORES = 0.25;
 /** Disturbed runs are run again only this long into the bench, and this many times in all. */
@@ -226,6 +244,14 @@ function pairRecord(outcome, recordReference) {
   if (m.rate !== undefined) m.recordShare = m.rate / m.recordRefRate;
 }
 
+/** Adds the queue round's rate to a run, and the run's share of it. */
+function pairQueue(outcome, queueReference) {
+  if (!attachRound(outcome, 'queueReference', 'queue reference', queueReference)) return;
+  const m = outcome.metrics;
+  m.queueRefRate = queueReference.metrics.rate;
+  if (m.rate !== undefined) m.queueShare = m.rate / m.queueRefRate;
+}
+
 /**
  * Adds the send reference round's rate to a run: for fan-out and drain the run's share of it; for
  * ingest while delivering, the bound that the two references make together on these cores (an
@@ -261,6 +287,7 @@ async function measure(name, ctx) {
   let reference;
   let sendReference;
   let recordReference;
+  let queueReference;
   const loadBefore = os.loadavg()[0];
   try {
     if (PAIRED.has(name)) {
@@ -270,6 +297,7 @@ async function measure(name, ctx) {
     if (RECORD_PAIRED.has(name)) {
       recordReference = await scenarios.sendRound(ctx, { ...SEND_PAIRED[name](ctx), record: true });
     }
+    if (QUEUE_PAIRED[name]) queueReference = await scenarios.queueRound(ctx, QUEUE_PAIRED[name](ctx));
     outcome = await scenarios[name](ctx);
   } catch (error) {
     outcome = { valid: false, reasons: [`failed: ${error.message}`], metrics: {}, details: {} };
@@ -277,6 +305,7 @@ async function measure(name, ctx) {
   if (reference) pair(outcome, reference);
   if (sendReference) pairSend(name, outcome, sendReference);
   if (recordReference) pairRecord(outcome, recordReference);
+  if (queueReference) pairQueue(outcome, queueReference);
   outcome.details.loadAverage = [loadBefore, os.loadavg()[0]].map((n) => Math.round(n * 100) / 100);
   outcome.details.otherCoresBefore = Math.round(busyBefore * 100) / 100;
   outcome.disturbed = busyBefore > QUIET_CORES || (outcome.details.cpuCores?.other ?? 0) > QUIET_CORES;

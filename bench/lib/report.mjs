@@ -133,6 +133,15 @@ export function tableRows(scenarios, settings) {
     );
     add(scenario, 'share of the record reference', medians.recordShare, pct);
   };
+  const addQueueReference = (scenario, medians) => {
+    add(
+      scenario,
+      `queue reference: DESIGN.md's flow alone (event and delivery rows${scenario === 'api' ? '' : ', send, attempt row'})`,
+      medians.queueRefRate,
+      (n) => `${integer(n)} /s`,
+    );
+    add(scenario, 'share of the queue reference', medians.queueShare, pct);
+  };
   const seconds = `${settings.durationMs / 1000} s`;
 
   const ref = m('reference');
@@ -154,6 +163,7 @@ export function tableRows(scenarios, settings) {
   add('api', 'latency p50', api.p50, ms, '—', '', api.p50Ratio);
   add('api', 'latency p99', api.p99, ms, '—', '', api.p99Ratio);
   add('api', 'durable reference (adjacent rounds)', api.refRate, (n) => `${integer(n)} /s`);
+  addQueueReference('api', api);
 
   const ing = m('ingest');
   add(
@@ -182,6 +192,7 @@ export function tableRows(scenarios, settings) {
     ing.boundRatio,
   );
   add('ingest', 'share of that bound', ing.sendShare, pct);
+  addQueueReference('ingest', ing);
 
   const ver = m('verified');
   add('verified', 'events/s', ver.rate, (n) => `${integer(n)} /s`);
@@ -259,6 +270,7 @@ export function tableRows(scenarios, settings) {
     fan.ratio,
   );
   addSendReference('fanout', fan);
+  addQueueReference('fanout', fan);
 
   const tr = m('transforms');
   add('transforms', 'deliveries/s without transforms', tr.untransformedRate, (n) => `${integer(n)} /s`);
@@ -385,6 +397,10 @@ export function runLine(name, index, runs, run) {
   if (m.recordRefRate !== undefined) {
     const cores = coreList(run.details.recordReference.cpuCores);
     parts.push(`[record reference ${integer(m.recordRefRate)} /s (${cores})  share ${pct(m.recordShare)}]`);
+  }
+  if (m.queueRefRate !== undefined) {
+    const cores = coreList(run.details.queueReference.cpuCores);
+    parts.push(`[queue reference ${integer(m.queueRefRate)} /s (${cores})  share ${pct(m.queueShare)}]`);
   }
   const cpu = run.details?.cpuCores;
   if (cpu) {

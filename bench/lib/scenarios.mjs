@@ -24,6 +24,7 @@ import { summarize } from './stats.mjs';
 const REFERENCE_JS = path.join(import.meta.dirname, '..', 'servers', 'reference.mjs');
 const DURABLE_REFERENCE_JS = path.join(import.meta.dirname, '..', 'servers', 'durable-reference.mjs');
 const SEND_REFERENCE_JS = path.join(import.meta.dirname, '..', 'servers', 'send-reference.mjs');
+const QUEUE_REFERENCE_JS = path.join(import.meta.dirname, '..', 'servers', 'queue-reference.mjs');
 /** Deliveries in flight at once in the send reference: webhooker's default DELIVERY_CONCURRENCY. */
 const SEND_IN_FLIGHT = 64;
 
@@ -368,6 +369,81 @@ export async function sendRound(ctx, { deliveries, targets, record = false }) {
     { rate: (deliveries * 1000) / sent.elapsedMs },
     { deliveries, elapsedMs: sent.elapsedMs, cpuCores },
   );
+}
+
+/**
+ * A round of the queue reference (servers/queue-reference.mjs), run right before each run of `api`,
+ * `ingest` and `fanout`: DESIGN.md's event flow and nothing else, in the durable reference's
+ * PostgreSQL. With `deliver`, each event is committed with a delivery row per target, sent to the
+ * sink and recorded (an attempt row, the delivery's new state); with `ingest` (for `api`) only
+ * committed. The load is the scenario's: `amount` events (fan-out: from the first request to the
+ * last delivery at the sink), else a closed loop for the bench's duration, after the same warm-up.
+ * Valid when requests answered 2xx = events stored, every delivery row exists and, with `deliver`,
+ * every one is delivered and reached the sink once.
+ */
+export async function queueRound(ctx, { mode, targets, amount, warmupEvents }) {
+  const durable = await durableServer(ctx);
+  const { url: postgresUrl } = await durable.call('postgres');
+  const server = await forkServer(QUEUE_REFERENCE_JS, [
+    builtMain(),
+    postgresUrl,
+    ctx.sink.url,
+    String(targets),
+    mode,
+  ]);
+  const deliver = mode === 'deliver';
+  try {
+    await server.call('truncate');
+    await ctx.sink.call('reset');
+    const { warm, reasons } = deliver
+      ? await warmUp(ctx, server.url, warmupEvents, targets)
+      : { warm: await closedLoad({ url: server.url, amount: warmupEvents }), reasons: [] };
+    if (!deliver) reasons.push(...loadProblems('warm-up', warm));
+    const meter = cpuMeter({
+      server: server.pid,
+      postgres: { below: durable.pid },
+      ...(deliver ? { sink: ctx.sink.pid } : {}),
+      loadGenerator: process.pid,
+    });
+    const load = amount
+      ? await closedLoad({ url: server.url, amount })
+      : await closedLoad({ url: server.url, durationMs: ctx.durationMs });
+    const expected = deliver ? load.ok * targets : 0;
+    const sink = deliver ? await waitForSink(ctx.sink, expected, 120_000) : await ctx.sink.call('stats');
+    const cpuCores = meter.stop();
+    const accepted = warm.ok + load.ok;
+    let stats;
+    await waitFor(
+      'the queue reference to record every delivery',
+      async () => {
+        stats = await server.call('stats');
+        return !deliver || stats.delivered >= accepted * targets;
+      },
+      { timeoutMs: 30_000 },
+    ).catch(() => {});
+    reasons.push(...loadProblems('load', load));
+    if (stats.events !== accepted || stats.requests !== accepted) {
+      reasons.push(`events stored ${stats.events} ≠ requests answered 2xx ${accepted}`);
+    }
+    if (stats.deliveries !== accepted * targets) {
+      reasons.push(`delivery rows ${stats.deliveries} ≠ ${accepted} events × ${targets} targets`);
+    }
+    if (deliver && (stats.delivered !== accepted * targets || stats.attempts !== accepted * targets)) {
+      reasons.push(
+        `${stats.delivered} deliveries delivered, ${stats.attempts} attempt rows, of ${accepted * targets}`,
+      );
+    }
+    if (sink.unique !== expected || sink.duplicates > 0) {
+      reasons.push(
+        `the sink received ${sink.unique} distinct deliveries (${sink.duplicates} duplicates) of ${expected}`,
+      );
+    }
+    const rate = amount ? (sink.unique * 1000) / (sink.lastAt - load.startedAt) : load.rate;
+    return result(reasons, { rate }, { events: load.ok, elapsedMs: load.elapsedMs, cpuCores });
+  } finally {
+    await server.stop();
+    await ctx.sink.call('reset');
+  }
 }
 
 /** The GitHub secret of the `verified` scenario's entrypoint. */
