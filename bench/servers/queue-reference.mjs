@@ -6,7 +6,8 @@
 // the durable reference and webhooker's ingest), and answered 200 after the commit. With
 // `deliver`, the deliveries are then handed in memory to 64 senders (webhooker's
 // DELIVERY_CONCURRENCY), each a signed POST of the body to the sink's path /t/<target> with
-// webhooker's HTTP client (undici, from the build snapshot), and every result is written in groups
+// webhooker's own HTTP sender (delivery/http-sender.js of the build snapshot: undici's dispatch, a
+// Standard Webhooks signature, the loop header), and every result is written in groups
 // as webhooker's result writer writes (a 10 ms window, up to 1 000 a statement, 2 at once): one
 // attempt row and the delivery's new state in one statement. With `ingest`, nothing is delivered
 // (webhooker's ROLE=api).
@@ -20,29 +21,39 @@
 // <sink URL> <targets> <deliver|ingest>. Reports its port; answers `stats` (requests answered,
 // event, delivery and attempt rows, deliveries delivered) and `truncate` messages.
 import { Buffer } from 'node:buffer';
-import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
+import { URL } from 'node:url';
 import { groupCommit } from '../lib/group-commit.mjs';
 
 const [mainJs, postgresUrl, sinkUrl, targetsArg, mode] = process.argv.slice(2);
 const requireBuilt = createRequire(mainJs);
+const fromBuild = (file) => requireBuilt(path.join(path.dirname(mainJs), file));
+requireBuilt('reflect-metadata');
 const { Pool } = requireBuilt('pg');
-const { Agent, request } = requireBuilt('undici');
 const { v7: uuidv7 } = requireBuilt('uuid');
+const { HttpSender } = fromBuild('delivery/http-sender.js');
+const { newSigningSecret } = fromBuild('targets/signing-secrets.js');
 
 const targets = Number(targetsArg);
 const deliver = mode === 'deliver';
 const SENDERS = 64;
-const EXCERPT_BYTES = 4096;
 const LEASE = 'queue-reference';
 const ANSWER = '{"status":"ok"}';
-const secret = Buffer.from('webhooker-bench-queue-reference-secret');
 
 const pool = new Pool({ connectionString: postgresUrl, max: 6 });
-const agent = new Agent({ keepAliveTimeout: 10_000, connections: 256 });
+// webhooker's own sender; the sink's address is a literal 127.0.0.1, so no lookup or check applies
+const sender = new HttpSender({ checkAddress: () => ({ allowed: true }) }, null, {
+  installationId: 'queue-reference',
+});
+const target = {
+  http: { url: `${sinkUrl}/t/0`, method: 'POST', headers: {}, timeoutMs: 30_000 },
+  signingSecrets: [newSigningSecret()],
+};
+const targetUrls = Array.from({ length: targets }, (_, n) => new URL(`${sinkUrl}/t/${n}`));
 await pool.query(`
   CREATE TABLE IF NOT EXISTS queue_events (
     id uuid PRIMARY KEY,
@@ -137,40 +148,26 @@ let requests = 0;
 async function send(task) {
   const startedAt = new Date();
   const started = performance.now();
-  const timestamp = Math.floor(Date.now() / 1000).toString();
-  const signature = createHmac('sha256', secret)
-    .update(`${task.eventId}.${timestamp}.`)
-    .update(task.body)
-    .digest('base64');
-  let statusCode = null;
-  let excerpt = null;
+  let outcome;
   try {
-    const response = await request(`${sinkUrl}/t/${task.target}`, {
+    outcome = await sender.send(target, task.eventId, {
+      url: targetUrls[task.target],
       method: 'POST',
-      dispatcher: agent,
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': task.eventId,
-        'webhook-timestamp': timestamp,
-        'webhook-signature': `v1,${signature}`,
-      },
+      headers: { 'content-type': 'application/json' },
       body: task.body,
     });
-    statusCode = response.statusCode;
-    excerpt = (await response.body.text()).slice(0, EXCERPT_BYTES);
   } catch (error) {
-    excerpt = String(error);
+    outcome = { ok: false, statusCode: null, responseExcerpt: null, error: String(error) };
   }
-  const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
   // the sender moves on at once, as webhooker's does: nobody waits on a result write
   results
     .submit({
       id: task.id,
       startedAt,
       durationMs: Math.round(performance.now() - started),
-      statusCode,
-      excerpt,
-      status: ok ? 'delivered' : 'failed',
+      statusCode: outcome.statusCode,
+      excerpt: outcome.responseExcerpt ?? outcome.error,
+      status: outcome.ok ? 'delivered' : 'failed',
     })
     .catch(() => {});
 }
@@ -235,7 +232,7 @@ process.on('message', async (message) => {
 
 async function stop() {
   server.close();
-  await agent.close().catch(() => {});
+  await sender.onApplicationShutdown().catch(() => {});
   await pool.end().catch(() => {});
   process.exit(0);
 }
