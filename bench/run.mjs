@@ -181,7 +181,7 @@ const SEND_PAIRED = {
  */
 const RECORD_PAIRED = new Set(['fanout', 'drain']);
 /**
- * Scenarios each run of which is also preceded by a round of the queue reference (DESIGN.md's flow
+ * Scenarios each run of which is also preceded by a round of the queue reference (the event flow
  * and nothing else: an event row and a delivery row per target at ingest, then the send, an attempt
  * row and the delivery's new state), under the scenario's load: what this design allows on these
  * cores, whatever the gateway around it.

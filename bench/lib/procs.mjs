@@ -102,14 +102,18 @@ export async function forkServer(script, args = [], startTimeoutMs = 10_000) {
   const child = fork(script, args, { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const replies = new Map();
+  /** The rejections of the calls not answered yet, run if the child exits first. */
+  const unanswered = new Map();
   let nextId = 1;
   child.on('message', (message) => {
     const reply = replies.get(message?.id);
     if (reply) {
       replies.delete(message.id);
+      unanswered.delete(message.id);
       reply(message.stats);
     }
   });
+  exited.then((code) => unanswered.forEach((reject) => reject(code)));
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} did not start`)), startTimeoutMs);
     child.on('message', (message) => {
@@ -129,10 +133,12 @@ export async function forkServer(script, args = [], startTimeoutMs = 10_000) {
     pid: child.pid,
     port,
     url: `http://127.0.0.1:${port}`,
+    /** Asks the child; rejects when it cannot be asked or exits before it answers. */
     call(cmd, extra = {}) {
       const id = nextId++;
       return new Promise((resolve, reject) => {
         replies.set(id, resolve);
+        unanswered.set(id, (code) => reject(new Error(`${script} exited (${code}) before answering ${cmd}`)));
         child.send({ id, cmd, ...extra }, (error) => error && reject(error));
       });
     },

@@ -136,7 +136,7 @@ export function tableRows(scenarios, settings) {
   const addQueueReference = (scenario, medians) => {
     add(
       scenario,
-      `queue reference: DESIGN.md's flow alone (event and delivery rows${scenario === 'api' ? '' : ', send, attempt row'})`,
+      `queue reference: the event flow alone (event and delivery rows${scenario === 'api' ? '' : ', send, attempt row'})`,
       medians.queueRefRate,
       (n) => `${integer(n)} /s`,
     );

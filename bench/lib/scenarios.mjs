@@ -287,15 +287,26 @@ async function durableServer(ctx) {
 export async function durableRound(ctx, { rate } = {}) {
   const server = await durableServer(ctx);
   await server.call('truncate');
-  const warm = await closedLoad({ url: server.url, amount: ctx.warmupEvents });
-  const meter = cpuMeter({ server: server.pid, postgres: { below: server.pid }, loadGenerator: process.pid });
-  const load = rate
-    ? await pacedLoad({ url: server.url, rate, durationMs: ctx.durationMs })
-    : await closedLoad({ url: server.url, durationMs: ctx.durationMs });
-  const cpuCores = meter.stop();
-  const stats = await server.call('stats');
-  // emptied again, so that its database's autovacuum has nothing to do during the run after it
-  await server.call('truncate');
+  let warm;
+  let load;
+  let cpuCores;
+  let stats;
+  try {
+    warm = await closedLoad({ url: server.url, amount: ctx.warmupEvents });
+    const meter = cpuMeter({
+      server: server.pid,
+      postgres: { below: server.pid },
+      loadGenerator: process.pid,
+    });
+    load = rate
+      ? await pacedLoad({ url: server.url, rate, durationMs: ctx.durationMs })
+      : await closedLoad({ url: server.url, durationMs: ctx.durationMs });
+    cpuCores = meter.stop();
+    stats = await server.call('stats');
+  } finally {
+    // emptied again, so that its database's autovacuum has nothing to do during the run after it
+    await server.call('truncate');
+  }
   const reasons = [...loadProblems('warm-up', warm), ...loadProblems('load', load)];
   if (stats.rows !== warm.ok + load.ok || stats.requests !== stats.rows) {
     reasons.push(`rows committed ${stats.rows} ≠ requests answered 2xx ${warm.ok + load.ok}`);
@@ -375,7 +386,7 @@ export async function sendRound(ctx, { deliveries, targets, record = false }) {
 
 /**
  * A round of the queue reference (servers/queue-reference.mjs), run right before each run of `api`,
- * `ingest` and `fanout`: DESIGN.md's event flow and nothing else, in the durable reference's
+ * `ingest` and `fanout`: the event flow (README, "How it works") and nothing else, in the durable reference's
  * PostgreSQL. With `deliver`, each event is committed with a delivery row per target, sent to the
  * sink and recorded (an attempt row, the delivery's new state); with `ingest` (for `api`) only
  * committed. The load is the scenario's: `amount` events (fan-out: from the first request to the
@@ -407,12 +418,15 @@ export async function queueRound(ctx, { mode, targets, amount, warmupEvents }) {
       ...(deliver ? { sink: ctx.sink.pid } : {}),
       loadGenerator: process.pid,
     });
+    // as webhooker's runs are metered: a fan-out until its last delivery, a timed load until it ends
+    let cpuCores;
     const load = amount
       ? await closedLoad({ url: server.url, amount })
       : await closedLoad({ url: server.url, durationMs: ctx.durationMs });
+    if (!amount) cpuCores = meter.stop();
     const expected = deliver ? load.ok * targets : 0;
     const sink = deliver ? await waitForSink(ctx.sink, expected, 120_000) : await ctx.sink.call('stats');
-    const cpuCores = meter.stop();
+    if (amount) cpuCores = meter.stop();
     const accepted = warm.ok + load.ok;
     let stats;
     await waitFor(
@@ -440,8 +454,9 @@ export async function queueRound(ctx, { mode, targets, amount, warmupEvents }) {
         `the sink received ${sink.unique} distinct deliveries (${sink.duplicates} duplicates) of ${expected}`,
       );
     }
-    const rate = amount ? (sink.unique * 1000) / (sink.lastAt - load.startedAt) : load.rate;
-    return result(reasons, { rate }, { events: load.ok, elapsedMs: load.elapsedMs, cpuCores });
+    const elapsedMs = amount ? sink.lastAt - load.startedAt : load.elapsedMs;
+    const rate = amount ? (sink.unique * 1000) / elapsedMs : load.rate;
+    return result(reasons, { rate }, { events: load.ok, elapsedMs, cpuCores });
   } finally {
     // nothing left behind for the shared database's autovacuum to work on during webhooker's run
     await server.call('truncate').catch(() => {});

@@ -1,4 +1,4 @@
-// The queue reference: DESIGN.md's event flow with nothing else — the least any gateway does that
+// The queue reference: webhooker's event flow (README, "How it works") with nothing else — the least any gateway does that
 // keeps, as webhooker does, a durable queue row per delivery and an attempt history.
 //
 // A node:http server. Each request's body is committed as an event row together with one delivery
@@ -13,7 +13,7 @@
 // (webhooker's ROLE=api).
 //
 // Only what the flow itself needs is indexed: the three primary keys and the partial index on due
-// deliveries that DESIGN.md's sweep claims by. Nothing is bounded: every delivery waits in memory
+// deliveries that the sweep claims by. Nothing is bounded: every delivery waits in memory
 // (webhooker leaves those beyond MAX_QUEUED_TASKS to the database and claims them back), there are
 // no retries, circuit breakers, rate limits, filters, metrics or search index.
 //
@@ -21,6 +21,7 @@
 // <sink URL> <targets> <deliver|ingest>. Reports its port; answers `stats` (requests answered,
 // event, delivery and attempt rows, deliveries delivered) and `truncate` messages.
 import { Buffer } from 'node:buffer';
+import console from 'node:console';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -126,7 +127,7 @@ const results = groupCommit({
        UPDATE queue_deliveries d SET status = u.status, attempt_count = 1, next_attempt_at = NULL,
          lease_expires_at = NULL, leased_by = NULL, last_status_code = u.status_code
        FROM unnest($1::uuid[], $4::int[], $6::text[]) AS u(id, status_code, status)
-       WHERE d.id = ANY($1::uuid[]) AND d.id = u.id`,
+       WHERE d.id = u.id`,
       [
         rows.map((row) => row.id),
         rows.map((row) => row.startedAt),
@@ -213,7 +214,7 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (req, response) => {
   });
 });
 
-process.on('message', async (message) => {
+async function answer(message) {
   if (message?.cmd === 'stats') {
     const { rows } = await pool.query(`SELECT
       (SELECT count(*)::int FROM queue_events) AS events,
@@ -228,7 +229,14 @@ process.on('message', async (message) => {
     requests = 0;
     process.send({ id: message.id, stats: { requests } });
   }
-});
+}
+// a query that fails ends the process, and the bench's call rejects (bench/lib/procs.mjs)
+process.on('message', (message) =>
+  answer(message).catch((error) => {
+    console.error(`queue reference: ${message?.cmd} failed: ${error.message}`);
+    process.exit(1);
+  }),
+);
 
 async function stop() {
   server.close();
