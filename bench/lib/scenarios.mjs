@@ -287,40 +287,36 @@ async function durableServer(ctx) {
 export async function durableRound(ctx, { rate } = {}) {
   const server = await durableServer(ctx);
   await server.call('truncate');
-  let warm;
-  let load;
-  let cpuCores;
-  let stats;
   try {
-    warm = await closedLoad({ url: server.url, amount: ctx.warmupEvents });
+    const warm = await closedLoad({ url: server.url, amount: ctx.warmupEvents });
     const meter = cpuMeter({
       server: server.pid,
       postgres: { below: server.pid },
       loadGenerator: process.pid,
     });
-    load = rate
+    const load = rate
       ? await pacedLoad({ url: server.url, rate, durationMs: ctx.durationMs })
       : await closedLoad({ url: server.url, durationMs: ctx.durationMs });
-    cpuCores = meter.stop();
-    stats = await server.call('stats');
+    const cpuCores = meter.stop();
+    const stats = await server.call('stats');
+    const reasons = [...loadProblems('warm-up', warm), ...loadProblems('load', load)];
+    if (stats.rows !== warm.ok + load.ok || stats.requests !== stats.rows) {
+      reasons.push(`rows committed ${stats.rows} ≠ requests answered 2xx ${warm.ok + load.ok}`);
+    }
+    return result(
+      reasons,
+      { rate: load.rate, p50: load.latency.p50, p99: load.latency.p99, peakRssBytes: peakRss(server.pid) },
+      {
+        requests: load.ok,
+        elapsedMs: load.elapsedMs,
+        cpuCores,
+        walBytesPerRequest: Math.round((stats.walBytes / (warm.ok + load.ok)) * 10) / 10,
+      },
+    );
   } finally {
     // emptied again, so that its database's autovacuum has nothing to do during the run after it
     await server.call('truncate');
   }
-  const reasons = [...loadProblems('warm-up', warm), ...loadProblems('load', load)];
-  if (stats.rows !== warm.ok + load.ok || stats.requests !== stats.rows) {
-    reasons.push(`rows committed ${stats.rows} ≠ requests answered 2xx ${warm.ok + load.ok}`);
-  }
-  return result(
-    reasons,
-    { rate: load.rate, p50: load.latency.p50, p99: load.latency.p99, peakRssBytes: peakRss(server.pid) },
-    {
-      requests: load.ok,
-      elapsedMs: load.elapsedMs,
-      cpuCores,
-      walBytesPerRequest: Math.round((stats.walBytes / (warm.ok + load.ok)) * 10) / 10,
-    },
-  );
 }
 
 /**
@@ -386,8 +382,8 @@ export async function sendRound(ctx, { deliveries, targets, record = false }) {
 
 /**
  * A round of the queue reference (servers/queue-reference.mjs), run right before each run of `api`,
- * `ingest` and `fanout`: the event flow (README, "How it works") and nothing else, in the durable reference's
- * PostgreSQL. With `deliver`, each event is committed with a delivery row per target, sent to the
+ * `ingest` and `fanout`: the event flow (README, "How it works") and nothing else, in the durable
+ * reference's PostgreSQL. With `deliver`, each event is committed with a delivery row per target, sent to the
  * sink and recorded (an attempt row, the delivery's new state); with `ingest` (for `api`) only
  * committed. The load is the scenario's: `amount` events (fan-out: from the first request to the
  * last delivery at the sink), else a closed loop for the bench's duration, after the same warm-up.
@@ -410,8 +406,10 @@ export async function queueRound(ctx, { mode, targets, amount, warmupEvents }) {
     await ctx.sink.call('reset');
     const { warm, reasons } = deliver
       ? await warmUp(ctx, server.url, warmupEvents, targets)
-      : { warm: await closedLoad({ url: server.url, amount: warmupEvents }), reasons: [] };
-    if (!deliver) reasons.push(...loadProblems('warm-up', warm));
+      : await closedLoad({ url: server.url, amount: warmupEvents }).then((load) => ({
+          warm: load,
+          reasons: loadProblems('warm-up', load),
+        }));
     const meter = cpuMeter({
       server: server.pid,
       postgres: { below: durable.pid },

@@ -28,6 +28,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { URL } from 'node:url';
+import { attemptTableDdl } from '../lib/attempt-table.mjs';
 import { groupCommit } from '../lib/group-commit.mjs';
 
 const [mainJs, postgresUrl, sinkUrl, targetsArg, mode] = process.argv.slice(2);
@@ -71,15 +72,8 @@ await pool.query(`
     leased_by text,
     last_status_code int);
   CREATE INDEX IF NOT EXISTS queue_deliveries_due_idx ON queue_deliveries (target, next_attempt_at)
-    WHERE status IN ('pending', 'retrying');
-  CREATE TABLE IF NOT EXISTS queue_attempts (
-    delivery_id uuid NOT NULL,
-    attempt_number int NOT NULL,
-    started_at timestamptz NOT NULL,
-    duration_ms int NOT NULL,
-    status_code int,
-    response_excerpt text,
-    PRIMARY KEY (delivery_id, attempt_number))`);
+    WHERE status IN ('pending', 'retrying')`);
+await pool.query(attemptTableDdl('queue_attempts'));
 
 const ingest = groupCommit({
   write: (events) => {

@@ -20,6 +20,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
+import { attemptTableDdl } from '../lib/attempt-table.mjs';
 import { groupCommit } from '../lib/group-commit.mjs';
 import { BODY } from '../lib/load.mjs';
 
@@ -44,14 +45,7 @@ const EXCERPT_BYTES = 4096;
 async function attemptRecorder(url) {
   const { Pool } = requireBuilt('pg');
   const pool = new Pool({ connectionString: url, max: RECORD_IN_FLIGHT });
-  await pool.query(`CREATE TABLE IF NOT EXISTS attempts (
-    delivery_id uuid NOT NULL,
-    attempt_number int NOT NULL,
-    started_at timestamptz NOT NULL,
-    duration_ms int NOT NULL,
-    status_code int,
-    response_excerpt text,
-    PRIMARY KEY (delivery_id, attempt_number))`);
+  await pool.query(attemptTableDdl('attempts'));
   await pool.query('TRUNCATE attempts');
   await pool.query('CHECKPOINT');
   const rows = groupCommit({
