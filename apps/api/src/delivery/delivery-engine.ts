@@ -45,8 +45,12 @@ const UNEXPECTED_ERROR_DELAY_MS = 30_000;
 const MAX_THROTTLE_MS = 3_600_000;
 /** A healthy target's successes reach its row at most this often. */
 const SUCCESS_WRITE_INTERVAL_MS = 1_000;
-/** Rows claimed by one sweep statement at most. */
-const SWEEP_BATCH = 500;
+/**
+ * Rows claimed by one sweep statement at most. Each claim walks past the rows this process already
+ * holds in the due index, so fewer, larger claims cost PostgreSQL less per row: 0.024–0.034 ms a
+ * claimed row in fan-out against 0.044 with claims of 500.
+ */
+const SWEEP_BATCH = 2_000;
 const SWEEP_JOB = 'delivery-sweep';
 const LEASE_RENEWAL_JOB = 'delivery-lease-renewal';
 const TARGET_REFRESH_JOB = 'delivery-target-refresh';
