@@ -5,12 +5,15 @@ import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { UUID_PATTERN } from './http';
 
+/** How many items a page holds when `limit` is not given. */
+export const DEFAULT_PAGE_LIMIT = 50;
+
 /** `?limit=&cursor=` for every list endpoint. */
 export class PageQueryDto {
   /** How many items to return (1–200). */
   @ApiPropertyOptional({
     description: 'How many items to return (1–200).',
-    default: 50,
+    default: DEFAULT_PAGE_LIMIT,
     minimum: 1,
     maximum: 200,
   })
@@ -19,7 +22,7 @@ export class PageQueryDto {
   @IsInt()
   @Min(1)
   @Max(200)
-  limit?: number = 50;
+  limit?: number = DEFAULT_PAGE_LIMIT;
 
   /** The `nextCursor` of the previous page. */
   @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.' })
@@ -87,7 +90,7 @@ export async function paginate<T extends ObjectLiteral & { id: string; createdAt
   page: PageQueryDto,
 ): Promise<Page<T>> {
   const alias = query.alias;
-  const limit = page.limit ?? 50;
+  const limit = page.limit ?? DEFAULT_PAGE_LIMIT;
   const position = cursorPosition(page.cursor);
   if (position) {
     query.andWhere(`(${alias}.createdAt, ${alias}.id) < (:cursorCreatedAt, :cursorId)`, {
