@@ -3,16 +3,15 @@
 //
 //   node bench/retention.mjs [--events=N] [--keep]   (build first: npx nx run api:build)
 import console from 'node:console';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { BODY } from './lib/load.mjs';
-import { cleanupAll, freePort, onCleanup } from './lib/procs.mjs';
-import { connectDatabase, provision, requireBuilt, snapshotBuild, startWebhooker } from './lib/webhooker.mjs';
+import { cleanupAll, onCleanup } from './lib/procs.mjs';
+import { provision, requireBuilt, startStandalone } from './lib/webhooker.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -62,16 +61,8 @@ async function counts(db) {
 }
 
 async function main() {
-  onCleanup(snapshotBuild());
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'webhooker-bench-retention-'));
-  chmodSync(workDir, 0o755);
-  onCleanup(() => values.keep || rmSync(workDir, { recursive: true, force: true }));
-  const space = { workDir, port: await freePort(), pgPort: await freePort() };
-  const app = await startWebhooker({ ...space, role: 'api' });
-  onCleanup(() => app.stop());
+  const { webhooker: app, db, pgPort } = await startStandalone('retention', { keep: values.keep });
   const { webhookId } = await provision(app.baseUrl, { sinkUrl: 'http://127.0.0.1:9', targets: 1 });
-  const db = await connectDatabase(app.dataDir, space.pgPort);
-  onCleanup(() => db.end());
   const { rows } = await db.query(
     `SELECT w.id, (SELECT id FROM entrypoints WHERE webhook_id = w.id LIMIT 1) AS entrypoint,
             (SELECT id FROM targets WHERE webhook_id = w.id LIMIT 1) AS target
@@ -97,7 +88,7 @@ async function main() {
   const { RetentionJob, RETENTION_BATCH_SIZE } = requireBuilt('retention/retention.job.js');
   const password = readFileSync(path.join(app.dataDir, 'postgres.password'), 'utf8').trim();
   const pool = new pg.Pool({
-    connectionString: `postgres://webhooker:${password}@127.0.0.1:${space.pgPort}/webhooker`,
+    connectionString: `postgres://webhooker:${password}@127.0.0.1:${pgPort}/webhooker`,
     max: 1,
   });
   onCleanup(() => pool.end());

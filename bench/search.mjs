@@ -11,17 +11,14 @@
 // times single-row INSERTs into `events` with and without the trigram index that was on it before.
 import { Buffer } from 'node:buffer';
 import console from 'node:console';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { URLSearchParams } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { cleanupAll, freePort, onCleanup } from './lib/procs.mjs';
+import { cleanupAll } from './lib/procs.mjs';
 import { median } from './lib/stats.mjs';
-import { adminAuth, connectDatabase, request, snapshotBuild, startWebhooker } from './lib/webhooker.mjs';
+import { adminAuth, request, startStandalone } from './lib/webhooker.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -76,17 +73,7 @@ async function timed(work) {
 }
 
 async function main() {
-  const removeBuild = snapshotBuild();
-  onCleanup(removeBuild);
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'webhooker-search-bench-'));
-  // PostgreSQL runs as its own user when the bench runs as root: it must be able to enter the folder.
-  chmodSync(workDir, 0o755);
-  if (!values.keep) onCleanup(() => rmSync(workDir, { recursive: true, force: true }));
-  const pgPort = await freePort();
-  const webhooker = await startWebhooker({ workDir, port: await freePort(), pgPort, role: 'api' });
-  onCleanup(() => webhooker.stop());
-  const db = await connectDatabase(webhooker.dataDir, pgPort);
-  onCleanup(() => db.end());
+  const { webhooker, db } = await startStandalone('search', { keep: values.keep });
   const auth = await adminAuth(webhooker.baseUrl, 'search bench');
   const webhookIds = [];
   for (let n = 0; n < WEBHOOKS; n++) {

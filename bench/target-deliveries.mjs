@@ -9,15 +9,12 @@
 // same database, is the list's former statement (one ordered read of all the target's deliveries,
 // run directly in PostgreSQL): the median of `--runs` after one unmeasured run each.
 import console from 'node:console';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { URLSearchParams } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cleanupAll, freePort, onCleanup } from './lib/procs.mjs';
+import { cleanupAll } from './lib/procs.mjs';
 import { median } from './lib/stats.mjs';
-import { adminAuth, connectDatabase, request, snapshotBuild, startWebhooker } from './lib/webhooker.mjs';
+import { adminAuth, request, startStandalone } from './lib/webhooker.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -54,17 +51,7 @@ async function timedMedian(work) {
 }
 
 async function main() {
-  const removeBuild = snapshotBuild();
-  onCleanup(removeBuild);
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'webhooker-target-list-bench-'));
-  // PostgreSQL runs as its own user when the bench runs as root: it must be able to enter the folder.
-  chmodSync(workDir, 0o755);
-  onCleanup(() => rmSync(workDir, { recursive: true, force: true }));
-  const pgPort = await freePort();
-  const webhooker = await startWebhooker({ workDir, port: await freePort(), pgPort, role: 'api' });
-  onCleanup(() => webhooker.stop());
-  const db = await connectDatabase(webhooker.dataDir, pgPort);
-  onCleanup(() => db.end());
+  const { webhooker, db } = await startStandalone('target-list');
   const auth = await adminAuth(webhooker.baseUrl, 'target list bench');
   const { json: webhook } = await request(webhooker.baseUrl, 'POST', '/api/v1/webhooks', {
     body: { name: 'target list bench' },

@@ -2,14 +2,14 @@
 // provisions it through the REST API, and counts rows in its database.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { clearTimeout, setTimeout } from 'node:timers';
 import pg from 'pg';
 import { fetch } from 'undici';
-import { onCleanup, peakRss, resetPeakRss, sleep, waitFor } from './procs.mjs';
+import { freePort, onCleanup, peakRss, resetPeakRss, sleep, waitFor } from './procs.mjs';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const BUILD_DIR = path.join(REPO_ROOT, 'dist', 'apps', 'api');
@@ -196,6 +196,25 @@ function killOrphanPostgres(dataDir) {
       // already gone
     }
   }
+}
+
+/**
+ * The start of a standalone bench (search, retention, a target's list): the build snapshotted, a work
+ * folder of its own named after `name` (PostgreSQL, which runs as its own user when the bench runs as
+ * root, must be able to enter it), webhooker with `ROLE=api` on a fresh embedded PostgreSQL, and a
+ * client of that database (and its port). `cleanupAll()` undoes it all, the folder kept with `keep`.
+ */
+export async function startStandalone(name, { keep = false } = {}) {
+  onCleanup(snapshotBuild());
+  const workDir = mkdtempSync(path.join(os.tmpdir(), `webhooker-bench-${name}-`));
+  chmodSync(workDir, 0o755);
+  if (!keep) onCleanup(() => rmSync(workDir, { recursive: true, force: true }));
+  const pgPort = await freePort();
+  const webhooker = await startWebhooker({ workDir, port: await freePort(), pgPort, role: 'api' });
+  onCleanup(() => webhooker.stop());
+  const db = await connectDatabase(webhooker.dataDir, pgPort);
+  onCleanup(() => db.end());
+  return { webhooker, db, pgPort };
 }
 
 /** A JSON request to webhooker's API; throws unless it answers 2xx. */
