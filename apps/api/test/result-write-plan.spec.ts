@@ -2,18 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { newRowId } from '../src/common/row-id';
 import { resultWriteQuery, type WriteItem } from '../src/delivery/result-writer';
+import { analyzedPlan } from './query-plan';
 import { createTestDatabase } from './test-database';
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Rows Removed by Join Filter'?: number;
-  Plans?: PlanNode[];
-}
-
-function nodes(plan: PlanNode): PlanNode[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
-}
 
 // The result write finds each delivery of its batch by primary key. Checked on the plan PostgreSQL
 // really runs for a batch of the size the engine writes under load (about 80 results), among 50 000
@@ -80,8 +70,7 @@ describe('the result write plan (real PostgreSQL)', () => {
       },
     }));
     const { text, values } = resultWriteQuery(items, instanceId);
-    const { rows } = await db.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
-    const plan = nodes(rows[0]['QUERY PLAN'][0].Plan as PlanNode);
+    const plan = await analyzedPlan(db, text, values);
     return {
       discarded: plan.reduce((sum, node) => sum + (node['Rows Removed by Join Filter'] ?? 0), 0),
       tableScans: plan.filter(

@@ -5,21 +5,8 @@ import { newRowId } from '../src/common/row-id';
 import { dataSourceOptions } from '../src/database/data-source';
 import { Delivery, DELIVERY_STATUSES } from '../src/delivery/delivery.entity';
 import { DeliveryService } from '../src/delivery/delivery.service';
+import { analyzedPlan } from './query-plan';
 import { createTestDatabase } from './test-database';
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Actual Rows': number;
-  'Actual Loops': number;
-  'Rows Removed by Filter'?: number;
-  Plans?: PlanNode[];
-}
-
-function nodes(plan: PlanNode): PlanNode[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
-}
 
 /** The SELECTs on `deliveries` a DataSource runs, with their parameters, as PostgreSQL receives them. */
 class CapturedQueries implements Logger {
@@ -119,9 +106,7 @@ describe("a target's deliveries, newest first (real PostgreSQL)", () => {
     expect(next.items).toHaveLength(50);
     expect(captured.selects).toHaveLength(2);
     for (const { text, values } of captured.selects) {
-      const { rows } = await db.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
-      const plan = nodes(rows[0]['QUERY PLAN'][0].Plan as PlanNode);
-      const read = plan
+      const read = (await analyzedPlan(db, text, values))
         .filter((node) => node['Relation Name'] === 'deliveries')
         .reduce(
           (sum, node) =>
