@@ -133,6 +133,8 @@ export class DeliveryService {
     if (status) query.andWhere('delivery.status = :status', { status });
     else {
       const position = cursorPosition(page.cursor);
+      // `created_at <=` bounds the index scan (id is not in the index); the row comparison then
+      // excludes the rows of that millisecond already on the previous page, as paginate() does
       const after = position
         ? 'AND d.created_at <= :cursorCreatedAt AND (d.created_at, d.id) < (:cursorCreatedAt, :cursorId)'
         : '';
