@@ -10,7 +10,7 @@ export class DeliveryAttempt {
   @Column({ type: 'uuid' })
   deliveryId: string;
 
-  @Index('delivery_attempts_webhook_id_idx')
+  /** Not indexed: attempts are read by their delivery (the purge of a deleted webhook too). */
   @Column({ type: 'uuid' })
   webhookId: string;
 
