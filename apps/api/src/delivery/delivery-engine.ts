@@ -16,6 +16,7 @@ import { redactCredentials } from '../common/http';
 import { OPERATIONAL_EVENT, OperationalEvent } from '../common/operational-events';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { CONFIG_CHANGED_EVENT } from '../database/config-change.listener';
+import { plainArray } from '../database/pg-array';
 import { pgPool } from '../database/pg-pool';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
@@ -910,8 +911,8 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
         capacity,
         this.config.leaseMs,
         this.instanceId,
-        [...this.heldPerTarget.keys()],
-        [...this.heldPerTarget.values()],
+        plainArray([...this.heldPerTarget.keys()]),
+        plainArray([...this.heldPerTarget.values()]),
         TASKS_PER_CONCURRENCY,
         this.fairShare(),
         HTTP_TARGET_DEFAULTS.concurrency,
@@ -959,7 +960,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     this.query(
       `UPDATE deliveries SET lease_expires_at = now() + make_interval(secs => $2::float8 / 1000)
        WHERE id = ANY($3::uuid[]) AND leased_by = $1 AND status IN ('pending', 'retrying')`,
-      [this.instanceId, this.config.leaseMs, [...this.held.keys()]],
+      [this.instanceId, this.config.leaseMs, plainArray([...this.held.keys()])],
     ).catch((error) => this.logger.error(`Renewing leases failed: ${error}`));
   }
 

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Batcher, isRowError } from '../common/batcher';
 import { MAX_ERROR_CHARS, storableText } from '../common/storable-text';
+import { plainArray } from '../database/pg-array';
 import { pgPool } from '../database/pg-pool';
 import type { DeliveryStatus } from './delivery.entity';
 import { RESPONSE_EXCERPT_BYTES } from './http-sender';
@@ -168,23 +169,23 @@ export function resultWriteQuery(
   return {
     text: WRITE_RESULTS,
     values: [
-      attempts.map((a) => a.deliveryId),
-      attempts.map((a) => a.webhookId),
-      attempts.map((a) => a.attemptNumber),
+      plainArray(attempts.map((a) => a.deliveryId)),
+      plainArray(attempts.map((a) => a.webhookId)),
+      plainArray(attempts.map((a) => a.attemptNumber)),
       attempts.map((a) => a.startedAt),
-      attempts.map((a) => a.durationMs),
-      attempts.map((a) => a.statusCode),
+      plainArray(attempts.map((a) => a.durationMs)),
+      plainArray(attempts.map((a) => a.statusCode)),
       attempts.map((a) => a.responseExcerpt),
       attempts.map((a) => a.error),
-      u.map((x) => x.deliveryId),
-      u.map((x) => x.status),
-      u.map((x) => x.attemptCount),
+      plainArray(u.map((x) => x.deliveryId)),
+      plainArray(u.map((x) => x.status)),
+      plainArray(u.map((x) => x.attemptCount)),
       u.map((x) => x.nextAttemptAt),
-      u.map((x) => x.keepLease),
-      u.map((x) => x.recordOutcome),
-      u.map((x) => x.lastStatusCode),
+      plainArray(u.map((x) => x.keepLease)),
+      plainArray(u.map((x) => x.recordOutcome)),
+      plainArray(u.map((x) => x.lastStatusCode)),
       u.map((x) => x.lastError),
-      [...handBacks],
+      plainArray([...handBacks]),
       instanceId,
     ],
   };

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { Batcher, isRowError } from '../common/batcher';
 import { newRowId } from '../common/row-id';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { plainArray } from '../database/pg-array';
 import { pgPool } from '../database/pg-pool';
 import { DeliveryEngine } from '../delivery/delivery-engine';
 import { DeliveryTask, EventSnapshot, INLINE_BODY_LIMIT, TargetSnapshot } from '../delivery/delivery-task';
@@ -310,9 +311,9 @@ export class IngestService implements BeforeApplicationShutdown {
       name: 'webhooker-ingest',
       text: INSERT_EVENTS,
       values: [
-        events.map((e) => e.id),
-        events.map((e) => e.webhookId),
-        pending.map((p) => p.entrypointId),
+        plainArray(events.map((e) => e.id)),
+        plainArray(events.map((e) => e.webhookId)),
+        plainArray(pending.map((p) => p.entrypointId)),
         events.map((e) => e.method),
         events.map((e) => e.path),
         events.map((e) => e.query),
@@ -321,18 +322,18 @@ export class IngestService implements BeforeApplicationShutdown {
         events.map((e) => e.contentType),
         events.map((e) => e.sourceIp),
         events.map((e) => e.receivedAt),
-        deliveryIds,
-        eventIds,
-        webhookIds,
-        targetIds,
+        plainArray(deliveryIds),
+        plainArray(eventIds),
+        plainArray(webhookIds),
+        plainArray(targetIds),
         this.config.leaseMs,
         this.instanceId,
-        bodyStarts,
-        pending.map((p) => p.body.length),
-        statuses,
+        plainArray(bodyStarts),
+        plainArray(pending.map((p) => p.body.length)),
+        plainArray(statuses),
         pending.map((p) => p.dedup?.key ?? null),
-        pending.map((p) => p.dedup?.windowSeconds ?? null),
-        leased,
+        plainArray(pending.map((p) => p.dedup?.windowSeconds ?? null)),
+        plainArray(leased),
       ],
     });
     if (duplicates.length === 0) return;
