@@ -2,9 +2,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * `delivery_attempts` loses its index on `webhook_id`. Only the purge of a deleted webhook read by
- * it, and the purge now finds attempts through their deliveries (`delivery_attempts_delivery_id_idx`);
- * every attempt written under load paid for an entry in it, and at 30 days of history (3 billion
- * attempts) it would be about 100 GB of index nothing else reads (docs/scaling.md).
+ * it, and the purge now finds attempts through their deliveries (`delivery_attempts_delivery_id_idx`).
+ * Every attempt paid for an entry: about 7 bytes (21 GB at 30 days of 100 million events a day,
+ * 3 billion attempts; docs/scaling.md) and 0.5 of the 7 µs PostgreSQL takes to insert an attempt
+ * in batches of 90 (measured on an idle machine, 300 000 attempts).
  */
 export class AttemptsWebhookIndex1764760000000 implements MigrationInterface {
   name = 'AttemptsWebhookIndex1764760000000';
