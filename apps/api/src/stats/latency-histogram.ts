@@ -6,9 +6,17 @@
  */
 export const HISTOGRAM_BUCKETS = 40;
 
-/** The slot of a duration (the rollup job computes the same in SQL). */
+/** The slot of a duration. */
 export function latencySlot(durationMs: number): number {
   return Math.min(HISTOGRAM_BUCKETS - 1, Math.floor(Math.log2(Math.max(durationMs, 0) + 1) * 2));
+}
+
+/**
+ * SQL: latencySlot of the duration column `durationMs`, as the rollup job counts attempts (the
+ * small addition guards the slots' lower bounds, such as 1 ms, against a logarithm rounded down).
+ */
+export function latencySlotSql(durationMs: string): string {
+  return `least(${HISTOGRAM_BUCKETS - 1}, floor(2 * ln(greatest(${durationMs}, 0)::float8 + 1) / ln(2::float8) + 1e-9))::int`;
 }
 
 /** The lowest and highest duration (ms) a slot stands for. */

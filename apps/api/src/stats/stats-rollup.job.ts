@@ -6,7 +6,7 @@ import type { PoolClient } from 'pg';
 import { PeriodicJob } from '../common/periodic-job';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { inTransactionUnderLock, pgPool } from '../database/pg-pool';
-import { addHistogramsSql, countSlotsSql, HISTOGRAM_BUCKETS, sumHistogramsSql } from './latency-histogram';
+import { addHistogramsSql, countSlotsSql, latencySlotSql, sumHistogramsSql } from './latency-histogram';
 
 const JOB_NAME = 'stats-rollup';
 /** The advisory lock (pg_try_advisory_xact_lock) that makes one replica at a time run a step. */
@@ -95,7 +95,7 @@ const ROLL_UP_ATTEMPTS = upsertRollups(
            b.error IS NULL AND (b.status_code IS NULL OR b.status_code BETWEEN 200 AND 299) AS ok,
            d.status = 'failed' AND d.attempt_count = b.attempt_number AS last_failure,
            left(coalesce(b.error, 'HTTP ' || b.status_code, 'failed'), 1024) AS error,
-           least($4 - 1, floor(2 * ln(greatest(b.duration_ms, 0)::float8 + 1) / ln(2::float8) + 1e-9))::int AS slot
+           ${latencySlotSql('b.duration_ms')} AS slot
     FROM batch b JOIN upto ON b.id <= upto.id
     JOIN deliveries d ON d.id = b.delivery_id
     JOIN webhooks w ON w.id = b.webhook_id AND w.deleted_at IS NULL
@@ -219,7 +219,7 @@ export class StatsRollupJob implements OnApplicationBootstrap, OnModuleDestroy {
     return this.step(async (client, state) => {
       const { rows } = await client.query<{ rows: string; upto: string | null; more: boolean }>(
         ROLL_UP_ATTEMPTS,
-        [state.attempts_after, ATTEMPT_BATCH, SETTLE_MS, HISTOGRAM_BUCKETS],
+        [state.attempts_after, ATTEMPT_BATCH, SETTLE_MS],
       );
       const { rows: written, upto, more } = rows[0]!;
       if (upto)
