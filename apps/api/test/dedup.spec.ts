@@ -320,6 +320,34 @@ describe('deduplication per entrypoint (real PostgreSQL, real HTTP)', () => {
         await db.query(`DROP FUNCTION refuse_poisoned_dedup_event()`);
       }
     });
+    // A batch without keys is written by a statement without the dedup steps; one key in a batch
+    // takes the whole batch through them, the events without a key included.
+    it('stores every event of a batch whose entrypoints do not deduplicate, and mixes both kinds in one', async () => {
+      const off = await entrypointWith(null);
+      const keyed = await entrypointWith({ header: 'x-key' });
+      const ingest = testApp.app.get(IngestService);
+      const routes = testApp.app.get(RouteCache);
+      const [offRoute, keyedRoute] = [(await routes.get(off.id))!, (await routes.get(keyed.id))!];
+
+      const plain = await Promise.all(
+        ['1', '2', '3'].map((n) => ingest.ingest(offRoute, captured('same', `plain ${n}`))),
+      );
+      expect(new Set(plain.map((result) => result.eventId)).size).toBe(3);
+      expect(plain.every((result) => !result.duplicate)).toBe(true);
+      expect(await stored(off.id)).toEqual({ events: 3, deliveries: 3 });
+
+      const [o1, k1, o2, k2] = await Promise.all([
+        ingest.ingest(offRoute, captured('same', 'mixed off 1')),
+        ingest.ingest(keyedRoute, captured('same', 'mixed keyed 1')),
+        ingest.ingest(offRoute, captured('same', 'mixed off 2')),
+        ingest.ingest(keyedRoute, captured('same', 'mixed keyed 2')),
+      ]);
+      expect([o1.duplicate, o2.duplicate, k1.duplicate]).toEqual([false, false, false]);
+      expect(o2.eventId).not.toBe(o1.eventId);
+      expect(k2).toEqual({ eventId: k1.eventId, duplicate: true });
+      expect(await stored(off.id)).toEqual({ events: 5, deliveries: 5 });
+      expect(await stored(keyed.id)).toEqual({ events: 1, deliveries: 1 });
+    });
   });
 
   describe('cleanup', () => {

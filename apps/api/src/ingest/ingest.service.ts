@@ -32,8 +32,51 @@ interface PendingEvent {
   firstEventId?: string;
 }
 
+/** The events' columns ($1–$11, $18, $19; the bodies are cut from $8). */
+const EVENT_COLUMNS = `$1::uuid[], $2::uuid[], $3::uuid[], $4::varchar[], $5::text[], $6::text[], $7::jsonb[],
+                       $18::int[], $19::int[], $9::text[], $10::varchar[], $11::timestamptz[]`;
+const EVENT_NAMES = `id, webhook_id, entrypoint_id, method, path, query, headers, body_start, body_length, content_type,
+         source_ip, received_at`;
+
+/** The batch's events, but those `condition` leaves out. */
+function insertEvents(condition: string): string {
+  return `INSERT INTO events (id, webhook_id, entrypoint_id, method, path, query, headers, body, content_type, source_ip, received_at)
+  SELECT e.id, e.webhook_id, e.entrypoint_id, e.method, e.path, e.query, e.headers,
+         substring($8::bytea FROM e.body_start FOR e.body_length), e.content_type, e.source_ip, e.received_at
+  FROM batch e
+  ${condition}`;
+}
+
+/** The batch's deliveries ($12–$17, $20, $21), but those `condition` leaves out. */
+function insertDeliveries(condition: string): string {
+  return `INSERT INTO deliveries (id, event_id, webhook_id, target_id, status, skip_reason, next_attempt_at, lease_expires_at, leased_by)
+  SELECT d.id, d.event_id, d.webhook_id, d.target_id, d.status,
+         CASE WHEN d.status = 'skipped' THEN 'filter' END,
+         CASE WHEN d.status = 'skipped' THEN NULL ELSE now() END,
+         CASE WHEN d.leased THEN now() + make_interval(secs => $16::float8 / 1000) END,
+         CASE WHEN d.leased THEN $17::text END
+  FROM unnest($12::uuid[], $13::uuid[], $14::uuid[], $15::uuid[], $20::varchar[], $21::bool[])
+    AS d(id, event_id, webhook_id, target_id, status, leased)
+  ${condition}`;
+}
+
 /**
- * Events and their deliveries, written together by one statement per batch (group commit).
+ * Events and their deliveries, written together by one statement per batch (group commit), when
+ * no event of the batch has a dedup key: the statement below without its dedup steps. Those steps
+ * cost PostgreSQL even when they find nothing (the dedup keys and entrypoints are opened, locked
+ * and planned for): measured on an idle machine, 0.45 → 0.13 ms a batch of 2 events, 1.65 → 1.02
+ * ms a batch of 46.
+ */
+const INSERT_EVENTS = `
+WITH batch AS (
+  SELECT * FROM unnest(${EVENT_COLUMNS}) AS e(${EVENT_NAMES})
+), inserted_events AS (
+  ${insertEvents('')}
+)
+${insertDeliveries('')}`;
+
+/**
+ * The same with dedup keys ($22, $23: each event's key and window, or nulls).
  *
  * An event with a dedup key first claims it in `dedup_keys`: one probe of its primary key, inside
  * this statement. The first event of a key in the batch inserts it, or takes over a key whose window
@@ -43,15 +86,11 @@ interface PendingEvent {
  * are duplicates: neither they nor their deliveries are stored, each is counted on its entrypoint,
  * and the statement returns them with the id that stands. Keys are claimed in (entrypoint, key)
  * order and entrypoints locked in id order after every claim, so concurrent batches cannot deadlock.
- * Without keys the claim, the count and the result are empty.
  */
-const INSERT_EVENTS = `
+const INSERT_EVENTS_DEDUPLICATED = `
 WITH batch AS (
-  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::varchar[], $5::text[], $6::text[], $7::jsonb[],
-                       $18::int[], $19::int[], $9::text[], $10::varchar[], $11::timestamptz[], $21::text[], $22::int[])
-    WITH ORDINALITY
-    AS e(id, webhook_id, entrypoint_id, method, path, query, headers, body_start, body_length, content_type, source_ip,
-         received_at, dedup_key, dedup_window, n)
+  SELECT * FROM unnest(${EVENT_COLUMNS}, $22::text[], $23::int[])
+    WITH ORDINALITY AS e(${EVENT_NAMES}, dedup_key, dedup_window, n)
 ), claimed_keys AS (
   INSERT INTO dedup_keys AS k (entrypoint_id, key, event_id, expires_at)
   SELECT DISTINCT ON (b.entrypoint_id, b.dedup_key)
@@ -77,21 +116,9 @@ WITH batch AS (
   FROM (SELECT l.id, count(*) AS n FROM counted_entrypoints l JOIN duplicates d ON d.entrypoint_id = l.id GROUP BY l.id) c
   WHERE ep.id = c.id
 ), inserted_events AS (
-  INSERT INTO events (id, webhook_id, entrypoint_id, method, path, query, headers, body, content_type, source_ip, received_at)
-  SELECT e.id, e.webhook_id, e.entrypoint_id, e.method, e.path, e.query, e.headers,
-         substring($8::bytea FROM e.body_start FOR e.body_length), e.content_type, e.source_ip, e.received_at
-  FROM batch e
-  WHERE NOT EXISTS (SELECT FROM duplicates x WHERE x.id = e.id)
+  ${insertEvents('WHERE NOT EXISTS (SELECT FROM duplicates x WHERE x.id = e.id)')}
 ), inserted_deliveries AS (
-  INSERT INTO deliveries (id, event_id, webhook_id, target_id, status, skip_reason, next_attempt_at, lease_expires_at, leased_by)
-  SELECT d.id, d.event_id, d.webhook_id, d.target_id, d.status,
-         CASE WHEN d.status = 'skipped' THEN 'filter' END,
-         CASE WHEN d.status = 'skipped' THEN NULL ELSE now() END,
-         CASE WHEN d.leased THEN now() + make_interval(secs => $16::float8 / 1000) END,
-         CASE WHEN d.leased THEN $17::text END
-  FROM unnest($12::uuid[], $13::uuid[], $14::uuid[], $15::uuid[], $20::varchar[], $23::bool[])
-    AS d(id, event_id, webhook_id, target_id, status, leased)
-  WHERE NOT EXISTS (SELECT FROM duplicates x WHERE x.id = d.event_id)
+  ${insertDeliveries('WHERE NOT EXISTS (SELECT FROM duplicates x WHERE x.id = d.event_id)')}
 )
 SELECT id, first_event_id FROM duplicates`;
 
@@ -307,33 +334,41 @@ export class IngestService implements BeforeApplicationShutdown {
         leased.push(d.leased);
       }
     }
-    const { rows: duplicates } = await pgPool(this.dataSource).query<{ id: string; first_event_id: string }>({
-      name: 'webhooker-ingest',
-      text: INSERT_EVENTS,
+    const values = [
+      plainArray(events.map((e) => e.id)),
+      plainArray(events.map((e) => e.webhookId)),
+      plainArray(pending.map((p) => p.entrypointId)),
+      events.map((e) => e.method),
+      events.map((e) => e.path),
+      events.map((e) => e.query),
+      events.map((e) => JSON.stringify(e.headers)),
+      Buffer.concat(pending.map((p) => p.body)),
+      events.map((e) => e.contentType),
+      events.map((e) => e.sourceIp),
+      events.map((e) => e.receivedAt),
+      plainArray(deliveryIds),
+      plainArray(eventIds),
+      plainArray(webhookIds),
+      plainArray(targetIds),
+      this.config.leaseMs,
+      this.instanceId,
+      plainArray(bodyStarts),
+      plainArray(pending.map((p) => p.body.length)),
+      plainArray(statuses),
+      plainArray(leased),
+    ];
+    const pool = pgPool(this.dataSource);
+    if (!pending.some((p) => p.dedup)) {
+      await pool.query({ name: 'webhooker-ingest', text: INSERT_EVENTS, values });
+      return;
+    }
+    const { rows: duplicates } = await pool.query<{ id: string; first_event_id: string }>({
+      name: 'webhooker-ingest-deduplicated',
+      text: INSERT_EVENTS_DEDUPLICATED,
       values: [
-        plainArray(events.map((e) => e.id)),
-        plainArray(events.map((e) => e.webhookId)),
-        plainArray(pending.map((p) => p.entrypointId)),
-        events.map((e) => e.method),
-        events.map((e) => e.path),
-        events.map((e) => e.query),
-        events.map((e) => JSON.stringify(e.headers)),
-        Buffer.concat(pending.map((p) => p.body)),
-        events.map((e) => e.contentType),
-        events.map((e) => e.sourceIp),
-        events.map((e) => e.receivedAt),
-        plainArray(deliveryIds),
-        plainArray(eventIds),
-        plainArray(webhookIds),
-        plainArray(targetIds),
-        this.config.leaseMs,
-        this.instanceId,
-        plainArray(bodyStarts),
-        plainArray(pending.map((p) => p.body.length)),
-        plainArray(statuses),
+        ...values,
         pending.map((p) => p.dedup?.key ?? null),
         plainArray(pending.map((p) => p.dedup?.windowSeconds ?? null)),
-        plainArray(leased),
       ],
     });
     if (duplicates.length === 0) return;
