@@ -1,23 +1,10 @@
-import { Client } from 'pg';
 import { latencySlot, latencySlotSql } from '../src/stats/latency-histogram';
-import { createTestDatabase } from './test-database';
+import { useTestDatabase } from './test-database';
 
 // The rollup job counts attempts into latency slots in SQL; the API reads the slots back with
 // latencySlot's bounds. Both must put every duration in the same slot, the slots' edges included.
 describe('latency slots in SQL and in TypeScript (real PostgreSQL)', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let db: Client;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    db = new Client({ connectionString: database.url });
-    await db.connect();
-  });
-
-  afterAll(async () => {
-    await db.end();
-    await database.drop();
-  });
+  const database = useTestDatabase();
 
   it('puts every duration in the slot latencySlot gives it', async () => {
     const edges = Array.from({ length: 62 }, (_, half) => Math.round(2 ** (half / 2)) - 1);
@@ -27,7 +14,7 @@ describe('latency slots in SQL and in TypeScript (real PostgreSQL)', () => {
       -5,
       2 ** 31 - 1,
     ];
-    const { rows } = await db.query<{ duration: number; slot: number }>(
+    const { rows } = await database.client.query<{ duration: number; slot: number }>(
       `SELECT d AS duration, ${latencySlotSql('d')} AS slot FROM unnest($1::int[]) AS d`,
       [durations],
     );

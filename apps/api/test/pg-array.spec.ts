@@ -1,29 +1,17 @@
-import { Client } from 'pg';
 import { newRowId } from '../src/common/row-id';
 import { plainArray } from '../src/database/pg-array';
-import { createTestDatabase } from './test-database';
+import { useTestDatabase } from './test-database';
 
 // The literals the hot statements pass instead of JavaScript arrays: PostgreSQL must read each back
 // as the array it was made from, NULLs and empty arrays included.
 describe('plainArray (real PostgreSQL)', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let db: Client;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    db = new Client({ connectionString: database.url });
-    await db.connect();
-  });
-
-  afterAll(async () => {
-    await db.end();
-    await database.drop();
-  });
+  const database = useTestDatabase();
 
   async function readBack(values: (string | number | boolean | null)[], type: string): Promise<unknown[]> {
-    const { rows } = await db.query(`SELECT $1::${type}[] AS a, cardinality($1::${type}[]) AS n`, [
-      plainArray(values),
-    ]);
+    const { rows } = await database.client.query(
+      `SELECT $1::${type}[] AS a, cardinality($1::${type}[]) AS n`,
+      [plainArray(values)],
+    );
     expect(rows[0].n).toBe(values.length);
     return rows[0].a;
   }
@@ -38,14 +26,19 @@ describe('plainArray (real PostgreSQL)', () => {
 
   it('makes an empty array of an empty list', async () => {
     expect(plainArray([])).toBe('{}');
-    expect(await db.query(`SELECT cardinality($1::uuid[]) AS n`, [plainArray([])])).toMatchObject({
+    expect(
+      await database.client.query(`SELECT cardinality($1::uuid[]) AS n`, [plainArray([])]),
+    ).toMatchObject({
       rows: [{ n: 0 }],
     });
   });
 
   it('matches what node-postgres sends for the same array', async () => {
     const ids = Array.from({ length: 500 }, () => newRowId());
-    const { rows } = await db.query(`SELECT $1::uuid[] = $2::uuid[] AS same`, [plainArray(ids), ids]);
+    const { rows } = await database.client.query(`SELECT $1::uuid[] = $2::uuid[] AS same`, [
+      plainArray(ids),
+      ids,
+    ]);
     expect(rows[0].same).toBe(true);
   });
 });

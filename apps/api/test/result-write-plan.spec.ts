@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { newRowId } from '../src/common/row-id';
 import { resultWriteQuery, type WriteItem } from '../src/delivery/result-writer';
 import { analyzedPlan } from './query-plan';
-import { createTestDatabase } from './test-database';
+import { useTestDatabase } from './test-database';
 
 // The result write finds each delivery of its batch by primary key. Checked on the plan PostgreSQL
 // really runs for a batch of the size the engine writes under load (about 80 results), among 50 000
@@ -11,19 +10,7 @@ import { createTestDatabase } from './test-database';
 // expect one delivery and to compare every delivery with every result (80 results: 6 400
 // comparisons, 7.8 of 10 ms), and a plan that reads the whole table grows with it.
 describe('the result write plan (real PostgreSQL)', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let db: Client;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    db = new Client({ connectionString: database.url });
-    await db.connect();
-  });
-
-  afterAll(async () => {
-    await db.end();
-    await database.drop();
-  });
+  const database = useTestDatabase();
 
   const instanceId = 'wh-5f3a9c0e12b4';
   const webhookId = randomUUID();
@@ -32,7 +19,7 @@ describe('the result write plan (real PostgreSQL)', () => {
   /** `count` deliveries as ingest writes them under load: pending, leased to this instance. */
   async function leasedDeliveries(count: number): Promise<string[]> {
     const ids = Array.from({ length: count }, () => newRowId());
-    await db.query(
+    await database.client.query(
       `INSERT INTO deliveries (id, event_id, webhook_id, target_id, status, next_attempt_at, lease_expires_at, leased_by)
        SELECT id, $2, $3, target_id, 'pending', now(), now() + interval '1 minute', $5
        FROM unnest($1::uuid[], $4::uuid[]) AS d(id, target_id)`,
@@ -70,7 +57,7 @@ describe('the result write plan (real PostgreSQL)', () => {
       },
     }));
     const { text, values } = resultWriteQuery(items, instanceId);
-    const plan = await analyzedPlan(db, text, values);
+    const plan = await analyzedPlan(database.client, text, values);
     return {
       discarded: plan.reduce((sum, node) => sum + (node['Rows Removed by Join Filter'] ?? 0), 0),
       tableScans: plan.filter(
@@ -80,7 +67,7 @@ describe('the result write plan (real PostgreSQL)', () => {
   }
 
   async function delivered(ids: string[]) {
-    const { rows } = await db.query(
+    const { rows } = await database.client.query(
       `SELECT (SELECT count(*)::int FROM deliveries WHERE id = ANY($1::uuid[]) AND status = 'delivered'
                 AND leased_by IS NULL AND last_status_code = 200) AS delivered,
               (SELECT count(*)::int FROM delivery_attempts WHERE delivery_id = ANY($1::uuid[])) AS attempts`,
@@ -97,7 +84,7 @@ describe('the result write plan (real PostgreSQL)', () => {
     expect(await writeDelivered(first)).toEqual({ discarded: 0, tableScans: 0 });
     expect(await delivered(first)).toEqual({ delivered: 80, attempts: 80 });
 
-    await db.query('ANALYZE deliveries');
+    await database.client.query('ANALYZE deliveries');
     const second = await leasedDeliveries(80);
     expect(await writeDelivered(second)).toEqual({ discarded: 0, tableScans: 0 });
     expect(await delivered(second)).toEqual({ delivered: 80, attempts: 80 });

@@ -33,3 +33,29 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
       ),
   };
 }
+
+/**
+ * A fresh, migrated database for the spec file and a client connected to it: made before its
+ * tests, dropped after them. Read `client` and `url` inside tests and hooks.
+ */
+export function useTestDatabase(): { readonly client: Client; readonly url: string } {
+  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+  let client: Client | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    client = new Client({ connectionString: database.url });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client?.end();
+    await database?.drop();
+  });
+  return {
+    get client() {
+      return client!;
+    },
+    get url() {
+      return database!.url;
+    },
+  };
+}
