@@ -10,7 +10,11 @@ export class DeliveryAttempt {
   @Column({ type: 'uuid' })
   deliveryId: string;
 
-  /** Not indexed: attempts are read by their delivery (the purge of a deleted webhook too). */
+  /**
+   * Indexed for the purge of a deleted webhook alone: its second pass finds by it the attempts whose
+   * result was written while their delivery was being purged (nothing locks the delivery against it).
+   */
+  @Index('delivery_attempts_webhook_id_idx')
   @Column({ type: 'uuid' })
   webhookId: string;
 

@@ -14,17 +14,6 @@ import {
 } from './delivery-filter';
 import { Delivery, DELIVERY_STATUSES, DeliveryStatus } from './delivery.entity';
 
-/** Up to $2 deliveries of the webhook $1 and their attempts go; the number of rows deleted. */
-const PURGE_DELIVERIES = `
-WITH batch AS (
-  SELECT id FROM deliveries WHERE webhook_id = $1 LIMIT $2
-), deleted_attempts AS (
-  DELETE FROM delivery_attempts a USING batch WHERE a.delivery_id = batch.id RETURNING 1
-), deleted_deliveries AS (
-  DELETE FROM deliveries d USING batch WHERE d.id = batch.id RETURNING 1
-)
-SELECT ((SELECT count(*) FROM deleted_attempts) + (SELECT count(*) FROM deleted_deliveries))::int AS purged`;
-
 @Injectable()
 export class DeliveryService {
   constructor(@InjectRepository(Delivery) private readonly deliveries: Repository<Delivery>) {}
@@ -80,23 +69,19 @@ export class DeliveryService {
   }
 
   /**
-   * Hard-deletes up to `limit` of the webhook's deliveries with their attempts (one statement: the
-   * attempts are found through their deliveries, `delivery_attempts` has no index on the webhook),
-   * or, when none are left, up to `limit` of its archived events; returns how many rows went, 0 when
-   * none are left.
+   * Hard-deletes up to `limit` rows of one of the webhook's delivery tables (attempts first, then
+   * archived events, then deliveries); returns how many rows went, 0 when none are left.
    */
   async purgeBatch(webhookId: string, limit: number): Promise<number> {
-    const [{ purged }]: { purged: number }[] = await this.deliveries.query(PURGE_DELIVERIES, [
-      webhookId,
-      limit,
-    ]);
-    if (purged > 0) return purged;
-    const archived = this.deliveries.manager.getRepository(ArchivedEvent).metadata.tableName;
-    const result: [unknown[], number] = await this.deliveries.query(
-      `DELETE FROM ${archived} WHERE ctid IN (SELECT ctid FROM ${archived} WHERE webhook_id = $1 LIMIT $2)`,
-      [webhookId, limit],
-    );
-    return result[1];
+    for (const entity of [DeliveryAttempt, ArchivedEvent, Delivery]) {
+      const table = this.deliveries.manager.getRepository(entity).metadata.tableName;
+      const result: [unknown[], number] = await this.deliveries.query(
+        `DELETE FROM ${table} WHERE ctid IN (SELECT ctid FROM ${table} WHERE webhook_id = $1 LIMIT $2)`,
+        [webhookId, limit],
+      );
+      if (result[1] > 0) return result[1];
+    }
+    return 0;
   }
 
   async get(id: string): Promise<Delivery | null> {

@@ -15,7 +15,6 @@ import { StatsRollups1764720000000 } from './1764720000000-stats-rollups';
 import { EventSearch1764730000000 } from './1764730000000-event-search';
 import { EventSearchAsync1764740000000 } from './1764740000000-event-search-async';
 import { DeliveriesFillfactor1764750000000 } from './1764750000000-deliveries-fillfactor';
-import { AttemptsWebhookIndex1764760000000 } from './1764760000000-attempts-webhook-index';
 
 /** Every migration in order; new ones are appended here. */
 export const MIGRATIONS = [
@@ -36,5 +35,4 @@ export const MIGRATIONS = [
   EventSearch1764730000000,
   EventSearchAsync1764740000000,
   DeliveriesFillfactor1764750000000,
-  AttemptsWebhookIndex1764760000000,
 ];
