@@ -320,6 +320,7 @@ describe('deduplication per entrypoint (real PostgreSQL, real HTTP)', () => {
         await db.query(`DROP FUNCTION refuse_poisoned_dedup_event()`);
       }
     });
+
     // A batch without keys is written by a statement without the dedup steps; one key in a batch
     // takes the whole batch through them, the events without a key included.
     it('stores every event of a batch whose entrypoints do not deduplicate, and mixes both kinds in one', async () => {

@@ -36,9 +36,9 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
 
 /**
  * A fresh, migrated database for the spec file and a client connected to it: made before its
- * tests, dropped after them. Read `client` and `url` inside tests and hooks.
+ * tests, dropped after them. Read `client` inside tests and hooks.
  */
-export function useTestDatabase(): { readonly client: Client; readonly url: string } {
+export function useTestDatabase(): { readonly client: Client } {
   let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
   let client: Client | undefined;
   beforeAll(async () => {
@@ -53,9 +53,6 @@ export function useTestDatabase(): { readonly client: Client; readonly url: stri
   return {
     get client() {
       return client!;
-    },
-    get url() {
-      return database!.url;
     },
   };
 }

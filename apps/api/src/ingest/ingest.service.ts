@@ -32,7 +32,7 @@ interface PendingEvent {
   firstEventId?: string;
 }
 
-/** The events' columns ($1–$11, $18, $19; the bodies are cut from $8). */
+/** The events' columns ($1–$7, $9–$11, $18, $19); their bodies are cut from $8 by start and length. */
 const EVENT_COLUMNS = `$1::uuid[], $2::uuid[], $3::uuid[], $4::varchar[], $5::text[], $6::text[], $7::jsonb[],
                        $18::int[], $19::int[], $9::text[], $10::varchar[], $11::timestamptz[]`;
 const EVENT_NAMES = `id, webhook_id, entrypoint_id, method, path, query, headers, body_start, body_length, content_type,
