@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { ConfigChangeListener } from '../src/database/config-change.listener';
 import { EntrypointsService } from '../src/entrypoints/entrypoints.service';
 import { ADMIN_PASSWORD, startTestApp, TestApp } from './test-app';
-import { asUser, eventually, TestUser, withSql } from './fixtures';
+import { asUser, createMember, eventually, TestUser, withSql } from './fixtures';
 import { Sink } from './sink';
 
 /** A request written by hand on its own connection: what it has received, and when it ends. */
@@ -282,16 +282,22 @@ describe('ingest isolation: one sender cannot hurt another (real PostgreSQL, rea
   describe('with small limits', () => {
     let testApp: TestApp;
     let admin: TestUser;
+    /** Two more owners of webhooks, each with a share of the ingest budget. */
+    let members: TestUser[];
 
     beforeAll(async () => {
       testApp = await startTestApp({
-        INGEST_MAX_PENDING_EVENTS: '3',
+        INGEST_MAX_PENDING_EVENTS: '4',
         MAX_EVENT_BYTES: '2048',
         INGEST_MAX_PENDING_BYTES: '4096',
         HTTP_REQUEST_TIMEOUT_MS: '1000',
         HTTP_HEADERS_TIMEOUT_MS: '1000',
       });
       admin = await asUser(testApp, 'admin', ADMIN_PASSWORD);
+      members = [
+        await createMember(testApp, admin, 'owner-two'),
+        await createMember(testApp, admin, 'owner-three'),
+      ];
     });
     afterAll(() => testApp.close());
 
@@ -303,54 +309,86 @@ describe('ingest isolation: one sender cannot hurt another (real PostgreSQL, rea
       return upload;
     }
 
-    it('answers 503 with Retry-After above the bound on events in flight, and serves again once they finish', async () => {
-      const { url, entrypointId } = await ingestUrl(testApp, admin);
-      const path = new URL(url).pathname;
-      expect((await post(url, '{"warm":1}')).status).toBe(200);
-      const held = await Promise.all(
-        [0, 1, 2].map(() => heldUpload(path, { 'content-length': 13, connection: 'close' }, '{"held":')),
-      );
-      const refused = await post(url, '{"refused":1}');
-      expect(refused.status).toBe(503);
-      expect(refused.headers.get('retry-after')).toBe('1');
-      expect(refused.headers.get('content-type')).toContain('application/problem+json');
-      expect(await detail(refused)).toContain('ingest backpressure');
+    it("answers 503 with Retry-After above an owner's share and above the bound on events in flight, and serves again once they finish", async () => {
+      const own = await ingestUrl(testApp, admin);
+      const other = await ingestUrl(testApp, members[0]!);
+      const third = await ingestUrl(testApp, members[1]!);
+      expect((await post(own.url, '{"warm":1}')).status).toBe(200);
+      const hold = (url: string) =>
+        Promise.all(
+          [0, 1].map(() =>
+            heldUpload(new URL(url).pathname, { 'content-length': 13, connection: 'close' }, '{"held":'),
+          ),
+        );
+      // half of the 4 events in flight are the admin's share
+      const held = await hold(own.url);
+      const overShare = await post(own.url, '{"refused":1}');
+      expect(overShare.status).toBe(503);
+      expect(overShare.headers.get('retry-after')).toBe('1');
+      expect(overShare.headers.get('content-type')).toContain('application/problem+json');
+      expect(await detail(overShare)).toContain("Too many events of this webhook's owner");
+      expect((await post(other.url, '{"other":1}')).status).toBe(200);
+      // the other half is another owner's: nothing is left for a third
+      held.push(...(await hold(other.url)));
+      const overTotal = await post(third.url, '{"refused":1}');
+      expect(overTotal.status).toBe(503);
+      expect(await detail(overTotal)).toContain('Too many events are being received at once');
 
       for (const upload of held) upload.socket.write('true}');
       expect((await Promise.all(held.map((upload) => upload.closed))).map(lastStatus)).toEqual([
-        200, 200, 200,
+        200, 200, 200, 200,
       ]);
-      expect((await post(url, '{"after":1}')).status).toBe(200);
-      const bodies = (await storedEvents(testApp, entrypointId)).map((event) => event.body.toString());
-      expect(bodies.sort()).toEqual([
+      expect((await post(own.url, '{"after":1}')).status).toBe(200);
+      expect((await post(third.url, '{"after":1}')).status).toBe(200);
+      const bodies = async (entrypointId: string) =>
+        (await storedEvents(testApp, entrypointId)).map((event) => event.body.toString()).sort();
+      expect(await bodies(own.entrypointId)).toEqual([
         '{"after":1}',
-        '{"held":true}',
         '{"held":true}',
         '{"held":true}',
         '{"warm":1}',
       ]);
+      expect(await bodies(other.entrypointId)).toEqual(['{"held":true}', '{"held":true}', '{"other":1}']);
+      expect(await bodies(third.entrypointId)).toEqual(['{"after":1}']);
     });
 
-    it('answers 503 above the bound on bytes in flight, announced or streamed', async () => {
-      const { url, entrypointId } = await ingestUrl(testApp, admin);
-      const path = new URL(url).pathname;
-      expect((await post(url, '{}')).status).toBe(200);
+    it("keeps an owner's slow uploads to half of the bytes in flight, announced or streamed, so other owners are served", async () => {
+      const own = await ingestUrl(testApp, admin);
+      const other = await ingestUrl(testApp, members[0]!);
+      const third = await ingestUrl(testApp, members[1]!);
+      const ownPath = new URL(own.url).pathname;
+      expect((await post(own.url, '{}')).status).toBe(200);
       const body = `"${'x'.repeat(2_046)}"`;
-      const held = await Promise.all(
-        [0, 1].map(() => heldUpload(path, { 'content-length': 2_048, connection: 'close' }, '"')),
-      );
-      const announced = await post(url, '{}');
+      // one upload announcing MAX_EVENT_BYTES takes the admin's share, half of the 4 096 bytes
+      const held = [await heldUpload(ownPath, { 'content-length': 2_048, connection: 'close' }, '"')];
+      const announced = await post(own.url, '{}');
       expect(announced.status).toBe(503);
       expect(announced.headers.get('retry-after')).toBe('1');
-      const streamed = await heldUpload(path, { 'transfer-encoding': 'chunked' }, '2\r\n{}\r\n');
+      expect(await detail(announced)).toContain("Too many events of this webhook's owner");
+      const streamed = await heldUpload(ownPath, { 'transfer-encoding': 'chunked' }, '2\r\n{}\r\n');
       const streamedAnswer = await streamed.closed;
       expect(lastStatus(streamedAnswer)).toBe(503);
       expect(streamedAnswer).toContain('retry-after: 1');
+      expect((await post(other.url, '{}')).status).toBe(200);
+      // another owner's slow upload takes the other half: a third owner is refused, announced or streamed
+      held.push(
+        await heldUpload(new URL(other.url).pathname, { 'content-length': 2_048, connection: 'close' }, '"'),
+      );
+      expect((await post(third.url, '{}')).status).toBe(503);
+      const thirdStreamed = await heldUpload(
+        new URL(third.url).pathname,
+        { 'transfer-encoding': 'chunked' },
+        '2\r\n{}\r\n',
+      );
+      expect(lastStatus(await thirdStreamed.closed)).toBe(503);
 
       for (const upload of held) upload.socket.write(body.slice(1));
       expect((await Promise.all(held.map((upload) => upload.closed))).map(lastStatus)).toEqual([200, 200]);
-      expect((await post(url, '{}')).status).toBe(200);
-      expect(await storedEvents(testApp, entrypointId)).toHaveLength(4);
+      expect((await post(own.url, '{}')).status).toBe(200);
+      expect((await post(third.url, '{}')).status).toBe(200);
+      expect(await storedEvents(testApp, own.entrypointId)).toHaveLength(3);
+      expect(await storedEvents(testApp, other.entrypointId)).toHaveLength(2);
+      expect(await storedEvents(testApp, third.entrypointId)).toHaveLength(1);
     });
 
     it('cuts off a sender trickling its body byte by byte, while ordinary senders get 200', async () => {

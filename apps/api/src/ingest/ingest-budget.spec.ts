@@ -1,26 +1,64 @@
 import { IngestBudget } from './ingest-budget';
 
 describe('IngestBudget', () => {
-  it('admits events up to the bound on events', () => {
-    const budget = new IngestBudget(2, 1_000);
-    expect(budget.admit(0)).toBe(true);
-    expect(budget.admit(0)).toBe(true);
-    expect(budget.admit(0)).toBe(false);
-    budget.release(0);
-    expect(budget.admit(0)).toBe(true);
-    expect(budget.held).toEqual({ events: 2, bytes: 0 });
+  it('admits events up to the bound on events, half of it for one owner', () => {
+    const budget = new IngestBudget(4, 1_000);
+    expect(budget.admit('a', 0)).toBeNull();
+    expect(budget.admit('a', 0)).toBeNull();
+    expect(budget.admit('a', 0)).toBe('share');
+    expect(budget.admit('b', 0)).toBeNull();
+    expect(budget.admit('b', 0)).toBeNull();
+    expect(budget.admit('c', 0)).toBe('total');
+    budget.release('a', 0);
+    expect(budget.admit('c', 0)).toBeNull();
+    expect(budget.held).toEqual({ events: 4, bytes: 0, owners: 3 });
+    expect(budget.heldBy('a')).toEqual({ events: 1, bytes: 0 });
   });
 
   it('admits announced and streamed bytes up to the bound on bytes, and takes nothing when refusing', () => {
     const budget = new IngestBudget(10, 1_000);
-    expect(budget.admit(600)).toBe(true);
-    expect(budget.admit(500)).toBe(false);
-    expect(budget.admit(0)).toBe(true);
-    expect(budget.grow(400)).toBe(true);
-    expect(budget.grow(1)).toBe(false);
-    expect(budget.held).toEqual({ events: 2, bytes: 1_000 });
-    budget.release(600);
-    budget.release(400);
-    expect(budget.held).toEqual({ events: 0, bytes: 0 });
+    expect(budget.admit('a', 400)).toBeNull();
+    expect(budget.admit('a', 200)).toBe('share');
+    expect(budget.admit('b', 700)).toBe('total');
+    expect(budget.admit('b', 0)).toBeNull();
+    expect(budget.grow('b', 600)).toBeNull();
+    expect(budget.grow('b', 1)).toBe('total');
+    expect(budget.held).toEqual({ events: 2, bytes: 1_000, owners: 2 });
+    budget.release('a', 400);
+    budget.release('b', 600);
+    expect(budget.held).toEqual({ events: 0, bytes: 0, owners: 0 });
+    expect(budget.heldBy('a')).toEqual({ events: 0, bytes: 0 });
+  });
+
+  it("bounds an owner's first event only by the totals, so an event of the whole bound fits", () => {
+    const budget = new IngestBudget(10, 1_000);
+    expect(budget.admit('a', 1_000)).toBeNull();
+    budget.release('a', 1_000);
+    expect(budget.admit('a', 0)).toBeNull();
+    expect(budget.grow('a', 900)).toBeNull();
+    expect(budget.admit('a', 0)).toBe('share');
+  });
+
+  it('holds an owner with several events in flight to its share of streamed bytes', () => {
+    const budget = new IngestBudget(10, 1_000);
+    expect(budget.admit('a', 0)).toBeNull();
+    expect(budget.admit('a', 0)).toBeNull();
+    expect(budget.grow('a', 500)).toBeNull();
+    expect(budget.grow('a', 1)).toBe('share');
+    expect(budget.heldBy('a')).toEqual({ events: 2, bytes: 500 });
+  });
+
+  it('shares the bounds equally among the owners holding events', () => {
+    const budget = new IngestBudget(12, 1_200);
+    for (const owner of ['a', 'b', 'c']) expect(budget.admit(owner, 100)).toBeNull();
+    expect(budget.admit('a', 100)).toBeNull();
+    expect(budget.admit('a', 200)).toBeNull();
+    // a third of 1 200 bytes each: a holds 400
+    expect(budget.admit('a', 1)).toBe('share');
+    expect(budget.admit('b', 300)).toBeNull();
+    budget.release('c', 100);
+    // c is gone: half each again
+    expect(budget.admit('a', 200)).toBeNull();
+    expect(budget.admit('a', 1)).toBe('share');
   });
 });

@@ -1,40 +1,83 @@
+/** Why a request was refused: the process holds all it may, or its owner holds its share. */
+export type BudgetRefusal = 'total' | 'share';
+
+interface Holding {
+  events: number;
+  bytes: number;
+}
+
 /**
  * Ingest backpressure: the events and body bytes this process holds in memory (being read or
  * waiting for their commit), bounded by INGEST_MAX_PENDING_EVENTS and INGEST_MAX_PENDING_BYTES.
  * A request that would go over either bound is refused (503 with Retry-After) instead of queued.
+ *
+ * The bounds are shared fairly among the owners of the webhooks (the tenants): an owner's events
+ * together hold at most an equal share of each bound among the owners holding events now, and
+ * never more than half of it, so one owner's senders (a flood, or slow uploads that announce a
+ * large body) always leave room for everyone else. An owner's first event in flight is bounded
+ * only by the totals, so an event as large as MAX_EVENT_BYTES always fits.
  */
 export class IngestBudget {
   private events = 0;
   private bytes = 0;
+  private readonly owners = new Map<string, Holding>();
 
   constructor(
     private readonly maxEvents: number,
     private readonly maxBytes: number,
   ) {}
 
-  /** Takes one event and its announced body size; false (and nothing taken) when over a bound. */
-  admit(announcedBytes: number): boolean {
-    if (this.events >= this.maxEvents || this.bytes + announcedBytes > this.maxBytes) return false;
+  /** Takes one event of `owner` and its announced body size; a refusal takes nothing. */
+  admit(owner: string, announcedBytes: number): BudgetRefusal | null {
+    if (this.events >= this.maxEvents || this.bytes + announcedBytes > this.maxBytes) return 'total';
+    const holding = this.owners.get(owner);
+    if (holding && !this.withinShare(holding, 1, announcedBytes)) return 'share';
+    if (holding) {
+      holding.events++;
+      holding.bytes += announcedBytes;
+    } else {
+      this.owners.set(owner, { events: 1, bytes: announcedBytes });
+    }
     this.events++;
     this.bytes += announcedBytes;
-    return true;
+    return null;
   }
 
-  /** Takes more body bytes for an admitted event; false (and nothing taken) when over the bound. */
-  grow(bytes: number): boolean {
-    if (this.bytes + bytes > this.maxBytes) return false;
+  /** Takes more body bytes for an admitted event of `owner`; a refusal takes nothing. */
+  grow(owner: string, bytes: number): BudgetRefusal | null {
+    if (this.bytes + bytes > this.maxBytes) return 'total';
+    const holding = this.owners.get(owner)!;
+    if (holding.events > 1 && !this.withinShare(holding, 0, bytes)) return 'share';
+    holding.bytes += bytes;
     this.bytes += bytes;
-    return true;
+    return null;
   }
 
-  /** Gives back an admitted event and every byte taken for it. */
-  release(bytes: number): void {
+  /** Gives back an admitted event of `owner` and every byte taken for it. */
+  release(owner: string, bytes: number): void {
+    const holding = this.owners.get(owner)!;
+    holding.events--;
+    holding.bytes -= bytes;
+    if (holding.events === 0) this.owners.delete(owner);
     this.events--;
     this.bytes -= bytes;
   }
 
-  /** Events and bytes held now. */
-  get held(): { events: number; bytes: number } {
-    return { events: this.events, bytes: this.bytes };
+  /** Events and bytes held now, in all and by the owners holding any. */
+  get held(): { events: number; bytes: number; owners: number } {
+    return { events: this.events, bytes: this.bytes, owners: this.owners.size };
+  }
+
+  /** What `owner` holds now (nothing when absent). */
+  heldBy(owner: string): Holding {
+    const holding = this.owners.get(owner);
+    return { events: holding?.events ?? 0, bytes: holding?.bytes ?? 0 };
+  }
+
+  private withinShare(holding: Holding, events: number, bytes: number): boolean {
+    const holders = Math.max(2, this.owners.size);
+    return (
+      holding.events + events <= this.maxEvents / holders && holding.bytes + bytes <= this.maxBytes / holders
+    );
   }
 }

@@ -48,8 +48,8 @@ function ingestOperation(method: string): OperationObject {
       '431': { description: 'More than 100 headers, or more than 8 KiB of header names and values' },
       '503': {
         description:
-          'The event could not be stored, or too many events are being received at once (ingest ' +
-          'backpressure, with Retry-After); retry',
+          'The event could not be stored, or too many events are being received at once, in all or ' +
+          "for the webhook's owner (ingest backpressure, with Retry-After); retry",
         headers: {
           'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } },
         },

@@ -7,7 +7,7 @@ import { PROBLEM_TYPE_BASE, UUID_PATTERN } from '../common/http';
 import { clientAddress, PROXY_TRUST, ProxyTrust } from '../common/proxy-trust';
 import { storableText } from '../common/storable-text';
 import { captureHeaders } from './captured-headers';
-import { IngestBudget } from './ingest-budget';
+import { BudgetRefusal, IngestBudget } from './ingest-budget';
 import { RejectionRecorder } from '../entrypoints/rejection-recorder';
 
 const INGEST_PATH = /^\/webhook\/([^/?]+)\/?(?:\?|$)/;
@@ -149,10 +149,12 @@ export class IngestHandler {
         `The body is larger than ${limit} bytes (MAX_EVENT_BYTES)`,
       );
     }
-    if (!this.budget.admit(announced)) return this.refuseBusy(request, response);
+    const owner = route.ownerId;
+    const refusal = this.budget.admit(owner, announced);
+    if (refusal) return this.refuseBusy(request, response, owner, refusal);
     let held = announced;
     try {
-      const body = await this.readBody(request, response, announced, (bytes) => (held += bytes));
+      const body = await this.readBody(request, response, owner, announced, (bytes) => (held += bytes));
       if (!body) return;
       const url = request.url!;
       const queryStart = url.indexOf('?');
@@ -185,18 +187,29 @@ export class IngestHandler {
       });
       response.end(answer);
     } finally {
-      this.budget.release(held);
+      this.budget.release(owner, held);
     }
   }
 
-  /** 503 with Retry-After: the process holds as many events or bytes as it may. */
-  private refuseBusy(request: IncomingMessage, response: ServerResponse): void {
+  /**
+   * 503 with Retry-After: the process holds as many events or bytes as it may, or the owner of
+   * the entrypoint's webhook holds its share of them.
+   */
+  private refuseBusy(
+    request: IncomingMessage,
+    response: ServerResponse,
+    owner: string,
+    refusal: BudgetRefusal,
+  ): void {
     this.busy.refused++;
     if (Date.now() - this.busy.loggedAt >= BUSY_LOG_INTERVAL_MS) {
       const held = this.budget.held;
+      const byOwner = this.budget.heldBy(owner);
       this.logger.warn(
-        `Ingest backpressure: ${this.busy.refused} event(s) refused with 503 ` +
-          `(${held.events} events and ${held.bytes} bytes held; INGEST_MAX_PENDING_EVENTS, INGEST_MAX_PENDING_BYTES)`,
+        `Ingest backpressure: ${this.busy.refused} event(s) refused with 503, the last one ` +
+          (refusal === 'share' ? `over the share of its webhook's owner ${owner}` : 'over the totals') +
+          ` (${held.events} events and ${held.bytes} bytes held by ${held.owners} owner(s), ` +
+          `${byOwner.events} and ${byOwner.bytes} by ${owner}; INGEST_MAX_PENDING_EVENTS, INGEST_MAX_PENDING_BYTES)`,
       );
       this.busy = { refused: 0, loggedAt: Date.now() };
     }
@@ -205,7 +218,9 @@ export class IngestHandler {
       response,
       503,
       'Service Unavailable',
-      'Too many events are being received at once (ingest backpressure); retry after the delay in Retry-After',
+      refusal === 'share'
+        ? "Too many events of this webhook's owner are being received at once (ingest backpressure, shared fairly among owners); retry after the delay in Retry-After"
+        : 'Too many events are being received at once (ingest backpressure); retry after the delay in Retry-After',
       { 'retry-after': RETRY_AFTER_SECONDS },
     );
   }
@@ -218,6 +233,7 @@ export class IngestHandler {
   private readBody(
     request: IncomingMessage,
     response: ServerResponse,
+    owner: string,
     announced: number,
     took: (bytes: number) => void,
   ): Promise<Buffer | null> {
@@ -246,7 +262,8 @@ export class IngestHandler {
           );
         }
         if (unannounced > 0) {
-          if (!this.budget.grow(unannounced)) return stop(() => this.refuseBusy(request, response));
+          const refusal = this.budget.grow(owner, unannounced);
+          if (refusal) return stop(() => this.refuseBusy(request, response, owner, refusal));
           took(unannounced);
         }
         chunks.push(chunk);

@@ -13,6 +13,8 @@ import { DedupRule, dedupRule } from './dedup-key';
 export interface Route {
   entrypointId: string;
   webhookId: string;
+  /** The webhook's owner: whose share of the ingest budget its events take (empty when gone). */
+  ownerId: string;
   state: 'active' | 'inactive' | 'gone';
   targets: TargetSnapshot[];
   /** The entrypoint's inbound verification, compiled; null when senders are not verified. */
@@ -161,6 +163,7 @@ export class RouteCache {
     return {
       entrypointId,
       webhookId: entrypoint.webhookId,
+      ownerId: entrypoint.webhook?.ownerId ?? '',
       state,
       targets,
       verifier: state === 'active' ? compileVerifier(entrypoint.verification) : null,

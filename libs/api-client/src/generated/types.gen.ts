@@ -4364,7 +4364,7 @@ export type IngestPatchErrors = {
      */
     431: unknown;
     /**
-     * The event could not be stored, or too many events are being received at once (ingest backpressure, with Retry-After); retry
+     * The event could not be stored, or too many events are being received at once, in all or for the webhook's owner (ingest backpressure, with Retry-After); retry
      */
     503: unknown;
     /**
@@ -4430,7 +4430,7 @@ export type IngestPostErrors = {
      */
     431: unknown;
     /**
-     * The event could not be stored, or too many events are being received at once (ingest backpressure, with Retry-After); retry
+     * The event could not be stored, or too many events are being received at once, in all or for the webhook's owner (ingest backpressure, with Retry-After); retry
      */
     503: unknown;
     /**
@@ -4496,7 +4496,7 @@ export type IngestPutErrors = {
      */
     431: unknown;
     /**
-     * The event could not be stored, or too many events are being received at once (ingest backpressure, with Retry-After); retry
+     * The event could not be stored, or too many events are being received at once, in all or for the webhook's owner (ingest backpressure, with Retry-After); retry
      */
     503: unknown;
     /**
