@@ -480,6 +480,33 @@ describe('fault isolation: misbehaving receivers hurt no neighbour and leave not
     expectAccountedFor(faulty, 64, accounting);
     expectMemoryBounded();
   }, 60_000);
+
+  it("7. one user's eight targets that never answer, as many attempts together as DELIVERY_CONCURRENCY, leave slots for another user", async () => {
+    const s = await setUp(
+      Array.from({ length: 8 }, (_, i) => ({
+        name: `never answers ${i + 1}`,
+        behaviour: neverAnswers,
+        http: { maxRetries: 0, timeoutMs: 5_000, concurrency: 8 },
+      })),
+    );
+    // 16 events, one at a time: 16 hanging attempts wanted by each of the 8 targets, more than the
+    // default DELIVERY_CONCURRENCY (64); the user's targets together get the slots less a reserve
+    const faultyEvents = await ingest(s.faultyIngestUrl, 16, 1);
+    const hanging = () => sum(s.faulty.map((target) => target.receiver.hits.length));
+    await waitFor(() => hanging() >= 48, 3_000, 'the hanging attempts to start');
+    const otherEvents = await ingest(s.otherUserIngestUrl, 10);
+    const other = await awaitNeighbour(s.otherUser, otherEvents, 3_000);
+    report(`hanging attempts when the other user's events were in: ${hanging()}`);
+    const same = await awaitNeighbour(s.sameWebhook, faultyEvents, 3_000);
+    expect(other).toEqual(intact(10));
+    expect(same).toEqual(intact(16));
+    // every hanging attempt ends after 5 s, recorded as failed
+    const accounting = { settled: ['failed'], everyAttempted: true };
+    for (const target of s.faulty) {
+      expectAccountedFor(await awaitFaulty(target, 16, accounting, 30_000), 16, accounting);
+    }
+    expectMemoryBounded();
+  }, 60_000);
 });
 
 function sleep(ms: number): Promise<void> {

@@ -62,6 +62,9 @@ const TARGET_REFRESH_JOB = 'delivery-target-refresh';
  */
 export const TASKS_PER_CONCURRENCY = 32;
 
+/** DELIVERY_CONCURRENCY divided by this (at least one slot) is kept free for another owner's work. */
+const OWNER_RESERVE_DIVISOR = 16;
+
 /**
  * Claims due deliveries whose lease expired, round-robin across targets: the targets with waiting
  * work are found by a skip scan of the per-target due index, each offers its oldest due rows up to
@@ -183,9 +186,10 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     metrics.reportTasksInMemory(() => this.tasksInMemory);
     this.dispatcher = new LaneDispatcher(
       config.deliveryConcurrency,
-      (targetId) => this.laneLimit(targetId),
+      (targetId, ownerId) => this.laneLimit(targetId, ownerId),
       (task) => this.attempt(task),
       (targetId) => this.limiter.admit(targetId, this.targets.get(targetId)?.http?.rateLimit ?? null),
+      () => this.ownerLimit(),
     );
     this.limiter = new RateLimiter(
       (targetId, want, limit) => this.targetHealth.takeRateTokens(targetId, want, limit),
@@ -415,16 +419,28 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
 
   /**
    * Attempts in flight a target may have: its `concurrency` (1 while its circuit is tripped), but
-   * never more than half of DELIVERY_CONCURRENCY, nor more than an equal share of it among the
-   * targets with work, so a receiver that never answers cannot hold the slots of everyone else.
+   * never more than half of DELIVERY_CONCURRENCY, nor more than an equal share of its owner's
+   * limit among the owner's targets with work, so a receiver that never answers cannot hold the
+   * slots of everyone else.
    */
-  private laneLimit(targetId: string): number {
+  private laneLimit(targetId: string, ownerId: string): number {
     if (this.breakers.get(targetId)?.tripped) return 1;
     const target = this.targets.get(targetId);
     const configured = target ? this.concurrencyOf(target) : HTTP_TARGET_DEFAULTS.concurrency;
+    const share = Math.floor(this.ownerLimit() / Math.max(1, this.dispatcher.lanesWithWorkOf(ownerId)));
+    return Math.max(1, Math.min(configured, Math.floor(this.config.deliveryConcurrency / 2), share));
+  }
+
+  /**
+   * Attempts in flight the targets of one owner (a tenant) may have together: an equal share of
+   * DELIVERY_CONCURRENCY among the owners with work, less a reserve (a sixteenth, at least one) that
+   * stays free for an owner whose work has not arrived yet, so one user's many targets whose
+   * receivers never answer cannot hold every slot.
+   */
+  private ownerLimit(): number {
     const global = this.config.deliveryConcurrency;
-    const share = Math.floor(global / Math.max(1, this.dispatcher.lanesWithWork));
-    return Math.max(1, Math.min(configured, Math.floor(global / 2), share));
+    const reserve = Math.max(1, Math.floor(global / OWNER_RESERVE_DIVISOR));
+    return Math.max(1, Math.floor((global - reserve) / Math.max(1, this.dispatcher.ownersWithWork)));
   }
 
   private breakerFor(target: TargetSnapshot): CircuitBreaker | undefined {
@@ -928,7 +944,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
         const target = this.targets.get(row.target_id);
         const task: DeliveryTask = {
           deliveryId: row.id,
-          target: target ?? ({ id: row.target_id, active: false } as TargetSnapshot),
+          target: target ?? ({ id: row.target_id, ownerId: '', active: false } as TargetSnapshot),
           event: event ?? ({ id: row.event_id } as EventSnapshot),
           attemptCount: row.attempt_count,
           replayBase: row.replay_base,

@@ -4,6 +4,11 @@ import type { HttpTargetConfig, SigningSecret, TargetType } from '../targets/tar
 export interface TargetSnapshot {
   id: string;
   webhookId: string;
+  /**
+   * The webhook's owner, whose share of the delivery slots the target's attempts take ('' where
+   * the webhook was not read with it: previews and test sends, which take no slot).
+   */
+  ownerId: string;
   type: TargetType;
   active: boolean;
   http: HttpTargetConfig | null;

@@ -40,6 +40,7 @@ function target(timeoutMs: number, secret?: string): TargetSnapshot {
   return {
     id: 'target',
     webhookId: 'webhook',
+    ownerId: 'owner',
     type: 'http',
     active: true,
     http: { url: 'unused', method: 'POST', headers: {}, timeoutMs } as TargetSnapshot['http'],

@@ -1,12 +1,26 @@
 import type { DeliveryTask } from './delivery-task';
 
+/** The lanes of one owner's targets (a webhook's owner: a tenant), and the attempts they run. */
+class Owner {
+  running = 0;
+  lanes = 0;
+  /** Lanes with work that had to wait because the owner ran as many attempts as it may. */
+  parked: Lane[] = [];
+
+  constructor(readonly id: string) {}
+}
+
 class Lane {
   inFlight = 0;
   ready = false;
+  parked = false;
   private tasks: DeliveryTask[] = [];
   private head = 0;
 
-  constructor(readonly targetId: string) {}
+  constructor(
+    readonly targetId: string,
+    readonly owner: Owner,
+  ) {}
 
   get queued(): number {
     return this.tasks.length - this.head;
@@ -36,13 +50,17 @@ class Lane {
 }
 
 /**
- * The worker pool: at most `globalLimit` tasks run at once (DELIVERY_CONCURRENCY), and at most
- * `laneLimit(target)` per target, so one slow target cannot take every slot. Waiting tasks sit in
- * one FIFO lane per target; lanes with work take turns (round robin). A lane whose target may not
- * start now (`admit`: its rate limit) waits until `wake` is called for it.
+ * The worker pool: at most `globalLimit` tasks run at once (DELIVERY_CONCURRENCY), at most
+ * `ownerLimit(owner)` for the targets of one owner, and at most `laneLimit(target, owner)` per
+ * target, so neither one slow target nor one user's many targets can take every slot. Waiting
+ * tasks sit in one FIFO lane per target; lanes with work take turns (round robin). A lane whose
+ * target may not start now (`admit`: its rate limit) waits until `wake` is called for it; a lane
+ * whose owner is at its limit waits until one of the owner's attempts ends, or an owner's work
+ * ends (limits are shares, so they may rise).
  */
 export class LaneDispatcher {
   private readonly lanes = new Map<string, Lane>();
+  private readonly owners = new Map<string, Owner>();
   private readonly ready: Lane[] = [];
   private readyHead = 0;
   private running = 0;
@@ -51,9 +69,10 @@ export class LaneDispatcher {
 
   constructor(
     private readonly globalLimit: number,
-    private readonly laneLimit: (targetId: string) => number,
+    private readonly laneLimit: (targetId: string, ownerId: string) => number,
     private readonly run: (task: DeliveryTask) => Promise<void>,
     private readonly admit: (targetId: string) => boolean = () => true,
+    private readonly ownerLimit: (ownerId: string) => number = () => Infinity,
   ) {}
 
   /** Tasks waiting in lanes (not running). */
@@ -65,15 +84,27 @@ export class LaneDispatcher {
     return this.running;
   }
 
-  /** Targets with tasks waiting or running. */
-  get lanesWithWork(): number {
-    return this.lanes.size;
+  /** Owners with tasks waiting or running. */
+  get ownersWithWork(): number {
+    return this.owners.size;
+  }
+
+  /** Targets of the owner with tasks waiting or running. */
+  lanesWithWorkOf(ownerId: string): number {
+    return this.owners.get(ownerId)?.lanes ?? 0;
   }
 
   push(task: DeliveryTask): void {
     let lane = this.lanes.get(task.target.id);
     if (!lane) {
-      lane = new Lane(task.target.id);
+      const ownerId = task.target.ownerId;
+      let owner = this.owners.get(ownerId);
+      if (!owner) {
+        owner = new Owner(ownerId);
+        this.owners.set(ownerId, owner);
+      }
+      owner.lanes++;
+      lane = new Lane(task.target.id, owner);
       this.lanes.set(task.target.id, lane);
     }
     lane.push(task);
@@ -88,6 +119,7 @@ export class LaneDispatcher {
     if (!lane) return [];
     const tasks = lane.drain();
     this.waiting -= tasks.length;
+    if (lane.inFlight === 0) this.remove(lane);
     return tasks;
   }
 
@@ -114,22 +146,31 @@ export class LaneDispatcher {
     while (this.running < this.globalLimit && this.readyHead < this.ready.length) {
       const lane = this.ready[this.readyHead++]!;
       lane.ready = false;
-      if (lane.inFlight >= this.laneLimit(lane.targetId)) continue;
+      const { owner } = lane;
+      if (lane.inFlight >= this.laneLimit(lane.targetId, owner.id)) continue;
+      if (lane.queued > 0 && owner.running >= this.ownerLimit(owner.id)) {
+        lane.parked = true;
+        owner.parked.push(lane);
+        continue;
+      }
       if (lane.queued > 0 && !this.admit(lane.targetId)) continue;
       const task = lane.shift();
       if (!task) {
-        if (lane.inFlight === 0 && this.lanes.get(lane.targetId) === lane) this.lanes.delete(lane.targetId);
+        if (lane.inFlight === 0) this.remove(lane);
         continue;
       }
       this.waiting--;
       lane.inFlight++;
+      owner.running++;
       this.running++;
       this.markReady(lane);
       this.run(task).finally(() => {
         lane.inFlight--;
+        owner.running--;
         this.running--;
-        if (lane.inFlight === 0 && lane.queued === 0) this.lanes.delete(lane.targetId);
+        if (lane.inFlight === 0 && lane.queued === 0) this.remove(lane);
         else this.markReady(lane);
+        this.unpark(owner);
         this.pump();
         if (this.running === 0) this.idle.splice(0).forEach((resolve) => resolve());
       });
@@ -141,9 +182,35 @@ export class LaneDispatcher {
   }
 
   private markReady(lane: Lane): void {
-    if (!lane.ready && lane.queued > 0 && lane.inFlight < this.laneLimit(lane.targetId)) {
+    if (
+      !lane.ready &&
+      !lane.parked &&
+      lane.queued > 0 &&
+      lane.inFlight < this.laneLimit(lane.targetId, lane.owner.id)
+    ) {
       lane.ready = true;
       this.ready.push(lane);
     }
+  }
+
+  /** The owner's parked lanes take their turns again. */
+  private unpark(owner: Owner): void {
+    if (owner.parked.length === 0) return;
+    const parked = owner.parked;
+    owner.parked = [];
+    for (const lane of parked) {
+      lane.parked = false;
+      this.markReady(lane);
+    }
+  }
+
+  /** A lane without work is forgotten; when its owner has no work left, the other owners' shares grow. */
+  private remove(lane: Lane): void {
+    if (this.lanes.get(lane.targetId) !== lane) return;
+    this.lanes.delete(lane.targetId);
+    const { owner } = lane;
+    if (--owner.lanes > 0) return;
+    this.owners.delete(owner.id);
+    for (const other of this.owners.values()) this.unpark(other);
   }
 }

@@ -31,10 +31,12 @@ function toHealth(row: HealthRow): TargetHealth {
   };
 }
 
+/** The delivery engine's copy of a target; its owner is known when `target.webhook` was read with it. */
 export function toSnapshot(target: Target): TargetSnapshot {
   return {
     id: target.id,
     webhookId: target.webhookId,
+    ownerId: target.webhook?.ownerId ?? '',
     type: target.type,
     active: target.active && target.deletedAt === null,
     http: withCurrentFields(target.http),
@@ -84,14 +86,22 @@ export class TargetHealthService {
    * (a paused target's waits as `paused`).
    */
   async liveSnapshots(webhookId: string): Promise<TargetSnapshot[]> {
-    const targets = await this.targets.find({ where: { webhookId, deletedAt: IsNull() } });
+    const targets = await this.targets.find({
+      where: { webhookId, deletedAt: IsNull() },
+      relations: { webhook: true },
+      withDeleted: true,
+    });
     return targets.map(toSnapshot);
   }
 
   /** Snapshots by id, deleted targets included (as inactive); unknown ids are absent. */
   async snapshots(ids: string[]): Promise<Map<string, TargetSnapshot>> {
     if (ids.length === 0) return new Map();
-    const targets = await this.targets.find({ where: { id: In(ids) }, withDeleted: true });
+    const targets = await this.targets.find({
+      where: { id: In(ids) },
+      relations: { webhook: true },
+      withDeleted: true,
+    });
     return new Map(targets.map((target) => [target.id, toSnapshot(target)]));
   }
 
