@@ -124,4 +124,15 @@ describe('LaneDispatcher', () => {
     expect(dispatcher.ownersWithWork).toBe(0);
     expect(dispatcher.inFlight).toBe(0);
   });
+
+  it("wakes an owner's parked lanes in the order they were parked, so none starves behind the lanes that just finished", async () => {
+    const { dispatcher, started, finish } = gated(10, 1, () => 3);
+    for (let lane = 0; lane < 6; lane++) for (let n = 0; n < 3; n++) dispatcher.push(task(`t${lane}`, n));
+    expect(started).toEqual(['t0-0', 't1-0', 't2-0']);
+    for (let i = 0; i < 12; i++) await finish(started[i]!);
+    const targets = (ids: string[]) => new Set(ids.map((id) => id.split('-')[0]));
+    expect(targets(started.slice(0, 6)).size).toBe(6);
+    expect(targets(started.slice(6, 12)).size).toBe(6);
+    expect(started).toHaveLength(15);
+  });
 });

@@ -147,30 +147,39 @@ export class LaneDispatcher {
       const lane = this.ready[this.readyHead++]!;
       lane.ready = false;
       const { owner } = lane;
-      if (lane.inFlight >= this.laneLimit(lane.targetId, owner.id)) continue;
+      if (lane.inFlight >= this.laneLimit(lane.targetId, owner.id)) {
+        this.offerRoom(owner);
+        continue;
+      }
       if (lane.queued > 0 && owner.running >= this.ownerLimit(owner.id)) {
         lane.parked = true;
         owner.parked.push(lane);
         continue;
       }
-      if (lane.queued > 0 && !this.admit(lane.targetId)) continue;
+      if (lane.queued > 0 && !this.admit(lane.targetId)) {
+        this.offerRoom(owner);
+        continue;
+      }
       const task = lane.shift();
       if (!task) {
         if (lane.inFlight === 0) this.remove(lane);
+        this.offerRoom(owner);
         continue;
       }
       this.waiting--;
       lane.inFlight++;
       owner.running++;
       this.running++;
+      this.offerRoom(owner);
       this.markReady(lane);
       this.run(task).finally(() => {
         lane.inFlight--;
         owner.running--;
         this.running--;
+        // the owner's parked lanes go first: they have waited longer than this one
+        this.offerRoom(owner);
         if (lane.inFlight === 0 && lane.queued === 0) this.remove(lane);
         else this.markReady(lane);
-        this.unpark(owner);
         this.pump();
         if (this.running === 0) this.idle.splice(0).forEach((resolve) => resolve());
       });
@@ -181,26 +190,33 @@ export class LaneDispatcher {
     }
   }
 
-  private markReady(lane: Lane): void {
+  /** Queues the lane for its turn, unless it is queued or parked already, or has nothing it may start. */
+  private markReady(lane: Lane): boolean {
     if (
-      !lane.ready &&
-      !lane.parked &&
-      lane.queued > 0 &&
-      lane.inFlight < this.laneLimit(lane.targetId, lane.owner.id)
+      lane.ready ||
+      lane.parked ||
+      lane.queued === 0 ||
+      lane.inFlight >= this.laneLimit(lane.targetId, lane.owner.id)
     ) {
-      lane.ready = true;
-      this.ready.push(lane);
+      return false;
     }
+    lane.ready = true;
+    this.ready.push(lane);
+    return true;
   }
 
-  /** The owner's parked lanes take their turns again. */
-  private unpark(owner: Owner): void {
-    if (owner.parked.length === 0) return;
-    const parked = owner.parked;
-    owner.parked = [];
-    for (const lane of parked) {
+  /**
+   * While the owner may start more attempts, its longest-parked lane that has something to start
+   * takes its turn. Whatever that turn comes to (an attempt started, or none: the lane's rate
+   * limit, its own limit, no work left) offers the room again, so the owner's parked lanes are
+   * woken one at a time, in the order they were parked, as long as the owner has room.
+   */
+  private offerRoom(owner: Owner): void {
+    if (owner.parked.length === 0 || owner.running >= this.ownerLimit(owner.id)) return;
+    while (owner.parked.length > 0) {
+      const lane = owner.parked.shift()!;
       lane.parked = false;
-      this.markReady(lane);
+      if (this.markReady(lane)) return;
     }
   }
 
@@ -211,6 +227,6 @@ export class LaneDispatcher {
     const { owner } = lane;
     if (--owner.lanes > 0) return;
     this.owners.delete(owner.id);
-    for (const other of this.owners.values()) this.unpark(other);
+    for (const other of this.owners.values()) this.offerRoom(other);
   }
 }

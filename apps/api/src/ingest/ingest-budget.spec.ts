@@ -61,4 +61,26 @@ describe('IngestBudget', () => {
     expect(budget.admit('a', 200)).toBeNull();
     expect(budget.admit('a', 1)).toBe('share');
   });
+
+  it('counts an owner refused because the totals were full among the owners sharing them, for a while', () => {
+    const budget = new IngestBudget(4, 1_000);
+    for (const owner of ['a', 'a', 'b', 'b']) expect(budget.admit(owner, 0, 0)).toBeNull();
+    expect(budget.admit('c', 0, 0)).toBe('total');
+    budget.release('a', 0);
+    // a third of the 4 events each now: a, holding one, may not take the room back; c may
+    expect(budget.admit('a', 0, 500)).toBe('share');
+    expect(budget.admit('c', 0, 1_000)).toBeNull();
+    budget.release('c', 0);
+    budget.release('b', 0);
+    // c is no longer refused, nor holding: half each again
+    expect(budget.admit('a', 0, 1_500)).toBeNull();
+  });
+
+  it('forgets a refused owner that did not come back', () => {
+    const budget = new IngestBudget(4, 1_000);
+    for (const owner of ['a', 'a', 'b', 'b']) expect(budget.admit(owner, 0, 0)).toBeNull();
+    expect(budget.admit('c', 0, 0)).toBe('total');
+    budget.release('a', 0);
+    expect(budget.admit('a', 0, 2_001)).toBeNull();
+  });
 });
