@@ -680,7 +680,12 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   ): Promise<PreparedAttempt> {
     if (target.type !== 'http') return { kind: 'send', request: null };
     if (!target.transform) return { kind: 'send', request: outboundRequest(target, event, body) };
-    const result = await this.transforms.run(target.id, target.transform, { ...event, body });
+    const result = await this.transforms.run(
+      target.id,
+      target.transform,
+      { ...event, body },
+      { owner: target.ownerId },
+    );
     this.metrics.transformDuration.observe(result.durationMs / 1000);
     switch (result.kind) {
       case 'skip':

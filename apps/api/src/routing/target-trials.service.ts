@@ -110,7 +110,7 @@ export class TargetTrialsService {
       } else if (transform) {
         const outcome =
           dto.transform === undefined
-            ? await this.transforms.run(target.id, transform, request, true)
+            ? await this.transforms.run(target.id, transform, request, { trial: true })
             : await this.transforms.runOnce(transform, request);
         result.logs = outcome.logs;
         if (outcome.kind === 'skip') Object.assign(result, { skipped: true, skipReason: 'transform' });

@@ -80,4 +80,32 @@ describe('TransformPool', () => {
       results.map((r) => (r as unknown as { request: { headers: { i: string } } }).request.headers.i),
     ).toEqual(Array.from({ length: 20 }, (_, i) => String(i % 3)));
   });
+
+  it("lets the owners of the targets take turns, so one user's slow transforms do not keep another's waiting", async () => {
+    const single = new TransformPool(
+      { timeoutMs: 500, memoryBytes: 16 * 1_048_576, maxBodyBytes: 1_048_576 },
+      1,
+    );
+    try {
+      const order: string[] = [];
+      const slow = Array.from({ length: 4 }, (_, n) =>
+        single
+          .run('slow:1', 'function handler(r) { for (;;) {} }', input, { owner: 'noisy' })
+          .then((result) => order.push(`noisy ${n}: ${result.kind}`)),
+      );
+      const quiet = single
+        .run('quiet:1', 'function handler(r) { return r; }', input, { owner: 'quiet' })
+        .then((result) => order.push(`quiet: ${result.kind}`));
+      await Promise.all([...slow, quiet]);
+      expect(order).toEqual([
+        'noisy 0: error',
+        'quiet: request',
+        'noisy 1: error',
+        'noisy 2: error',
+        'noisy 3: error',
+      ]);
+    } finally {
+      await single.close();
+    }
+  });
 });

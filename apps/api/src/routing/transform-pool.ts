@@ -34,6 +34,49 @@ interface Pending {
   resolve: (result: PoolResult) => void;
 }
 
+/**
+ * Deliveries' jobs waiting, one FIFO queue per owner of the targets (a tenant); the owners take
+ * turns, so one user's many slow transforms cannot keep everyone else's waiting behind them.
+ */
+class OwnerQueues {
+  private readonly queues = new Map<string, Pending[]>();
+  /** Owners with jobs waiting, in turn order. */
+  private turns: string[] = [];
+  size = 0;
+
+  push(owner: string, pending: Pending): void {
+    let queue = this.queues.get(owner);
+    if (!queue) {
+      queue = [];
+      this.queues.set(owner, queue);
+      this.turns.push(owner);
+    }
+    queue.push(pending);
+    this.size++;
+  }
+
+  /** The oldest job of the owner whose turn it is. */
+  shift(): Pending | undefined {
+    const owner = this.turns.shift();
+    if (owner === undefined) return undefined;
+    const queue = this.queues.get(owner)!;
+    const pending = queue.shift()!;
+    if (queue.length > 0) this.turns.push(owner);
+    else this.queues.delete(owner);
+    this.size--;
+    return pending;
+  }
+
+  /** Every job waiting; the queues are left empty. */
+  drain(): Pending[] {
+    const all = [...this.queues.values()].flat();
+    this.queues.clear();
+    this.turns = [];
+    this.size = 0;
+    return all;
+  }
+}
+
 interface Slot {
   worker: Worker;
   ready: boolean;
@@ -53,8 +96,8 @@ interface Slot {
  */
 export class TransformPool {
   private readonly slots: Slot[] = [];
-  /** Deliveries' jobs waiting, oldest first. */
-  private readonly waiting: Pending[] = [];
+  /** Deliveries' jobs waiting, by owner. */
+  private readonly waiting = new OwnerQueues();
   /** Trials' jobs waiting, oldest first. */
   private readonly trials: Pending[] = [];
   private trialsRunning = 0;
@@ -70,15 +113,15 @@ export class TransformPool {
 
   /**
    * Runs the transform `source` (compiled once per `key`) on `input`; `fresh` compiles it for this
-   * run only; `trial` for a preview.
+   * run only; `trial` for a preview; `owner`, for a delivery, is whose turn among the owners it takes.
    */
   run(
     key: string,
     source: string,
     input: TransformInput,
-    { fresh = false, trial = false } = {},
+    { fresh = false, trial = false, owner = '' } = {},
   ): Promise<PoolResult> {
-    return this.submit({ id: this.nextId++, key, source, input, fresh }, trial);
+    return this.submit({ id: this.nextId++, key, source, input, fresh }, trial, owner);
   }
 
   /** Compiles `source` alone (a trial): the error of a source that does not compile, or null. */
@@ -96,27 +139,30 @@ export class TransformPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const pending of [...this.waiting.splice(0), ...this.trials.splice(0)]) {
+    for (const pending of [...this.waiting.drain(), ...this.trials.splice(0)]) {
       pending.resolve(failure('the sandbox is shutting down'));
     }
     await Promise.all(this.slots.splice(0).map((slot) => this.stop(slot)));
   }
 
-  private submit(job: TransformJob, trial: boolean): Promise<PoolResult> {
+  private submit(job: TransformJob, trial: boolean, owner = ''): Promise<PoolResult> {
     if (this.closed) return Promise.resolve(failure('the sandbox is shutting down'));
-    const queue = trial ? this.trials : this.waiting;
-    if (queue.length >= MAX_WAITING_JOBS)
+    if ((trial ? this.trials.length : this.waiting.size) >= MAX_WAITING_JOBS)
       return Promise.resolve(failure('too many transforms waiting; try again later'));
     this.startFailed = false;
     return new Promise((resolve) => {
-      queue.push({ job, trial, resolve });
+      if (trial) this.trials.push({ job, trial, resolve });
+      else this.waiting.push(owner, { job, trial, resolve });
       this.pump();
     });
   }
 
-  /** The next job to start: deliveries first; a trial while trials hold fewer than all workers but one. */
+  /**
+   * The next job to start: deliveries first, the owners taking turns; a trial while trials hold
+   * fewer than all workers but one.
+   */
   private next(): Pending | undefined {
-    if (this.waiting.length > 0) return this.waiting.shift();
+    if (this.waiting.size > 0) return this.waiting.shift();
     if (this.trials.length > 0 && this.trialsRunning < Math.max(1, this.size - 1)) return this.trials.shift();
     return undefined;
   }
@@ -185,7 +231,7 @@ export class TransformPool {
     // A worker that failed before it was ready fails what waits (no endless restarts); the next job starts another.
     if (!slot.ready) {
       this.startFailed = true;
-      for (const pending of [...this.waiting.splice(0), ...this.trials.splice(0)])
+      for (const pending of [...this.waiting.drain(), ...this.trials.splice(0)])
         pending.resolve(failure(error));
     }
     if (!this.closed) this.pump();

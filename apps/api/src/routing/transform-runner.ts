@@ -61,16 +61,17 @@ export class TransformRunner implements OnApplicationShutdown {
 
   /**
    * Runs `transform`, the saved transform of target `targetId`, on `source`; never rejects. A
-   * `trial` (preview) waits behind deliveries and never takes every worker.
+   * delivery's run takes its turn among the `owner`s of the targets; a `trial` (preview) waits
+   * behind deliveries and never takes every worker.
    */
   async run(
     targetId: string,
     transform: string,
     source: TransformSource,
-    trial = false,
+    { trial = false, owner = '' } = {},
   ): Promise<TransformOutcome> {
     const key = this.keyOf(targetId, transform);
-    return this.settle(await this.workers().run(key, transform, transformInput(source), { trial }));
+    return this.settle(await this.workers().run(key, transform, transformInput(source), { trial, owner }));
   }
 
   /** Runs a transform not saved (an editor's content) once, compiled for this run only (a trial). */
