@@ -357,6 +357,9 @@ describe('ingest isolation: one sender cannot hurt another (real PostgreSQL, rea
       ]);
       expect(await bodies(other.entrypointId)).toEqual(['{"held":true}', '{"held":true}', '{"other":1}']);
       expect(await bodies(third.entrypointId)).toEqual(['{"after":1}', '{"third":1}']);
+      const metrics = (await testApp.request().get('/metrics').expect(200)).text;
+      expect(metrics).toMatch(/^webhooker_ingest_backpressure_total\{bound="owner"\} [1-9]/m);
+      expect(metrics).toMatch(/^webhooker_ingest_backpressure_total\{bound="total"\} [1-9]/m);
     });
 
     it("keeps an owner's slow uploads to half of the bytes in flight, announced or streamed, so other owners are served", async () => {

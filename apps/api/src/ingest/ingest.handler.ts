@@ -7,6 +7,7 @@ import { PROBLEM_TYPE_BASE, UUID_PATTERN } from '../common/http';
 import { clientAddress, PROXY_TRUST, ProxyTrust } from '../common/proxy-trust';
 import { storableText } from '../common/storable-text';
 import { captureHeaders } from './captured-headers';
+import { MetricsService } from '../metrics/metrics.service';
 import { BudgetRefusal, IngestBudget } from './ingest-budget';
 import { RejectionRecorder } from '../entrypoints/rejection-recorder';
 
@@ -84,6 +85,7 @@ export class IngestHandler {
     private readonly routes: RouteCache,
     private readonly ingest: IngestService,
     private readonly rejections: RejectionRecorder,
+    private readonly metrics: MetricsService,
   ) {
     this.budget = new IngestBudget(config.ingestMaxPendingEvents, config.ingestMaxPendingBytes);
   }
@@ -201,6 +203,7 @@ export class IngestHandler {
     owner: string,
     refusal: BudgetRefusal,
   ): void {
+    this.metrics.ingestBusy.inc({ bound: refusal === 'share' ? 'owner' : 'total' });
     this.busy.refused++;
     if (Date.now() - this.busy.loggedAt >= BUSY_LOG_INTERVAL_MS) {
       const held = this.budget.held;

@@ -23,6 +23,14 @@ export class MetricsService {
     labelNames: ['reason'],
     registers: [this.registry],
   });
+  readonly ingestBusy = new Counter({
+    name: 'webhooker_ingest_backpressure_total',
+    help:
+      'Requests answered 503 by ingest backpressure, by the bound they would have gone over: ' +
+      "total (this process's events or bytes in flight) or owner (the share of the webhook's owner)",
+    labelNames: ['bound'],
+    registers: [this.registry],
+  });
   readonly duplicatesReceived = new Counter({
     name: 'webhooker_duplicates_received_total',
     help: 'Requests answered as duplicates of an earlier event (entrypoint deduplication): not stored',
