@@ -1,5 +1,6 @@
 // The default import is node:crypto itself (the one src/users/password.ts calls), so it can be spied on.
 import crypto from 'node:crypto';
+import { createServer, ServerResponse } from 'node:http';
 import type { Response } from 'supertest';
 import { SESSION_COOKIE } from '../src/auth/session.middleware';
 import { hashPassword, verifyPassword } from '../src/users/password';
@@ -357,6 +358,62 @@ describe('security hardening (HTTP, real PostgreSQL)', () => {
         { field: 'revokeApiKeys', message: 'Revoke API keys must be true or false' },
       ]);
       await login(testApp, 'dave', 'password-123');
+    });
+  });
+
+  describe('API requests of one user at once (API_REQUESTS_PER_USER=1, API_QUEUED_PER_USER=1)', () => {
+    it("queues a user's requests beyond the limit, refuses the overflow with 429 + Retry-After, and serves other users meanwhile", async () => {
+      const testApp = await startTestApp({
+        ALLOW_PRIVATE_TARGETS: 'true',
+        API_REQUESTS_PER_USER: '1',
+        API_QUEUED_PER_USER: '1',
+      });
+      const held: ServerResponse[] = [];
+      const receiver = createServer((request, response) => {
+        request.resume();
+        held.push(response);
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      try {
+        const admin = await asUser(testApp, 'admin', ADMIN_PASSWORD);
+        const member = await createMember(testApp, admin, 'patient');
+        const webhook = await admin.apiKey.post('/api/v1/webhooks', { name: 'slow' }).expect(201);
+        const { port } = receiver.address() as { port: number };
+        const target = await admin.apiKey
+          .post(`/api/v1/webhooks/${webhook.body.id}/targets`, {
+            name: 'holds its answer',
+            type: 'http',
+            http: { url: `http://127.0.0.1:${port}/`, timeoutMs: 30_000 },
+          })
+          .expect(201);
+
+        // the admin's one slot: a test send whose receiver holds its answer
+        const slow = admin.apiKey.post(`/api/v1/targets/${target.body.id}/test`, {}).then((r) => r);
+        await eventually('the test send reaches the receiver', async () => held.length === 1);
+        let queuedDone = false;
+        const queued = admin.session.get('/api/v1/webhooks').then((r) => {
+          queuedDone = true;
+          return r;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const refused = await admin.apiKey.get('/api/v1/webhooks');
+        expect(refused.status).toBe(429);
+        expect(refused.headers['retry-after']).toBe('1');
+        expect(refused.headers['content-type']).toContain('application/problem+json');
+        expect(refused.body.detail).toContain('API_REQUESTS_PER_USER');
+        // another user is served at once
+        await member.apiKey.get('/api/v1/webhooks').expect(200);
+        expect(queuedDone).toBe(false);
+
+        held[0]!.end('ok');
+        expect((await slow).status).toBe(200);
+        expect((await queued).status).toBe(200);
+        await admin.apiKey.get('/api/v1/webhooks').expect(200);
+      } finally {
+        for (const response of held) response.end();
+        await new Promise((resolve) => receiver.close(resolve));
+        await testApp.close();
+      }
     });
   });
 });

@@ -1,5 +1,5 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
@@ -12,6 +12,7 @@ import { AuthService } from './auth.service';
 import { LocalAuthGuard, LocalStrategy } from './local.strategy';
 import { loginThrottlers, LoginThrottlerGuard } from './login-throttler.guard';
 import { SessionMiddleware } from './session.middleware';
+import { UserRequestLimitInterceptor } from './user-request-limit.interceptor';
 
 @Module({
   imports: [
@@ -32,6 +33,7 @@ import { SessionMiddleware } from './session.middleware';
     LoginThrottlerGuard,
     SessionMiddleware,
     { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_INTERCEPTOR, useClass: UserRequestLimitInterceptor },
   ],
 })
 export class AuthModule implements NestModule {

@@ -28,8 +28,9 @@ const PROBLEM = {
 };
 
 /**
- * Every operation answers errors in the one problem shape: 400 when it takes input, 401 when it
- * needs authentication, 404 when it names a resource, and any other error as `default`. Public
+ * Every operation answers errors in the one problem shape: 400 when it takes input, 401 and 429
+ * (too many of the user's requests at once) when it needs authentication, 404 when it names a
+ * resource, and any other error as `default`. Public
  * operations (marked by @Public) need no security.
  */
 function addProblemResponses(document: OpenAPIObject): void {
@@ -45,7 +46,13 @@ function addProblemResponses(document: OpenAPIObject): void {
         (operation.responses[status] ??= { description, content: PROBLEM });
       if (parameters.length > 0 || operation.requestBody)
         add('400', 'The input is not valid; `errors` names each field');
-      if (!operation.security || operation.security.length > 0) add('401', 'No valid session or API key');
+      if (!operation.security || operation.security.length > 0) {
+        add('401', 'No valid session or API key');
+        add(
+          '429',
+          "Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After",
+        );
+      }
       if (parameters.some((parameter) => parameter.in === 'path')) add('404', 'Not found (or not yours)');
       add('default', 'An error, as application/problem+json');
     }

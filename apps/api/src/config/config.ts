@@ -28,6 +28,10 @@ export interface AppConfig {
   passwordHashConcurrency: number;
   /** Password hashes waiting for a slot at most; more are refused with 503. */
   passwordHashQueue: number;
+  /** API requests of one user (session or API key) running at once at most. */
+  apiRequestsPerUser: number;
+  /** API requests of one user waiting for a slot at most; more are refused with 429. */
+  apiQueuedPerUser: number;
   /** Tests and development only: log2 of the scrypt cost N of new hashes instead of 17. */
   insecureScryptLog2N: number | undefined;
   /** When set, `GET /metrics` needs `Authorization: Bearer <token>`. */
@@ -242,6 +246,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     loginRateLimitPerAddress: integer(env, 'LOGIN_RATE_LIMIT_PER_ADDRESS', 100, 1, 100_000),
     passwordHashConcurrency: integer(env, 'PASSWORD_HASH_CONCURRENCY', 2, 1, 64),
     passwordHashQueue: integer(env, 'PASSWORD_HASH_QUEUE', 16, 0, 10_000),
+    apiRequestsPerUser: integer(env, 'API_REQUESTS_PER_USER', 4, 1, 1_000),
+    apiQueuedPerUser: integer(env, 'API_QUEUED_PER_USER', 100, 0, 100_000),
     insecureScryptLog2N: insecureScryptLog2N(env, nodeEnv),
     metricsToken: metricsToken(env),
     trustProxy: proxyTrust(env),

@@ -12,7 +12,7 @@ import type { Response } from 'express';
 import { ProblemDetailsDto } from '../common/problem-details';
 import { ProblemDetailsFilter } from '../common/problem-details.filter';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { ConcurrencyLimiter, LimiterFullError } from './concurrency-limiter';
+import { ConcurrencyLimiter, LimiterFullError } from '../common/concurrency-limiter';
 import { hashPassword, needsRehash, SCRYPT_COST, ScryptCost, verifyPassword } from './password';
 
 /** Seconds a client refused for lack of hashing capacity is asked to wait. */

@@ -1857,6 +1857,10 @@ export type ListAlertEventsErrors = {
      */
     401: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -1895,6 +1899,10 @@ export type ListAlertSubscriptionsErrors = {
      * No valid session or API key
      */
     401: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -1940,6 +1948,10 @@ export type CreateAlertSubscriptionErrors = {
      */
     422: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -1975,6 +1987,10 @@ export type DeleteAlertSubscriptionErrors = {
      * Not found (or not yours)
      */
     404: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -2012,6 +2028,10 @@ export type GetAlertSubscriptionErrors = {
      */
     404: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -2047,6 +2067,10 @@ export type UpdateAlertSubscriptionErrors = {
      * Not found (or not yours)
      */
     404: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -2086,6 +2110,10 @@ export type ListApiKeysErrors = {
      * No valid session or API key
      */
     401: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -2131,6 +2159,10 @@ export type CreateApiKeyErrors = {
      */
     422: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -2166,6 +2198,10 @@ export type RevokeApiKeyErrors = {
      * Not found (or not yours)
      */
     404: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -2227,6 +2263,10 @@ export type LogoutErrors = {
      */
     401: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -2252,6 +2292,10 @@ export type GetMeErrors = {
      * No valid session or API key
      */
     401: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -2282,6 +2326,10 @@ export type ChangeMyPasswordErrors = {
      * No valid session or API key
      */
     401: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * Too many password hashes at once; retry after the `Retry-After` seconds
      */
@@ -2323,6 +2371,10 @@ export type GetBulkOperationErrors = {
      */
     404: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -2358,6 +2410,10 @@ export type ApplyConfigErrors = {
      */
     401: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -2389,6 +2445,10 @@ export type ExportConfigErrors = {
      * No valid session or API key
      */
     401: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -2424,6 +2484,10 @@ export type PlanConfigErrors = {
      * No valid session or API key
      */
     401: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -2461,6 +2525,10 @@ export type ListDeliveryAttemptsErrors = {
      */
     404: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -2496,6 +2564,10 @@ export type ReplayDeliveryErrors = {
      * Not found (or not yours)
      */
     404: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -2533,6 +2605,10 @@ export type DeleteEntrypointErrors = {
      */
     404: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -2568,6 +2644,10 @@ export type GetEntrypointErrors = {
      * Not found (or not yours)
      */
     404: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -2605,6 +2685,10 @@ export type UpdateEntrypointErrors = {
      */
     404: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -2640,6 +2724,10 @@ export type ListEntrypointRejectionsErrors = {
      * Not found (or not yours)
      */
     404: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -2690,6 +2778,10 @@ export type AddVerificationSecretErrors = {
      * The Idempotency-Key was used with another request
      */
     422: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -2759,6 +2851,10 @@ export type ListAllEventsErrors = {
      */
     401: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -2795,6 +2891,10 @@ export type GetEventErrors = {
      */
     404: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -2830,6 +2930,10 @@ export type ReplayEventErrors = {
      * Not found (or not yours)
      */
     404: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -2874,6 +2978,10 @@ export type GetStatsErrors = {
      */
     401: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -2909,6 +3017,10 @@ export type DeleteTargetErrors = {
      * Not found (or not yours)
      */
     404: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -2946,6 +3058,10 @@ export type GetTargetErrors = {
      */
     404: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -2981,6 +3097,10 @@ export type UpdateTargetErrors = {
      * Not found (or not yours)
      */
     404: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -3018,6 +3138,10 @@ export type ActivateTargetErrors = {
      */
     404: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -3053,6 +3177,10 @@ export type DeactivateTargetErrors = {
      * Not found (or not yours)
      */
     404: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -3100,6 +3228,10 @@ export type ListTargetDeliveriesErrors = {
      */
     404: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -3135,6 +3267,10 @@ export type PreviewTargetErrors = {
      * Not found (or not yours)
      */
     404: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -3172,6 +3308,10 @@ export type ReplayFailedDeliveriesErrors = {
      */
     404: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -3207,6 +3347,10 @@ export type ListSigningSecretsErrors = {
      * Not found (or not yours)
      */
     404: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -3258,6 +3402,10 @@ export type RotateSigningSecretErrors = {
      */
     422: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -3295,6 +3443,10 @@ export type RevokeSigningSecretErrors = {
      */
     404: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -3330,6 +3482,10 @@ export type SendTargetTestErrors = {
      * Not found (or not yours)
      */
     404: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -3369,6 +3525,10 @@ export type ListUsersErrors = {
      * No valid session or API key
      */
     401: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -3414,6 +3574,10 @@ export type CreateUserErrors = {
      */
     422: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * Too many password hashes at once; retry after the `Retry-After` seconds
      */
     503: ProblemDetailsDto;
@@ -3454,6 +3618,10 @@ export type GetUserErrors = {
      */
     404: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -3489,6 +3657,10 @@ export type UpdateUserErrors = {
      * Not found (or not yours)
      */
     404: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -3535,6 +3707,10 @@ export type ListUserApiKeysErrors = {
      */
     404: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -3572,6 +3748,10 @@ export type RevokeUserApiKeyErrors = {
      */
     404: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -3608,6 +3788,10 @@ export type ResetUserPasswordErrors = {
      */
     404: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * Too many password hashes at once; retry after the `Retry-After` seconds
      */
     503: ProblemDetailsDto;
@@ -3637,6 +3821,10 @@ export type ListVerificationPresetsErrors = {
      * No valid session or API key
      */
     401: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -3676,6 +3864,10 @@ export type ListWebhooksErrors = {
      * No valid session or API key
      */
     401: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -3721,6 +3913,10 @@ export type CreateWebhookErrors = {
      */
     422: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -3756,6 +3952,10 @@ export type DeleteWebhookErrors = {
      * Not found (or not yours)
      */
     404: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -3793,6 +3993,10 @@ export type GetWebhookErrors = {
      */
     404: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -3828,6 +4032,10 @@ export type UpdateWebhookErrors = {
      * Not found (or not yours)
      */
     404: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -3873,6 +4081,10 @@ export type ListBulkOperationsErrors = {
      * Not found (or not yours)
      */
     404: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -3924,6 +4136,10 @@ export type CancelDeliveriesErrors = {
      */
     422: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -3968,6 +4184,10 @@ export type ListEntrypointsErrors = {
      * Not found (or not yours)
      */
     404: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -4018,6 +4238,10 @@ export type CreateEntrypointErrors = {
      * The Idempotency-Key was used with another request
      */
     422: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -4089,6 +4313,10 @@ export type ListEventsErrors = {
      */
     404: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -4139,6 +4367,10 @@ export type ReplayDeliveriesErrors = {
      */
     422: ProblemDetailsDto;
     /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
      * An error, as application/problem+json
      */
     default: ProblemDetailsDto;
@@ -4183,6 +4415,10 @@ export type ListTargetsErrors = {
      * Not found (or not yours)
      */
     404: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */
@@ -4233,6 +4469,10 @@ export type CreateTargetErrors = {
      * The Idempotency-Key was used with another request
      */
     422: ProblemDetailsDto;
+    /**
+     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     */
+    429: ProblemDetailsDto;
     /**
      * An error, as application/problem+json
      */

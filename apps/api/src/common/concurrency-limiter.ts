@@ -15,6 +15,11 @@ export class ConcurrencyLimiter {
     readonly queueSize: number,
   ) {}
 
+  /** No task running or waiting. */
+  get idle(): boolean {
+    return this.running === 0;
+  }
+
   /** Runs `task` when a slot is free; throws LimiterFullError at once when the queue is full too. */
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.running < this.concurrency) {
