@@ -1,6 +1,6 @@
 // The default import is node:crypto itself (the one src/users/password.ts calls), so it can be spied on.
 import crypto from 'node:crypto';
-import { createServer, ServerResponse } from 'node:http';
+import { Client as PgClient } from 'pg';
 import type { Response } from 'supertest';
 import { SESSION_COOKIE } from '../src/auth/session.middleware';
 import { hashPassword, verifyPassword } from '../src/users/password';
@@ -361,57 +361,60 @@ describe('security hardening (HTTP, real PostgreSQL)', () => {
     });
   });
 
-  describe('API requests of one user at once (API_REQUESTS_PER_USER=1, API_QUEUED_PER_USER=1)', () => {
-    it("queues a user's requests beyond the limit, refuses the overflow with 429 + Retry-After, and serves other users meanwhile", async () => {
-      const testApp = await startTestApp({
-        ALLOW_PRIVATE_TARGETS: 'true',
-        API_REQUESTS_PER_USER: '1',
-        API_QUEUED_PER_USER: '1',
-      });
-      const held: ServerResponse[] = [];
-      const receiver = createServer((request, response) => {
-        request.resume();
-        held.push(response);
-      });
-      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  describe('API requests of one user at once (API_REQUESTS_PER_USER=1, API_QUEUED_PER_USER=2)', () => {
+    it("queues a user's requests beyond the limit, refuses the overflow with 429 + Retry-After, drops a request whose client left, and serves other users meanwhile", async () => {
+      const testApp = await startTestApp({ API_REQUESTS_PER_USER: '1', API_QUEUED_PER_USER: '2' });
+      const lock = new PgClient({ connectionString: testApp.databaseUrl });
+      await lock.connect();
       try {
         const admin = await asUser(testApp, 'admin', ADMIN_PASSWORD);
         const member = await createMember(testApp, admin, 'patient');
-        const webhook = await admin.apiKey.post('/api/v1/webhooks', { name: 'slow' }).expect(201);
-        const { port } = receiver.address() as { port: number };
-        const target = await admin.apiKey
-          .post(`/api/v1/webhooks/${webhook.body.id}/targets`, {
-            name: 'holds its answer',
-            type: 'http',
-            http: { url: `http://127.0.0.1:${port}/`, timeoutMs: 30_000 },
-          })
-          .expect(201);
+        const { key } = (await admin.session.post('/api/v1/api-keys', { name: 'raw' }).expect(201)).body;
+        await lock.query('BEGIN');
+        await lock.query('LOCK TABLE webhooks IN ACCESS EXCLUSIVE MODE');
 
-        // the admin's one slot: a test send whose receiver holds its answer
-        const slow = admin.apiKey.post(`/api/v1/targets/${target.body.id}/test`, {}).then((r) => r);
-        await eventually('the test send reaches the receiver', async () => held.length === 1);
+        // the admin's one slot: a list of webhooks, waiting for the lock
+        const slow = admin.apiKey.get('/api/v1/webhooks').then((r) => r);
+        await eventually('the list waits for the lock', async () => {
+          const { rows } = await lock.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`);
+          return rows[0].n > 0;
+        });
         let queuedDone = false;
-        const queued = admin.session.get('/api/v1/webhooks').then((r) => {
+        const queued = admin.session.get('/api/v1/auth/me').then((r) => {
           queuedDone = true;
           return r;
         });
+        // a creation whose client gives up while it waits: it must not run later
+        const abort = new AbortController();
+        const gone = fetch(`${testApp.url}/api/v1/webhooks`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'never created' }),
+          signal: abort.signal,
+        }).catch(() => 'aborted');
         await new Promise((resolve) => setTimeout(resolve, 200));
-        const refused = await admin.apiKey.get('/api/v1/webhooks');
+        abort.abort();
+        expect(await gone).toBe('aborted');
+
+        const refused = await admin.apiKey.get('/api/v1/auth/me');
         expect(refused.status).toBe(429);
         expect(refused.headers['retry-after']).toBe('1');
         expect(refused.headers['content-type']).toContain('application/problem+json');
         expect(refused.body.detail).toContain('API_REQUESTS_PER_USER');
-        // another user is served at once
-        await member.apiKey.get('/api/v1/webhooks').expect(200);
+        // another user is served at once, and logins have limits of their own
+        await member.apiKey.get('/api/v1/auth/me').expect(200);
+        await login(testApp, 'admin', ADMIN_PASSWORD);
         expect(queuedDone).toBe(false);
 
-        held[0]!.end('ok');
+        await lock.query('COMMIT');
         expect((await slow).status).toBe(200);
         expect((await queued).status).toBe(200);
-        await admin.apiKey.get('/api/v1/webhooks').expect(200);
+        const names = (await admin.apiKey.get('/api/v1/webhooks').expect(200)).body.items.map(
+          (webhook: { name: string }) => webhook.name,
+        );
+        expect(names).not.toContain('never created');
       } finally {
-        for (const response of held) response.end();
-        await new Promise((resolve) => receiver.close(resolve));
+        await lock.end();
         await testApp.close();
       }
     });

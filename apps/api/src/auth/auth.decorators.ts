@@ -15,6 +15,18 @@ export const Public = () =>
 /** The route is for users with the `admin` role; members get 403. */
 export const AdminOnly = () => SetMetadata(ADMIN_ONLY, true);
 
+export const OWN_LIMITS = 'webhooker:ownLimits';
+/** Marks such operations in the OpenAPI document (the document builder leaves their 429 out). */
+export const OWN_LIMITS_EXTENSION = 'x-webhooker-own-limits';
+
+/**
+ * The route bounds its work with limits of its own (password hashing; previews and test sends,
+ * which may wait for a receiver): it is not counted among the user's API requests at once
+ * (API_REQUESTS_PER_USER), so a slow one cannot hold the user's other calls.
+ */
+export const HasOwnLimits = () =>
+  applyDecorators(SetMetadata(OWN_LIMITS, true), ApiExtension(OWN_LIMITS_EXTENSION, true));
+
 /** The authenticated caller. */
 export const CurrentUser = createParamDecorator(
   (_data: unknown, context: ExecutionContext): AuthenticatedUser =>

@@ -7,34 +7,57 @@ import {
   Injectable,
   NestInterceptor,
 } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import { ConcurrencyLimiter, LimiterFullError } from '../common/concurrency-limiter';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { OWN_LIMITS } from './auth.decorators';
 import type { AuthenticatedRequest } from './auth.types';
 
 /** Seconds a user told to slow down is asked to wait. */
 const RETRY_AFTER_SECONDS = 1;
+/** The status logged for a request whose client went away while it waited (nginx's "client closed request"). */
+const CLIENT_CLOSED_REQUEST = 499;
 
 /**
  * Each user's API requests (with a session or any of their API keys) run at most
- * API_REQUESTS_PER_USER at once, with API_QUEUED_PER_USER more waiting their turn; beyond that
- * `429` with Retry-After. The database connections and the event loop are shared with ingest and
- * delivery for every user: a flood of slow calls (searches, say) from one user holds only a few
- * of them, and mostly slows that user. Requests without a user (ingest, health, metrics, login)
- * are not counted here.
+ * API_REQUESTS_PER_USER at once in this process, with API_QUEUED_PER_USER more waiting their
+ * turn; beyond that `429` with Retry-After. The database connections and the event loop are
+ * shared with ingest and delivery for every user: a flood of slow calls (searches, say) from one
+ * user holds only a few of them, and mostly slows that user. A request whose client went away
+ * while it waited is dropped when its turn comes, not run. Not counted: requests without a user
+ * (ingest, health, metrics) and routes with limits of their own (@HasOwnLimits: logins and
+ * password changes, previews and test sends).
  */
 @Injectable()
 export class UserRequestLimitInterceptor implements NestInterceptor {
   private readonly limiters = new Map<string, ConcurrencyLimiter>();
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly reflector: Reflector,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const userId = context.switchToHttp().getRequest<AuthenticatedRequest>().user?.id;
-    if (!userId) return next.handle();
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const userId = request.user?.id;
+    const ownLimits = this.reflector.getAllAndOverride<boolean>(OWN_LIMITS, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (!userId || ownLimits) return next.handle();
     const response = context.switchToHttp().getResponse<Response>();
-    return from(this.run(userId, () => lastValueFrom(next.handle(), { defaultValue: undefined }), response));
+    const handle = () => {
+      if (request.socket.destroyed) {
+        throw new HttpException(
+          'The client went away while the request waited for its turn',
+          CLIENT_CLOSED_REQUEST,
+        );
+      }
+      return lastValueFrom(next.handle(), { defaultValue: undefined });
+    };
+    return from(this.run(userId, handle, response));
   }
 
   private async run<T>(userId: string, handle: () => Promise<T>, response: Response): Promise<T> {

@@ -4,7 +4,7 @@ import type {
   OperationObject,
   ParameterObject,
 } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import { PUBLIC_EXTENSION } from '../auth/auth.decorators';
+import { OWN_LIMITS_EXTENSION, PUBLIC_EXTENSION } from '../auth/auth.decorators';
 import { SESSION_COOKIE } from '../auth/session.middleware';
 import { addAlertWebhooks } from '../alerts/alerts-openapi';
 import { addIngestPath } from '../ingest/ingest-openapi';
@@ -29,8 +29,8 @@ const PROBLEM = {
 
 /**
  * Every operation answers errors in the one problem shape: 400 when it takes input, 401 and 429
- * (too many of the user's requests at once) when it needs authentication, 404 when it names a
- * resource, and any other error as `default`. Public
+ * (too many of the user's requests at once, unless its limits are its own) when it needs
+ * authentication, 404 when it names a resource, and any other error as `default`. Public
  * operations (marked by @Public) need no security.
  */
 function addProblemResponses(document: OpenAPIObject): void {
@@ -41,6 +41,8 @@ function addProblemResponses(document: OpenAPIObject): void {
         delete operation[PUBLIC_EXTENSION];
         operation.security = [];
       }
+      const ownLimits = Boolean(operation[OWN_LIMITS_EXTENSION]);
+      delete operation[OWN_LIMITS_EXTENSION];
       const parameters = (operation.parameters ?? []) as ParameterObject[];
       const add = (status: string, description: string) =>
         (operation.responses[status] ??= { description, content: PROBLEM });
@@ -48,10 +50,11 @@ function addProblemResponses(document: OpenAPIObject): void {
         add('400', 'The input is not valid; `errors` names each field');
       if (!operation.security || operation.security.length > 0) {
         add('401', 'No valid session or API key');
-        add(
-          '429',
-          "Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After",
-        );
+        if (!ownLimits)
+          add(
+            '429',
+            "Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After",
+          );
       }
       if (parameters.some((parameter) => parameter.in === 'path')) add('404', 'Not found (or not yours)');
       add('default', 'An error, as application/problem+json');

@@ -1,13 +1,23 @@
 import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
-import { CurrentUser } from '../auth/auth.decorators';
+import { ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { CurrentUser, HasOwnLimits } from '../auth/auth.decorators';
+import { ProblemDetailsDto } from '../common/problem-details';
 import type { AuthenticatedUser } from '../auth/auth.types';
 import { PreviewResultDto, PreviewTargetDto, TargetTrialDto, TestResultDto } from './target-trial.dto';
 import { TargetTrialsService } from './target-trials.service';
 
-/** Trying a target: what its filter and transform make of a request, and a test event sent now. */
+/**
+ * Trying a target: what its filter and transform make of a request, and a test event sent now.
+ * Their limits are their own (TRIALS_PER_USER at once): a test send may wait for its receiver.
+ */
 @ApiTags('targets')
 @Controller('api/v1/targets')
+@HasOwnLimits()
+@ApiTooManyRequestsResponse({
+  description:
+    "More previews or test sends of this user at once than allowed, or the target's rate limit allows nothing now",
+  type: ProblemDetailsDto,
+})
 export class TargetTrialsController {
   constructor(private readonly trials: TargetTrialsService) {}
 

@@ -14,6 +14,7 @@ import { ProblemDetailsFilter } from '../common/problem-details.filter';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ConcurrencyLimiter, LimiterFullError } from '../common/concurrency-limiter';
 import { hashPassword, needsRehash, SCRYPT_COST, ScryptCost, verifyPassword } from './password';
+import { HasOwnLimits } from '../auth/auth.decorators';
 
 /** Seconds a client refused for lack of hashing capacity is asked to wait. */
 const RETRY_AFTER_SECONDS = 1;
@@ -34,9 +35,13 @@ class PasswordHashingBusyFilter extends ProblemDetailsFilter {
   }
 }
 
-/** The route hashes a password: a 503 with `Retry-After` when hashing is saturated, documented. */
+/**
+ * The route hashes a password: a 503 with `Retry-After` when hashing is saturated, documented; the
+ * hashing limits are its own (not counted among the user's requests at once).
+ */
 export const HashesPasswords = () =>
   applyDecorators(
+    HasOwnLimits(),
     UseFilters(PasswordHashingBusyFilter),
     ApiServiceUnavailableResponse({
       description: 'Too many password hashes at once; retry after the `Retry-After` seconds',

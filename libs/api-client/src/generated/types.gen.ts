@@ -2327,10 +2327,6 @@ export type ChangeMyPasswordErrors = {
      */
     401: ProblemDetailsDto;
     /**
-     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
-     */
-    429: ProblemDetailsDto;
-    /**
      * Too many password hashes at once; retry after the `Retry-After` seconds
      */
     503: ProblemDetailsDto;
@@ -3268,7 +3264,7 @@ export type PreviewTargetErrors = {
      */
     404: ProblemDetailsDto;
     /**
-     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     * More previews or test sends of this user at once than allowed, or the target's rate limit allows nothing now
      */
     429: ProblemDetailsDto;
     /**
@@ -3483,7 +3479,7 @@ export type SendTargetTestErrors = {
      */
     404: ProblemDetailsDto;
     /**
-     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
+     * More previews or test sends of this user at once than allowed, or the target's rate limit allows nothing now
      */
     429: ProblemDetailsDto;
     /**
@@ -3573,10 +3569,6 @@ export type CreateUserErrors = {
      * The Idempotency-Key was used with another request
      */
     422: ProblemDetailsDto;
-    /**
-     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
-     */
-    429: ProblemDetailsDto;
     /**
      * Too many password hashes at once; retry after the `Retry-After` seconds
      */
@@ -3787,10 +3779,6 @@ export type ResetUserPasswordErrors = {
      * Not found (or not yours)
      */
     404: ProblemDetailsDto;
-    /**
-     * Too many of this user's requests at once (API_REQUESTS_PER_USER, API_QUEUED_PER_USER); retry after Retry-After
-     */
-    429: ProblemDetailsDto;
     /**
      * Too many password hashes at once; retry after the `Retry-After` seconds
      */
