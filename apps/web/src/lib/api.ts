@@ -1,6 +1,6 @@
 import { client, getMeQueryKey, type SessionDto } from '@webhooker/api-client';
 import { hashKey, MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
-import { hasStatus, problemOf } from './problem';
+import { hasStatus, mayRetry } from './problem';
 
 const CSRF_HEADER = 'X-CSRF-Token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -21,7 +21,7 @@ export const queryClient: QueryClient = new QueryClient({
   defaultOptions: {
     queries: {
       staleTime: 30_000,
-      retry: (failureCount, error) => failureCount < MAX_RETRIES && (problemOf(error)?.status ?? 500) >= 500,
+      retry: (failureCount, error) => failureCount < MAX_RETRIES && mayRetry(error),
     },
   },
 });

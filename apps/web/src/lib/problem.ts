@@ -19,6 +19,15 @@ export function hasStatus(error: unknown, status: number): boolean {
   return problemOf(error)?.status === status;
 }
 
+/**
+ * Whether asking again may succeed: a server error, a network failure (no problem answer), or
+ * `429` (too many of this user's requests at once; the server asks to retry after a second).
+ */
+export function mayRetry(error: unknown): boolean {
+  const status = problemOf(error)?.status ?? 500;
+  return status >= 500 || status === 429;
+}
+
 /** A sentence to show for a failed request. */
 export function errorMessage(error: unknown): string {
   const problem = problemOf(error);
