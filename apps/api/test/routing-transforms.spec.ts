@@ -440,6 +440,35 @@ describe('per-target transforms (real PostgreSQL, real HTTP sink)', () => {
   });
 
   describe('test send', () => {
+    it('lets a user have two previews or test sends running at once, answers 429 beyond, and frees the slots as they end', async () => {
+      const { targets } = await webhookWith([
+        { name: 'Slow', type: 'http', http: { url: `${sink.url}/slow-test`, timeoutMs: 10_000 } },
+      ]);
+      sink.reply = (_n, request) =>
+        request.url.startsWith('/slow-test') ? { status: 200, delayMs: 1_000 } : { status: 200 };
+      try {
+        const path = `/api/v1/targets/${targets[0].id}/test`;
+        const running = [
+          admin.apiKey.post(path, {}).then((r) => r),
+          admin.apiKey.post(path, {}).then((r) => r),
+        ];
+        await waitFor(
+          () => sink.requests.filter((r) => r.url.startsWith('/slow-test')).length === 2,
+          5_000,
+          'both test sends',
+        );
+        const refused = await admin.apiKey.post(`/api/v1/targets/${targets[0].id}/preview`, {});
+        expect(refused.status).toBe(429);
+        expect(refused.body.detail).toBe(
+          'At most 2 previews or test sends may run at once; wait for one to finish',
+        );
+        expect((await Promise.all(running)).map((r) => r.status)).toEqual([200, 200]);
+        await admin.apiKey.post(`/api/v1/targets/${targets[0].id}/preview`, {}).expect(200);
+      } finally {
+        sink.reply = () => ({ status: 200 });
+      }
+    });
+
     it('sends a test event now through filter and transform and records it as a test', async () => {
       const { targets } = await webhookWith([
         {

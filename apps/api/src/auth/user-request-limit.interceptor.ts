@@ -10,7 +10,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
 import { from, lastValueFrom, Observable } from 'rxjs';
-import { ConcurrencyLimiter, LimiterFullError } from '../common/concurrency-limiter';
+import { KeyedConcurrencyLimiter, LimiterFullError } from '../common/concurrency-limiter';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { OWN_LIMITS } from './auth.decorators';
 import type { AuthenticatedRequest } from './auth.types';
@@ -32,12 +32,14 @@ const CLIENT_CLOSED_REQUEST = 499;
  */
 @Injectable()
 export class UserRequestLimitInterceptor implements NestInterceptor {
-  private readonly limiters = new Map<string, ConcurrencyLimiter>();
+  private readonly limiter: KeyedConcurrencyLimiter;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly reflector: Reflector,
-  ) {}
+  ) {
+    this.limiter = new KeyedConcurrencyLimiter(config.apiRequestsPerUser, config.apiQueuedPerUser);
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
@@ -61,13 +63,8 @@ export class UserRequestLimitInterceptor implements NestInterceptor {
   }
 
   private async run<T>(userId: string, handle: () => Promise<T>, response: Response): Promise<T> {
-    let limiter = this.limiters.get(userId);
-    if (!limiter) {
-      limiter = new ConcurrencyLimiter(this.config.apiRequestsPerUser, this.config.apiQueuedPerUser);
-      this.limiters.set(userId, limiter);
-    }
     try {
-      return await limiter.run(handle);
+      return await this.limiter.run(userId, handle);
     } catch (error) {
       if (!(error instanceof LimiterFullError)) throw error;
       response.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
@@ -77,8 +74,6 @@ export class UserRequestLimitInterceptor implements NestInterceptor {
           'retry after the delay in Retry-After',
         HttpStatus.TOO_MANY_REQUESTS,
       );
-    } finally {
-      if (limiter.idle && this.limiters.get(userId) === limiter) this.limiters.delete(userId);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { ConcurrencyLimiter, LimiterFullError } from './concurrency-limiter';
+import { ConcurrencyLimiter, KeyedConcurrencyLimiter, LimiterFullError } from './concurrency-limiter';
 
 /** A task that runs until the test finishes it. */
 function gatedTask() {
@@ -41,5 +41,18 @@ describe('ConcurrencyLimiter', () => {
     const limiter = new ConcurrencyLimiter(1, 0);
     await expect(limiter.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     await expect(limiter.run(async () => 'ok')).resolves.toBe('ok');
+  });
+});
+
+describe('KeyedConcurrencyLimiter', () => {
+  it('bounds each key on its own, and gives a key its slots back once its tasks end', async () => {
+    const limiter = new KeyedConcurrencyLimiter(1, 0);
+    const gated = gatedTask();
+    const held = limiter.run('a', gated.task);
+    await expect(limiter.run('a', async () => 'refused')).rejects.toBeInstanceOf(LimiterFullError);
+    await expect(limiter.run('b', async () => 'other key')).resolves.toBe('other key');
+    gated.finish();
+    await held;
+    await expect(limiter.run('a', async () => 'free again')).resolves.toBe('free again');
   });
 });

@@ -38,3 +38,30 @@ export class ConcurrencyLimiter {
     }
   }
 }
+
+/**
+ * A ConcurrencyLimiter per key (a user, say), each with the same bounds: made when a key first
+ * runs a task, dropped once nothing of that key runs or waits.
+ */
+export class KeyedConcurrencyLimiter {
+  private readonly limiters = new Map<string, ConcurrencyLimiter>();
+
+  constructor(
+    readonly concurrency: number,
+    readonly queueSize: number,
+  ) {}
+
+  /** Runs `task` when a slot of `key` is free; throws LimiterFullError at once when its queue is full too. */
+  async run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    let limiter = this.limiters.get(key);
+    if (!limiter) {
+      limiter = new ConcurrencyLimiter(this.concurrency, this.queueSize);
+      this.limiters.set(key, limiter);
+    }
+    try {
+      return await limiter.run(task);
+    } finally {
+      if (limiter.idle && this.limiters.get(key) === limiter) this.limiters.delete(key);
+    }
+  }
+}

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/auth.types';
+import { KeyedConcurrencyLimiter, LimiterFullError } from '../common/concurrency-limiter';
 import { ValidationFailedException } from '../common/validation';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { DeliveryEngine } from '../delivery/delivery-engine';
@@ -64,7 +65,8 @@ type TrialRequest = TransformSource;
  */
 @Injectable()
 export class TargetTrialsService {
-  private readonly running = new Map<string, number>();
+  /** Trials of each user running now (none wait: more are refused). */
+  private readonly perUser = new KeyedConcurrencyLimiter(TRIALS_PER_USER, 0);
   private testSends = 0;
 
   constructor(
@@ -214,20 +216,14 @@ export class TargetTrialsService {
 
   /** Runs `task` when the user has fewer than TRIALS_PER_USER running; 429 otherwise. */
   private async limited<T>(user: AuthenticatedUser, task: () => Promise<T>): Promise<T> {
-    const running = this.running.get(user.id) ?? 0;
-    if (running >= TRIALS_PER_USER) {
+    try {
+      return await this.perUser.run(user.id, task);
+    } catch (error) {
+      if (!(error instanceof LimiterFullError)) throw error;
       throw new HttpException(
         `At most ${TRIALS_PER_USER} previews or test sends may run at once; wait for one to finish`,
         HttpStatus.TOO_MANY_REQUESTS,
       );
-    }
-    this.running.set(user.id, running + 1);
-    try {
-      return await task();
-    } finally {
-      const left = (this.running.get(user.id) ?? 1) - 1;
-      if (left > 0) this.running.set(user.id, left);
-      else this.running.delete(user.id);
     }
   }
 
