@@ -51,7 +51,7 @@ class Lane {
 
 /**
  * The worker pool: at most `globalLimit` tasks run at once (DELIVERY_CONCURRENCY), at most
- * `ownerLimit(owner)` for the targets of one owner, and at most `laneLimit(target, owner)` per
+ * `ownerLimit()` for the targets of one owner, and at most `laneLimit(target, owner)` per
  * target, so neither one slow target nor one user's many targets can take every slot. Waiting
  * tasks sit in one FIFO lane per target; lanes with work take turns (round robin). A lane whose
  * target may not start now (`admit`: its rate limit) waits until `wake` is called for it; a lane
@@ -72,7 +72,7 @@ export class LaneDispatcher {
     private readonly laneLimit: (targetId: string, ownerId: string) => number,
     private readonly run: (task: DeliveryTask) => Promise<void>,
     private readonly admit: (targetId: string) => boolean = () => true,
-    private readonly ownerLimit: (ownerId: string) => number = () => Infinity,
+    private readonly ownerLimit: () => number = () => Infinity,
   ) {}
 
   /** Tasks waiting in lanes (not running). */
@@ -151,7 +151,7 @@ export class LaneDispatcher {
         this.offerRoom(owner);
         continue;
       }
-      if (lane.queued > 0 && owner.running >= this.ownerLimit(owner.id)) {
+      if (lane.queued > 0 && owner.running >= this.ownerLimit()) {
         lane.parked = true;
         owner.parked.push(lane);
         continue;
@@ -212,7 +212,7 @@ export class LaneDispatcher {
    * woken one at a time, in the order they were parked, as long as the owner has room.
    */
   private offerRoom(owner: Owner): void {
-    if (owner.parked.length === 0 || owner.running >= this.ownerLimit(owner.id)) return;
+    if (owner.parked.length === 0 || owner.running >= this.ownerLimit()) return;
     while (owner.parked.length > 0) {
       const lane = owner.parked.shift()!;
       lane.parked = false;

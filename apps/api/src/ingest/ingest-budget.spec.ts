@@ -5,7 +5,7 @@ describe('IngestBudget', () => {
     const budget = new IngestBudget(4, 1_000);
     expect(budget.admit('a', 0)).toBeNull();
     expect(budget.admit('a', 0)).toBeNull();
-    expect(budget.admit('a', 0)).toBe('share');
+    expect(budget.admit('a', 0)).toBe('owner');
     expect(budget.admit('b', 0)).toBeNull();
     expect(budget.admit('b', 0)).toBeNull();
     expect(budget.admit('c', 0)).toBe('total');
@@ -18,7 +18,7 @@ describe('IngestBudget', () => {
   it('admits announced and streamed bytes up to the bound on bytes, and takes nothing when refusing', () => {
     const budget = new IngestBudget(10, 1_000);
     expect(budget.admit('a', 400)).toBeNull();
-    expect(budget.admit('a', 200)).toBe('share');
+    expect(budget.admit('a', 200)).toBe('owner');
     expect(budget.admit('b', 700)).toBe('total');
     expect(budget.admit('b', 0)).toBeNull();
     expect(budget.grow('b', 600)).toBeNull();
@@ -36,7 +36,7 @@ describe('IngestBudget', () => {
     budget.release('a', 1_000);
     expect(budget.admit('a', 0)).toBeNull();
     expect(budget.grow('a', 900)).toBeNull();
-    expect(budget.admit('a', 0)).toBe('share');
+    expect(budget.admit('a', 0)).toBe('owner');
   });
 
   it('holds an owner with several events in flight to its share of streamed bytes', () => {
@@ -44,7 +44,7 @@ describe('IngestBudget', () => {
     expect(budget.admit('a', 0)).toBeNull();
     expect(budget.admit('a', 0)).toBeNull();
     expect(budget.grow('a', 500)).toBeNull();
-    expect(budget.grow('a', 1)).toBe('share');
+    expect(budget.grow('a', 1)).toBe('owner');
     expect(budget.heldBy('a')).toEqual({ events: 2, bytes: 500 });
   });
 
@@ -54,12 +54,12 @@ describe('IngestBudget', () => {
     expect(budget.admit('a', 100)).toBeNull();
     expect(budget.admit('a', 200)).toBeNull();
     // a third of 1 200 bytes each: a holds 400
-    expect(budget.admit('a', 1)).toBe('share');
+    expect(budget.admit('a', 1)).toBe('owner');
     expect(budget.admit('b', 300)).toBeNull();
     budget.release('c', 100);
     // c is gone: half each again
     expect(budget.admit('a', 200)).toBeNull();
-    expect(budget.admit('a', 1)).toBe('share');
+    expect(budget.admit('a', 1)).toBe('owner');
   });
 
   it('counts an owner refused because the totals were full among the owners sharing them, for a while', () => {
@@ -68,7 +68,7 @@ describe('IngestBudget', () => {
     expect(budget.admit('c', 0, 0)).toBe('total');
     budget.release('a', 0);
     // a third of the 4 events each now: a, holding one, may not take the room back; c may
-    expect(budget.admit('a', 0, 500)).toBe('share');
+    expect(budget.admit('a', 0, 500)).toBe('owner');
     expect(budget.admit('c', 0, 1_000)).toBeNull();
     budget.release('c', 0);
     budget.release('b', 0);

@@ -1,5 +1,5 @@
-/** Why a request was refused: the process holds all it may, or its owner holds its share. */
-export type BudgetRefusal = 'total' | 'share';
+/** Which bound a request would go over: the process's totals, or its owner's share of them. */
+export type BudgetRefusal = 'total' | 'owner';
 
 interface Holding {
   events: number;
@@ -45,7 +45,7 @@ export class IngestBudget {
       if (!holding) this.contenders.set(owner, now);
       return 'total';
     }
-    if (holding && !this.withinShare(holding, 1, announcedBytes, now)) return 'share';
+    if (holding && !this.withinShare(holding, 1, announcedBytes, now)) return 'owner';
     if (holding) {
       holding.events++;
       holding.bytes += announcedBytes;
@@ -62,7 +62,7 @@ export class IngestBudget {
   grow(owner: string, bytes: number, now = Date.now()): BudgetRefusal | null {
     if (this.bytes + bytes > this.maxBytes) return 'total';
     const holding = this.owners.get(owner)!;
-    if (holding.events > 1 && !this.withinShare(holding, 0, bytes, now)) return 'share';
+    if (holding.events > 1 && !this.withinShare(holding, 0, bytes, now)) return 'owner';
     holding.bytes += bytes;
     this.bytes += bytes;
     return null;

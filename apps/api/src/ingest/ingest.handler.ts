@@ -203,14 +203,14 @@ export class IngestHandler {
     owner: string,
     refusal: BudgetRefusal,
   ): void {
-    this.metrics.ingestBusy.inc({ bound: refusal === 'share' ? 'owner' : 'total' });
+    this.metrics.ingestBusy.inc({ bound: refusal });
     this.busy.refused++;
     if (Date.now() - this.busy.loggedAt >= BUSY_LOG_INTERVAL_MS) {
       const held = this.budget.held;
       const byOwner = this.budget.heldBy(owner);
       this.logger.warn(
         `Ingest backpressure: ${this.busy.refused} event(s) refused with 503, the last one ` +
-          (refusal === 'share' ? `over the share of its webhook's owner ${owner}` : 'over the totals') +
+          (refusal === 'owner' ? `over the share of its webhook's owner ${owner}` : 'over the totals') +
           ` (${held.events} events and ${held.bytes} bytes held by ${held.owners} owner(s), ` +
           `${byOwner.events} and ${byOwner.bytes} by ${owner}; INGEST_MAX_PENDING_EVENTS, INGEST_MAX_PENDING_BYTES)`,
       );
@@ -221,7 +221,7 @@ export class IngestHandler {
       response,
       503,
       'Service Unavailable',
-      refusal === 'share'
+      refusal === 'owner'
         ? "Too many events of this webhook's owner are being received at once (ingest backpressure, shared fairly among owners); retry after the delay in Retry-After"
         : 'Too many events are being received at once (ingest backpressure); retry after the delay in Retry-After',
       { 'retry-after': RETRY_AFTER_SECONDS },
