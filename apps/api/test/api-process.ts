@@ -175,7 +175,12 @@ export async function webhookWithHttpTarget(
 }
 
 /** Posts `count` events to an entrypoint, `concurrency` at a time; returns the event ids (all must be 200). */
-export async function ingest(entrypointUrl: string, count: number, concurrency = 20): Promise<string[]> {
+export async function ingest(
+  entrypointUrl: string,
+  count: number,
+  concurrency = 20,
+  paddingChars = 200,
+): Promise<string[]> {
   const ids: string[] = [];
   let next = 0;
   await Promise.all(
@@ -185,7 +190,7 @@ export async function ingest(entrypointUrl: string, count: number, concurrency =
         const response = await fetch(entrypointUrl, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ n, padding: 'x'.repeat(200) }),
+          body: JSON.stringify({ n, padding: 'x'.repeat(paddingChars) }),
         });
         if (response.status !== 200)
           throw new Error(`ingest answered ${response.status}: ${await response.text()}`);

@@ -33,7 +33,8 @@ describe('loadConfig', () => {
       instanceId: undefined,
       maxEventBytes: 1_048_576,
       deliveryConcurrency: 64,
-      maxQueuedTasks: 10_000,
+      maxQueuedTasks: 20_000,
+      maxQueuedBytes: 67_108_864,
       leaseMs: 60_000,
       sweepIntervalMs: 1_000,
       shutdownGraceMs: 10_000,
@@ -143,6 +144,10 @@ describe('loadConfig', () => {
     [
       { MAX_EVENT_BYTES: '2000', INGEST_MAX_PENDING_BYTES: '1000' },
       'INGEST_MAX_PENDING_BYTES must be an integer from 2000 to 17179869184 (got "1000")',
+    ],
+    [
+      { MAX_QUEUED_BYTES: '65536' },
+      'MAX_QUEUED_BYTES must be an integer from 1048576 to 17179869184 (got "65536")',
     ],
     [
       { ROUTE_CACHE_TTL_MS: '60001' },

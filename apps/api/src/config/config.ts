@@ -46,6 +46,8 @@ export interface AppConfig {
   maxEventBytes: number;
   deliveryConcurrency: number;
   maxQueuedTasks: number;
+  /** What the events of the deliveries held in memory may weigh together (each event once), bytes. */
+  maxQueuedBytes: number;
   leaseMs: number;
   sweepIntervalMs: number;
   shutdownGraceMs: number;
@@ -259,7 +261,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     instanceId: instanceId(env),
     maxEventBytes,
     deliveryConcurrency: integer(env, 'DELIVERY_CONCURRENCY', 64, 1, 10_000),
-    maxQueuedTasks: integer(env, 'MAX_QUEUED_TASKS', 10_000, 10, 1_000_000),
+    maxQueuedTasks: integer(env, 'MAX_QUEUED_TASKS', 20_000, 10, 1_000_000),
+    maxQueuedBytes: integer(env, 'MAX_QUEUED_BYTES', 67_108_864, 1_048_576, 17_179_869_184),
     leaseMs: integer(env, 'LEASE_MS', 60_000, 1_000, 3_600_000),
     sweepIntervalMs: integer(env, 'SWEEP_INTERVAL_MS', 1_000, 10, 600_000),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),

@@ -23,7 +23,14 @@ import { MetricsService } from '../metrics/metrics.service';
 import { HTTP_TARGET_DEFAULTS } from '../targets/target.dto';
 import { TargetHealthService } from '../targets/target-health.service';
 import { Admission, CircuitBreaker, summarizeOutcomes, TargetOutcome } from './circuit-breaker';
-import { DELIVERY_TASKS_EVENT, DeliveryTask, EventSnapshot, TargetSnapshot } from './delivery-task';
+import {
+  DELIVERY_TASKS_EVENT,
+  DeliveryTask,
+  EventSnapshot,
+  eventBytes,
+  MAX_EVENT_WEIGHT,
+  TargetSnapshot,
+} from './delivery-task';
 import { TransformRunner } from '../routing/transform-runner';
 import { AttemptOutcome, HttpSender, OutboundRequest, outboundRequest } from './http-sender';
 import { INSTANCE_ID } from './instance-id';
@@ -69,9 +76,11 @@ const OWNER_RESERVE_DIVISOR = 16;
  * Claims due deliveries whose lease expired, round-robin across targets: the targets with waiting
  * work are found by a skip scan of the per-target due index, each offers its oldest due rows up to
  * its free room in this process, and the claim takes them turn by turn (every target's oldest
- * first), so a target with a huge backlog gets one turn like any other.
- * $1 rows at most, $2 lease ms, $3 instance, $4/$5 tasks held per target, $6 tasks per unit of
- * concurrency, $7 fair share, $8 default concurrency.
+ * first), so a target with a huge backlog gets one turn like any other. A target's room is its
+ * cap of tasks and its share of bytes (but it may always fill its concurrency).
+ * $1 rows at most, $2 lease ms, $3 instance, $4/$5/$9 tasks held and room by bytes per target, $6
+ * tasks per unit of concurrency, $7 fair share, $8 default concurrency, $10 room by bytes of a
+ * target not held.
  */
 const CLAIM_DUE = `
 WITH RECURSIVE waiting_targets AS (
@@ -83,11 +92,15 @@ WITH RECURSIVE waiting_targets AS (
   FROM waiting_targets w WHERE w.target_id IS NOT NULL
 ), room AS (
   SELECT w.target_id,
-         greatest(0, least($6::int * c.concurrency, greatest(c.concurrency, $7::int)) - coalesce(h.held, 0)) AS room
+         greatest(0, least(
+           least($6::int * c.concurrency, greatest(c.concurrency, $7::int)) - coalesce(h.held, 0),
+           greatest(c.concurrency - coalesce(h.held, 0), coalesce(h.bytes_room, $10::int))
+         )) AS room
   FROM waiting_targets w
   LEFT JOIN targets t ON t.id = w.target_id
   CROSS JOIN LATERAL (SELECT coalesce((t.http ->> 'concurrency')::int, $8::int) AS concurrency) c
-  LEFT JOIN unnest($4::uuid[], $5::int[]) AS h(target_id, held) ON h.target_id = w.target_id
+  LEFT JOIN unnest($4::uuid[], $5::int[], $9::int[]) AS h(target_id, held, bytes_room)
+    ON h.target_id = w.target_id
   WHERE w.target_id IS NOT NULL
 ), due AS (
   SELECT d.id, d.target_id, d.next_attempt_at FROM room r CROSS JOIN LATERAL (
@@ -125,6 +138,14 @@ export interface TestOutcome {
   } | null;
 }
 
+/** A delivery this process holds: its target's room counts it, and its event's weight. */
+interface HeldDelivery {
+  targetId: string;
+  eventId: string;
+  /** Its event's weight (eventBytes), which the target's share of MAX_QUEUED_BYTES counts. */
+  bytes: number;
+}
+
 interface ClaimedRow {
   id: string;
   event_id: string;
@@ -149,11 +170,17 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   private readonly breakers = new Map<string, CircuitBreaker>();
   /**
    * Deliveries this process holds (admitted and being written by ingest, waiting, running, on a
-   * retry timer), by id: the only leases it renews.
+   * retry timer), by id, with their target and event: the only leases it renews.
    */
-  private readonly held = new Map<string, string>();
+  private readonly held = new Map<string, HeldDelivery>();
   /** How many deliveries this process holds per target. */
   private readonly heldPerTarget = new Map<string, number>();
+  /** What the events of each target's held deliveries weigh (one delivery per event and target). */
+  private readonly heldBytesPerTarget = new Map<string, number>();
+  /** The events of held deliveries: how many deliveries hold each, and what it weighs (heldBytes). */
+  private readonly heldEvents = new Map<string, { deliveries: number; bytes: number }>();
+  /** The weight of the events held (eventBytes), each counted once however many deliveries hold it. */
+  private heldBytes = 0;
   /** Targets with due work left in the table for want of room here: a sweep refills them when they drain. */
   private readonly backlogged = new Set<string>();
   /** The newest known snapshot of every target this process has work for. */
@@ -183,7 +210,10 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     private readonly deliveries: DeliveryService,
     private readonly transforms: TransformRunner,
   ) {
-    metrics.reportTasksInMemory(() => this.tasksInMemory);
+    metrics.reportTasksInMemory(
+      () => this.tasksInMemory,
+      () => this.heldBytes,
+    );
     this.dispatcher = new LaneDispatcher(
       config.deliveryConcurrency,
       (targetId, ownerId) => this.laneLimit(targetId, ownerId),
@@ -251,6 +281,9 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     await this.releaseOwnLeases([...this.running]);
     this.held.clear();
     this.heldPerTarget.clear();
+    this.heldBytesPerTarget.clear();
+    this.heldEvents.clear();
+    this.heldBytes = 0;
     this.backlogged.clear();
     this.logger.log(`Stopped; ${held} queued deliveries handed back for any replica to take`);
   }
@@ -280,13 +313,13 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
    * another role, shutting down): it is written without a lease, for a sweep to claim when there
    * is room — never written leased only to be handed back.
    */
-  admit(target: TargetSnapshot, deliveryId: string): boolean {
+  admit(target: TargetSnapshot, event: EventSnapshot, deliveryId: string): boolean {
     if (!this.enabled || this.stopping) return false;
-    if (!this.hasRoomFor(target)) {
+    if (!this.hasRoomFor(target, event)) {
       this.backlogged.add(target.id);
       return false;
     }
-    this.hold(deliveryId, target.id);
+    this.hold(deliveryId, target.id, event);
     return true;
   }
 
@@ -356,7 +389,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
 
   /** Takes a fresh task into memory when its target has room; otherwise leaves it to the table. */
   private enqueue(task: DeliveryTask): void {
-    if (this.stopping || !this.hasRoomFor(task.target)) {
+    if (this.stopping || !this.hasRoomFor(task.target, task.event)) {
       this.backlogged.add(task.target.id);
       this.persist(this.writer.handBack(task.deliveryId));
       return;
@@ -367,19 +400,25 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   /** Into memory (held, if it is not already), to its target's lane. */
   private take(task: DeliveryTask): void {
     if (!this.targets.has(task.target.id)) this.targets.set(task.target.id, task.target);
-    this.hold(task.deliveryId, task.target.id);
+    this.hold(task.deliveryId, task.target.id, task.event);
     this.dispatcher.push(task);
   }
 
   /**
-   * A target may always fill its own concurrency; beyond that it needs room in the global budget
-   * and below its own cap (TASKS_PER_CONCURRENCY per unit of concurrency, at most its fair share).
+   * A target may always fill its own concurrency; beyond that it needs room in the global budgets
+   * (MAX_QUEUED_TASKS, and MAX_QUEUED_BYTES for an event not held yet) and below its own caps:
+   * TASKS_PER_CONCURRENCY per unit of concurrency, at most its fair share, and its fair share of
+   * MAX_QUEUED_BYTES, so one target's heavy events cannot take the bytes of all.
    */
-  private hasRoomFor(target: TargetSnapshot): boolean {
+  private hasRoomFor(target: TargetSnapshot, event: EventSnapshot): boolean {
     const held = this.heldPerTarget.get(target.id) ?? 0;
     const concurrency = this.concurrencyOf(target);
     if (held < concurrency) return true;
     if (this.held.size >= this.config.maxQueuedTasks) return false;
+    const heldEvent = this.heldEvents.get(event.id);
+    const bytes = heldEvent?.bytes ?? eventBytes(event);
+    if (!heldEvent && this.heldBytes + bytes > this.config.maxQueuedBytes) return false;
+    if ((this.heldBytesPerTarget.get(target.id) ?? 0) + bytes > this.fairBytes()) return false;
     return held < this.capOf(target);
   }
 
@@ -393,25 +432,65 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     return Math.floor(this.config.maxQueuedTasks / (this.heldPerTarget.size + 1));
   }
 
+  /** MAX_QUEUED_BYTES shared equally by the targets this process holds work for (and one more). */
+  private fairBytes(): number {
+    return Math.floor(this.config.maxQueuedBytes / (this.heldPerTarget.size + 1));
+  }
+
+  /**
+   * Deliveries a claim may give each target this process holds work for, by its share of
+   * MAX_QUEUED_BYTES: what is left of its share, over what its held events weigh on average (the
+   * claimed events are not known yet).
+   */
+  private claimRoomByBytes(): number[] {
+    const fairBytes = this.fairBytes();
+    return [...this.heldPerTarget].map(([targetId, deliveries]) => {
+      const bytes = this.heldBytesPerTarget.get(targetId) ?? 0;
+      return Math.max(0, Math.floor(((fairBytes - bytes) * deliveries) / Math.max(bytes, 1)));
+    });
+  }
+
   private concurrencyOf(target: TargetSnapshot): number {
     return target.http?.concurrency ?? HTTP_TARGET_DEFAULTS.concurrency;
   }
 
-  private hold(deliveryId: string, targetId: string): void {
+  private hold(deliveryId: string, targetId: string, event: EventSnapshot): void {
     if (this.held.has(deliveryId)) return;
-    this.held.set(deliveryId, targetId);
+    let heldEvent = this.heldEvents.get(event.id);
+    if (heldEvent) heldEvent.deliveries++;
+    else {
+      heldEvent = { deliveries: 1, bytes: eventBytes(event) };
+      this.heldEvents.set(event.id, heldEvent);
+      this.heldBytes += heldEvent.bytes;
+    }
+    this.held.set(deliveryId, { targetId, eventId: event.id, bytes: heldEvent.bytes });
     this.heldPerTarget.set(targetId, (this.heldPerTarget.get(targetId) ?? 0) + 1);
+    this.heldBytesPerTarget.set(targetId, (this.heldBytesPerTarget.get(targetId) ?? 0) + heldEvent.bytes);
   }
 
   private release(deliveryId: string): void {
-    const targetId = this.held.get(deliveryId);
-    if (targetId === undefined) return;
+    const heldDelivery = this.held.get(deliveryId);
+    if (heldDelivery === undefined) return;
     this.held.delete(deliveryId);
+    const { targetId, eventId, bytes } = heldDelivery;
+    const heldEvent = this.heldEvents.get(eventId);
+    if (heldEvent && --heldEvent.deliveries === 0) {
+      this.heldEvents.delete(eventId);
+      this.heldBytes -= heldEvent.bytes;
+    }
     const remaining = (this.heldPerTarget.get(targetId) ?? 1) - 1;
-    if (remaining > 0) this.heldPerTarget.set(targetId, remaining);
-    else this.heldPerTarget.delete(targetId);
+    const remainingBytes = (this.heldBytesPerTarget.get(targetId) ?? bytes) - bytes;
+    if (remaining > 0) {
+      this.heldPerTarget.set(targetId, remaining);
+      this.heldBytesPerTarget.set(targetId, remainingBytes);
+    } else {
+      this.heldPerTarget.delete(targetId);
+      this.heldBytesPerTarget.delete(targetId);
+    }
     const target = this.targets.get(targetId);
-    if (this.backlogged.has(targetId) && (!target || remaining <= this.capOf(target) / 2)) {
+    const drained =
+      !target || (remaining <= this.capOf(target) / 2 && remainingBytes <= this.fairBytes() / 2);
+    if (this.backlogged.has(targetId) && drained) {
       this.backlogged.delete(targetId);
       this.sweep();
     }
@@ -926,7 +1005,12 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
 
   private async claimDue(): Promise<void> {
     for (;;) {
-      const capacity = Math.min(SWEEP_BATCH, this.config.maxQueuedTasks - this.held.size);
+      // The claimed rows' events are not known yet: each may weigh MAX_EVENT_WEIGHT.
+      const capacity = Math.min(
+        SWEEP_BATCH,
+        this.config.maxQueuedTasks - this.held.size,
+        Math.floor((this.config.maxQueuedBytes - this.heldBytes) / MAX_EVENT_WEIGHT),
+      );
       if (capacity <= 0 || this.stopping) return;
       const claimed = await this.query<ClaimedRow>(CLAIM_DUE, [
         capacity,
@@ -937,6 +1021,8 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
         TASKS_PER_CONCURRENCY,
         this.fairShare(),
         HTTP_TARGET_DEFAULTS.concurrency,
+        plainArray(this.claimRoomByBytes()),
+        Math.floor(this.fairBytes() / MAX_EVENT_WEIGHT),
       ]);
       if (claimed.length === 0) return;
       const [events, targets] = await Promise.all([
@@ -959,7 +1045,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
         else if (!target.active) this.pause(task);
         else {
           this.take(task);
-          if (!this.hasRoomFor(task.target)) this.backlogged.add(task.target.id);
+          if (!this.hasRoomFor(task.target, task.event)) this.backlogged.add(task.target.id);
         }
       }
       if (claimed.length < capacity) return;

@@ -40,6 +40,23 @@ export interface EventSnapshot {
 /** Bodies up to this size travel with the task; larger ones are read from the database. */
 export const INLINE_BODY_LIMIT = 16 * 1024;
 
+/** Headers of a request node:http accepts, at most (its default `maxHeaderSize`). */
+const MAX_HEADER_BYTES = 16 * 1024;
+/** What an event snapshot costs in memory beyond its body and headers (objects, strings, ids). */
+const EVENT_OVERHEAD_BYTES = 512;
+/** The largest weight of one event (eventBytes). */
+export const MAX_EVENT_WEIGHT = INLINE_BODY_LIMIT + MAX_HEADER_BYTES + EVENT_OVERHEAD_BYTES;
+
+/**
+ * What an event held in memory weighs, about its size in bytes: its inline body, its headers and
+ * a fixed overhead, never more than MAX_EVENT_WEIGHT.
+ */
+export function eventBytes(event: EventSnapshot): number {
+  let bytes = EVENT_OVERHEAD_BYTES + (event.body?.length ?? 0);
+  for (const name in event.headers) bytes += name.length + event.headers[name]!.length;
+  return Math.min(bytes, MAX_EVENT_WEIGHT);
+}
+
 /** One unit of work: the next attempt of a delivery, self-contained. */
 export interface DeliveryTask {
   deliveryId: string;

@@ -275,7 +275,7 @@ export class IngestService implements BeforeApplicationShutdown {
         id,
         targetId: target.id,
         status,
-        leased: status === 'pending' && this.engine.admit(target, id),
+        leased: status === 'pending' && this.engine.admit(target, event, id),
       };
     });
     const withdraw = () =>

@@ -69,16 +69,26 @@ export class MetricsService {
     registers: [this.registry],
   });
   private readTasksInMemory: () => number = () => 0;
+  private readBytesInMemory: () => number = () => 0;
 
   constructor(@InjectDataSource() dataSource: DataSource) {
     collectDefaultMetrics({ register: this.registry });
     const readTasksInMemory = () => this.readTasksInMemory();
+    const readBytesInMemory = () => this.readBytesInMemory();
     new Gauge({
       name: 'webhooker_delivery_tasks_in_memory',
       help: 'Delivery tasks held by this process: waiting, running or on a retry timer',
       registers: [this.registry],
       collect() {
         this.set(readTasksInMemory());
+      },
+    });
+    new Gauge({
+      name: 'webhooker_delivery_bytes_in_memory',
+      help: 'What the events of the delivery tasks held by this process weigh (bodies and headers, each event once), bytes',
+      registers: [this.registry],
+      collect() {
+        this.set(readBytesInMemory());
       },
     });
     new Gauge({
@@ -105,8 +115,9 @@ export class MetricsService {
     });
   }
 
-  /** The engine reports how many tasks it holds whenever metrics are read. */
-  reportTasksInMemory(read: () => number): void {
-    this.readTasksInMemory = read;
+  /** The engine reports how many tasks it holds, and what their events weigh, whenever metrics are read. */
+  reportTasksInMemory(tasks: () => number, bytes: () => number): void {
+    this.readTasksInMemory = tasks;
+    this.readBytesInMemory = bytes;
   }
 }
