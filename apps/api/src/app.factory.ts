@@ -2,6 +2,7 @@ import {
   BadRequestException,
   HttpException,
   INestApplication,
+  Logger as NestLogger,
   PayloadTooLargeException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
@@ -20,6 +21,7 @@ import { createValidationPipe } from './common/validation';
 import { IngestHandler } from './ingest/ingest.handler';
 import { AppConfig } from './config/config';
 import { PROXY_TRUST, ProxyTrust } from './common/proxy-trust';
+import { capConnectionsPerAddress } from './common/connections-per-address';
 
 /** Where `nx build web` puts the dashboard, next to the built API. */
 const WEB_DIR = path.resolve(__dirname, '..', 'web');
@@ -27,6 +29,8 @@ const API_PATHS = /^\/(api|webhook|healthz|readyz|metrics|\.well-known)(\/|$)/;
 /** Vite names these files after a hash of their content: a changed file gets a new name. */
 const HASHED_ASSETS = `${path.sep}assets${path.sep}`;
 const NO_CACHE = 'no-cache';
+/** Connections refused for their address's cap are logged at most this often. */
+const REFUSED_LOG_INTERVAL_MS = 10_000;
 
 /**
  * Serves the built dashboard, and its index.html for client-side routes: hashed assets are cached
@@ -139,7 +143,8 @@ function mountIngest(app: INestApplication): void {
  * a request (head and body) must arrive within HTTP_REQUEST_TIMEOUT_MS and its head within
  * HTTP_HEADERS_TIMEOUT_MS (checked every quarter of the shorter one, or a trickled body would
  * only be noticed on node's default 30 s round), idle keep-alive connections close after
- * HTTP_KEEP_ALIVE_TIMEOUT_MS, and connections beyond HTTP_MAX_CONNECTIONS are dropped at once.
+ * HTTP_KEEP_ALIVE_TIMEOUT_MS, and connections beyond HTTP_MAX_CONNECTIONS, or beyond
+ * HTTP_MAX_CONNECTIONS_PER_ADDRESS from one address, are dropped at once.
  */
 function limitServer(app: INestApplication, config: AppConfig): void {
   // connectionsCheckingInterval is read when the server starts listening, so it may be set here.
@@ -152,6 +157,20 @@ function limitServer(app: INestApplication, config: AppConfig): void {
   );
   server.keepAliveTimeout = config.httpKeepAliveTimeoutMs;
   server.maxConnections = config.httpMaxConnections;
+  const logger = new NestLogger('HttpServer');
+  let loggedAt = 0;
+  capConnectionsPerAddress(
+    server,
+    config.httpMaxConnectionsPerAddress,
+    app.get<ProxyTrust>(PROXY_TRUST),
+    (address) => {
+      if (Date.now() - loggedAt < REFUSED_LOG_INTERVAL_MS) return;
+      loggedAt = Date.now();
+      logger.warn(
+        `Connections from ${address} refused: it holds HTTP_MAX_CONNECTIONS_PER_ADDRESS (${config.httpMaxConnectionsPerAddress}) already`,
+      );
+    },
+  );
 }
 
 export interface CreateAppOptions extends AppOptions {

@@ -481,6 +481,58 @@ describe('ingest isolation: one sender cannot hurt another (real PostgreSQL, rea
     });
   });
 
+  describe('with a cap per address (HTTP_MAX_CONNECTIONS_PER_ADDRESS=2), listening on both families', () => {
+    let testApp: TestApp;
+
+    beforeAll(async () => {
+      testApp = await startTestApp({ HTTP_MAX_CONNECTIONS_PER_ADDRESS: '2', HOST: '::' });
+    });
+    afterAll(() => testApp.close());
+
+    it("drops an address's connections over its cap at once, and still serves other addresses", async () => {
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      try {
+        const connections = Array.from({ length: 3 }, () => rawRequest(testApp.url, ''));
+        const dropped = await Promise.race(
+          connections.map((connection) => connection.closed.then(() => connection)),
+        );
+        expect(dropped.received()).toBe('');
+        const kept = connections.filter((connection) => connection !== dropped);
+        expect(kept.every((connection) => !connection.socket.destroyed)).toBe(true);
+        const { port } = new URL(testApp.url);
+        expect((await fetch(`http://[::1]:${port}/healthz`)).status).toBe(200);
+        expect(warn).toHaveBeenCalledWith(expect.stringContaining('Connections from 127.0.0.1 refused'));
+
+        for (const connection of kept) connection.socket.destroy();
+        await Promise.all(kept.map((connection) => connection.closed));
+        await eventually('127.0.0.1 is served again', async () => {
+          const response = await fetch(`${testApp.url}/healthz`).catch(() => null);
+          return response?.status === 200;
+        });
+      } finally {
+        warn.mockRestore();
+      }
+    });
+  });
+
+  describe('with a cap per address behind a trusted proxy (TRUST_PROXY=loopback)', () => {
+    let testApp: TestApp;
+
+    beforeAll(async () => {
+      testApp = await startTestApp({ HTTP_MAX_CONNECTIONS_PER_ADDRESS: '2', TRUST_PROXY: 'loopback' });
+    });
+    afterAll(() => testApp.close());
+
+    it("does not cap the proxy's connections: every client comes from its address", async () => {
+      const connections = Array.from({ length: 4 }, () => rawRequest(testApp.url, ''));
+      const server = testApp.app.getHttpServer() as Server;
+      const count = () => new Promise<number>((resolve) => server.getConnections((_error, n) => resolve(n)));
+      await eventually('the four connections are open', async () => (await count()) === 4);
+      expect(connections.every((connection) => !connection.socket.destroyed)).toBe(true);
+      for (const connection of connections) connection.socket.destroy();
+    });
+  });
+
   describe('with the configuration change listener dead', () => {
     let testApp: TestApp;
     let admin: TestUser;

@@ -18,7 +18,7 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
-/** The whole application on its own fresh database, listening on 127.0.0.1. */
+/** The whole application on its own fresh database, listening on 127.0.0.1 (or on `env.HOST`). */
 export async function startTestApp(
   env: Record<string, string> = {},
   options: CreateAppOptions = {},
@@ -41,7 +41,7 @@ export async function startTestApp(
     databaseUrl: database.url,
   };
   const app = await createApp(config, createLogger(config), options);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(0, env.HOST ?? '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${port}`;
   return {

@@ -49,6 +49,7 @@ describe('loadConfig', () => {
       httpHeadersTimeoutMs: 10_000,
       httpKeepAliveTimeoutMs: 5_000,
       httpMaxConnections: 4_096,
+      httpMaxConnectionsPerAddress: 512,
       alertIntervalMs: 300_000,
       backlogAlertThreshold: 1_000,
       backlogCheckIntervalMs: 60_000,

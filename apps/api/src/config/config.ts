@@ -66,6 +66,7 @@ export interface AppConfig {
   httpHeadersTimeoutMs: number;
   httpKeepAliveTimeoutMs: number;
   httpMaxConnections: number;
+  httpMaxConnectionsPerAddress: number;
   /** Rate-limited alerts (delivery.failed, entrypoint.verification_failed): one per subject per this interval. */
   alertIntervalMs: number;
   /** Waiting deliveries of a webhook that raise webhook.backlog_high (re-armed below half). */
@@ -278,6 +279,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     httpHeadersTimeoutMs,
     httpKeepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
     httpMaxConnections: integer(env, 'HTTP_MAX_CONNECTIONS', 4_096, 1, 1_000_000),
+    httpMaxConnectionsPerAddress: integer(env, 'HTTP_MAX_CONNECTIONS_PER_ADDRESS', 512, 1, 1_000_000),
     alertIntervalMs: integer(env, 'ALERT_INTERVAL_MS', 300_000, 100, 86_400_000),
     backlogAlertThreshold: integer(env, 'BACKLOG_ALERT_THRESHOLD', 1_000, 2, 100_000_000),
     backlogCheckIntervalMs: integer(env, 'BACKLOG_CHECK_INTERVAL_MS', 60_000, 100, 3_600_000),
