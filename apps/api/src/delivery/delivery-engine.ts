@@ -142,7 +142,11 @@ export interface TestOutcome {
 interface HeldDelivery {
   targetId: string;
   eventId: string;
-  /** Its event's weight (eventBytes), which the target's share of MAX_QUEUED_BYTES counts. */
+}
+
+/** How many deliveries one target has held, and what their events weigh (one delivery per event and target). */
+interface HeldForTarget {
+  deliveries: number;
   bytes: number;
 }
 
@@ -173,10 +177,8 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
    * retry timer), by id, with their target and event: the only leases it renews.
    */
   private readonly held = new Map<string, HeldDelivery>();
-  /** How many deliveries this process holds per target. */
-  private readonly heldPerTarget = new Map<string, number>();
-  /** What the events of each target's held deliveries weigh (one delivery per event and target). */
-  private readonly heldBytesPerTarget = new Map<string, number>();
+  /** How many deliveries this process holds per target, and what their events weigh. */
+  private readonly heldPerTarget = new Map<string, HeldForTarget>();
   /** The events of held deliveries: how many deliveries hold each, and what it weighs (heldBytes). */
   private readonly heldEvents = new Map<string, { deliveries: number; bytes: number }>();
   /** The weight of the events held (eventBytes), each counted once however many deliveries hold it. */
@@ -281,7 +283,6 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     await this.releaseOwnLeases([...this.running]);
     this.held.clear();
     this.heldPerTarget.clear();
-    this.heldBytesPerTarget.clear();
     this.heldEvents.clear();
     this.heldBytes = 0;
     this.backlogged.clear();
@@ -411,15 +412,15 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
    * MAX_QUEUED_BYTES, so one target's heavy events cannot take the bytes of all.
    */
   private hasRoomFor(target: TargetSnapshot, event: EventSnapshot): boolean {
-    const held = this.heldPerTarget.get(target.id) ?? 0;
+    const held = this.heldPerTarget.get(target.id) ?? { deliveries: 0, bytes: 0 };
     const concurrency = this.concurrencyOf(target);
-    if (held < concurrency) return true;
+    if (held.deliveries < concurrency) return true;
     if (this.held.size >= this.config.maxQueuedTasks) return false;
     const heldEvent = this.heldEvents.get(event.id);
     const bytes = heldEvent?.bytes ?? eventBytes(event);
     if (!heldEvent && this.heldBytes + bytes > this.config.maxQueuedBytes) return false;
-    if ((this.heldBytesPerTarget.get(target.id) ?? 0) + bytes > this.fairBytes()) return false;
-    return held < this.capOf(target);
+    if (held.bytes + bytes > this.fairBytes()) return false;
+    return held.deliveries < this.capOf(target);
   }
 
   private capOf(target: TargetSnapshot): number {
@@ -444,10 +445,9 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
    */
   private claimRoomByBytes(): number[] {
     const fairBytes = this.fairBytes();
-    return [...this.heldPerTarget].map(([targetId, deliveries]) => {
-      const bytes = this.heldBytesPerTarget.get(targetId) ?? 0;
-      return Math.max(0, Math.floor(((fairBytes - bytes) * deliveries) / Math.max(bytes, 1)));
-    });
+    return [...this.heldPerTarget.values()].map(({ deliveries, bytes }) =>
+      Math.max(0, Math.floor(((fairBytes - bytes) * deliveries) / Math.max(bytes, 1))),
+    );
   }
 
   private concurrencyOf(target: TargetSnapshot): number {
@@ -463,34 +463,34 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       this.heldEvents.set(event.id, heldEvent);
       this.heldBytes += heldEvent.bytes;
     }
-    this.held.set(deliveryId, { targetId, eventId: event.id, bytes: heldEvent.bytes });
-    this.heldPerTarget.set(targetId, (this.heldPerTarget.get(targetId) ?? 0) + 1);
-    this.heldBytesPerTarget.set(targetId, (this.heldBytesPerTarget.get(targetId) ?? 0) + heldEvent.bytes);
+    this.held.set(deliveryId, { targetId, eventId: event.id });
+    const forTarget = this.heldPerTarget.get(targetId);
+    if (forTarget) {
+      forTarget.deliveries++;
+      forTarget.bytes += heldEvent.bytes;
+    } else this.heldPerTarget.set(targetId, { deliveries: 1, bytes: heldEvent.bytes });
   }
 
   private release(deliveryId: string): void {
     const heldDelivery = this.held.get(deliveryId);
     if (heldDelivery === undefined) return;
     this.held.delete(deliveryId);
-    const { targetId, eventId, bytes } = heldDelivery;
-    const heldEvent = this.heldEvents.get(eventId);
-    if (heldEvent && --heldEvent.deliveries === 0) {
+    const { targetId, eventId } = heldDelivery;
+    const heldEvent = this.heldEvents.get(eventId)!;
+    if (--heldEvent.deliveries === 0) {
       this.heldEvents.delete(eventId);
       this.heldBytes -= heldEvent.bytes;
     }
-    const remaining = (this.heldPerTarget.get(targetId) ?? 1) - 1;
-    const remainingBytes = (this.heldBytesPerTarget.get(targetId) ?? bytes) - bytes;
-    if (remaining > 0) {
-      this.heldPerTarget.set(targetId, remaining);
-      this.heldBytesPerTarget.set(targetId, remainingBytes);
-    } else {
-      this.heldPerTarget.delete(targetId);
-      this.heldBytesPerTarget.delete(targetId);
-    }
+    const forTarget = this.heldPerTarget.get(targetId)!;
+    forTarget.deliveries--;
+    forTarget.bytes -= heldEvent.bytes;
+    if (forTarget.deliveries === 0) this.heldPerTarget.delete(targetId);
+    if (!this.backlogged.has(targetId)) return;
     const target = this.targets.get(targetId);
-    const drained =
-      !target || (remaining <= this.capOf(target) / 2 && remainingBytes <= this.fairBytes() / 2);
-    if (this.backlogged.has(targetId) && drained) {
+    if (
+      !target ||
+      (forTarget.deliveries <= this.capOf(target) / 2 && forTarget.bytes <= this.fairBytes() / 2)
+    ) {
       this.backlogged.delete(targetId);
       this.sweep();
     }
@@ -1017,7 +1017,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
         this.config.leaseMs,
         this.instanceId,
         plainArray([...this.heldPerTarget.keys()]),
-        plainArray([...this.heldPerTarget.values()]),
+        plainArray([...this.heldPerTarget.values()].map((forTarget) => forTarget.deliveries)),
         TASKS_PER_CONCURRENCY,
         this.fairShare(),
         HTTP_TARGET_DEFAULTS.concurrency,
