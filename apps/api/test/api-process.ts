@@ -121,10 +121,15 @@ export class ApiProcess {
 
 /** An API key for the admin of a running API. */
 export async function adminApiKey(url: string): Promise<string> {
+  return userApiKey(url, 'admin', ADMIN_PASSWORD);
+}
+
+/** An API key for a user of a running API, made in a session of theirs. */
+export async function userApiKey(url: string, username: string, password: string): Promise<string> {
   const login = await fetch(`${url}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    body: JSON.stringify({ username, password }),
   });
   const { csrfToken } = (await login.json()) as { csrfToken: string };
   const created = await fetch(`${url}/api/v1/api-keys`, {

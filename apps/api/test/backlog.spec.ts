@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 import { MAX_EVENT_WEIGHT } from '../src/delivery/delivery-task';
-import { adminApiKey, ApiProcess, call, ingest, webhookWithHttpTarget } from './api-process';
+import { adminApiKey, ApiProcess, call, ingest, userApiKey, webhookWithHttpTarget } from './api-process';
 import { freePort } from './global-setup';
+import { MisbehavingReceiver, neverAnswers } from './misbehaving-receivers';
 import { Sink, waitFor } from './sink';
 import { createTestDatabase } from './test-database';
 
@@ -185,4 +186,75 @@ describe('a backlog while the receiver is down', () => {
       await database.drop();
     }
   }, 60_000);
+
+  // A member points 30 targets of the highest concurrency (64 attempts each) at a receiver that
+  // never answers and sends 64 events: 1 920 deliveries that each target's concurrency alone would
+  // let into memory. Her share of MAX_QUEUED_TASKS bounds them, and the admin's backlog (a receiver
+  // with concurrency 2, most of its deliveries left to the table) is still claimed and delivered.
+  it("one user's many targets cannot take every user's room in memory", async () => {
+    const maxQueuedTasks = 400;
+    const database = await createTestDatabase();
+    const tarpit = await MisbehavingReceiver.start(neverAnswers);
+    const sink = await Sink.start();
+    sink.reply = () => ({ status: 200, delayMs: 5 });
+    const api = await ApiProcess.start(database.url, {
+      INSTANCE_ID: 'backlog-owners-node',
+      MAX_QUEUED_TASKS: String(maxQueuedTasks),
+      SWEEP_INTERVAL_MS: '200',
+    });
+    let peakTasks = 0;
+    const sampler = setInterval(
+      () =>
+        void api
+          .metric('webhooker_delivery_tasks_in_memory')
+          .then((tasks) => (peakTasks = Math.max(peakTasks, tasks)))
+          .catch(() => undefined),
+      50,
+    );
+    try {
+      const adminKey = await adminApiKey(api.url);
+      await call(api.url, adminKey, 'POST', '/api/v1/users', {
+        username: 'many-targets',
+        password: 'password-123',
+        role: 'member',
+      });
+      const memberKey = await userApiKey(api.url, 'many-targets', 'password-123');
+      const hanging = {
+        http: { url: `${tarpit.url}/hook`, concurrency: 256, timeoutMs: 120_000, maxRetries: 0 },
+      };
+      const many = await webhookWithHttpTarget(api.url, memberKey, 'many', { name: 'hangs 1', ...hanging });
+      for (let n = 2; n <= 30; n++) {
+        await call(api.url, memberKey, 'POST', `/api/v1/webhooks/${many.id}/targets`, {
+          name: `hangs ${n}`,
+          type: 'http',
+          ...hanging,
+        });
+      }
+      await ingest(many.entrypoints[0]!.url, 64, 8);
+      await waitFor(async () => tarpit.hits.length >= 30, 10_000, 'the hanging attempts to start');
+      const heldByMember = await api.metric('webhooker_delivery_tasks_in_memory');
+
+      const admin = await webhookWithHttpTarget(api.url, adminKey, 'admin', {
+        name: 'narrow',
+        http: { url: `${sink.url}/hook`, concurrency: 2 },
+      });
+      const started = Date.now();
+      const accepted = await ingest(admin.entrypoints[0]!.url, 200, 10);
+      await waitFor(async () => sink.requests.length >= accepted.length, 20_000, "the admin's backlog");
+      process.stdout.write(
+        `one user's 30 hanging targets held ${heldByMember} deliveries of 1 920 (peak ${peakTasks} with the admin's); ` +
+          `the admin's ${accepted.length} events delivered in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+      );
+      expect(heldByMember).toBeLessThanOrEqual(maxQueuedTasks);
+      // deliveries admitted by ingest while a claim runs may pass the bound by a few
+      expect(peakTasks).toBeLessThanOrEqual(maxQueuedTasks + 10);
+      expect(new Set(sink.requests.map((r) => r.headers['webhook-id']))).toEqual(new Set(accepted));
+    } finally {
+      clearInterval(sampler);
+      await tarpit.stop();
+      await api.stop();
+      await sink.stop();
+      await database.drop();
+    }
+  }, 90_000);
 });

@@ -23,14 +23,8 @@ import { MetricsService } from '../metrics/metrics.service';
 import { HTTP_TARGET_DEFAULTS } from '../targets/target.dto';
 import { TargetHealthService } from '../targets/target-health.service';
 import { Admission, CircuitBreaker, summarizeOutcomes, TargetOutcome } from './circuit-breaker';
-import {
-  DELIVERY_TASKS_EVENT,
-  DeliveryTask,
-  EventSnapshot,
-  eventBytes,
-  MAX_EVENT_WEIGHT,
-  TargetSnapshot,
-} from './delivery-task';
+import { DELIVERY_TASKS_EVENT, DeliveryTask, EventSnapshot, TargetSnapshot } from './delivery-task';
+import { concurrencyOf, HeldBudget, OWNER_RESERVE_DIVISOR, TASKS_PER_CONCURRENCY } from './held-budget';
 import { TransformRunner } from '../routing/transform-runner';
 import { AttemptOutcome, HttpSender, OutboundRequest, outboundRequest } from './http-sender';
 import { INSTANCE_ID } from './instance-id';
@@ -64,23 +58,16 @@ const LEASE_RENEWAL_JOB = 'delivery-lease-renewal';
 const TARGET_REFRESH_JOB = 'delivery-target-refresh';
 
 /**
- * A target holds at most this many tasks in memory per unit of its concurrency (and never more
- * than its fair share of MAX_QUEUED_TASKS), so one target's backlog cannot fill the budget of all.
- */
-export const TASKS_PER_CONCURRENCY = 32;
-
-/** DELIVERY_CONCURRENCY divided by this (at least one slot) is kept free for another owner's work. */
-const OWNER_RESERVE_DIVISOR = 16;
-
-/**
- * Claims due deliveries whose lease expired, round-robin across targets: the targets with waiting
- * work are found by a skip scan of the per-target due index, each offers its oldest due rows up to
- * its free room in this process, and the claim takes them turn by turn (every target's oldest
- * first), so a target with a huge backlog gets one turn like any other. A target's room is its
- * cap of tasks and its share of bytes (but it may always fill its concurrency).
- * $1 rows at most, $2 lease ms, $3 instance, $4/$5/$9 tasks held and room by bytes per target, $6
- * tasks per unit of concurrency, $7 fair share, $8 default concurrency, $10 room by bytes of a
- * target not held.
+ * Claims due deliveries whose lease expired, round-robin across owners and, within an owner, across
+ * its targets: the targets with waiting work are found by a skip scan of the per-target due index,
+ * each offers its oldest due rows up to its free room in this process, and the claim takes them
+ * turn by turn (every owner's next row, taken from its targets in turn, every target's oldest
+ * first), up to each owner's room, so neither a target's huge backlog nor a user's many targets
+ * take more than one turn. Rooms come from HeldBudget.claimRooms: $4/$5 held targets, $8–$11 held
+ * owners (room, and the share and room by bytes of a target not held yet), $12–$14 the same for an
+ * owner not held yet; for a target not held, its cap of $6 tasks per unit of its concurrency (default
+ * $7) applies, and it may always fill its concurrency. $1 rows at most, $2 lease ms, $3 instance.
+ * The claimed rows come oldest first, so that each target's lane takes them in order of arrival.
  */
 const CLAIM_DUE = `
 WITH RECURSIVE waiting_targets AS (
@@ -91,19 +78,22 @@ WITH RECURSIVE waiting_targets AS (
           ORDER BY d.target_id LIMIT 1)
   FROM waiting_targets w WHERE w.target_id IS NOT NULL
 ), room AS (
-  SELECT w.target_id,
-         greatest(0, least(
-           least($6::int * c.concurrency, greatest(c.concurrency, $7::int)) - coalesce(h.held, 0),
-           greatest(c.concurrency - coalesce(h.held, 0), coalesce(h.bytes_room, $10::int))
-         )) AS room
+  SELECT w.target_id, wh.owner_id, coalesce(o.room, $12::int) AS owner_room,
+         coalesce(h.room, greatest(0, least(
+           $6::int * c.concurrency,
+           greatest(c.concurrency, coalesce(o.new_target_share, $13::int)),
+           greatest(c.concurrency, coalesce(o.new_target_bytes_room, $14::int))
+         ))) AS room
   FROM waiting_targets w
   LEFT JOIN targets t ON t.id = w.target_id
-  CROSS JOIN LATERAL (SELECT coalesce((t.http ->> 'concurrency')::int, $8::int) AS concurrency) c
-  LEFT JOIN unnest($4::uuid[], $5::int[], $9::int[]) AS h(target_id, held, bytes_room)
-    ON h.target_id = w.target_id
+  LEFT JOIN webhooks wh ON wh.id = t.webhook_id
+  CROSS JOIN LATERAL (SELECT coalesce((t.http ->> 'concurrency')::int, $7::int) AS concurrency) c
+  LEFT JOIN unnest($4::uuid[], $5::int[]) AS h(target_id, room) ON h.target_id = w.target_id
+  LEFT JOIN unnest($8::uuid[], $9::int[], $10::int[], $11::int[])
+    AS o(owner_id, room, new_target_share, new_target_bytes_room) ON o.owner_id = wh.owner_id
   WHERE w.target_id IS NOT NULL
 ), due AS (
-  SELECT d.id, d.target_id, d.next_attempt_at FROM room r CROSS JOIN LATERAL (
+  SELECT d.id, d.target_id, r.owner_id, r.owner_room, d.next_attempt_at FROM room r CROSS JOIN LATERAL (
     SELECT id, target_id, next_attempt_at FROM deliveries
     WHERE target_id = r.target_id AND status IN ('pending', 'retrying') AND next_attempt_at <= now()
       AND (lease_expires_at IS NULL OR lease_expires_at < now())
@@ -111,17 +101,24 @@ WITH RECURSIVE waiting_targets AS (
     LIMIT r.room
     FOR UPDATE SKIP LOCKED
   ) d
+), target_turns AS (
+  SELECT id, owner_id, owner_room, next_attempt_at,
+         row_number() OVER (PARTITION BY target_id ORDER BY next_attempt_at) AS turn
+  FROM due
+), owner_turns AS (
+  SELECT id, owner_room, next_attempt_at,
+         row_number() OVER (PARTITION BY owner_id ORDER BY turn, next_attempt_at) AS turn
+  FROM target_turns
 ), picked AS (
-  SELECT id FROM (
-    SELECT id, next_attempt_at, row_number() OVER (PARTITION BY target_id ORDER BY next_attempt_at) AS turn
-    FROM due
-  ) ranked
+  SELECT id FROM owner_turns WHERE turn <= owner_room
   ORDER BY turn, next_attempt_at
   LIMIT $1
+), claimed AS (
+  UPDATE deliveries d SET lease_expires_at = now() + make_interval(secs => $2::float8 / 1000), leased_by = $3
+  FROM picked WHERE d.id = picked.id
+  RETURNING d.id, d.event_id, d.target_id, d.attempt_count, d.replay_base, d.next_attempt_at
 )
-UPDATE deliveries d SET lease_expires_at = now() + make_interval(secs => $2::float8 / 1000), leased_by = $3
-FROM picked WHERE d.id = picked.id
-RETURNING d.id, d.event_id, d.target_id, d.attempt_count, d.replay_base`;
+SELECT id, event_id, target_id, attempt_count, replay_base FROM claimed ORDER BY next_attempt_at`;
 
 /** What an attempt sends (null for targets without a request), or why it sends nothing. */
 type PreparedAttempt =
@@ -136,18 +133,6 @@ export interface TestOutcome {
     responseExcerpt: string | null;
     error: string | null;
   } | null;
-}
-
-/** A delivery this process holds: its target's room counts it, and its event's weight. */
-interface HeldDelivery {
-  targetId: string;
-  eventId: string;
-}
-
-/** How many deliveries one target has held, and what their events weigh (one delivery per event and target). */
-interface HeldForTarget {
-  deliveries: number;
-  bytes: number;
 }
 
 interface ClaimedRow {
@@ -174,15 +159,9 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   private readonly breakers = new Map<string, CircuitBreaker>();
   /**
    * Deliveries this process holds (admitted and being written by ingest, waiting, running, on a
-   * retry timer), by id, with their target and event: the only leases it renews.
+   * retry timer), with their targets, owners and events: the only leases it renews.
    */
-  private readonly held = new Map<string, HeldDelivery>();
-  /** How many deliveries this process holds per target, and what their events weigh. */
-  private readonly heldPerTarget = new Map<string, HeldForTarget>();
-  /** The events of held deliveries: how many deliveries hold each, and what it weighs (heldBytes). */
-  private readonly heldEvents = new Map<string, { deliveries: number; bytes: number }>();
-  /** The weight of the events held (eventBytes), each counted once however many deliveries hold it. */
-  private heldBytes = 0;
+  private readonly held: HeldBudget;
   /** Targets with due work left in the table for want of room here: a sweep refills them when they drain. */
   private readonly backlogged = new Set<string>();
   /** The newest known snapshot of every target this process has work for. */
@@ -212,9 +191,14 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     private readonly deliveries: DeliveryService,
     private readonly transforms: TransformRunner,
   ) {
+    this.held = new HeldBudget({
+      maxDeliveries: config.maxQueuedTasks,
+      maxBytes: config.maxQueuedBytes,
+      ownerFloor: config.deliveryConcurrency,
+    });
     metrics.reportTasksInMemory(
       () => this.tasksInMemory,
-      () => this.heldBytes,
+      () => this.held.bytes,
     );
     this.dispatcher = new LaneDispatcher(
       config.deliveryConcurrency,
@@ -282,9 +266,6 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     await this.healthWriter.drain();
     await this.releaseOwnLeases([...this.running]);
     this.held.clear();
-    this.heldPerTarget.clear();
-    this.heldEvents.clear();
-    this.heldBytes = 0;
     this.backlogged.clear();
     this.logger.log(`Stopped; ${held} queued deliveries handed back for any replica to take`);
   }
@@ -316,11 +297,11 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
    */
   admit(target: TargetSnapshot, event: EventSnapshot, deliveryId: string): boolean {
     if (!this.enabled || this.stopping) return false;
-    if (!this.hasRoomFor(target, event)) {
+    if (!this.held.hasRoomFor(target, event)) {
       this.backlogged.add(target.id);
       return false;
     }
-    this.hold(deliveryId, target.id, event);
+    this.held.hold(deliveryId, target, event);
     return true;
   }
 
@@ -378,7 +359,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
    */
   private refreshOnSchedule(): void {
     for (const id of this.targets.keys()) {
-      if (!this.heldPerTarget.has(id)) {
+      if (!this.held.holdsTarget(id)) {
         this.targets.delete(id);
         this.breakers.delete(id);
         this.successWrittenAt.delete(id);
@@ -390,7 +371,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
 
   /** Takes a fresh task into memory when its target has room; otherwise leaves it to the table. */
   private enqueue(task: DeliveryTask): void {
-    if (this.stopping || !this.hasRoomFor(task.target, task.event)) {
+    if (this.stopping || !this.held.hasRoomFor(task.target, task.event)) {
       this.backlogged.add(task.target.id);
       this.persist(this.writer.handBack(task.deliveryId));
       return;
@@ -401,99 +382,15 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   /** Into memory (held, if it is not already), to its target's lane. */
   private take(task: DeliveryTask): void {
     if (!this.targets.has(task.target.id)) this.targets.set(task.target.id, task.target);
-    this.hold(task.deliveryId, task.target.id, task.event);
+    this.held.hold(task.deliveryId, task.target, task.event);
     this.dispatcher.push(task);
   }
 
-  /**
-   * A target may always fill its own concurrency; beyond that it needs room in the global budgets
-   * (MAX_QUEUED_TASKS, and MAX_QUEUED_BYTES for an event not held yet) and below its own caps:
-   * TASKS_PER_CONCURRENCY per unit of concurrency, at most its fair share, and its fair share of
-   * MAX_QUEUED_BYTES, so one target's heavy events cannot take the bytes of all.
-   */
-  private hasRoomFor(target: TargetSnapshot, event: EventSnapshot): boolean {
-    const held = this.heldPerTarget.get(target.id) ?? { deliveries: 0, bytes: 0 };
-    const concurrency = this.concurrencyOf(target);
-    if (held.deliveries < concurrency) return true;
-    if (this.held.size >= this.config.maxQueuedTasks) return false;
-    const heldEvent = this.heldEvents.get(event.id);
-    const bytes = heldEvent?.bytes ?? eventBytes(event);
-    if (!heldEvent && this.heldBytes + bytes > this.config.maxQueuedBytes) return false;
-    if (held.bytes + bytes > this.fairBytes()) return false;
-    return held.deliveries < this.capOf(target);
-  }
-
-  private capOf(target: TargetSnapshot): number {
-    const concurrency = this.concurrencyOf(target);
-    return Math.min(TASKS_PER_CONCURRENCY * concurrency, Math.max(concurrency, this.fairShare()));
-  }
-
-  /** MAX_QUEUED_TASKS shared equally by the targets this process holds work for (and one more). */
-  private fairShare(): number {
-    return Math.floor(this.config.maxQueuedTasks / (this.heldPerTarget.size + 1));
-  }
-
-  /** MAX_QUEUED_BYTES shared equally by the targets this process holds work for (and one more). */
-  private fairBytes(): number {
-    return Math.floor(this.config.maxQueuedBytes / (this.heldPerTarget.size + 1));
-  }
-
-  /**
-   * Deliveries a claim may give each target this process holds work for, by its share of
-   * MAX_QUEUED_BYTES: what is left of its share, over what its held events weigh on average (the
-   * claimed events are not known yet).
-   */
-  private claimRoomByBytes(): number[] {
-    const fairBytes = this.fairBytes();
-    return [...this.heldPerTarget.values()].map(({ deliveries, bytes }) =>
-      Math.max(0, Math.floor(((fairBytes - bytes) * deliveries) / Math.max(bytes, 1))),
-    );
-  }
-
-  private concurrencyOf(target: TargetSnapshot): number {
-    return target.http?.concurrency ?? HTTP_TARGET_DEFAULTS.concurrency;
-  }
-
-  private hold(deliveryId: string, targetId: string, event: EventSnapshot): void {
-    if (this.held.has(deliveryId)) return;
-    let heldEvent = this.heldEvents.get(event.id);
-    if (heldEvent) heldEvent.deliveries++;
-    else {
-      heldEvent = { deliveries: 1, bytes: eventBytes(event) };
-      this.heldEvents.set(event.id, heldEvent);
-      this.heldBytes += heldEvent.bytes;
-    }
-    this.held.set(deliveryId, { targetId, eventId: event.id });
-    const forTarget = this.heldPerTarget.get(targetId);
-    if (forTarget) {
-      forTarget.deliveries++;
-      forTarget.bytes += heldEvent.bytes;
-    } else this.heldPerTarget.set(targetId, { deliveries: 1, bytes: heldEvent.bytes });
-  }
-
   private release(deliveryId: string): void {
-    const heldDelivery = this.held.get(deliveryId);
-    if (heldDelivery === undefined) return;
-    this.held.delete(deliveryId);
-    const { targetId, eventId } = heldDelivery;
-    const heldEvent = this.heldEvents.get(eventId)!;
-    if (--heldEvent.deliveries === 0) {
-      this.heldEvents.delete(eventId);
-      this.heldBytes -= heldEvent.bytes;
-    }
-    const forTarget = this.heldPerTarget.get(targetId)!;
-    forTarget.deliveries--;
-    forTarget.bytes -= heldEvent.bytes;
-    if (forTarget.deliveries === 0) this.heldPerTarget.delete(targetId);
-    if (!this.backlogged.has(targetId)) return;
-    const target = this.targets.get(targetId);
-    if (
-      !target ||
-      (forTarget.deliveries <= this.capOf(target) / 2 && forTarget.bytes <= this.fairBytes() / 2)
-    ) {
-      this.backlogged.delete(targetId);
-      this.sweep();
-    }
+    const released = this.held.release(deliveryId, this.backlogged);
+    if (!released?.refill) return;
+    this.backlogged.delete(released.targetId);
+    this.sweep();
   }
 
   /**
@@ -505,7 +402,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   private laneLimit(targetId: string, ownerId: string): number {
     if (this.breakers.get(targetId)?.tripped) return 1;
     const target = this.targets.get(targetId);
-    const configured = target ? this.concurrencyOf(target) : HTTP_TARGET_DEFAULTS.concurrency;
+    const configured = target ? concurrencyOf(target) : HTTP_TARGET_DEFAULTS.concurrency;
     const share = Math.floor(this.ownerLimit() / Math.max(1, this.dispatcher.lanesWithWorkOf(ownerId)));
     return Math.max(1, Math.min(configured, Math.floor(this.config.deliveryConcurrency / 2), share));
   }
@@ -833,7 +730,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
    * room check counts it: the deliveries held, admitted ones included).
    */
   private canHold(delayMs: number): boolean {
-    return !this.stopping && delayMs <= LOCAL_RETRY_HORIZON_MS && this.held.size < this.config.maxQueuedTasks;
+    return !this.stopping && delayMs <= LOCAL_RETRY_HORIZON_MS && this.held.belowMaxDeliveries;
   }
 
   /** The circuit is open: no attempt, no retry spent; try again when the cooldown ends. */
@@ -1005,24 +902,24 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
 
   private async claimDue(): Promise<void> {
     for (;;) {
-      // The claimed rows' events are not known yet: each may weigh MAX_EVENT_WEIGHT.
-      const capacity = Math.min(
-        SWEEP_BATCH,
-        this.config.maxQueuedTasks - this.held.size,
-        Math.floor((this.config.maxQueuedBytes - this.heldBytes) / MAX_EVENT_WEIGHT),
-      );
+      const capacity = Math.min(SWEEP_BATCH, this.held.claimCapacity());
       if (capacity <= 0 || this.stopping) return;
+      const rooms = this.held.claimRooms();
       const claimed = await this.query<ClaimedRow>(CLAIM_DUE, [
         capacity,
         this.config.leaseMs,
         this.instanceId,
-        plainArray([...this.heldPerTarget.keys()]),
-        plainArray([...this.heldPerTarget.values()].map((forTarget) => forTarget.deliveries)),
+        plainArray(rooms.targetIds),
+        plainArray(rooms.targetRooms),
         TASKS_PER_CONCURRENCY,
-        this.fairShare(),
         HTTP_TARGET_DEFAULTS.concurrency,
-        plainArray(this.claimRoomByBytes()),
-        Math.floor(this.fairBytes() / MAX_EVENT_WEIGHT),
+        plainArray(rooms.ownerIds),
+        plainArray(rooms.ownerRooms),
+        plainArray(rooms.newTargetShares),
+        plainArray(rooms.newTargetBytesRooms),
+        rooms.newOwnerRoom,
+        rooms.newOwnerTargetShare,
+        rooms.newOwnerTargetBytesRoom,
       ]);
       if (claimed.length === 0) return;
       const [events, targets] = await Promise.all([
@@ -1045,7 +942,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
         else if (!target.active) this.pause(task);
         else {
           this.take(task);
-          if (!this.hasRoomFor(task.target, task.event)) this.backlogged.add(task.target.id);
+          if (!this.held.hasRoomFor(task.target, task.event)) this.backlogged.add(task.target.id);
         }
       }
       if (claimed.length < capacity) return;
@@ -1067,7 +964,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     this.query(
       `UPDATE deliveries SET lease_expires_at = now() + make_interval(secs => $2::float8 / 1000)
        WHERE id = ANY($3::uuid[]) AND leased_by = $1 AND status IN ('pending', 'retrying')`,
-      [this.instanceId, this.config.leaseMs, plainArray([...this.held.keys()])],
+      [this.instanceId, this.config.leaseMs, plainArray([...this.held.deliveryIds()])],
     ).catch((error) => this.logger.error(`Renewing leases failed: ${error}`));
   }
 
