@@ -6,11 +6,13 @@ import { Page, PageQueryDto, paginate } from '../common/pagination';
 import { ApiKey } from './api-key.entity';
 
 export const API_KEY_PREFIX = 'whk_';
+/** What create makes: the prefix and 32 random bytes in base64url; anything else is not looked up. */
+const API_KEY_FORMAT = /^whk_[A-Za-z0-9_-]{43}$/;
 const DISPLAY_PREFIX_LENGTH = 12;
 /** last_used_at is written at most this often per key, so authenticating stays a read. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-function hashKey(key: string): string {
+export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
@@ -52,7 +54,7 @@ export class ApiKeysService {
 
   /** The user owning `key` and the key's prefix, if the key exists and is not revoked. */
   async authenticate(key: string): Promise<{ userId: string; prefix: string } | null> {
-    if (!key.startsWith(API_KEY_PREFIX)) return null;
+    if (!API_KEY_FORMAT.test(key)) return null;
     const apiKey = await this.keys.findOneBy({ keyHash: hashKey(key) });
     if (!apiKey) return null;
     const now = Date.now();

@@ -2,18 +2,24 @@ import {
   CanActivate,
   ExecutionContext,
   ForbiddenException,
+  HttpException,
+  HttpStatus,
   Injectable,
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { timingSafeEqual } from 'node:crypto';
-import { ApiKeysService } from '../api-keys/api-keys.service';
+import type { Response } from 'express';
+import { ApiKeysService, hashKey } from '../api-keys/api-keys.service';
 import { UsersService } from '../users/users.service';
+import { ApiKeyFailures } from './api-key-failures';
 import { ADMIN_ONLY, IS_PUBLIC } from './auth.decorators';
 import type { AuthenticatedRequest } from './auth.types';
 import { SAFE_METHODS } from '../common/http';
 
 export const CSRF_HEADER = 'x-csrf-token';
+/** How long an address refused for API keys that are not valid waits for its 429. */
+const REFUSAL_DELAY_MS = 1_000;
 
 function sameToken(a: string, b: string): boolean {
   const left = Buffer.from(a);
@@ -25,7 +31,7 @@ function sameToken(a: string, b: string): boolean {
  * The one guard: routes marked @Public() pass; every other route needs an API key
  * (`Authorization: Bearer whk_…`) or a dashboard session. State-changing requests made with a
  * session must carry the session's CSRF token in `X-CSRF-Token`. @AdminOnly() routes need the
- * admin role.
+ * admin role. An address that sent too many API keys that are not valid is refused (ApiKeyFailures).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -33,6 +39,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly users: UsersService,
     private readonly apiKeys: ApiKeysService,
+    private readonly failures: ApiKeyFailures,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -40,8 +47,12 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
 
-    const caller = await this.authenticate(request);
+    const caller = await this.authenticate(context, request);
     const user = caller ? await this.users.findActive(caller.userId) : null;
+    if (caller?.keyHash) {
+      if (user) this.failures.succeeded(caller.keyHash);
+      else await this.failures.failed(request.ip);
+    }
     if (!user) throw new UnauthorizedException('Log in or send an API key as "Authorization: Bearer whk_…"');
     request.user = { id: user.id, username: user.username, role: user.role };
     if (caller?.apiKeyPrefix) request.user.apiKeyPrefix = caller.apiKeyPrefix;
@@ -53,18 +64,35 @@ export class AuthGuard implements CanActivate {
   }
 
   private async authenticate(
+    context: ExecutionContext,
     request: AuthenticatedRequest,
-  ): Promise<{ userId: string; apiKeyPrefix?: string } | null> {
+  ): Promise<{ userId: string; apiKeyPrefix?: string; keyHash?: string } | null> {
     const authorization = request.headers.authorization;
     if (authorization) {
       const [scheme, token] = authorization.split(' ');
       if (scheme?.toLowerCase() !== 'bearer' || !token) {
         throw new UnauthorizedException('Authorization must be "Bearer whk_…"');
       }
-      const apiKey = await this.apiKeys.authenticate(token.trim());
-      if (!apiKey) throw new UnauthorizedException('The API key is not valid or has been revoked');
+      const key = token.trim();
+      const keyHash = hashKey(key);
+      const waitSeconds = this.failures.blockedFor(request.ip, keyHash);
+      if (waitSeconds > 0) {
+        // answered late, so that a client sending one request after another on its connections
+        // spends them waiting instead of the event loop's time on refusals
+        await new Promise((resolve) => setTimeout(resolve, REFUSAL_DELAY_MS));
+        context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(waitSeconds));
+        throw new HttpException(
+          'Too many requests with API keys that are not valid from this address; wait a minute and try again',
+          HttpStatus.TOO_MANY_REQUESTS,
+        );
+      }
+      const apiKey = await this.apiKeys.authenticate(key);
+      if (!apiKey) {
+        await this.failures.failed(request.ip);
+        throw new UnauthorizedException('The API key is not valid or has been revoked');
+      }
       request.authMethod = 'api-key';
-      return { userId: apiKey.userId, apiKeyPrefix: apiKey.prefix };
+      return { userId: apiKey.userId, apiKeyPrefix: apiKey.prefix, keyHash };
     }
     const session = request.session;
     if (!session?.userId) return null;

@@ -13,6 +13,7 @@ import { LocalAuthGuard, LocalStrategy } from './local.strategy';
 import { loginThrottlers, LoginThrottlerGuard } from './login-throttler.guard';
 import { SessionMiddleware } from './session.middleware';
 import { UserRequestLimitInterceptor } from './user-request-limit.interceptor';
+import { ApiKeyFailures } from './api-key-failures';
 
 @Module({
   imports: [
@@ -31,6 +32,7 @@ import { UserRequestLimitInterceptor } from './user-request-limit.interceptor';
     LocalStrategy,
     LocalAuthGuard,
     LoginThrottlerGuard,
+    ApiKeyFailures,
     SessionMiddleware,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_INTERCEPTOR, useClass: UserRequestLimitInterceptor },

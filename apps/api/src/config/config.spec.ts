@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       sessionTtlHours: 168,
       loginRateLimit: 10,
       loginRateLimitPerAddress: 100,
+      apiKeyFailuresPerAddress: 100,
       passwordHashConcurrency: 2,
       passwordHashQueue: 16,
       apiRequestsPerUser: 4,
@@ -84,6 +85,7 @@ describe('loadConfig', () => {
     expect(
       loadConfig({
         LOGIN_RATE_LIMIT_PER_ADDRESS: '30',
+        API_KEY_FAILURES_PER_ADDRESS: '5',
         PASSWORD_HASH_CONCURRENCY: '1',
         PASSWORD_HASH_QUEUE: '0',
         API_REQUESTS_PER_USER: '8',
@@ -93,6 +95,7 @@ describe('loadConfig', () => {
       }),
     ).toMatchObject({
       loginRateLimitPerAddress: 30,
+      apiKeyFailuresPerAddress: 5,
       passwordHashConcurrency: 1,
       passwordHashQueue: 0,
       apiRequestsPerUser: 8,
