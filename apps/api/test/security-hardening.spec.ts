@@ -460,8 +460,10 @@ describe('security hardening (HTTP, real PostgreSQL)', () => {
         abort.abort();
         expect(await gone).toBe('aborted');
 
+        const refusedAt = Date.now();
         const refused = await admin.apiKey.get('/api/v1/auth/me');
         expect(refused.status).toBe(429);
+        expect(Date.now() - refusedAt).toBeGreaterThanOrEqual(1_000);
         expect(refused.headers['retry-after']).toBe('1');
         expect(refused.headers['content-type']).toContain('application/problem+json');
         expect(refused.body.detail).toContain('API_REQUESTS_PER_USER');

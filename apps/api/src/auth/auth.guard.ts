@@ -15,11 +15,9 @@ import { UsersService } from '../users/users.service';
 import { ApiKeyFailures } from './api-key-failures';
 import { ADMIN_ONLY, IS_PUBLIC } from './auth.decorators';
 import type { AuthenticatedRequest } from './auth.types';
-import { SAFE_METHODS } from '../common/http';
+import { delayRefusal, SAFE_METHODS } from '../common/http';
 
 export const CSRF_HEADER = 'x-csrf-token';
-/** How long an address refused for API keys that are not valid waits for its 429. */
-const REFUSAL_DELAY_MS = 1_000;
 
 function sameToken(a: string, b: string): boolean {
   const left = Buffer.from(a);
@@ -77,9 +75,7 @@ export class AuthGuard implements CanActivate {
       const keyHash = hashKey(key);
       const waitSeconds = this.failures.blockedFor(request.ip, keyHash);
       if (waitSeconds > 0) {
-        // answered late, so that a client sending one request after another on its connections
-        // spends them waiting instead of the event loop's time on refusals
-        await new Promise((resolve) => setTimeout(resolve, REFUSAL_DELAY_MS));
+        await delayRefusal();
         context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(waitSeconds));
         throw new HttpException(
           'Too many requests with API keys that are not valid from this address; wait a minute and try again',

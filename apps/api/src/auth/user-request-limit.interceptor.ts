@@ -11,6 +11,7 @@ import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import { KeyedConcurrencyLimiter, LimiterFullError } from '../common/concurrency-limiter';
+import { delayRefusal } from '../common/http';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { OWN_LIMITS } from './auth.decorators';
 import type { AuthenticatedRequest } from './auth.types';
@@ -23,7 +24,7 @@ const CLIENT_CLOSED_REQUEST = 499;
 /**
  * Each user's API requests (with a session or any of their API keys) run at most
  * API_REQUESTS_PER_USER at once in this process, with API_QUEUED_PER_USER more waiting their
- * turn; beyond that `429` with Retry-After. The database connections and the event loop are
+ * turn; beyond that `429` with Retry-After, a second late (delayRefusal). The database connections and the event loop are
  * shared with ingest and delivery for every user: a flood of slow calls (searches, say) from one
  * user holds only a few of them, and mostly slows that user. A request whose client went away
  * while it waited is dropped when its turn comes, not run. Not counted: requests without a user
@@ -67,6 +68,7 @@ export class UserRequestLimitInterceptor implements NestInterceptor {
       return await this.limiter.run(userId, handle);
     } catch (error) {
       if (!(error instanceof LimiterFullError)) throw error;
+      await delayRefusal();
       response.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
       throw new HttpException(
         `Too many requests of this user at once: ${this.config.apiRequestsPerUser} run and ` +
