@@ -258,61 +258,33 @@ describe('security hardening (HTTP, real PostgreSQL)', () => {
     });
   });
 
-  describe('API keys that are not valid, from one address (API_KEY_FAILURES_PER_ADDRESS=5)', () => {
-    it('refuses the address before any lookup, but for keys that authenticated lately', async () => {
-      const testApp = await startTestApp({ API_KEY_FAILURES_PER_ADDRESS: '5', HOST: '::' });
+  describe('API keys that are not valid', () => {
+    it('are answered a second late, and malformed ones are not looked up', async () => {
+      const testApp = await startTestApp();
       try {
         const admin = await asUser(testApp, 'admin', ADMIN_PASSWORD);
-        const newKey = async (name: string) =>
-          (await admin.session.post('/api/v1/api-keys', { name }).expect(201)).body as {
-            id: string;
-            key: string;
-          };
-        const used = await newKey('used');
-        const fresh = await newKey('not used yet');
-        const doomed = await newKey('revoked while blocked');
-        const { port } = new URL(testApp.url);
-        const me = (key: string, host = '127.0.0.1') =>
-          fetch(`http://${host}:${port}/api/v1/auth/me`, { headers: { authorization: `Bearer ${key}` } });
-        const guess = () => `whk_${randomBytes(32).toString('base64url')}`;
-        expect((await me(doomed.key)).status).toBe(200);
-        expect((await me(used.key)).status).toBe(200);
-
+        const { key } = (await admin.session.post('/api/v1/api-keys', { name: 'valid' }).expect(201)).body;
+        const me = (bearer: string) =>
+          fetch(`${testApp.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${bearer}` } });
         const lookups = jest.spyOn(
           testApp.app.get<Repository<ApiKey>>(getRepositoryToken(ApiKey)),
           'findOneBy',
         );
-        for (let n = 0; n < 5; n++) expect((await me(guess())).status).toBe(401);
-        expect(lookups).toHaveBeenCalledTimes(5);
-        const refusedAt = Date.now();
-        const refused = await me(guess());
-        expect(refused.status).toBe(429);
-        // answered a second late, so a client that loops on its connections mostly waits
-        expect(Date.now() - refusedAt).toBeGreaterThanOrEqual(1_000);
-        expect(refused.headers.get('content-type')).toContain('application/problem+json');
-        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(59);
-        expect(((await refused.json()) as { detail: string }).detail).toBe(
-          'Too many requests with API keys that are not valid from this address; wait a minute and try again',
-        );
-        // a key never seen from anywhere is refused too while the address is blocked
-        expect((await me(fresh.key)).status).toBe(429);
-        expect(lookups).toHaveBeenCalledTimes(5);
-
-        // keys that authenticated lately are still looked up: a valid one works, a revoked one does not
-        expect((await me(used.key)).status).toBe(200);
-        await admin.session.delete(`/api/v1/api-keys/${doomed.id}`).expect(204);
-        lookups.mockClear();
-        expect((await me(doomed.key)).status).toBe(401);
-        expect(lookups).toHaveBeenCalledTimes(1);
-        // the dashboard's session is not an API key, and another address is not blocked
-        await admin.session.get('/api/v1/auth/me').expect(200);
-        expect((await me(guess(), '[::1]')).status).toBe(401);
-        expect((await me(fresh.key, '[::1]')).status).toBe(200);
-        // malformed keys are not looked up, but count
-        lookups.mockClear();
-        for (let n = 0; n < 4; n++) expect((await me('whk_short', '[::1]')).status).toBe(401);
-        expect((await me(guess(), '[::1]')).status).toBe(429);
-        expect(lookups).not.toHaveBeenCalled();
+        for (const [bearer, looked] of [
+          [`whk_${randomBytes(32).toString('base64url')}`, 1],
+          ['whk_short', 0],
+        ] as const) {
+          lookups.mockClear();
+          const startedAt = Date.now();
+          const refused = await me(bearer);
+          expect(refused.status).toBe(401);
+          // a client looping on its connections with made-up keys mostly waits
+          expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_000);
+          expect(lookups).toHaveBeenCalledTimes(looked);
+        }
+        const startedAt = Date.now();
+        expect((await me(key)).status).toBe(200);
+        expect(Date.now() - startedAt).toBeLessThan(1_000);
       } finally {
         await testApp.close();
       }

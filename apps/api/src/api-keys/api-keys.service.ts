@@ -12,7 +12,7 @@ const DISPLAY_PREFIX_LENGTH = 12;
 /** last_used_at is written at most this often per key, so authenticating stays a read. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-export function hashKey(key: string): string {
+function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 

@@ -2,17 +2,13 @@ import {
   CanActivate,
   ExecutionContext,
   ForbiddenException,
-  HttpException,
-  HttpStatus,
   Injectable,
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { timingSafeEqual } from 'node:crypto';
-import type { Response } from 'express';
-import { ApiKeysService, hashKey } from '../api-keys/api-keys.service';
+import { ApiKeysService } from '../api-keys/api-keys.service';
 import { UsersService } from '../users/users.service';
-import { ApiKeyFailures } from './api-key-failures';
 import { ADMIN_ONLY, IS_PUBLIC } from './auth.decorators';
 import type { AuthenticatedRequest } from './auth.types';
 import { delayRefusal, SAFE_METHODS } from '../common/http';
@@ -29,7 +25,8 @@ function sameToken(a: string, b: string): boolean {
  * The one guard: routes marked @Public() pass; every other route needs an API key
  * (`Authorization: Bearer whk_…`) or a dashboard session. State-changing requests made with a
  * session must carry the session's CSRF token in `X-CSRF-Token`. @AdminOnly() routes need the
- * admin role. An address that sent too many API keys that are not valid is refused (ApiKeyFailures).
+ * admin role. An API key that is not valid is answered a second late (delayRefusal), so that a
+ * client trying made-up keys on its connections mostly waits.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -37,7 +34,6 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly users: UsersService,
     private readonly apiKeys: ApiKeysService,
-    private readonly failures: ApiKeyFailures,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -45,12 +41,9 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
 
-    const caller = await this.authenticate(context, request);
+    const caller = await this.authenticate(request);
     const user = caller ? await this.users.findActive(caller.userId) : null;
-    if (caller?.keyHash) {
-      if (user) this.failures.succeeded(caller.keyHash);
-      else await this.failures.failed(request.ip);
-    }
+    if (!user && caller?.apiKeyPrefix) await delayRefusal();
     if (!user) throw new UnauthorizedException('Log in or send an API key as "Authorization: Bearer whk_…"');
     request.user = { id: user.id, username: user.username, role: user.role };
     if (caller?.apiKeyPrefix) request.user.apiKeyPrefix = caller.apiKeyPrefix;
@@ -62,33 +55,21 @@ export class AuthGuard implements CanActivate {
   }
 
   private async authenticate(
-    context: ExecutionContext,
     request: AuthenticatedRequest,
-  ): Promise<{ userId: string; apiKeyPrefix?: string; keyHash?: string } | null> {
+  ): Promise<{ userId: string; apiKeyPrefix?: string } | null> {
     const authorization = request.headers.authorization;
     if (authorization) {
       const [scheme, token] = authorization.split(' ');
       if (scheme?.toLowerCase() !== 'bearer' || !token) {
         throw new UnauthorizedException('Authorization must be "Bearer whk_…"');
       }
-      const key = token.trim();
-      const keyHash = hashKey(key);
-      const waitSeconds = this.failures.blockedFor(request.ip, keyHash);
-      if (waitSeconds > 0) {
-        await delayRefusal();
-        context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(waitSeconds));
-        throw new HttpException(
-          'Too many requests with API keys that are not valid from this address; wait a minute and try again',
-          HttpStatus.TOO_MANY_REQUESTS,
-        );
-      }
-      const apiKey = await this.apiKeys.authenticate(key);
+      const apiKey = await this.apiKeys.authenticate(token.trim());
       if (!apiKey) {
-        await this.failures.failed(request.ip);
+        await delayRefusal();
         throw new UnauthorizedException('The API key is not valid or has been revoked');
       }
       request.authMethod = 'api-key';
-      return { userId: apiKey.userId, apiKeyPrefix: apiKey.prefix, keyHash };
+      return { userId: apiKey.userId, apiKeyPrefix: apiKey.prefix };
     }
     const session = request.session;
     if (!session?.userId) return null;

@@ -13,7 +13,6 @@ import { LocalAuthGuard, LocalStrategy } from './local.strategy';
 import { loginThrottlers, LoginThrottlerGuard } from './login-throttler.guard';
 import { SessionMiddleware } from './session.middleware';
 import { UserRequestLimitInterceptor } from './user-request-limit.interceptor';
-import { ApiKeyFailures } from './api-key-failures';
 
 @Module({
   imports: [
@@ -32,7 +31,6 @@ import { ApiKeyFailures } from './api-key-failures';
     LocalStrategy,
     LocalAuthGuard,
     LoginThrottlerGuard,
-    ApiKeyFailures,
     SessionMiddleware,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_INTERCEPTOR, useClass: UserRequestLimitInterceptor },

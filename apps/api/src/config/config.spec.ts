@@ -18,7 +18,6 @@ describe('loadConfig', () => {
       sessionTtlHours: 168,
       loginRateLimit: 10,
       loginRateLimitPerAddress: 100,
-      apiKeyFailuresPerAddress: 100,
       passwordHashConcurrency: 2,
       passwordHashQueue: 16,
       apiRequestsPerUser: 4,
@@ -85,7 +84,6 @@ describe('loadConfig', () => {
     expect(
       loadConfig({
         LOGIN_RATE_LIMIT_PER_ADDRESS: '30',
-        API_KEY_FAILURES_PER_ADDRESS: '5',
         PASSWORD_HASH_CONCURRENCY: '1',
         PASSWORD_HASH_QUEUE: '0',
         API_REQUESTS_PER_USER: '8',
@@ -95,7 +93,6 @@ describe('loadConfig', () => {
       }),
     ).toMatchObject({
       loginRateLimitPerAddress: 30,
-      apiKeyFailuresPerAddress: 5,
       passwordHashConcurrency: 1,
       passwordHashQueue: 0,
       apiRequestsPerUser: 8,

@@ -24,8 +24,6 @@ export interface AppConfig {
   loginRateLimit: number;
   /** Login attempts a minute from one address, whatever the username. */
   loginRateLimitPerAddress: number;
-  /** Requests with an API key that is not valid from one address in a minute, before it is refused for a minute. */
-  apiKeyFailuresPerAddress: number;
   /** Password hashes computed at once at most (each holds a libuv thread and 128 MiB). */
   passwordHashConcurrency: number;
   /** Password hashes waiting for a slot at most; more are refused with 503. */
@@ -249,7 +247,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 168, 1, 8760),
     loginRateLimit: integer(env, 'LOGIN_RATE_LIMIT', 10, 1, 10000),
     loginRateLimitPerAddress: integer(env, 'LOGIN_RATE_LIMIT_PER_ADDRESS', 100, 1, 100_000),
-    apiKeyFailuresPerAddress: integer(env, 'API_KEY_FAILURES_PER_ADDRESS', 100, 1, 100_000),
     passwordHashConcurrency: integer(env, 'PASSWORD_HASH_CONCURRENCY', 2, 1, 64),
     passwordHashQueue: integer(env, 'PASSWORD_HASH_QUEUE', 16, 0, 10_000),
     apiRequestsPerUser: integer(env, 'API_REQUESTS_PER_USER', 4, 1, 1_000),
