@@ -122,4 +122,17 @@ describe('HeldBudget', () => {
     expect(rooms.newOwnerTargetShare).toBe(375);
     expect(fill(budget, target('b', 'owner', 64), 10_000)).toBe(500);
   });
+
+  it("lets a claim fill only owners' floors once the budgets are full", () => {
+    const budget = new HeldBudget({ maxDeliveries: 100, maxBytes: 1 << 30, ownerFloor: 16 });
+    for (let n = 0; n < 20; n++) fill(budget, target(`hog${n}`, 'hog', 8), 8);
+    fill(budget, target('small', 'small', 2), 8);
+    expect(budget.size).toBe(100);
+    const rooms = budget.claimRooms();
+    expect(budget.claimCapacity()).toBe(16);
+    expect(rooms.ownerIds).toEqual(['hog', 'small']);
+    // the hog is over its floor; the small owner holds 6 (2 by its floor, 4 the budget had left) of its 16
+    expect(rooms.ownerRooms).toEqual([0, 10]);
+    expect(rooms.newOwnerRoom).toBe(16);
+  });
 });

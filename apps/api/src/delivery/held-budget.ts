@@ -111,12 +111,12 @@ export class HeldBudget {
     return this.targets.has(targetId);
   }
 
-  /** Deliveries that may still be claimed from the table, if each event weighs the most it may. */
+  /**
+   * Deliveries a claim from the table may take: what is left of the budgets, if each event weighs
+   * the most it may, but at least an owner's floor (see claimRooms).
+   */
   claimCapacity(): number {
-    return Math.min(
-      this.limits.maxDeliveries - this.deliveries.size,
-      Math.floor((this.limits.maxBytes - this.heldBytes) / MAX_EVENT_WEIGHT),
-    );
+    return Math.max(this.budgetRoom(), this.limits.ownerFloor);
   }
 
   /** Whether the deliveries held are below MAX_QUEUED_TASKS. */
@@ -236,6 +236,8 @@ export class HeldBudget {
       newOwnerTargetBytesRoom: 0,
     };
     const heldShare = this.ownerShare(true);
+    // beyond the budgets, only the floors of owners below theirs
+    const budgetRoom = Math.max(0, this.budgetRoom());
     for (const owner of this.owners.values()) {
       const weight = owner.bytes / Math.max(owner.events, 1);
       rooms.ownerIds.push(owner.id);
@@ -245,6 +247,7 @@ export class HeldBudget {
           Math.min(
             heldShare.deliveries - owner.deliveries,
             Math.floor((heldShare.bytes - owner.bytes) / Math.max(weight, 1)),
+            budgetRoom,
           ),
           0,
         ),
@@ -255,6 +258,7 @@ export class HeldBudget {
     }
     for (const target of this.targets.values()) {
       const targets = target.owner.targets + 1;
+      const belowFloor = target.owner.deliveries < this.limits.ownerFloor;
       const byCount =
         capOf(target.concurrency, Math.floor(heldShare.deliveries / targets)) - target.deliveries;
       const byBytes = Math.floor(
@@ -263,17 +267,28 @@ export class HeldBudget {
       );
       rooms.targetIds.push(target.id);
       rooms.targetRooms.push(
-        Math.max(0, Math.min(byCount, Math.max(target.concurrency - target.deliveries, byBytes))),
+        Math.max(
+          0,
+          Math.min(byCount, Math.max(belowFloor ? target.concurrency - target.deliveries : 0, byBytes)),
+        ),
       );
     }
     const newShare = this.ownerShare(false);
     rooms.newOwnerRoom = Math.max(
       this.limits.ownerFloor,
-      Math.min(newShare.deliveries, Math.floor(newShare.bytes / MAX_EVENT_WEIGHT)),
+      Math.min(newShare.deliveries, Math.floor(newShare.bytes / MAX_EVENT_WEIGHT), budgetRoom),
     );
     rooms.newOwnerTargetShare = Math.floor(newShare.deliveries / 2);
     rooms.newOwnerTargetBytesRoom = Math.floor(newShare.bytes / 2 / MAX_EVENT_WEIGHT);
     return rooms;
+  }
+
+  /** What is left of the budgets, in deliveries whose events weigh the most they may. */
+  private budgetRoom(): number {
+    return Math.min(
+      this.limits.maxDeliveries - this.deliveries.size,
+      Math.floor((this.limits.maxBytes - this.heldBytes) / MAX_EVENT_WEIGHT),
+    );
   }
 
   /** An owner's share of both budgets: equal among the owners holding work (with it, if `held`), less the reserve. */
