@@ -5,6 +5,7 @@ import { connect, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { ConfigChangeListener } from '../src/database/config-change.listener';
 import { EntrypointsService } from '../src/entrypoints/entrypoints.service';
+import { RouteCache } from '../src/ingest/route-cache';
 import { ADMIN_PASSWORD, startTestApp, TestApp } from './test-app';
 import { asUser, createMember, eventually, TestUser, withSql } from './fixtures';
 import { Sink } from './sink';
@@ -427,6 +428,36 @@ describe('ingest isolation: one sender cannot hurt another (real PostgreSQL, rea
       } finally {
         clearInterval(drip);
       }
+    });
+
+    it('gives back the room of a sender that went away while its route was looked up', async () => {
+      const { url } = await ingestUrl(testApp, admin);
+      const path = new URL(url).pathname;
+      const debug = jest.spyOn(Logger.prototype, 'debug');
+      // the route is not cached (it expired, or a replica just started): it is read while the sender leaves
+      const routes = testApp.app.get(RouteCache);
+      const lookup = routes.get.bind(routes);
+      const slowLookup = jest
+        .spyOn(routes, 'get')
+        .mockImplementation(
+          async (id) => new Promise((resolve) => setTimeout(() => resolve(lookup(id)), 300)),
+        );
+      try {
+        // more uploads than the owner's share (2 of the 4 events in flight): without their room
+        // given back, the owner's share stays taken for good
+        for (let i = 0; i < 6; i++) {
+          const upload = await heldUpload(path, { 'content-length': 100 }, '{"gone":');
+          upload.socket.destroy();
+          await upload.closed;
+        }
+        const gone = () => debug.mock.calls.filter(([message]) => String(message).includes('went away'));
+        await eventually('a departure is logged', async () => gone().length > 0);
+        await new Promise((resolve) => setTimeout(resolve, 600));
+      } finally {
+        slowLookup.mockRestore();
+        debug.mockRestore();
+      }
+      expect((await post(url, '{"after":"departures"}')).status).toBe(200);
     });
 
     it('stores nothing for an aborted upload, logs it at debug level without a stack, and keeps serving', async () => {

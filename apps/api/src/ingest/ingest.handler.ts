@@ -276,6 +276,9 @@ export class IngestHandler {
       request.on('close', () => {
         if (!request.complete) reject(new SenderGone('the connection closed'));
       });
+      // gone while the route was looked up: 'close' has been and will not come again, and the
+      // request would wait forever, holding its place in the ingest budget
+      if (request.destroyed && !request.complete) reject(new SenderGone('the connection closed'));
     });
   }
 }
