@@ -67,7 +67,8 @@ const TARGET_REFRESH_JOB = 'delivery-target-refresh';
  * owners (room, and the share and room by bytes of a target not held yet), $12–$14 the same for an
  * owner not held yet; for a target not held, its cap of $6 tasks per unit of its concurrency (default
  * $7) applies, and it may always fill its concurrency. $1 rows at most, $2 lease ms, $3 instance.
- * The claimed rows come oldest first, so that each target's lane takes them in order of arrival.
+ * The claimed rows come oldest first (by due time, then by arrival: resumed deliveries share a due
+ * time), so that each target's lane takes them in order of arrival.
  */
 const CLAIM_DUE = `
 WITH RECURSIVE waiting_targets AS (
@@ -116,9 +117,9 @@ WITH RECURSIVE waiting_targets AS (
 ), claimed AS (
   UPDATE deliveries d SET lease_expires_at = now() + make_interval(secs => $2::float8 / 1000), leased_by = $3
   FROM picked WHERE d.id = picked.id
-  RETURNING d.id, d.event_id, d.target_id, d.attempt_count, d.replay_base, d.next_attempt_at
+  RETURNING d.id, d.event_id, d.target_id, d.attempt_count, d.replay_base, d.next_attempt_at, d.created_at
 )
-SELECT id, event_id, target_id, attempt_count, replay_base FROM claimed ORDER BY next_attempt_at`;
+SELECT id, event_id, target_id, attempt_count, replay_base FROM claimed ORDER BY next_attempt_at, created_at`;
 
 /** What an attempt sends (null for targets without a request), or why it sends nothing. */
 type PreparedAttempt =
@@ -172,6 +173,13 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   private sweeping?: Promise<void>;
   private sweepAgain = false;
   private refreshGeneration = 0;
+  /**
+   * Reads of target snapshots so far, and the read each target's snapshot came from: a read that
+   * began before the snapshot in hand was taken (a refresh still running when a claim read the
+   * target again after it was activated) must not replace it.
+   */
+  private snapshotReads = 0;
+  private readonly snapshotReadOf = new Map<string, number>();
   /** When a success of each target was last counted on its row. */
   private readonly successWrittenAt = new Map<string, number>();
   /** Deliveries whose attempt is running now. */
@@ -330,6 +338,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   async refreshTargets(): Promise<void> {
     if (!this.enabled || this.targets.size === 0) return;
     const generation = ++this.refreshGeneration;
+    const read = ++this.snapshotReads;
     const ids = [...this.targets.keys()];
     let fresh: Map<string, TargetSnapshot>;
     try {
@@ -343,7 +352,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       const previous = this.targets.get(id);
       if (!previous) continue;
       const snapshot = fresh.get(id) ?? { ...previous, active: false };
-      this.targets.set(id, snapshot);
+      if (!this.adoptSnapshot(snapshot, read)) continue;
       if (snapshot.active && !previous.active) this.breakers.delete(id);
       if (!snapshot.active) {
         this.limiter.forget(id);
@@ -361,12 +370,21 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     for (const id of this.targets.keys()) {
       if (!this.held.holdsTarget(id)) {
         this.targets.delete(id);
+        this.snapshotReadOf.delete(id);
         this.breakers.delete(id);
         this.successWrittenAt.delete(id);
         this.limiter.forget(id);
       }
     }
     void this.refreshTargets();
+  }
+
+  /** Keeps a target's snapshot from `read`, unless the one in hand comes from a later read. */
+  private adoptSnapshot(snapshot: TargetSnapshot, read: number): boolean {
+    if ((this.snapshotReadOf.get(snapshot.id) ?? 0) > read) return false;
+    this.snapshotReadOf.set(snapshot.id, read);
+    this.targets.set(snapshot.id, snapshot);
+    return true;
   }
 
   /** Takes a fresh task into memory when its target has room; otherwise leaves it to the table. */
@@ -869,7 +887,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
 
   /** Pauses a target on webhooker's own decision: its waiting deliveries are kept, `paused`. */
   private disable(target: TargetSnapshot, reason: string): void {
-    this.targets.set(target.id, { ...target, active: false });
+    this.adoptSnapshot({ ...target, active: false }, ++this.snapshotReads);
     for (const task of this.dispatcher.takeWaiting(target.id)) this.pause(task);
     this.persist(
       this.targetHealth
@@ -922,11 +940,12 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
         rooms.newOwnerTargetBytesRoom,
       ]);
       if (claimed.length === 0) return;
+      const read = ++this.snapshotReads;
       const [events, targets] = await Promise.all([
         this.events.snapshots([...new Set(claimed.map((row) => row.event_id))]),
         this.targetHealth.snapshots([...new Set(claimed.map((row) => row.target_id))]),
       ]);
-      for (const [id, snapshot] of targets) this.targets.set(id, snapshot);
+      for (const snapshot of targets.values()) this.adoptSnapshot(snapshot, read);
       for (const row of claimed) {
         const event = events.get(row.event_id);
         const target = this.targets.get(row.target_id);
