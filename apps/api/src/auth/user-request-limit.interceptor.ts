@@ -24,12 +24,12 @@ const CLIENT_CLOSED_REQUEST = 499;
 /**
  * Each user's API requests (with a session or any of their API keys) run at most
  * API_REQUESTS_PER_USER at once in this process, with API_QUEUED_PER_USER more waiting their
- * turn; beyond that `429` with Retry-After, a second late (delayRefusal). The database connections and the event loop are
- * shared with ingest and delivery for every user: a flood of slow calls (searches, say) from one
- * user holds only a few of them, and mostly slows that user. A request whose client went away
- * while it waited is dropped when its turn comes, not run. Not counted: requests without a user
- * (ingest, health, metrics) and routes with limits of their own (@HasOwnLimits: logins and
- * password changes, previews and test sends).
+ * turn; beyond that `429` with Retry-After, a second late (delayRefusal). The database
+ * connections and the event loop are shared with ingest and delivery for every user: a flood of
+ * slow calls (searches, say) from one user holds only a few of them, and mostly slows that user.
+ * A request whose client went away while it waited is dropped when its turn comes, not run. Not
+ * counted: requests without a user (ingest, health, metrics) and routes with limits of their own
+ * (@HasOwnLimits: logins and password changes, previews and test sends).
  */
 @Injectable()
 export class UserRequestLimitInterceptor implements NestInterceptor {

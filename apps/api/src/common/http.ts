@@ -35,10 +35,11 @@ export function redactCredentials(headers: Record<string, string>): Record<strin
 }
 
 /**
- * How long a refused API request (429) waits for its answer: a client that sends its next request
- * as soon as one is answered spends its connections waiting instead of the event loop's time.
+ * How long a refused API request (429 over a user's limit, 401 for an API key that is not valid)
+ * waits for its answer: a client that sends its next request as soon as one is answered spends its
+ * connections waiting instead of the event loop's time.
  */
-export const REFUSAL_DELAY_MS = 1_000;
+const REFUSAL_DELAY_MS = 1_000;
 
 export function delayRefusal(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, REFUSAL_DELAY_MS));

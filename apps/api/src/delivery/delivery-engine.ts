@@ -920,8 +920,8 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
 
   private async claimDue(): Promise<void> {
     for (;;) {
+      if (this.stopping) return;
       const capacity = Math.min(SWEEP_BATCH, this.held.claimCapacity());
-      if (capacity <= 0 || this.stopping) return;
       const rooms = this.held.claimRooms();
       const claimed = await this.query<ClaimedRow>(CLAIM_DUE, [
         capacity,

@@ -146,9 +146,9 @@ export class HeldBudget {
       if (this.heldBytes + bytes > this.limits.maxBytes) return false;
       if ((forOwner?.bytes ?? 0) + bytes > share.bytes) return false;
     }
-    const targets = (forOwner?.targets ?? 0) + (forTarget ? 0 : 1);
-    if ((forTarget?.bytes ?? 0) + bytes > Math.floor(share.bytes / (targets + 1))) return false;
-    return held < capOf(concurrency, Math.floor(share.deliveries / (targets + 1)));
+    const ofTarget = targetShare(share, (forOwner?.targets ?? 0) + (forTarget ? 0 : 1));
+    if ((forTarget?.bytes ?? 0) + bytes > ofTarget.bytes) return false;
+    return held < capOf(concurrency, ofTarget.deliveries);
   }
 
   hold(deliveryId: string, target: TargetSnapshot, event: EventSnapshot): void {
@@ -253,17 +253,15 @@ export class HeldBudget {
         ),
       );
       // a target not held yet counts itself among its owner's targets, and one more
-      rooms.newTargetShares.push(Math.floor(heldShare.deliveries / (owner.targets + 2)));
+      rooms.newTargetShares.push(targetShare(heldShare, owner.targets + 1).deliveries);
       rooms.newTargetBytesRooms.push(Math.floor(heldShare.bytes / (owner.targets + 2) / Math.max(weight, 1)));
     }
     for (const target of this.targets.values()) {
-      const targets = target.owner.targets + 1;
+      const ofTarget = targetShare(heldShare, target.owner.targets);
       const belowFloor = target.owner.deliveries < this.limits.ownerFloor;
-      const byCount =
-        capOf(target.concurrency, Math.floor(heldShare.deliveries / targets)) - target.deliveries;
+      const byCount = capOf(target.concurrency, ofTarget.deliveries) - target.deliveries;
       const byBytes = Math.floor(
-        ((Math.floor(heldShare.bytes / targets) - target.bytes) * target.deliveries) /
-          Math.max(target.bytes, 1),
+        ((ofTarget.bytes - target.bytes) * target.deliveries) / Math.max(target.bytes, 1),
       );
       rooms.targetIds.push(target.id);
       rooms.targetRooms.push(
@@ -302,13 +300,23 @@ export class HeldBudget {
   }
 
   private drainedToHalf(target: HeldForTarget): boolean {
-    const share = this.ownerShare(true);
-    const targets = target.owner.targets + 1;
+    const ofTarget = targetShare(this.ownerShare(true), target.owner.targets);
     return (
-      target.deliveries <= capOf(target.concurrency, Math.floor(share.deliveries / targets)) / 2 &&
-      target.bytes <= share.bytes / targets / 2
+      target.deliveries <= capOf(target.concurrency, ofTarget.deliveries) / 2 &&
+      target.bytes <= ofTarget.bytes / 2
     );
   }
+}
+
+/** A target's share of its owner's: an equal part among the owner's `targets`, and one more for its next. */
+function targetShare(
+  ownerShare: { deliveries: number; bytes: number },
+  targets: number,
+): { deliveries: number; bytes: number } {
+  return {
+    deliveries: Math.floor(ownerShare.deliveries / (targets + 1)),
+    bytes: Math.floor(ownerShare.bytes / (targets + 1)),
+  };
 }
 
 /** A target's cap of held deliveries, given its share: TASKS_PER_CONCURRENCY per unit of concurrency, at most its share but never below its concurrency. */
